@@ -1,0 +1,173 @@
+// Package mgmt reads a RabbitMQ broker through its management HTTP API.
+// It owns its domain types so that the UI never sees rabbit-hole's.
+package mgmt
+
+import "time"
+
+// SortKey names a server-side sort column.
+type SortKey string
+
+const (
+	SortName      SortKey = "name"
+	SortMessages  SortKey = "messages"
+	SortConsumers SortKey = "consumers"
+	SortRate      SortKey = "rate" // publish rate in, for queues and exchanges
+)
+
+// ListOptions asks for one page of a listing. The broker does the
+// filtering, sorting and paging wherever its API allows.
+type ListOptions struct {
+	Vhost    string  // "" means every vhost
+	Page     int     // 1-based; 0 is treated as 1
+	PageSize int     // 1..500; 0 means DefaultPageSize
+	Filter   string  // regular expression on the name; "" means all
+	Sort     SortKey // "" means SortName
+	Reverse  bool
+}
+
+// DefaultPageSize is the page size used when ListOptions.PageSize is 0.
+const DefaultPageSize = 100
+
+// MaxPageSize is the largest page the management API serves.
+const MaxPageSize = 500
+
+// Page is one page of a listing plus the counts needed to show "x of y".
+type Page[T any] struct {
+	Items         []T
+	Page          int // 1-based
+	PageCount     int
+	PageSize      int
+	FilteredCount int // items matching the filter, across all pages
+	TotalCount    int // items in the listing before filtering
+}
+
+// Overview is the header's picture of the cluster.
+type Overview struct {
+	ClusterName       string
+	RabbitMQVersion   string
+	ErlangVersion     string
+	ManagementVersion string
+	User              string // the user the API authenticated as
+	Node              string
+	Queues            int
+	Exchanges         int
+	Connections       int
+	Consumers         int
+	Channels          int
+	Messages          int64
+	Ready             int64
+	Unacked           int64
+	PublishRate       float64 // msg/s
+	DeliverRate       float64 // msg/s, deliver + get
+	StatsInterval     time.Duration
+}
+
+// Queue is one row of the queue list, or the head of a queue detail.
+type Queue struct {
+	Vhost       string
+	Name        string
+	Type        string // classic, quorum or stream
+	State       string // running, idle, flow, down, ...
+	Durable     bool
+	AutoDelete  bool
+	Exclusive   bool
+	Node        string
+	Ready       int64
+	Unacked     int64
+	Messages    int64
+	Consumers   int
+	PublishRate float64 // msg/s in
+	DeliverRate float64 // msg/s out (deliver + get)
+	AckRate     float64
+	Memory      int64
+	Policy      string
+	Arguments   map[string]any
+	// HasStats is false when the row came from a stats-free listing, so
+	// rates are unknown rather than zero.
+	HasStats bool
+}
+
+// Consumer is one consumer of a queue.
+type Consumer struct {
+	Tag            string
+	ChannelName    string
+	ConnectionName string
+	AckRequired    bool
+	Prefetch       int
+	Active         bool
+}
+
+// QueueDetail is everything the queue detail view shows.
+type QueueDetail struct {
+	Queue
+	EffectivePolicy map[string]any
+	ConsumerDetails []Consumer
+	Bindings        []Binding // bindings into this queue
+}
+
+// Exchange is one row of the exchange list.
+type Exchange struct {
+	Vhost      string
+	Name       string // "" is the default exchange
+	Type       string
+	Durable    bool
+	AutoDelete bool
+	Internal   bool
+	Arguments  map[string]any
+	PublishIn  float64 // msg/s published into it
+	PublishOut float64 // msg/s routed out of it
+	HasStats   bool
+}
+
+// ExchangeDetail is an exchange with its bindings both ways.
+type ExchangeDetail struct {
+	Exchange
+	Outgoing []Binding // this exchange is the source
+	Incoming []Binding // this exchange is the destination (e2e bindings)
+}
+
+// Binding links a source exchange to a queue or exchange.
+type Binding struct {
+	Vhost           string
+	Source          string // "" is the default exchange
+	Destination     string
+	DestinationType string // queue or exchange
+	RoutingKey      string
+	Arguments       map[string]any
+	PropertiesKey   string
+}
+
+// Connection is one client connection.
+type Connection struct {
+	Name        string
+	Vhost       string
+	User        string
+	State       string
+	Protocol    string
+	Channels    int
+	Client      string // client product and version, from client_properties
+	PeerHost    string
+	PeerPort    int
+	RecvRate    float64 // bytes/s
+	SendRate    float64 // bytes/s
+	ConnectedAt time.Time
+}
+
+// Node is one cluster member.
+type Node struct {
+	Name       string
+	Type       string
+	Running    bool
+	Uptime     time.Duration
+	MemUsed    int64
+	MemLimit   int64
+	MemAlarm   bool
+	DiskFree   int64
+	DiskLimit  int64
+	DiskAlarm  bool
+	FDUsed     int
+	FDTotal    int
+	Processes  int
+	ProcTotal  int
+	Partitions []string
+}
