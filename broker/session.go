@@ -1,0 +1,233 @@
+// Package broker holds warren's AMQP side: the session with the broker and,
+// built on it, peek, publish, move, tap and tail. It has no UI imports.
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// LinkState is the health of the AMQP connection as the header shows it.
+type LinkState int
+
+const (
+	LinkConnecting LinkState = iota
+	LinkUp
+	LinkReconnecting
+	LinkDown
+	LinkClosed
+)
+
+func (s LinkState) String() string {
+	switch s {
+	case LinkConnecting:
+		return "connecting"
+	case LinkUp:
+		return "up"
+	case LinkReconnecting:
+		return "reconnecting"
+	case LinkDown:
+		return "down"
+	case LinkClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// LinkEvent is one change of the session's link state. Err, when set, is
+// safe to show: it never contains credentials.
+type LinkEvent struct {
+	State LinkState
+	Err   error
+	At    time.Time
+}
+
+// Config says how to reach the broker.
+type Config struct {
+	URI   string
+	TLS   *tls.Config // nil: verify against the system roots (amqps only)
+	Retry time.Duration
+	// Name is advertised to the broker so operators see who is connected.
+	Name string
+}
+
+// Session keeps one AMQP connection open, recovering it through
+// amqp091-go's built-in recovery and, if that gives up, by dialling again.
+// Its state changes arrive on Events.
+type Session struct {
+	cfg    Config
+	events chan LinkEvent
+
+	mu   sync.Mutex
+	conn *amqp.Connection
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Open validates the URI and starts connecting in the background; it does
+// not wait for the broker. Close it when done.
+func Open(cfg Config) (*Session, error) {
+	if _, err := ParseURI(cfg.URI); err != nil {
+		return nil, err
+	}
+	if cfg.Retry <= 0 {
+		cfg.Retry = 2 * time.Second
+	}
+	if cfg.Name == "" {
+		cfg.Name = "warren"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Session{cfg: cfg, events: make(chan LinkEvent, 16), cancel: cancel, done: make(chan struct{})}
+	go s.run(ctx)
+	return s, nil
+}
+
+// Events delivers link state changes. It is buffered; if the reader falls
+// behind, older events are dropped and the newest kept.
+func (s *Session) Events() <-chan LinkEvent { return s.events }
+
+// Connection returns the live connection, or nil while there is none.
+func (s *Session) Connection() *amqp.Connection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn
+}
+
+// Close ends the session and its connection.
+func (s *Session) Close() error {
+	s.cancel()
+	<-s.done
+	return nil
+}
+
+func (s *Session) emit(state LinkState, err error) {
+	ev := LinkEvent{State: state, Err: err, At: time.Now()}
+	for {
+		select {
+		case s.events <- ev:
+			return
+		default:
+		}
+		select { // full: drop the oldest so the newest state always lands
+		case <-s.events:
+		default:
+		}
+	}
+}
+
+func (s *Session) run(ctx context.Context) {
+	defer close(s.done)
+	defer s.emit(LinkClosed, nil)
+	s.emit(LinkConnecting, nil)
+	for {
+		conn, err := s.dial()
+		if err != nil {
+			s.emit(LinkDown, err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(s.cfg.Retry):
+			}
+			continue
+		}
+		s.mu.Lock()
+		s.conn = conn
+		s.mu.Unlock()
+		s.emit(LinkUp, nil)
+		s.watch(ctx, conn)
+		s.mu.Lock()
+		s.conn = nil
+		s.mu.Unlock()
+		if ctx.Err() != nil {
+			_ = conn.Close()
+			return
+		}
+	}
+}
+
+// watch relays the connection's recovery states until it closes for good
+// or the session ends.
+func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
+	states := make(chan *amqp.StateChanged, 8)
+	conn.NotifyStateChange(states)
+	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sc, ok := <-states:
+			if !ok {
+				return
+			}
+			switch sc.To {
+			case amqp.StateReconnecting:
+				s.emit(LinkReconnecting, errors.New("connection lost; reconnecting"))
+			case amqp.StateOpen:
+				s.emit(LinkUp, nil)
+			case amqp.StateClosed:
+				s.emit(LinkDown, cleanErr(sc.Err))
+				return
+			}
+		case e, ok := <-closed:
+			if !ok || conn.IsClosed() {
+				if e != nil {
+					s.emit(LinkDown, cleanErr(e))
+				}
+				return
+			}
+		}
+	}
+}
+
+func (s *Session) dial() (*amqp.Connection, error) {
+	props := amqp.NewConnectionProperties()
+	props.SetClientConnectionName(s.cfg.Name)
+	conn, err := amqp.DialConfig(s.cfg.URI, amqp.Config{
+		TLSClientConfig: s.cfg.TLS,
+		Properties:      props,
+		Heartbeat:       10 * time.Second,
+		Dial:            amqp.DefaultDial(5 * time.Second),
+		Recovery: &amqp.Recovery{
+			// Never give up while the session is open; we show the state instead.
+			ReconnectionConfig:   &amqp.ReconnectionConfig{MaxRetryCount: 1 << 30, RetryInterval: s.cfg.Retry},
+			TopologyRecoveryMode: amqp.TopologyRecoveryOnlyTransient,
+		},
+	})
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	return conn, nil
+}
+
+// cleanErr turns amqp091-go errors into one readable line without the URI.
+func cleanErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) {
+		switch aerr.Code {
+		case amqp.AccessRefused:
+			return fmt.Errorf("AMQP login refused: wrong username or password")
+		case amqp.NotAllowed:
+			return fmt.Errorf("AMQP access to the vhost refused: %s", aerr.Reason)
+		}
+		return fmt.Errorf("AMQP: %s", aerr.Reason)
+	}
+	var nerr net.Error
+	if errors.As(err, &nerr) || errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("AMQP port unreachable: %v", err)
+	}
+	if errors.Is(err, amqp.ErrSASL) || errors.Is(err, amqp.ErrCredentials) {
+		return fmt.Errorf("AMQP login refused: wrong username or password")
+	}
+	return fmt.Errorf("AMQP: %v", err)
+}

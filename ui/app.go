@@ -1,0 +1,311 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/theme"
+)
+
+// mode decides where a key goes.
+type mode int
+
+const (
+	modeNormal mode = iota
+	modeCommand
+	modeFilter
+	modeHelp
+)
+
+// App is the root model: it owns layout, the view stack, the header, the
+// prompts and the status bar. Views own their data.
+type App struct {
+	c        *common
+	switcher Switcher
+	stack    []view
+	mode     mode
+	input    lineInput
+	matches  []string // tab completions on show
+	filterAt int      // debounce sequence of live filter typing
+	debounce time.Duration
+	vhosts   []string
+	contexts []string
+
+	header    headerState
+	headPoll  poller
+	status    string
+	statusErr bool
+
+	width, height int
+	sized         bool
+}
+
+// New builds the App for a target. The first view is the queue list.
+func New(t Target, opts Options, sw Switcher) *App {
+	if opts.Refresh < time.Second {
+		opts.Refresh = 5 * time.Second
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now}
+	a := &App{c: c, switcher: sw, debounce: filterDebounce}
+	a.headPoll.viewID = nextViewID()
+	if sw != nil {
+		a.contexts = sw.Contexts()
+	}
+	a.stack = []view{a.makeView("queues", "", "")}
+	return a
+}
+
+// Init starts the header poll; views load once the size is known.
+func (a *App) Init() tea.Cmd { return a.loadHeader() }
+
+func (a *App) headerFetch() func(ctx context.Context) (any, error) {
+	src := a.c.target.Source
+	return func(ctx context.Context) (any, error) { return src.Overview(ctx) }
+}
+
+func (a *App) loadHeader() tea.Cmd { return a.headPoll.start(a.c.opts.Timeout, a.headerFetch()) }
+
+func (a *App) top() view { return a.stack[len(a.stack)-1] }
+
+// makeView builds a view by kind; navigation is data, not code paths.
+func (a *App) makeView(kind, vhost, name string) view {
+	switch kind {
+	case "exchanges":
+		return newListView(a.c, exchangeSpec())
+	case "bindings":
+		return newListView(a.c, bindingSpec())
+	case "connections":
+		return newListView(a.c, connectionSpec())
+	case "nodes":
+		return newListView(a.c, nodeSpec())
+	case "queue":
+		return newQueueDetail(a.c, vhost, name)
+	case "exchange":
+		return newExchangeDetail(a.c, vhost, name)
+	default:
+		return newListView(a.c, queueSpec())
+	}
+}
+
+// bodySize is the area a view gets: the screen less two header lines,
+// the title bar and the bottom line.
+func (a *App) bodySize() (int, int) { return a.width, max(a.height-4, 1) }
+
+// push opens a view on top of the stack and loads it.
+func (a *App) push(v view) tea.Cmd {
+	a.stack = append(a.stack, v)
+	return a.show(v)
+}
+
+// reset replaces the whole stack with one view (a : command).
+func (a *App) reset(v view) tea.Cmd {
+	a.stack = []view{v}
+	a.mode = modeNormal
+	return a.show(v)
+}
+
+func (a *App) show(v view) tea.Cmd {
+	if !a.sized {
+		return nil
+	}
+	w, h := a.bodySize()
+	if cmd := v.setSize(w, h); cmd != nil {
+		return cmd // a list loads as part of being sized
+	}
+	return v.load()
+}
+
+// pop goes back one view; the view below refreshes at once, since it did
+// not poll while hidden.
+func (a *App) pop() tea.Cmd {
+	if len(a.stack) <= 1 {
+		return nil
+	}
+	a.stack = a.stack[:len(a.stack)-1]
+	return a.show(a.top())
+}
+
+func (a *App) setStatus(text string, isErr bool) {
+	a.status, a.statusErr = text, isErr
+}
+
+// Update routes a message: keys by mode, data to the view that asked.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch m := msg.(type) {
+	case tea.WindowSizeMsg:
+		return a, a.resize(m.Width, m.Height)
+	case tea.KeyPressMsg:
+		return a, a.key(m)
+	case fetchedMsg:
+		return a, a.fetched(m)
+	case pollMsg:
+		if m.view == a.headerID() {
+			return a, a.headPoll.tick(m, a.c, a.headerFetch())
+		}
+		if a.sized && m.view == a.top().id() { // hidden views do not poll
+			return a, a.top().update(m)
+		}
+		return a, nil
+	case LinkMsg:
+		a.header.link, a.header.haveLink = m, true
+		return a, nil
+	case openMsg:
+		return a, a.push(a.makeView(m.kind, m.vhost, m.name))
+	case statusMsg:
+		a.setStatus(m.text, m.err)
+		return a, nil
+	case filterDebounceMsg:
+		if m.seq == a.filterAt && a.mode == modeFilter {
+			return a, a.applyFilter(a.input.text)
+		}
+		return a, nil
+	case vhostsMsg:
+		a.vhosts = m.names
+		return a, nil
+	case switchedMsg:
+		return a, a.switched(m)
+	}
+	return a, nil
+}
+
+func (a *App) headerID() int { return a.headPoll.viewID }
+
+func (a *App) resize(w, h int) tea.Cmd {
+	a.width, a.height = w, h
+	first := !a.sized
+	a.sized = true
+	bw, bh := a.bodySize()
+	var cmds []tea.Cmd
+	for i, v := range a.stack {
+		cmd := v.setSize(bw, bh)
+		if i == len(a.stack)-1 {
+			if cmd == nil && first {
+				cmd = v.load()
+			}
+			cmds = append(cmds, cmd)
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// fetched takes a result: the header's, or a view's if still on the stack.
+func (a *App) fetched(m fetchedMsg) tea.Cmd {
+	current := false
+	var cmd tea.Cmd
+	if m.view == a.headerID() {
+		var ok bool
+		ok, cmd = a.headPoll.done(m, a.c, a.headerFetch())
+		current = ok
+		if ok && m.err == nil {
+			a.header.overview = m.data.(mgmt.Overview)
+			a.header.haveOV = true
+		}
+	} else {
+		for _, v := range a.stack {
+			if v.id() == m.view {
+				cmd = v.update(m)
+				current = true
+			}
+		}
+	}
+	if current { // every API answer tells us how the HTTP link is
+		if m.err != nil {
+			a.header.httpErr, a.header.httpOK = m.err, false
+			if m.view == a.headerID() {
+				a.setStatus("management API: "+m.err.Error(), true)
+			}
+		} else {
+			if a.header.httpErr != nil && a.statusErr {
+				a.setStatus("management API is back", false)
+			}
+			a.header.httpErr, a.header.httpOK = nil, true
+		}
+	}
+	return cmd
+}
+
+// View lays out header, title bar, body and the bottom line.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.WindowTitle = "warren"
+	return v
+}
+
+func (a *App) render() string {
+	if !a.sized {
+		return "warren: starting…"
+	}
+	th := a.c.th
+	bw, bh := a.bodySize()
+	var b strings.Builder
+	b.WriteString(renderHeader(a.c, a.header, a.width))
+	b.WriteByte('\n')
+	b.WriteString(a.titleBar())
+	b.WriteByte('\n')
+	var body string
+	if a.mode == modeHelp {
+		body = a.renderHelp(bw, bh)
+	} else {
+		body = a.top().render(bw, bh)
+	}
+	b.WriteString(fitHeight(body, bh))
+	b.WriteByte('\n')
+	b.WriteString(a.bottomLine())
+	return th.App.Render(b.String())
+}
+
+// titleBar shows the breadcrumbs of the stack and the top view's status.
+func (a *App) titleBar() string {
+	th := a.c.th
+	crumbs := make([]string, len(a.stack))
+	for i, v := range a.stack {
+		crumbs[i] = v.title()
+	}
+	left := th.Title.Render(" " + strings.Join(crumbs, " › ") + " ")
+	right := th.TitleCount.Render(a.top().status())
+	return fit(left+" "+right, a.width)
+}
+
+func (a *App) bottomLine() string {
+	th := a.c.th
+	switch a.mode {
+	case modeCommand, modeFilter:
+		prefix := ":"
+		if a.mode == modeFilter {
+			prefix = "/"
+		}
+		line := th.Prompt.Render(prefix) + th.PromptText.Render(a.input.text) + th.Prompt.Render("█")
+		if len(a.matches) > 1 {
+			line += "  " + th.Suggestion.Render(strings.Join(a.matches, " "))
+		}
+		return fit(line, a.width)
+	}
+	if a.status != "" {
+		if a.statusErr {
+			return fit(th.StatusError.Render(a.status), a.width)
+		}
+		return fit(th.StatusInfo.Render(a.status), a.width)
+	}
+	hints := "? help  : command  / filter  enter open  esc back  N/M/C/R sort  ctrl+r refresh  q quit"
+	return fit(th.Faint.Render(hints), a.width)
+}
+
+// fitHeight pads or cuts s to exactly h lines.
+func fitHeight(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// filterDebounceMsg fires a short while after the last filter keystroke,
+// so typing a word asks the broker once, not once per letter.
+type filterDebounceMsg struct{ seq int }
+
+const filterDebounce = 120 * time.Millisecond
+
+// vhostsMsg brings the vhost names for :vhost completion.
+type vhostsMsg struct{ names []string }
+
+// switchedMsg brings the target of a :ctx switch (or its failure).
+type switchedMsg struct {
+	target Target
+	err    error
+	name   string
+}
+
+func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
+	g := a.c.keys.Global
+	if key.Matches(m, g.ForceQ) {
+		return tea.Quit
+	}
+	switch a.mode {
+	case modeCommand, modeFilter:
+		return a.promptKey(m)
+	case modeHelp:
+		if key.Matches(m, g.Back, g.Help, g.Quit) {
+			a.mode = modeNormal
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(m, g.Quit):
+		return tea.Quit
+	case key.Matches(m, g.Help):
+		a.mode = modeHelp
+		return nil
+	case key.Matches(m, g.Command):
+		a.mode, a.input, a.matches = modeCommand, lineInput{}, nil
+		a.setStatus("", false)
+		return a.fetchVhosts()
+	case key.Matches(m, g.Filter):
+		f, ok := a.top().(filterable)
+		if !ok {
+			return statusCmd("this view has no filter", true)
+		}
+		a.mode, a.input, a.matches = modeFilter, lineInput{text: f.filter()}, nil
+		return nil
+	case key.Matches(m, g.Refresh):
+		a.setStatus("refreshing…", false)
+		return tea.Batch(a.top().load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
+	case key.Matches(m, g.Back):
+		if f, ok := a.top().(filterable); ok && f.filter() != "" {
+			return f.setFilter("")
+		}
+		return a.pop()
+	}
+	return a.top().update(m)
+}
+
+func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
+	pk := a.c.keys.Prompt
+	switch {
+	case key.Matches(m, pk.Cancel):
+		wasFilter := a.mode == modeFilter
+		a.mode, a.matches = modeNormal, nil
+		if f, ok := a.top().(filterable); ok && wasFilter {
+			return f.setFilter("")
+		}
+		return nil
+	case key.Matches(m, pk.Accept):
+		line := a.input.text
+		if a.mode == modeFilter {
+			a.mode = modeNormal
+			cmd := a.applyFilter(line)
+			if l, ok := a.top().(interface{ selectFirst() }); ok {
+				l.selectFirst()
+			}
+			return cmd
+		}
+		a.mode, a.matches = modeNormal, nil
+		return a.run(line)
+	case key.Matches(m, pk.Complete):
+		if a.mode == modeCommand {
+			a.input.text, a.matches = complete(a.input.text, a.vhosts, a.contexts)
+		}
+		return nil
+	case key.Matches(m, pk.Erase):
+		a.input.backspace()
+	case key.Matches(m, pk.EraseAll):
+		a.input.text = ""
+	case key.Matches(m, pk.EraseWd):
+		a.input.eraseWord()
+	default:
+		if m.Text == "" {
+			return nil
+		}
+		a.input.insert(m.Text)
+	}
+	if a.mode == modeFilter {
+		a.filterAt++
+		seq := a.filterAt
+		return tea.Tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
+	}
+	_, a.matches = complete(a.input.text, a.vhosts, a.contexts)
+	return nil
+}
+
+func (a *App) applyFilter(expr string) tea.Cmd {
+	if f, ok := a.top().(filterable); ok {
+		return f.setFilter(expr)
+	}
+	return nil
+}
+
+// run executes a : command.
+func (a *App) run(line string) tea.Cmd {
+	cmd, err := parseCommand(line)
+	if err == errEmpty {
+		return nil
+	}
+	if err != nil {
+		a.setStatus(err.Error(), true)
+		return nil
+	}
+	a.setStatus("", false)
+	switch cmd.name {
+	case "quit":
+		return tea.Quit
+	case "vhost":
+		vh := cmd.arg
+		if vh == "*" || strings.EqualFold(vh, "all") {
+			vh = ""
+		}
+		a.c.target.Vhost = vh
+		a.setStatus("vhost: "+vhostLabel(vh), false)
+		kind := a.stack[0].title()
+		return a.reset(a.makeView(kind, "", ""))
+	case "ctx":
+		if a.switcher == nil || len(a.contexts) == 0 {
+			a.setStatus("no contexts: add some to the config file (see README)", true)
+			return nil
+		}
+		if cmd.arg == "" {
+			a.setStatus("contexts: "+strings.Join(a.contexts, " "), false)
+			return nil
+		}
+		sw, name := a.switcher, cmd.arg
+		a.setStatus("switching to context "+name+"…", false)
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			t, err := sw.Switch(ctx, name)
+			return switchedMsg{target: t, err: err, name: name}
+		}
+	default:
+		return a.reset(a.makeView(cmd.name, "", ""))
+	}
+}
+
+func (a *App) switched(m switchedMsg) tea.Cmd {
+	if m.err != nil {
+		a.setStatus("context "+m.name+": "+m.err.Error(), true)
+		return nil
+	}
+	a.c.target = m.target
+	a.header = headerState{}
+	a.setStatus("context "+m.name, false)
+	kind := a.stack[0].title()
+	return tea.Batch(a.loadHeader(), a.reset(a.makeView(kind, "", "")))
+}
+
+func (a *App) fetchVhosts() tea.Cmd {
+	src, timeout := a.c.target.Source, a.c.opts.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		names, err := src.Vhosts(ctx)
+		if err != nil {
+			return nil // completion just lacks vhosts; the header shows link trouble
+		}
+		return vhostsMsg{names: names}
+	}
+}
+
+// helpGroups is every key of the current view, global keys included.
+func (a *App) helpGroups() []helpGroup {
+	groups := []helpGroup{{Title: "Global", Bindings: a.c.keys.Global.bindings()}}
+	groups = append(groups, a.top().help()...)
+	groups = append(groups, helpGroup{Title: "In the : and / prompts", Bindings: a.c.keys.Prompt.bindings()})
+	return groups
+}
+
+func (a *App) renderHelp(w, h int) string {
+	th := a.c.th
+	var b strings.Builder
+	b.WriteString(th.Section.Render("Keys of "+a.top().title()) + th.Faint.Render("   (esc or ? closes)") + "\n")
+	for _, g := range a.helpGroups() {
+		b.WriteString("\n" + th.HelpGroup.Render(g.Title) + "\n")
+		for _, k := range g.Bindings {
+			hk := k.Help()
+			b.WriteString("  " + th.HelpKey.Render(cell(hk.Key, 14, false)) + " " + th.HelpDesc.Render(hk.Desc) + "\n")
+		}
+	}
+	b.WriteString("\n" + th.Faint.Render("Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :q"))
+	return b.String()
+}

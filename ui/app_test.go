@@ -1,0 +1,413 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// newTestApp builds an App on a fake with a fixed clock and a refresh so
+// long that polls never fire during a test.
+func newTestApp(f *fakeSource, t Target) *App {
+	t.Source = f
+	if t.API == "" {
+		t.API = "http://127.0.0.1:15672"
+	}
+	a := New(t, Options{Refresh: time.Hour, Timeout: time.Second}, nil)
+	a.c.now = func() time.Time { return fixedNow }
+	a.debounce = time.Millisecond
+	return a
+}
+
+// settle feeds msgs to the App and runs the commands they return, feeding
+// results back, until nothing more arrives. Commands that do not return
+// quickly (poll timers) are dropped.
+func settle(t *testing.T, a *App, msgs ...tea.Msg) {
+	t.Helper()
+	queue := append([]tea.Msg(nil), msgs...)
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 1000 {
+			t.Fatal("settle: too many steps")
+		}
+		msg := queue[0]
+		queue = queue[1:]
+		if c, ok := msg.(tea.Cmd); ok {
+			queue = append(queue, runCmd(c)...)
+			continue
+		}
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				queue = append(queue, runCmd(c)...)
+			}
+			continue
+		}
+		_, cmd := a.Update(msg)
+		queue = append(queue, runCmd(cmd)...)
+	}
+}
+
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case m := <-ch:
+		if m == nil {
+			return nil
+		}
+		if _, quit := m.(tea.QuitMsg); quit {
+			return nil
+		}
+		return []tea.Msg{m}
+	case <-time.After(60 * time.Millisecond):
+		return nil
+	}
+}
+
+func press(s string) tea.Msg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+r":
+		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func typed(s string) []tea.Msg {
+	var out []tea.Msg
+	for _, r := range s {
+		out = append(out, press(string(r)))
+	}
+	return out
+}
+
+func screen(a *App) string { return ansi.Strip(a.render()) }
+
+func size() tea.Msg { return tea.WindowSizeMsg{Width: 120, Height: 40} }
+
+func TestUpdatePerformsNoIO(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	var cmds []tea.Cmd
+	step := func(m tea.Msg) {
+		_, c := a.Update(m)
+		cmds = append(cmds, c)
+	}
+	step(size())
+	for _, m := range append(typed("/orders"), press("enter"), press("M"), press("N"), press("down"), press("enter"), press("esc"), press(":")) {
+		step(m)
+	}
+	step(press("ctrl+r"))
+	if n := f.calls.Load(); n != 0 {
+		t.Fatalf("Update made %d backend calls; all I/O must be in commands", n)
+	}
+	// The commands it returned are what do the I/O.
+	for _, c := range cmds {
+		runCmd(c)
+	}
+	if f.calls.Load() == 0 {
+		t.Fatal("running the returned commands made no backend call; the test proves nothing")
+	}
+}
+
+func TestQueueListGolden(t *testing.T) {
+	a := newTestApp(demoFake(), Target{Context: "local"})
+	settle(t, a, a.Init(), size())
+	golden.RequireEqual(t, screen(a))
+}
+
+func TestFilterNarrowsLiveAndEnterKeepsIt(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("/"))
+	settle(t, a, typed("dlq")...)
+	if got := screen(a); !strings.Contains(got, "demo.orders.dlq") || strings.Contains(got, "demo.orders.all") {
+		t.Fatalf("typing a filter should narrow the list live:\n%s", got)
+	}
+	settle(t, a, press("enter"))
+	if a.mode != modeNormal {
+		t.Fatal("enter should leave the filter prompt")
+	}
+	lv := a.top().(*listView[mgmt.Queue])
+	if lv.opts.Filter != "dlq" || lv.tbl.cursor != 0 {
+		t.Fatalf("filter kept = %q, cursor = %d; want dlq, 0", lv.opts.Filter, lv.tbl.cursor)
+	}
+	golden.RequireEqual(t, screen(a))
+	settle(t, a, press("esc"))
+	if lv.opts.Filter != "" || !strings.Contains(screen(a), "demo.orders.all") {
+		t.Fatal("esc should clear the filter")
+	}
+}
+
+func TestBadRegexIsAnErrorNotAFetch(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("/"))
+	settle(t, a, typed("(")...)
+	settle(t, a, press("enter"))
+	if !a.statusErr || !strings.Contains(a.status, "not a valid regular expression") {
+		t.Fatalf("status = %q, want a regex error", a.status)
+	}
+	if f.lastQueues.Filter == "(" {
+		t.Fatal("an invalid regex reached the broker")
+	}
+}
+
+func TestSortKeysAskTheServer(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("M"))
+	if f.lastQueues.Sort != mgmt.SortMessages || !f.lastQueues.Reverse {
+		t.Fatalf("M: sort = %+v, want messages, biggest first", f.lastQueues)
+	}
+	if first := a.top().(*listView[mgmt.Queue]).items[0].Name; first != "demo.orders.all" {
+		t.Fatalf("deepest queue should be first, got %s", first)
+	}
+	settle(t, a, press("M"))
+	if !(f.lastQueues.Sort == mgmt.SortMessages && !f.lastQueues.Reverse) {
+		t.Fatal("M again should reverse")
+	}
+	settle(t, a, press("C"))
+	if f.lastQueues.Sort != mgmt.SortConsumers {
+		t.Fatal("C should sort by consumers")
+	}
+	settle(t, a, press("R"))
+	if f.lastQueues.Sort != mgmt.SortRate {
+		t.Fatal("R should sort by rate")
+	}
+	settle(t, a, press("N"))
+	if f.lastQueues.Sort != mgmt.SortName || f.lastQueues.Reverse {
+		t.Fatal("N should sort by name A-Z")
+	}
+}
+
+func TestQueueDetailAndBack(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("enter")) // first row by name: billing
+	settle(t, a, press("esc"))
+	settle(t, a, typed("jjj")...) // demo.orders.created
+	settle(t, a, press("enter"))
+	d, ok := a.top().(*queueDetail)
+	if !ok || d.name != "demo.orders.created" {
+		t.Fatalf("enter should open the queue detail, top is %T", a.top())
+	}
+	golden.RequireEqual(t, screen(a))
+	settle(t, a, press("enter")) // the selected binding: its source exchange
+	if x, ok := a.top().(*exchangeDetail); !ok || x.name != "demo.orders" {
+		t.Fatalf("enter on a binding should open its source exchange, top is %T", a.top())
+	}
+	settle(t, a, press("esc"), press("esc"))
+	if len(a.stack) != 1 {
+		t.Fatalf("esc twice should be back at the list, stack %d", len(a.stack))
+	}
+}
+
+func TestCommandViewsGolden(t *testing.T) {
+	for _, cmd := range []string{"ex", "bi", "co", "no"} {
+		t.Run(cmd, func(t *testing.T) {
+			a := newTestApp(demoFake(), Target{ReadOnly: true})
+			settle(t, a, a.Init(), size())
+			settle(t, a, press(":"))
+			settle(t, a, typed(cmd)...)
+			settle(t, a, press("enter"))
+			golden.RequireEqual(t, screen(a))
+		})
+	}
+}
+
+func TestExchangeDetailGolden(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press(":"))
+	settle(t, a, typed("exchanges")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("enter")) // demo.orders, the last by name
+	golden.RequireEqual(t, screen(a))
+}
+
+func TestHelpListsEveryKey(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("?"))
+	got := screen(a)
+	for _, b := range append(append(a.c.keys.Global.bindings(), a.c.keys.Table.bindings()...), a.c.keys.Sort.bindings()...) {
+		if !strings.Contains(got, b.Help().Key) {
+			t.Errorf("help lacks %q", b.Help().Key)
+		}
+	}
+	golden.RequireEqual(t, got)
+	settle(t, a, press("esc"))
+	if a.mode != modeNormal {
+		t.Fatal("esc should close help")
+	}
+}
+
+func TestVhostCommandAndCompletion(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press(":"))
+	settle(t, a, typed("vhost or")...)
+	settle(t, a, press("tab"))
+	if a.input.text != "vhost orders " {
+		t.Fatalf("tab completion gave %q", a.input.text)
+	}
+	settle(t, a, press("backspace"))
+	settle(t, a, typed("x")...)
+	a.input.text = "vhost demo.vhost"
+	settle(t, a, press("enter"))
+	if f.lastQueues.Vhost != "demo.vhost" || !strings.Contains(screen(a), "billing") || strings.Contains(screen(a), "demo.orders.all") {
+		t.Fatalf(":vhost should narrow the lists: %+v\n%s", f.lastQueues, screen(a))
+	}
+	settle(t, a, press(":"))
+	settle(t, a, typed("vhost *")...)
+	settle(t, a, press("enter"))
+	if f.lastQueues.Vhost != "" {
+		t.Fatal(":vhost * should list every vhost")
+	}
+}
+
+func TestUnknownCommandSaysSo(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press(":"))
+	settle(t, a, typed("frobnicate")...)
+	settle(t, a, press("enter"))
+	if !a.statusErr || !strings.Contains(a.status, "unknown command :frobnicate") {
+		t.Fatalf("status = %q", a.status)
+	}
+}
+
+func TestBrokerErrorShownThenRecovered(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	f.setFail(fmt.Errorf("management API at http://127.0.0.1:15672: %w", errors.New("connection refused")))
+	settle(t, a, a.Init(), size())
+	got := screen(a)
+	if !strings.Contains(got, "HTTP ● down") || !strings.Contains(got, "connection refused") {
+		t.Fatalf("a failing API should show the link down and why:\n%s", got)
+	}
+	golden.RequireEqual(t, got)
+	f.setFail(nil)
+	settle(t, a, press("ctrl+r"))
+	got = screen(a)
+	if !strings.Contains(got, "HTTP ● up") || !strings.Contains(got, "demo.orders.all") {
+		t.Fatalf("after recovery the list should be back:\n%s", got)
+	}
+}
+
+func TestStaleResultsAreDropped(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	lv := a.top().(*listView[mgmt.Queue])
+	stale := fetchedMsg{view: lv.id(), gen: lv.poll.gen - 1, data: mgmt.Page[mgmt.Queue]{Items: []mgmt.Queue{{Name: "ghost"}}, FilteredCount: 1}}
+	settle(t, a, stale)
+	if strings.Contains(screen(a), "ghost") {
+		t.Fatal("a result of an older generation was shown")
+	}
+}
+
+func TestHiddenViewsDoNotPoll(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	list := a.top()
+	settle(t, a, press("enter"))
+	before := f.calls.Load()
+	_, cmd := a.Update(pollMsg{view: list.id(), gen: list.(*listView[mgmt.Queue]).poll.gen})
+	if cmd != nil {
+		runCmd(cmd)
+	}
+	if f.calls.Load() != before {
+		t.Fatal("a view under the top one polled")
+	}
+}
+
+func TestPagingPastTheLastRowFetchesTheNextPage(t *testing.T) {
+	f := demoFake()
+	f.queues = nil
+	for i := 0; i < 100; i++ {
+		f.queues = append(f.queues, mgmt.Queue{Vhost: "/", Name: fmt.Sprintf("q%03d", i), Type: "classic", HasStats: true})
+	}
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), tea.WindowSizeMsg{Width: 120, Height: 15}) // 10 rows a page
+	lv := a.top().(*listView[mgmt.Queue])
+	if f.lastQueues.PageSize != 10 {
+		t.Fatalf("page size = %d, want the visible rows (10)", f.lastQueues.PageSize)
+	}
+	for i := 0; i < 10; i++ {
+		settle(t, a, press("j"))
+	}
+	if f.lastQueues.Page != 2 || lv.items[lv.tbl.cursor].Name != "q010" {
+		t.Fatalf("page %d, row %s; want page 2 at q010", f.lastQueues.Page, lv.items[lv.tbl.cursor].Name)
+	}
+	settle(t, a, press("k"))
+	if f.lastQueues.Page != 1 || lv.items[lv.tbl.cursor].Name != "q009" {
+		t.Fatal("up from the first row should go back to the end of page 1")
+	}
+	settle(t, a, press("G"))
+	if f.lastQueues.Page != 10 || lv.items[lv.tbl.cursor].Name != "q099" {
+		t.Fatalf("G: page %d", f.lastQueues.Page)
+	}
+	if !strings.Contains(screen(a), "page 10/10") {
+		t.Fatal("the title should say which page")
+	}
+}
+
+func TestLinkStateInHeader(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, LinkMsg{State: LinkReconnecting})
+	if !strings.Contains(screen(a), "AMQP ◌ reconnecting") {
+		t.Fatal("reconnecting should show in the header")
+	}
+	settle(t, a, LinkMsg{State: LinkUp})
+	if !strings.Contains(screen(a), "AMQP ● up") {
+		t.Fatal("up should show in the header")
+	}
+}
+
+func TestQuit(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	_, cmd := a.Update(press("q"))
+	if cmd == nil {
+		t.Fatal("q should quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q should return tea.Quit")
+	}
+	// In a prompt, q is text.
+	settle(t, a, press("/"))
+	_, cmd = a.Update(press("q"))
+	if cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Fatal("q typed into the filter quit the program")
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// exchangeDetail shows one exchange with its bindings out and in.
+type exchangeDetail struct {
+	c      *common
+	vhost  string
+	name   string
+	poll   poller
+	x      mgmt.ExchangeDetail
+	loaded bool
+	doc    doc
+}
+
+func newExchangeDetail(c *common, vhost, name string) *exchangeDetail {
+	v := &exchangeDetail{c: c, vhost: vhost, name: name}
+	v.poll.viewID = nextViewID()
+	return v
+}
+
+func (v *exchangeDetail) id() int       { return v.poll.viewID }
+func (v *exchangeDetail) title() string { return "exchange " + exchangeName(v.name) }
+
+func (v *exchangeDetail) status() string {
+	if !v.loaded {
+		return "vhost " + v.vhost + " · loading…"
+	}
+	return fmt.Sprintf("vhost %s · %s · %d out, %d in", v.vhost, v.x.Type, len(v.x.Outgoing), len(v.x.Incoming))
+}
+
+func (v *exchangeDetail) fetcher() func(ctx context.Context) (any, error) {
+	src, vh, name := v.c.target.Source, v.vhost, v.name
+	return func(ctx context.Context) (any, error) { return src.Exchange(ctx, vh, name) }
+}
+
+func (v *exchangeDetail) load() tea.Cmd { return v.poll.start(v.c.opts.Timeout, v.fetcher()) }
+
+func (v *exchangeDetail) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case fetchedMsg:
+		ok, next := v.poll.done(m, v.c, v.fetcher())
+		if !ok {
+			return nil
+		}
+		if m.err != nil {
+			return tea.Batch(next, statusCmd("exchange "+exchangeName(v.name)+": "+m.err.Error(), true))
+		}
+		v.x = m.data.(mgmt.ExchangeDetail)
+		v.loaded = true
+		v.rebuild()
+		return next
+	case pollMsg:
+		return v.poll.tick(m, v.c, v.fetcher())
+	case tea.KeyPressMsg:
+		return v.doc.key(m, v.c.keys.Table)
+	}
+	return nil
+}
+
+func (v *exchangeDetail) rebuild() {
+	th := v.c.th
+	x := v.x
+	var d doc
+	flags := fmt.Sprintf("durable %v   auto-delete %v   internal %v", x.Durable, x.AutoDelete, x.Internal)
+	d.add(th.Label.Render("type ") + th.HeaderValue.Render(x.Type) + "   " + th.Label.Render(flags))
+	d.add(th.Label.Render("in ") + th.HeaderValue.Render(rate(x.PublishIn, x.HasStats)+"/s") + "   " +
+		th.Label.Render("out ") + th.HeaderValue.Render(rate(x.PublishOut, x.HasStats)+"/s"))
+	if x.Name == "" {
+		d.add(th.Faint.Render("The default exchange routes to the queue named by the routing key; it has no explicit bindings."))
+	}
+	d.add("")
+	d.add(th.Section.Render("ARGUMENTS"))
+	if len(x.Arguments) == 0 {
+		d.add(th.Faint.Render("  none"))
+	}
+	for _, k := range sortedKeys(x.Arguments) {
+		d.add("  " + th.Label.Render(k+" = ") + argValue(x.Arguments[k]))
+	}
+	d.add("")
+	row := func(a, b, c string) string { return fmt.Sprintf("  %-36s %-10s %-28s %s", a, b, c, "") }
+	d.add(th.Section.Render(fmt.Sprintf("BINDINGS FROM THIS EXCHANGE (%d)", len(x.Outgoing))) + th.Faint.Render("  enter opens the destination"))
+	d.add(th.TableHeader.Render(row("DESTINATION", "KIND", "ROUTING KEY") + "ARGUMENTS"))
+	if len(x.Outgoing) == 0 {
+		d.add(th.Faint.Render("  none"))
+	}
+	for _, b := range x.Outgoing {
+		line := row(b.Destination, b.DestinationType, b.RoutingKey) + argsInline(b.Arguments)
+		d.addLink(line, line, openBindingDestination(b))
+	}
+	d.add("")
+	d.add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS EXCHANGE (%d)", len(x.Incoming))) + th.Faint.Render("  enter opens the source"))
+	d.add(th.TableHeader.Render(row("SOURCE", "", "ROUTING KEY") + "ARGUMENTS"))
+	if len(x.Incoming) == 0 {
+		d.add(th.Faint.Render("  none"))
+	}
+	for _, b := range x.Incoming {
+		line := row(exchangeName(b.Source), "exchange", b.RoutingKey) + argsInline(b.Arguments)
+		d.addLink(line, line, openCmd("exchange", b.Vhost, b.Source))
+	}
+	v.doc.replace(d)
+}
+
+func (v *exchangeDetail) setSize(w, h int) tea.Cmd {
+	v.doc.height = h
+	v.doc.clamp()
+	return nil
+}
+
+func (v *exchangeDetail) render(w, h int) string {
+	if !v.loaded {
+		if v.poll.err != nil {
+			return v.c.th.Error.Render("cannot read exchange " + exchangeName(v.name) + ": " + v.poll.err.Error())
+		}
+		return v.c.th.Faint.Render("loading exchange " + exchangeName(v.name) + "…")
+	}
+	return v.doc.render(v.c, w, h)
+}
+
+func (v *exchangeDetail) help() []helpGroup {
+	k := v.c.keys.Table
+	return []helpGroup{{Title: "Exchange detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
+}

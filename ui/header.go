@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// headerState is what the two header lines show; the App keeps it.
+type headerState struct {
+	overview mgmt.Overview
+	haveOV   bool
+	httpErr  error
+	httpOK   bool // at least one answer since the last error
+	link     LinkMsg
+	haveLink bool
+}
+
+// renderHeader draws the header: who and where on the first line, the
+// broker's totals and rates on the second. Pure; tested with goldens.
+func renderHeader(c *common, h headerState, width int) string {
+	th := c.th
+	kv := func(k, v string) string { return th.HeaderKey.Render(k+" ") + th.HeaderValue.Render(v) }
+	o := h.overview
+	cluster, versions, user := "?", "RabbitMQ ? · Erlang ?", "?"
+	if h.haveOV {
+		cluster = o.ClusterName
+		versions = "RabbitMQ " + o.RabbitMQVersion + " · Erlang " + o.ErlangVersion
+		user = o.User
+	}
+	// Link states come first so a narrow screen never cuts them off.
+	parts := []string{th.Brand.Render("warren"), linkAMQP(c, h), linkHTTP(c, h)}
+	if c.target.ReadOnly {
+		parts = append(parts, th.Badge.Render("READ-ONLY"))
+	}
+	if c.target.Context != "" {
+		parts = append(parts, kv("ctx", c.target.Context))
+	}
+	parts = append(parts, kv("vhost", vhostLabel(c.target.Vhost)), kv("user", user), kv("cluster", cluster), th.HeaderKey.Render(versions))
+	line1 := strings.Join(parts, "  ")
+
+	var line2 string
+	if h.haveOV {
+		line2 = strings.Join([]string{
+			kv("queues", count(int64(o.Queues))), kv("exchanges", count(int64(o.Exchanges))),
+			kv("connections", count(int64(o.Connections))), kv("consumers", count(int64(o.Consumers))),
+			kv("messages", count(o.Messages)) + th.HeaderKey.Render(fmt.Sprintf(" (ready %s, unacked %s)", count(o.Ready), count(o.Unacked))),
+			kv("publish", rate(o.PublishRate, true)+"/s"), kv("deliver", rate(o.DeliverRate, true)+"/s"),
+		}, "  ")
+	} else {
+		line2 = th.Faint.Render("reading the broker overview from " + c.target.API + "…")
+	}
+	return ansi.Truncate(line1, width, "…") + "\n" + ansi.Truncate(line2, width, "…")
+}
+
+func linkHTTP(c *common, h headerState) string {
+	th := c.th
+	switch {
+	case h.httpErr != nil:
+		return th.HeaderKey.Render("HTTP ") + th.LinkDown.Render("● down")
+	case h.httpOK:
+		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up")
+	default:
+		return th.HeaderKey.Render("HTTP ") + th.LinkWarn.Render("○ connecting")
+	}
+}
+
+func linkAMQP(c *common, h headerState) string {
+	th := c.th
+	label := th.HeaderKey.Render("AMQP ")
+	if !h.haveLink {
+		return label + th.LinkWarn.Render("○ connecting")
+	}
+	switch h.link.State {
+	case LinkUp:
+		return label + th.LinkUp.Render("● up")
+	case LinkReconnecting:
+		return label + th.LinkWarn.Render("◌ reconnecting")
+	case LinkConnecting:
+		return label + th.LinkWarn.Render("○ connecting")
+	case LinkClosed:
+		return label + th.Faint.Render("○ closed")
+	default:
+		return label + th.LinkDown.Render("● down")
+	}
+}

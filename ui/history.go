@@ -1,0 +1,92 @@
+package ui
+
+import "time"
+
+// history keeps what warren has seen of each queue during the session:
+// a short depth series for list sparklines, and for queues opened in
+// detail, longer series for the chart. It is bounded in queues and samples.
+type history struct {
+	depth   map[string]*ring
+	seen    map[string]time.Time
+	detail  map[string]*queueSeries
+	maxKeys int
+}
+
+const (
+	sparkSamples  = 60  // at 5 s, five minutes
+	detailSamples = 720 // at 5 s, an hour
+)
+
+// queueSeries is the detail chart's data for one queue.
+type queueSeries struct {
+	ready, unacked, publish, deliver *ring
+}
+
+func newHistory() *history {
+	return &history{depth: map[string]*ring{}, seen: map[string]time.Time{}, detail: map[string]*queueSeries{}, maxKeys: 5000}
+}
+
+func histKey(vhost, name string) string { return vhost + "\x00" + name }
+
+// addDepth records one depth sample for a queue seen in a list.
+func (h *history) addDepth(vhost, name string, depth int64, now time.Time) {
+	k := histKey(vhost, name)
+	r, ok := h.depth[k]
+	if !ok {
+		if len(h.depth) >= h.maxKeys {
+			h.evict()
+		}
+		r = newRing(sparkSamples)
+		h.depth[k] = r
+	}
+	r.push(float64(depth))
+	h.seen[k] = now
+}
+
+// depthSeries returns a queue's depth samples, oldest first.
+func (h *history) depthSeries(vhost, name string) []float64 {
+	if r, ok := h.depth[histKey(vhost, name)]; ok {
+		return r.values()
+	}
+	return nil
+}
+
+// evict drops the tenth of queues seen longest ago.
+func (h *history) evict() {
+	n := len(h.depth) / 10
+	if n == 0 {
+		n = 1
+	}
+	for ; n > 0; n-- {
+		var oldK string
+		var oldT time.Time
+		for k, t := range h.seen {
+			if oldK == "" || t.Before(oldT) {
+				oldK, oldT = k, t
+			}
+		}
+		delete(h.depth, oldK)
+		delete(h.seen, oldK)
+	}
+}
+
+// addDetail records one detail sample for a queue.
+func (h *history) addDetail(vhost, name string, ready, unacked int64, pub, del float64) *queueSeries {
+	k := histKey(vhost, name)
+	s, ok := h.detail[k]
+	if !ok {
+		if len(h.detail) >= 50 { // only queues a person opened; keep it small
+			for dk := range h.detail {
+				delete(h.detail, dk)
+				break
+			}
+		}
+		s = &queueSeries{ready: newRing(detailSamples), unacked: newRing(detailSamples), publish: newRing(detailSamples), deliver: newRing(detailSamples)}
+		h.detail[k] = s
+	}
+	s.ready.push(float64(ready))
+	s.unacked.push(float64(unacked))
+	s.publish.push(pub)
+	s.deliver.push(del)
+	return s
+}

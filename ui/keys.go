@@ -1,0 +1,121 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// globalKeys work in every view while no prompt is open.
+type globalKeys struct {
+	Command key.Binding
+	Filter  key.Binding
+	Help    key.Binding
+	Refresh key.Binding
+	Back    key.Binding
+	Quit    key.Binding
+	ForceQ  key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (:queues :ex :bi :co :no :vhost :ctx :q)")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter by regex on the name")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help for this view")),
+		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear filter")),
+		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQ:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+func (k globalKeys) bindings() []key.Binding {
+	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ}
+}
+
+// tableKeys move through a table and its pages.
+type tableKeys struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Open     key.Binding
+}
+
+func newTableKeys() tableKeys {
+	return tableKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down (past the last row: next page)")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup/ctrl+b", "previous page")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn/ctrl+f", "next page")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first row")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last row")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+	}
+}
+
+func (k tableKeys) bindings() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open}
+}
+
+// sortKeys sort a list server-side; pressing the same key again reverses.
+type sortKeys struct {
+	Name      key.Binding
+	Messages  key.Binding
+	Consumers key.Binding
+	Rate      key.Binding
+}
+
+func newSortKeys() sortKeys {
+	return sortKeys{
+		Name:      key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "sort by name (again: reverse)")),
+		Messages:  key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "sort by messages")),
+		Consumers: key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "sort by consumers")),
+		Rate:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "sort by rate")),
+	}
+}
+
+func (k sortKeys) bindings() []key.Binding {
+	return []key.Binding{k.Name, k.Messages, k.Consumers, k.Rate}
+}
+
+// promptKeys act while the : or / prompt is open.
+type promptKeys struct {
+	Accept   key.Binding
+	Cancel   key.Binding
+	Complete key.Binding
+	Erase    key.Binding
+	EraseAll key.Binding
+	EraseWd  key.Binding
+}
+
+func newPromptKeys() promptKeys {
+	return promptKeys{
+		Accept:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run / keep filter")),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel / clear filter")),
+		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
+		Erase:    key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "delete a character")),
+		EraseAll: key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear the line")),
+		EraseWd:  key.NewBinding(key.WithKeys("ctrl+w"), key.WithHelp("ctrl+w", "delete a word")),
+	}
+}
+
+func (k promptKeys) bindings() []key.Binding {
+	return []key.Binding{k.Accept, k.Cancel, k.Complete, k.Erase, k.EraseAll, k.EraseWd}
+}
+
+// keyMap gathers every scope; it is built once and shared by the views.
+type keyMap struct {
+	Global globalKeys
+	Table  tableKeys
+	Sort   sortKeys
+	Prompt promptKeys
+}
+
+func newKeyMap() keyMap {
+	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys()}
+}
+
+// helpGroup is one titled block of the help screen.
+type helpGroup struct {
+	Title    string
+	Bindings []key.Binding
+}

@@ -1,0 +1,316 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// listSpec says what a list view lists and how; listView does the rest.
+type listSpec[T any] struct {
+	kind  string // plural name, e.g. "queues"
+	cols  []column
+	fetch func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[T], error)
+	row   func(c *common, item T) []string
+	key   func(item T) string
+	open  func(item T) tea.Cmd // nil: rows have no detail
+	sorts []mgmt.SortKey       // allowed sorts; the first is the default
+	// observe sees every page that arrives (e.g. to record depth history).
+	observe func(c *common, items []T)
+}
+
+// listView is a server-paged, server-sorted, filtered table of one kind.
+// A page is as tall as the screen, so stats are fetched only for what is
+// visible.
+type listView[T any] struct {
+	c     *common
+	spec  listSpec[T]
+	opts  mgmt.ListOptions
+	page  mgmt.Page[T]
+	items []T
+	tbl   table
+	poll  poller
+	// landing says where the cursor goes when a page change arrives.
+	landing int // 0 keep, -1 last row, +1 first row
+	keepKey string
+	loaded  bool
+}
+
+func newListView[T any](c *common, spec listSpec[T]) *listView[T] {
+	v := &listView[T]{c: c, spec: spec}
+	v.poll.viewID = nextViewID()
+	v.opts = mgmt.ListOptions{Vhost: c.target.Vhost, Page: 1, Sort: spec.sorts[0]}
+	v.tbl.cols = spec.cols
+	return v
+}
+
+func (v *listView[T]) id() int       { return v.poll.viewID }
+func (v *listView[T]) title() string { return v.spec.kind }
+
+func (v *listView[T]) fetcher() func(ctx context.Context) (any, error) {
+	src, opts, fetch := v.c.target.Source, v.opts, v.spec.fetch
+	return func(ctx context.Context) (any, error) { return fetch(ctx, src, opts) }
+}
+
+func (v *listView[T]) load() tea.Cmd {
+	if v.tbl.height <= 0 {
+		return nil // not sized yet; setSize loads
+	}
+	v.opts.PageSize = min(v.tbl.height, mgmt.MaxPageSize)
+	return v.poll.start(v.c.opts.Timeout, v.fetcher())
+}
+
+func (v *listView[T]) status() string {
+	var parts []string
+	if v.loaded {
+		n := v.page.FilteredCount
+		s := fmt.Sprintf("%s %s", count(int64(n)), v.spec.kind)
+		if v.opts.Filter != "" && v.page.TotalCount != n {
+			s += fmt.Sprintf(" of %s", count(int64(v.page.TotalCount)))
+		}
+		parts = append(parts, s)
+		if v.page.PageCount > 1 {
+			parts = append(parts, fmt.Sprintf("page %d/%d", v.page.Page, v.page.PageCount))
+		}
+	} else {
+		parts = append(parts, "loading…")
+	}
+	dir := "↑"
+	if v.opts.Reverse {
+		dir = "↓"
+	}
+	parts = append(parts, "sort "+string(v.opts.Sort)+dir)
+	if v.opts.Filter != "" {
+		parts = append(parts, "filter /"+v.opts.Filter+"/")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (v *listView[T]) filter() string { return v.opts.Filter }
+
+func (v *listView[T]) setFilter(expr string) tea.Cmd {
+	if expr == v.opts.Filter {
+		return nil
+	}
+	if _, err := regexp.Compile(expr); err != nil {
+		return statusCmd("filter: not a valid regular expression: "+err.Error(), true)
+	}
+	v.opts.Filter = expr
+	v.opts.Page = 1
+	v.landing = 1
+	return v.load()
+}
+
+// selectFirst puts the cursor on the first row (after / enter).
+func (v *listView[T]) selectFirst() { v.tbl.top() }
+
+func (v *listView[T]) selected() (T, bool) {
+	var zero T
+	if v.tbl.cursor < 0 || v.tbl.cursor >= len(v.items) {
+		return zero, false
+	}
+	return v.items[v.tbl.cursor], true
+}
+
+func (v *listView[T]) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case fetchedMsg:
+		return v.arrived(m)
+	case pollMsg:
+		return v.poll.tick(m, v.c, v.fetcher())
+	case tea.KeyPressMsg:
+		return v.key(m)
+	}
+	return nil
+}
+
+func (v *listView[T]) arrived(m fetchedMsg) tea.Cmd {
+	ok, next := v.poll.done(m, v.c, v.fetcher())
+	if !ok {
+		return nil
+	}
+	if m.err != nil {
+		return tea.Batch(next, statusCmd(v.spec.kind+": "+m.err.Error(), true))
+	}
+	page := m.data.(mgmt.Page[T])
+	if sel, ok := v.selected(); ok && v.landing == 0 {
+		v.keepKey = v.spec.key(sel)
+	}
+	v.page, v.items, v.loaded = page, page.Items, true
+	// A page past the end (the list shrank): go to the last one.
+	if len(page.Items) == 0 && page.Page > 1 && page.PageCount >= 1 && v.opts.Page > page.PageCount {
+		v.opts.Page = page.PageCount
+		return v.load()
+	}
+	if v.spec.observe != nil {
+		v.spec.observe(v.c, page.Items)
+	}
+	v.renderRows()
+	switch v.landing {
+	case 1:
+		v.tbl.top()
+	case -1:
+		v.tbl.bottom()
+	default:
+		for i, it := range v.items {
+			if v.spec.key(it) == v.keepKey {
+				v.tbl.cursor = i
+				v.tbl.clamp()
+				break
+			}
+		}
+	}
+	v.landing = 0
+	return next
+}
+
+func (v *listView[T]) renderRows() {
+	rows := make([][]string, len(v.items))
+	for i, it := range v.items {
+		rows[i] = v.spec.row(v.c, it)
+	}
+	v.tbl.setRows(rows)
+}
+
+func (v *listView[T]) goPage(p, landing int) tea.Cmd {
+	if p < 1 || (v.page.PageCount > 0 && p > v.page.PageCount) {
+		return nil
+	}
+	v.opts.Page = p
+	v.landing = landing
+	return v.load()
+}
+
+func (v *listView[T]) sortBy(s mgmt.SortKey) tea.Cmd {
+	allowed := false
+	for _, a := range v.spec.sorts {
+		allowed = allowed || a == s
+	}
+	if !allowed {
+		return statusCmd(fmt.Sprintf("%s cannot be sorted by %s", v.spec.kind, s), true)
+	}
+	if v.opts.Sort == s {
+		v.opts.Reverse = !v.opts.Reverse
+	} else {
+		// Names read best A→Z; numbers most useful biggest first.
+		v.opts.Sort, v.opts.Reverse = s, s != mgmt.SortName
+	}
+	v.opts.Page = 1
+	v.landing = 1
+	return v.load()
+}
+
+func (v *listView[T]) key(m tea.KeyPressMsg) tea.Cmd {
+	tk, sk := v.c.keys.Table, v.c.keys.Sort
+	switch {
+	case key.Matches(m, tk.Up):
+		if v.tbl.atTop() && v.opts.Page > 1 {
+			return v.goPage(v.opts.Page-1, -1)
+		}
+		v.tbl.move(-1)
+	case key.Matches(m, tk.Down):
+		if v.tbl.atBottom() && v.opts.Page < v.page.PageCount {
+			return v.goPage(v.opts.Page+1, 1)
+		}
+		v.tbl.move(1)
+	case key.Matches(m, tk.PageUp):
+		if v.opts.Page > 1 {
+			return v.goPage(v.opts.Page-1, 1)
+		}
+		v.tbl.top()
+	case key.Matches(m, tk.PageDown):
+		if v.opts.Page < v.page.PageCount {
+			return v.goPage(v.opts.Page+1, 1)
+		}
+		v.tbl.bottom()
+	case key.Matches(m, tk.Top):
+		if v.opts.Page > 1 {
+			return v.goPage(1, 1)
+		}
+		v.tbl.top()
+	case key.Matches(m, tk.Bottom):
+		if v.page.PageCount > 1 && v.opts.Page < v.page.PageCount {
+			return v.goPage(v.page.PageCount, -1)
+		}
+		v.tbl.bottom()
+	case key.Matches(m, tk.Open):
+		if it, ok := v.selected(); ok && v.spec.open != nil {
+			return v.spec.open(it)
+		}
+	case key.Matches(m, sk.Name):
+		return v.sortBy(mgmt.SortName)
+	case key.Matches(m, sk.Messages):
+		return v.sortBy(mgmt.SortMessages)
+	case key.Matches(m, sk.Consumers):
+		return v.sortBy(mgmt.SortConsumers)
+	case key.Matches(m, sk.Rate):
+		return v.sortBy(mgmt.SortRate)
+	}
+	return nil
+}
+
+func (v *listView[T]) setSize(w, h int) tea.Cmd {
+	old := v.tbl.height
+	v.tbl.setSize(w, h-1) // one line for the column header
+	if v.tbl.height != old {
+		// Keep the first visible item in view: same offset into the list.
+		first := (v.opts.Page-1)*max(v.opts.PageSize, 1) + v.tbl.cursor
+		v.opts.Page = first/v.tbl.height + 1
+		return v.load()
+	}
+	return nil
+}
+
+func (v *listView[T]) render(w, h int) string {
+	if v.poll.err != nil && !v.loaded {
+		return v.c.th.Error.Render("cannot list "+v.spec.kind+": "+v.poll.err.Error()) +
+			"\n" + v.c.th.Faint.Render("retrying every "+v.c.opts.Refresh.String()+"…")
+	}
+	if v.loaded && len(v.items) == 0 {
+		msg := "no " + v.spec.kind
+		if v.opts.Filter != "" {
+			msg += " match /" + v.opts.Filter + "/ (esc clears the filter)"
+		}
+		if v.opts.Vhost != "" {
+			msg += " in vhost " + v.opts.Vhost
+		}
+		return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse) + "\n" + v.c.th.Faint.Render(msg)
+	}
+	return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse)
+}
+
+func (v *listView[T]) help() []helpGroup {
+	groups := []helpGroup{{Title: "Move", Bindings: v.c.keys.Table.bindings()}}
+	var sorts []key.Binding
+	for _, b := range v.c.keys.Sort.bindings() {
+		for _, s := range v.spec.sorts {
+			if sortOfKey(b) == s {
+				sorts = append(sorts, b)
+			}
+		}
+	}
+	if len(sorts) > 0 {
+		groups = append(groups, helpGroup{Title: "Sort (server-side)", Bindings: sorts})
+	}
+	return groups
+}
+
+func sortOfKey(b key.Binding) mgmt.SortKey {
+	switch b.Keys()[0] {
+	case "N":
+		return mgmt.SortName
+	case "M":
+		return mgmt.SortMessages
+	case "C":
+		return mgmt.SortConsumers
+	case "R":
+		return mgmt.SortRate
+	}
+	return ""
+}

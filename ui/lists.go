@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"context"
+	"regexp"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// The list kinds warren shows. Each is data: columns, a fetch, a pure row
+// renderer, and where enter goes.
+
+func queueSpec() listSpec[mgmt.Queue] {
+	return listSpec[mgmt.Queue]{
+		kind: "queues",
+		cols: []column{
+			{Title: "VHOST", Width: 6, Flex: 1},
+			{Title: "NAME", Width: 18, Flex: 5, Sort: mgmt.SortName},
+			{Title: "TYPE", Width: 7},
+			{Title: "STATE", Width: 7},
+			{Title: "READY", Width: 9, Right: true},
+			{Title: "UNACKED", Width: 8, Right: true},
+			{Title: "TOTAL", Width: 9, Right: true, Sort: mgmt.SortMessages},
+			{Title: "CONS", Width: 5, Right: true, Sort: mgmt.SortConsumers},
+			{Title: "IN/s", Width: 7, Right: true, Sort: mgmt.SortRate},
+			{Title: "OUT/s", Width: 7, Right: true},
+			{Title: "DEPTH", Width: 12, Flex: 1},
+		},
+		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Queue], error) {
+			return src.Queues(ctx, o)
+		},
+		row:   queueRow,
+		key:   func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
+		open:  func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
+		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortMessages, mgmt.SortConsumers, mgmt.SortRate},
+		observe: func(c *common, qs []mgmt.Queue) {
+			now := c.now()
+			for _, q := range qs {
+				c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+			}
+		},
+	}
+}
+
+// queueRow is the pure renderer of one queue row.
+func queueRow(c *common, q mgmt.Queue) []string {
+	return []string{
+		q.Vhost, q.Name, q.Type, q.State,
+		count(q.Ready), count(q.Unacked), count(q.Messages), count(int64(q.Consumers)),
+		rate(q.PublishRate, q.HasStats), rate(q.DeliverRate, q.HasStats),
+		sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
+	}
+}
+
+func exchangeSpec() listSpec[mgmt.Exchange] {
+	return listSpec[mgmt.Exchange]{
+		kind: "exchanges",
+		cols: []column{
+			{Title: "VHOST", Width: 6, Flex: 1},
+			{Title: "NAME", Width: 20, Flex: 5, Sort: mgmt.SortName},
+			{Title: "TYPE", Width: 8},
+			{Title: "DUR", Width: 3},
+			{Title: "AUTO-DEL", Width: 8},
+			{Title: "INTERNAL", Width: 8},
+			{Title: "IN/s", Width: 8, Right: true, Sort: mgmt.SortRate},
+			{Title: "OUT/s", Width: 8, Right: true},
+			{Title: "ARGUMENTS", Width: 10, Flex: 2},
+		},
+		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Exchange], error) {
+			return src.Exchanges(ctx, o)
+		},
+		row:   exchangeRow,
+		key:   func(e mgmt.Exchange) string { return histKey(e.Vhost, e.Name) },
+		open:  func(e mgmt.Exchange) tea.Cmd { return openCmd("exchange", e.Vhost, e.Name) },
+		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
+	}
+}
+
+func exchangeRow(_ *common, e mgmt.Exchange) []string {
+	return []string{
+		e.Vhost, exchangeName(e.Name), e.Type, yesNo(e.Durable, "D"), yesNo(e.AutoDelete, "AD"),
+		yesNo(e.Internal, "I"), rate(e.PublishIn, e.HasStats), rate(e.PublishOut, e.HasStats),
+		argsInline(e.Arguments),
+	}
+}
+
+func bindingSpec() listSpec[mgmt.Binding] {
+	return listSpec[mgmt.Binding]{
+		kind: "bindings",
+		cols: []column{
+			{Title: "VHOST", Width: 6, Flex: 1},
+			{Title: "SOURCE", Width: 16, Flex: 3, Sort: mgmt.SortName},
+			{Title: "DESTINATION", Width: 16, Flex: 3},
+			{Title: "KIND", Width: 8},
+			{Title: "ROUTING KEY", Width: 12, Flex: 2},
+			{Title: "ARGUMENTS", Width: 10, Flex: 2},
+		},
+		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Binding], error) {
+			return src.Bindings(ctx, o)
+		},
+		row: bindingRow,
+		key: func(b mgmt.Binding) string {
+			return strings.Join([]string{b.Vhost, b.Source, b.DestinationType, b.Destination, b.PropertiesKey}, "\x00")
+		},
+		open:  openBindingDestination,
+		sorts: []mgmt.SortKey{mgmt.SortName},
+	}
+}
+
+func bindingRow(_ *common, b mgmt.Binding) []string {
+	return []string{b.Vhost, exchangeName(b.Source), b.Destination, b.DestinationType, b.RoutingKey, argsInline(b.Arguments)}
+}
+
+func openBindingDestination(b mgmt.Binding) tea.Cmd {
+	if b.DestinationType == "exchange" {
+		return openCmd("exchange", b.Vhost, b.Destination)
+	}
+	return openCmd("queue", b.Vhost, b.Destination)
+}
+
+func connectionSpec() listSpec[mgmt.Connection] {
+	return listSpec[mgmt.Connection]{
+		kind: "connections",
+		cols: []column{
+			{Title: "NAME", Width: 20, Flex: 4, Sort: mgmt.SortName},
+			{Title: "USER", Width: 8},
+			{Title: "VHOST", Width: 6},
+			{Title: "STATE", Width: 8},
+			{Title: "PROTOCOL", Width: 10},
+			{Title: "CH", Width: 3, Right: true},
+			{Title: "CLIENT", Width: 12, Flex: 2},
+			{Title: "RECV/s", Width: 8, Right: true, Sort: mgmt.SortRate},
+			{Title: "SEND/s", Width: 8, Right: true},
+			{Title: "SINCE", Width: 8, Right: true},
+		},
+		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Connection], error) {
+			return src.Connections(ctx, o)
+		},
+		row:   connectionRow,
+		key:   func(c mgmt.Connection) string { return c.Name },
+		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
+	}
+}
+
+func connectionRow(c *common, k mgmt.Connection) []string {
+	since := "-"
+	if !k.ConnectedAt.IsZero() {
+		since = age(c.now().Sub(k.ConnectedAt))
+	}
+	return []string{
+		k.Name, k.User, k.Vhost, k.State, k.Protocol, count(int64(k.Channels)), k.Client,
+		bytesIEC(int64(k.RecvRate)), bytesIEC(int64(k.SendRate)), since,
+	}
+}
+
+func nodeSpec() listSpec[mgmt.Node] {
+	return listSpec[mgmt.Node]{
+		kind: "nodes",
+		cols: []column{
+			{Title: "NAME", Width: 20, Flex: 3, Sort: mgmt.SortName},
+			{Title: "TYPE", Width: 5},
+			{Title: "RUNNING", Width: 7},
+			{Title: "UPTIME", Width: 8, Right: true},
+			{Title: "MEMORY", Width: 20, Right: true},
+			{Title: "DISK FREE", Width: 20, Right: true},
+			{Title: "FDS", Width: 11, Right: true},
+			{Title: "PROCS", Width: 15, Right: true},
+			{Title: "ALARMS", Width: 10, Flex: 1},
+		},
+		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Node], error) {
+			nodes, err := src.Nodes(ctx)
+			if err != nil {
+				return mgmt.Page[mgmt.Node]{}, err
+			}
+			return pageLocally(nodes, o, func(n mgmt.Node) string { return n.Name })
+		},
+		row:   nodeRow,
+		key:   func(n mgmt.Node) string { return n.Name },
+		sorts: []mgmt.SortKey{mgmt.SortName},
+	}
+}
+
+func nodeRow(_ *common, n mgmt.Node) []string {
+	var alarms []string
+	if n.MemAlarm {
+		alarms = append(alarms, "MEMORY")
+	}
+	if n.DiskAlarm {
+		alarms = append(alarms, "DISK")
+	}
+	if len(n.Partitions) > 0 {
+		alarms = append(alarms, "PARTITION")
+	}
+	return []string{
+		n.Name, n.Type, yesNo(n.Running, "yes"), age(n.Uptime),
+		bytesIEC(n.MemUsed) + " / " + bytesIEC(n.MemLimit),
+		bytesIEC(n.DiskFree) + " > " + bytesIEC(n.DiskLimit),
+		count(int64(n.FDUsed)) + "/" + count(int64(n.FDTotal)),
+		count(int64(n.Processes)) + "/" + count(int64(n.ProcTotal)),
+		strings.Join(alarms, " "),
+	}
+}
+
+// pageLocally filters, sorts by name and pages a list the API does not
+// page itself, yielding the same Page shape the server-paged lists use.
+func pageLocally[T any](all []T, o mgmt.ListOptions, name func(T) string) (mgmt.Page[T], error) {
+	var re *regexp.Regexp
+	if o.Filter != "" {
+		var err error
+		if re, err = regexp.Compile(o.Filter); err != nil {
+			return mgmt.Page[T]{}, err
+		}
+	}
+	var kept []T
+	for _, it := range all {
+		if re == nil || re.MatchString(name(it)) {
+			kept = append(kept, it)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		if o.Reverse {
+			return name(kept[i]) > name(kept[j])
+		}
+		return name(kept[i]) < name(kept[j])
+	})
+	size := o.PageSize
+	if size <= 0 {
+		size = mgmt.DefaultPageSize
+	}
+	pages := (len(kept) + size - 1) / size
+	p := max(o.Page, 1)
+	lo := min((p-1)*size, len(kept))
+	hi := min(lo+size, len(kept))
+	return mgmt.Page[T]{Items: kept[lo:hi], Page: p, PageCount: pages, PageSize: size, FilteredCount: len(kept), TotalCount: len(all)}, nil
+}

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+func TestCount(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 12: "12", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := count(in); got != want {
+			t.Errorf("count(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRate(t *testing.T) {
+	cases := []struct {
+		v     float64
+		known bool
+		want  string
+	}{{0, false, "-"}, {0, true, "0"}, {0.25, true, "0.2"}, {9.96, true, "10.0"}, {42.4, true, "42"}, {12345, true, "12.3k"}}
+	for _, c := range cases {
+		if got := rate(c.v, c.known); got != c.want {
+			t.Errorf("rate(%v,%v) = %q, want %q", c.v, c.known, got, c.want)
+		}
+	}
+}
+
+func TestBytesAndAge(t *testing.T) {
+	if got := bytesIEC(1536); got != "1.5 KiB" {
+		t.Errorf("bytesIEC(1536) = %q", got)
+	}
+	if got := bytesIEC(100); got != "100 B" {
+		t.Errorf("bytesIEC(100) = %q", got)
+	}
+	if got := age(26 * 3600e9); got != "1d2h" {
+		t.Errorf("age(26h) = %q", got)
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	if got := sparkline([]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8); got != "▁▂▃▄▅▆▇█" {
+		t.Errorf("ramp = %q", got)
+	}
+	if got := sparkline([]float64{0, 0, 0}, 8); got != "▁▁▁" {
+		t.Errorf("flat zero = %q", got)
+	}
+	if got := []rune(sparkline(make([]float64, 100), 16)); len(got) != 16 {
+		t.Errorf("width not respected: %d", len(got))
+	}
+}
+
+func TestRingKeepsNewest(t *testing.T) {
+	r := newRing(3)
+	for i := 1; i <= 5; i++ {
+		r.push(float64(i))
+	}
+	if got := r.values(); !reflect.DeepEqual(got, []float64{3, 4, 5}) {
+		t.Fatalf("ring = %v", got)
+	}
+}
+
+func TestBrailleChartPlotsOnScale(t *testing.T) {
+	rows, owner, top := brailleChart([][]float64{{0, 10}, {5, 5}}, 2, 2)
+	if top != 10 || len(rows) != 2 || len(rows[0]) != 2 {
+		t.Fatalf("chart shape %dx%d top %v", len(rows), len(rows[0]), top)
+	}
+	// The series' last point (10, the max) is in the top row's right half.
+	if rows[0][1] == ' ' || owner[0][1] != 0 {
+		t.Fatalf("max point missing: %q owner %v", string(rows[0]), owner[0])
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	cases := map[string]command{
+		"qu": {name: "queues"}, "queues": {name: "queues"}, "ex": {name: "exchanges"}, "bi": {name: "bindings"},
+		"co": {name: "connections"}, "no": {name: "nodes"}, "q": {name: "quit"},
+		"vhost orders": {name: "vhost", arg: "orders"}, "ctx prod eu": {name: "ctx", arg: "prod eu"},
+	}
+	for in, want := range cases {
+		got, err := parseCommand(in)
+		if err != nil || got != want {
+			t.Errorf("parseCommand(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	if _, err := parseCommand("nope"); err == nil || !strings.Contains(err.Error(), ":nope") {
+		t.Errorf("unknown command error = %v", err)
+	}
+}
+
+func TestComplete(t *testing.T) {
+	vh, ctx := []string{"/", "orders", "ops"}, []string{"local", "prod"}
+	cases := []struct{ in, want string }{
+		{"qu", "qu"}, {"que", "queues "}, {"e", "exchanges "}, {"c", "c"}, {"co", "connections "},
+		{"vhost or", "vhost orders "}, {"vhost o", "vhost o"}, {"ctx p", "ctx prod "}, {"zz", "zz"},
+	}
+	for _, c := range cases {
+		if got, _ := complete(c.in, vh, ctx); got != c.want {
+			t.Errorf("complete(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if _, m := complete("vhost o", vh, ctx); !reflect.DeepEqual(m, []string{"ops", "orders"}) {
+		t.Errorf("candidates = %v", m)
+	}
+}
+
+func TestPageLocally(t *testing.T) {
+	names := []string{"b", "a", "c", "ab", "d"}
+	id := func(s string) string { return s }
+	p, err := pageLocally(names, mgmt.ListOptions{PageSize: 2, Page: 2, Filter: "^[abc]"}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Items, []string{"b", "c"}) || p.PageCount != 2 || p.FilteredCount != 4 || p.TotalCount != 5 {
+		t.Fatalf("page = %+v", p)
+	}
+	if _, err := pageLocally(names, mgmt.ListOptions{Filter: "("}, id); err == nil {
+		t.Fatal("a bad regex should be an error")
+	}
+}
+
+func TestCellFitsAndStripsControls(t *testing.T) {
+	if got := cell("abcdef", 4, false); got != "abc…" {
+		t.Errorf("cut = %q", got)
+	}
+	if got := cell("7", 3, true); got != "  7" {
+		t.Errorf("right = %q", got)
+	}
+	if got := cell("a\x1b[31mb\nc", 6, false); strings.ContainsAny(got, "\x1b\n") {
+		t.Errorf("control characters leaked into a cell: %q", got)
+	}
+}
+
+// No scope may bind one key twice: a key would silently do only one thing.
+func TestNoDuplicateKeysInAScope(t *testing.T) {
+	k := newKeyMap()
+	scopes := map[string][]key.Binding{
+		"normal (global+table+sort)": append(append(k.Global.bindings(), k.Table.bindings()...), k.Sort.bindings()...),
+		"prompt":                     k.Prompt.bindings(),
+	}
+	for name, bs := range scopes {
+		seen := map[string]string{}
+		for _, b := range bs {
+			for _, key := range b.Keys() {
+				if other, dup := seen[key]; dup {
+					t.Errorf("scope %s: %q bound to both %q and %q", name, key, other, b.Help().Desc)
+				}
+				seen[key] = b.Help().Desc
+			}
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// queueDetail shows one queue: its facts, arguments, effective policy, a
+// depth and rate chart over the session, consumers, and bindings into it.
+type queueDetail struct {
+	c      *common
+	vhost  string
+	name   string
+	poll   poller
+	q      mgmt.QueueDetail
+	series *queueSeries
+	loaded bool
+	doc    doc
+	width  int
+}
+
+func newQueueDetail(c *common, vhost, name string) *queueDetail {
+	v := &queueDetail{c: c, vhost: vhost, name: name}
+	v.poll.viewID = nextViewID()
+	return v
+}
+
+func (v *queueDetail) id() int       { return v.poll.viewID }
+func (v *queueDetail) title() string { return "queue " + v.name }
+
+func (v *queueDetail) status() string {
+	if !v.loaded {
+		return "vhost " + v.vhost + " · loading…"
+	}
+	return fmt.Sprintf("vhost %s · %s · %s messages", v.vhost, v.q.Type, count(v.q.Messages))
+}
+
+func (v *queueDetail) fetcher() func(ctx context.Context) (any, error) {
+	src, vh, name := v.c.target.Source, v.vhost, v.name
+	return func(ctx context.Context) (any, error) { return src.Queue(ctx, vh, name) }
+}
+
+func (v *queueDetail) load() tea.Cmd { return v.poll.start(v.c.opts.Timeout, v.fetcher()) }
+
+func (v *queueDetail) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case fetchedMsg:
+		ok, next := v.poll.done(m, v.c, v.fetcher())
+		if !ok {
+			return nil
+		}
+		if m.err != nil {
+			return tea.Batch(next, statusCmd("queue "+v.name+": "+m.err.Error(), true))
+		}
+		v.q = m.data.(mgmt.QueueDetail)
+		v.loaded = true
+		v.series = v.c.hist.addDetail(v.vhost, v.name, v.q.Ready, v.q.Unacked, v.q.PublishRate, v.q.DeliverRate)
+		v.rebuild()
+		return next
+	case pollMsg:
+		return v.poll.tick(m, v.c, v.fetcher())
+	case tea.KeyPressMsg:
+		return v.doc.key(m, v.c.keys.Table)
+	}
+	return nil
+}
+
+func (v *queueDetail) rebuild() {
+	th := v.c.th
+	q := v.q
+	var d doc
+	kv := func(pairs ...string) string {
+		var b strings.Builder
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if i > 0 {
+				b.WriteString("   ")
+			}
+			b.WriteString(th.Label.Render(pairs[i]+" ") + th.HeaderValue.Render(pairs[i+1]))
+		}
+		return b.String()
+	}
+	flags := []string{}
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{q.Durable, "durable"}, {q.AutoDelete, "auto-delete"}, {q.Exclusive, "exclusive"}} {
+		if f.on {
+			flags = append(flags, f.name)
+		}
+	}
+	if len(flags) == 0 {
+		flags = append(flags, "transient")
+	}
+	d.add(kv("type", q.Type, "state", q.State, "node", q.Node, "flags", strings.Join(flags, ",")))
+	d.add(kv("ready", count(q.Ready), "unacked", count(q.Unacked), "total", count(q.Messages), "consumers", count(int64(q.Consumers))))
+	d.add(kv("in", rate(q.PublishRate, q.HasStats)+"/s", "out", rate(q.DeliverRate, q.HasStats)+"/s",
+		"ack", rate(q.AckRate, q.HasStats)+"/s", "memory", bytesIEC(q.Memory)))
+	d.add("")
+	d.add(th.Section.Render("ARGUMENTS"))
+	v.addTable(&d, q.Arguments, "none")
+	title := "EFFECTIVE POLICY"
+	if q.Policy != "" {
+		title += " (" + q.Policy + ")"
+	}
+	d.add(th.Section.Render(title))
+	v.addTable(&d, q.EffectivePolicy, "none")
+	d.add("")
+	v.addChart(&d)
+	d.add("")
+	d.add(th.Section.Render(fmt.Sprintf("CONSUMERS (%d)", len(q.ConsumerDetails))))
+	if len(q.ConsumerDetails) == 0 {
+		d.add(th.Faint.Render("  none"))
+	}
+	for _, c := range q.ConsumerDetails {
+		ack := "auto-ack"
+		if c.AckRequired {
+			ack = "manual ack"
+		}
+		active := "active"
+		if !c.Active {
+			active = "waiting"
+		}
+		d.add(fmt.Sprintf("  %-24s %-40s %-10s prefetch %-5d %s", c.Tag, c.ChannelName, ack, c.Prefetch, active))
+	}
+	d.add("")
+	d.add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS QUEUE (%d)", len(q.Bindings))) + th.Faint.Render("  enter opens the source exchange"))
+	d.add(th.TableHeader.Render(fmt.Sprintf("  %-30s %-30s %s", "SOURCE", "ROUTING KEY", "ARGUMENTS")))
+	for _, b := range q.Bindings {
+		line := fmt.Sprintf("  %-30s %-30s %s", exchangeName(b.Source), b.RoutingKey, argsInline(b.Arguments))
+		d.addLink(line, line, openCmd("exchange", b.Vhost, b.Source))
+	}
+	v.doc.replace(d)
+}
+
+func (v *queueDetail) addTable(d *doc, m map[string]any, none string) {
+	if len(m) == 0 {
+		d.add(v.c.th.Faint.Render("  " + none))
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		d.add("  " + v.c.th.Label.Render(k+" = ") + argValue(m[k]))
+	}
+}
+
+// addChart draws depth and rates over the session as braille lines.
+func (v *queueDetail) addChart(d *doc) {
+	th := v.c.th
+	w := max(v.width-14, 20)
+	if v.series == nil || len(v.series.ready.values()) < 2 {
+		d.add(th.Section.Render("DEPTH OVER THE SESSION") + th.Faint.Render("  (collecting: one sample per refresh)"))
+		return
+	}
+	for _, ch := range []struct {
+		title  string
+		labels [2]string
+		a, b   []float64
+		unit   string
+	}{
+		{"DEPTH OVER THE SESSION", [2]string{"ready", "unacked"}, v.series.ready.values(), v.series.unacked.values(), ""},
+		{"RATES OVER THE SESSION", [2]string{"in", "out"}, v.series.publish.values(), v.series.deliver.values(), "/s"},
+	} {
+		d.add(th.Section.Render(ch.title) + "  " + th.ChartReady.Render("━ "+ch.labels[0]) + "  " + th.ChartUnack.Render("━ "+ch.labels[1]))
+		rows, owner, top := brailleChart([][]float64{ch.a, ch.b}, w, 4)
+		for y, r := range rows {
+			var b strings.Builder
+			label := ""
+			switch y {
+			case 0:
+				label = rate(top, true) + ch.unit
+			case len(rows) - 1:
+				label = "0"
+			}
+			b.WriteString(th.ChartAxis.Render(fmt.Sprintf("%9s ┤", label)))
+			for x, cr := range r {
+				switch owner[y][x] {
+				case 0:
+					b.WriteString(th.ChartReady.Render(string(cr)))
+				case 1:
+					b.WriteString(th.ChartUnack.Render(string(cr)))
+				default:
+					b.WriteRune(cr)
+				}
+			}
+			d.add(b.String())
+		}
+	}
+}
+
+func (v *queueDetail) setSize(w, h int) tea.Cmd {
+	v.doc.height = h
+	if v.width != w {
+		v.width = w
+		if v.loaded {
+			v.rebuild()
+		}
+	}
+	v.doc.clamp()
+	return nil
+}
+
+func (v *queueDetail) render(w, h int) string {
+	if !v.loaded {
+		if v.poll.err != nil {
+			return v.c.th.Error.Render("cannot read queue " + v.name + ": " + v.poll.err.Error())
+		}
+		return v.c.th.Faint.Render("loading queue " + v.name + "…")
+	}
+	return v.doc.render(v.c, w, h)
+}
+
+func (v *queueDetail) help() []helpGroup {
+	k := v.c.keys.Table
+	return []helpGroup{{Title: "Queue detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
+}

@@ -1,0 +1,67 @@
+// Package ui is warren's Bubble Tea program. It sees the broker only
+// through the small interfaces below, so every view runs against fakes.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// Source is what the UI reads from the management API. *mgmt.Client
+// satisfies it; tests use a fake.
+type Source interface {
+	Overview(ctx context.Context) (mgmt.Overview, error)
+	Vhosts(ctx context.Context) ([]string, error)
+	Queues(ctx context.Context, opts mgmt.ListOptions) (mgmt.Page[mgmt.Queue], error)
+	Queue(ctx context.Context, vhost, name string) (mgmt.QueueDetail, error)
+	Exchanges(ctx context.Context, opts mgmt.ListOptions) (mgmt.Page[mgmt.Exchange], error)
+	Exchange(ctx context.Context, vhost, name string) (mgmt.ExchangeDetail, error)
+	Bindings(ctx context.Context, opts mgmt.ListOptions) (mgmt.Page[mgmt.Binding], error)
+	Connections(ctx context.Context, opts mgmt.ListOptions) (mgmt.Page[mgmt.Connection], error)
+	Nodes(ctx context.Context) ([]mgmt.Node, error)
+}
+
+// Target is one broker the UI is pointed at: its Source plus what the
+// header shows about it. Strings here are already free of credentials.
+type Target struct {
+	Context  string // config context name, "" when none
+	Source   Source
+	AMQP     string // redacted AMQP URI
+	API      string // redacted API URL
+	Vhost    string // the vhost lists start in; "" means all
+	ReadOnly bool
+}
+
+// Switcher opens another configured context (for :ctx). The wiring in
+// cmd/warren implements it; it also moves the AMQP session over.
+type Switcher interface {
+	Contexts() []string
+	Switch(ctx context.Context, name string) (Target, error)
+}
+
+// LinkState mirrors broker.LinkState without importing amqp091-go.
+type LinkState int
+
+const (
+	LinkConnecting LinkState = iota
+	LinkUp
+	LinkReconnecting
+	LinkDown
+	LinkClosed
+)
+
+// LinkMsg reports the AMQP link's state; the event pump in cmd/warren
+// sends one per change.
+type LinkMsg struct {
+	State LinkState
+	Err   error
+	At    time.Time
+}
+
+// Options are the program-wide settings.
+type Options struct {
+	Refresh time.Duration // poll interval of the visible view
+	Timeout time.Duration // per request
+}

@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/theme"
+)
+
+// column describes one table column. Width is the minimum; Flex shares out
+// what is left of the screen.
+type column struct {
+	Title string
+	Width int
+	Flex  int
+	Right bool
+	Sort  mgmt.SortKey // the sort this column shows, if any
+}
+
+// table is a cursor over rows of plain cells, rendered to a fixed size.
+// It knows nothing of what the rows are.
+type table struct {
+	cols   []column
+	rows   [][]string
+	cursor int
+	offset int
+	height int // visible rows, not counting the header
+	width  int
+}
+
+func (t *table) setRows(rows [][]string) {
+	t.rows = rows
+	t.clamp()
+}
+
+func (t *table) setSize(w, h int) {
+	t.width, t.height = w, max(h, 1)
+	t.clamp()
+}
+
+func (t *table) move(delta int) {
+	t.cursor += delta
+	t.clamp()
+}
+
+func (t *table) top()    { t.cursor = 0; t.clamp() }
+func (t *table) bottom() { t.cursor = len(t.rows) - 1; t.clamp() }
+
+func (t *table) atBottom() bool { return len(t.rows) == 0 || t.cursor >= len(t.rows)-1 }
+func (t *table) atTop() bool    { return t.cursor <= 0 }
+
+func (t *table) clamp() {
+	if t.cursor >= len(t.rows) {
+		t.cursor = len(t.rows) - 1
+	}
+	if t.cursor < 0 {
+		t.cursor = 0
+	}
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.height > 0 && t.cursor >= t.offset+t.height {
+		t.offset = t.cursor - t.height + 1
+	}
+	if t.offset > max(len(t.rows)-t.height, 0) {
+		t.offset = max(len(t.rows)-t.height, 0)
+	}
+}
+
+// widths fits the columns to the table width: minimums first, then the
+// rest by flex; columns that do not fit at all are dropped from the right.
+func (t *table) widths() []int {
+	w := make([]int, len(t.cols))
+	used := 0
+	flex := 0
+	for i, c := range t.cols {
+		need := c.Width
+		if i > 0 {
+			need++ // separator
+		}
+		if used+need > t.width {
+			w[i] = 0
+			continue
+		}
+		w[i] = c.Width
+		used += need
+		flex += c.Flex
+	}
+	spare := t.width - used
+	if spare > 0 && flex > 0 {
+		given := 0
+		last := -1
+		for i, c := range t.cols {
+			if w[i] > 0 && c.Flex > 0 {
+				add := spare * c.Flex / flex
+				w[i] += add
+				given += add
+				last = i
+			}
+		}
+		if last >= 0 {
+			w[last] += spare - given
+		}
+	}
+	return w
+}
+
+// render draws the header and the visible rows, padded to height.
+func (t *table) render(th theme.Theme, sort mgmt.SortKey, reverse bool) string {
+	w := t.widths()
+	var b strings.Builder
+	var hdr []string
+	for i, c := range t.cols {
+		if w[i] == 0 {
+			continue
+		}
+		title := c.Title
+		style := th.TableHeader
+		if c.Sort != "" && c.Sort == sort {
+			if reverse {
+				title += "↓"
+			} else {
+				title += "↑"
+			}
+			style = th.SortedCol
+		}
+		hdr = append(hdr, style.Render(cell(title, w[i], c.Right)))
+	}
+	b.WriteString(strings.Join(hdr, th.TableHeader.Render(" ")))
+	for r := t.offset; r < t.offset+t.height; r++ {
+		b.WriteByte('\n')
+		if r >= len(t.rows) {
+			continue
+		}
+		var parts []string
+		for i, c := range t.cols {
+			if w[i] == 0 {
+				continue
+			}
+			v := ""
+			if i < len(t.rows[r]) {
+				v = t.rows[r][i]
+			}
+			parts = append(parts, cell(v, w[i], c.Right))
+		}
+		line := strings.Join(parts, " ")
+		if r == t.cursor {
+			b.WriteString(th.Selected.Render(line))
+		} else {
+			b.WriteString(th.Row.Render(line))
+		}
+	}
+	return b.String()
+}
+
+// cell fits s into exactly width columns, cutting with an ellipsis.
+func cell(s string, width int, right bool) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' ' // control characters would break the layout
+		}
+		return r
+	}, s)
+	if ansi.StringWidth(s) > width {
+		s = ansi.Truncate(s, width, "…")
+	}
+	pad := width - ansi.StringWidth(s)
+	if pad <= 0 {
+		return s
+	}
+	if right {
+		return strings.Repeat(" ", pad) + s
+	}
+	return s + strings.Repeat(" ", pad)
+}
+
+// fit pads or cuts an already styled line to exactly width columns.
+func fit(styled string, width int) string {
+	if ansi.StringWidth(styled) > width {
+		return ansi.Truncate(styled, width, "…")
+	}
+	return styled + strings.Repeat(" ", width-ansi.StringWidth(styled))
+}

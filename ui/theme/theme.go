@@ -1,0 +1,109 @@
+// Package theme is the one place that picks colours and builds styles.
+// Views ask for a style by what it means (Faint, Error, Selected), never
+// by colour.
+package theme
+
+import (
+	"charm.land/lipgloss/v2"
+)
+
+// Theme holds every style warren draws with.
+type Theme struct {
+	App         lipgloss.Style
+	HeaderKey   lipgloss.Style
+	HeaderValue lipgloss.Style
+	Brand       lipgloss.Style
+	Badge       lipgloss.Style // e.g. READ-ONLY
+	LinkUp      lipgloss.Style
+	LinkWarn    lipgloss.Style
+	LinkDown    lipgloss.Style
+
+	Title       lipgloss.Style // a view's title bar
+	TitleCount  lipgloss.Style
+	TableHeader lipgloss.Style
+	SortedCol   lipgloss.Style
+	Row         lipgloss.Style
+	RowAlt      lipgloss.Style
+	Selected    lipgloss.Style
+	Faint       lipgloss.Style
+	Accent      lipgloss.Style
+	Number      lipgloss.Style
+	Warn        lipgloss.Style
+	Error       lipgloss.Style
+	OK          lipgloss.Style
+
+	Section    lipgloss.Style // headings inside a detail view
+	Label      lipgloss.Style
+	Spark      lipgloss.Style
+	ChartReady lipgloss.Style
+	ChartUnack lipgloss.Style
+	ChartAxis  lipgloss.Style
+
+	Prompt      lipgloss.Style
+	PromptText  lipgloss.Style
+	Suggestion  lipgloss.Style
+	StatusInfo  lipgloss.Style
+	StatusError lipgloss.Style
+	HelpKey     lipgloss.Style
+	HelpDesc    lipgloss.Style
+	HelpGroup   lipgloss.Style
+	Modal       lipgloss.Style
+}
+
+// Default is the dark-background theme.
+func Default() Theme {
+	var (
+		fg      = lipgloss.Color("252")
+		faint   = lipgloss.Color("244")
+		accent  = lipgloss.Color("81")
+		orange  = lipgloss.Color("214")
+		red     = lipgloss.Color("203")
+		green   = lipgloss.Color("114")
+		yellow  = lipgloss.Color("221")
+		sel     = lipgloss.Color("24")
+		headBg  = lipgloss.Color("236")
+		magenta = lipgloss.Color("177")
+	)
+	s := lipgloss.NewStyle
+	return Theme{
+		App:         s().Foreground(fg),
+		HeaderKey:   s().Foreground(faint),
+		HeaderValue: s().Foreground(fg).Bold(true),
+		Brand:       s().Foreground(orange).Bold(true),
+		Badge:       s().Foreground(lipgloss.Color("0")).Background(yellow).Bold(true).Padding(0, 1),
+		LinkUp:      s().Foreground(green).Bold(true),
+		LinkWarn:    s().Foreground(yellow).Bold(true),
+		LinkDown:    s().Foreground(red).Bold(true),
+
+		Title:       s().Foreground(accent).Bold(true),
+		TitleCount:  s().Foreground(faint),
+		TableHeader: s().Foreground(faint).Background(headBg).Bold(true),
+		SortedCol:   s().Foreground(orange).Background(headBg).Bold(true),
+		Row:         s().Foreground(fg),
+		RowAlt:      s().Foreground(fg),
+		Selected:    s().Foreground(lipgloss.Color("231")).Background(sel).Bold(true),
+		Faint:       s().Foreground(faint),
+		Accent:      s().Foreground(accent),
+		Number:      s().Foreground(fg),
+		Warn:        s().Foreground(yellow),
+		Error:       s().Foreground(red),
+		OK:          s().Foreground(green),
+
+		Section:    s().Foreground(orange).Bold(true),
+		Label:      s().Foreground(faint),
+		Spark:      s().Foreground(accent),
+		ChartReady: s().Foreground(accent),
+		ChartUnack: s().Foreground(magenta),
+		ChartAxis:  s().Foreground(faint),
+
+		Prompt:      s().Foreground(orange).Bold(true),
+		PromptText:  s().Foreground(fg),
+		Suggestion:  s().Foreground(faint),
+		StatusInfo:  s().Foreground(faint),
+		StatusError: s().Foreground(red).Bold(true),
+		HelpKey:     s().Foreground(orange).Bold(true),
+		HelpDesc:    s().Foreground(fg),
+		HelpGroup:   s().Foreground(accent).Bold(true),
+		Modal:       s().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
+	}
+}

@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/ui/theme"
+)
+
+// common is what every view shares: theme, keys, settings, the current
+// target and the session's history. Views read it; only the App writes it.
+type common struct {
+	th     theme.Theme
+	keys   keyMap
+	opts   Options
+	target Target
+	hist   *history
+	now    func() time.Time
+}
+
+// view is one screen on the App's stack. Views mutate themselves through
+// pointer receivers; every I/O they need is returned as a tea.Cmd.
+type view interface {
+	id() int
+	// title is the view's breadcrumb, e.g. "queues" or "queue orders".
+	title() string
+	// status is the right side of the title bar: counts, page, sort.
+	status() string
+	// load starts a fresh fetch (first show, back on top, ctrl+r).
+	load() tea.Cmd
+	// update handles keys while focused and the view's own data messages.
+	update(msg tea.Msg) tea.Cmd
+	// setSize gives the view its area; a list refetches when its page size changes.
+	setSize(width, height int) tea.Cmd
+	render(width, height int) string
+	help() []helpGroup
+}
+
+// filterable views take the / prompt.
+type filterable interface {
+	filter() string
+	setFilter(expr string) tea.Cmd
+}
+
+var viewIDs atomic.Int64
+
+func nextViewID() int { return int(viewIDs.Add(1)) }
+
+// fetchedMsg carries a view's fetch result back, tagged with the view and
+// the generation that asked, so a stale answer is dropped.
+type fetchedMsg struct {
+	view int
+	gen  int
+	data any
+	err  error
+}
+
+// pollMsg re-arms a view's poll; it fetches only if its generation is
+// still current and the view is on top.
+type pollMsg struct {
+	view int
+	gen  int
+}
+
+// fetchCmd runs f with a timeout off the UI thread. It captures only
+// values, never the view.
+func fetchCmd(viewID, gen int, timeout time.Duration, f func(ctx context.Context) (any, error)) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		data, err := f(ctx)
+		return fetchedMsg{view: viewID, gen: gen, data: data, err: err}
+	}
+}
+
+// pollCmd schedules the next poll of a view.
+func pollCmd(viewID, gen int, every time.Duration) tea.Cmd {
+	return tea.Tick(every, func(time.Time) tea.Msg { return pollMsg{view: viewID, gen: gen} })
+}
+
+// openMsg asks the App to push a view: navigation is itself a message.
+type openMsg struct {
+	kind  string // "queue", "exchange", "queues", "exchanges", ...
+	vhost string
+	name  string
+}
+
+func openCmd(kind, vhost, name string) tea.Cmd {
+	return func() tea.Msg { return openMsg{kind: kind, vhost: vhost, name: name} }
+}
+
+// statusMsg puts a line in the status bar.
+type statusMsg struct {
+	text string
+	err  bool
+}
+
+func statusCmd(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
+}
+
+// poller is the fetch/poll bookkeeping every polling view embeds: one
+// chain of fetch -> result -> tick -> fetch per generation, so polls never
+// overlap, and a new generation orphans the old chain.
+type poller struct {
+	viewID   int
+	gen      int
+	inflight bool
+	again    bool // a refresh asked for while a fetch ran
+	err      error
+	lastOK   time.Time
+}
+
+// start begins a new generation and returns its first fetch.
+func (p *poller) start(timeout time.Duration, f func(ctx context.Context) (any, error)) tea.Cmd {
+	p.gen++
+	p.inflight = true
+	p.again = false
+	return fetchCmd(p.viewID, p.gen, timeout, f)
+}
+
+// refresh fetches now unless a fetch of this generation is running, in
+// which case one more fetch follows it (k9s: a running refresh skips).
+func (p *poller) refresh(timeout time.Duration, f func(ctx context.Context) (any, error)) tea.Cmd {
+	if p.inflight {
+		p.again = true
+		return nil
+	}
+	p.inflight = true
+	return fetchCmd(p.viewID, p.gen, timeout, f)
+}
+
+// done accepts a result: false if stale. It returns the follow-up: an
+// immediate fetch if one was asked for meanwhile, else the next poll.
+func (p *poller) done(m fetchedMsg, c *common, f func(ctx context.Context) (any, error)) (bool, tea.Cmd) {
+	if m.gen != p.gen {
+		return false, nil
+	}
+	p.inflight = false
+	p.err = m.err
+	if m.err == nil {
+		p.lastOK = c.now()
+	}
+	if p.again {
+		p.again = false
+		p.inflight = true
+		return true, fetchCmd(p.viewID, p.gen, c.opts.Timeout, f)
+	}
+	return true, pollCmd(p.viewID, p.gen, c.opts.Refresh)
+}
+
+// tick handles a poll: fetch if it belongs to the current generation.
+func (p *poller) tick(m pollMsg, c *common, f func(ctx context.Context) (any, error)) tea.Cmd {
+	if m.gen != p.gen || p.inflight {
+		return nil
+	}
+	p.inflight = true
+	return fetchCmd(p.viewID, p.gen, c.opts.Timeout, f)
+}
