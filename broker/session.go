@@ -158,7 +158,6 @@ func (s *Session) run(ctx context.Context) {
 func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
 	states := make(chan *amqp.StateChanged, 8)
 	conn.NotifyStateChange(states)
-	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	for {
 		select {
 		case <-ctx.Done():
@@ -174,13 +173,6 @@ func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
 				s.emit(LinkUp, nil)
 			case amqp.StateClosed:
 				s.emit(LinkDown, cleanErr(sc.Err))
-				return
-			}
-		case e, ok := <-closed:
-			if !ok || conn.IsClosed() {
-				if e != nil {
-					s.emit(LinkDown, cleanErr(e))
-				}
 				return
 			}
 		}
