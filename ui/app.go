@@ -39,6 +39,8 @@ type App struct {
 	headPoll  poller
 	status    string
 	statusErr bool
+	// pollStatus marks a status that a failed poll set, to clear on success.
+	pollStatus bool
 
 	width, height int
 	sized         bool
@@ -133,7 +135,16 @@ func (a *App) pop() tea.Cmd {
 }
 
 func (a *App) setStatus(text string, isErr bool) {
-	a.status, a.statusErr = text, isErr
+	a.status, a.statusErr, a.pollStatus = text, isErr, false
+}
+
+func (a *App) titleOf(id int) string {
+	for _, v := range a.stack {
+		if v.id() == id {
+			return v.title()
+		}
+	}
+	return "?"
 }
 
 // Update routes a message: keys by mode, data to the view that asked.
@@ -215,18 +226,25 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 			}
 		}
 	}
-	if current { // every API answer tells us how the HTTP link is
-		if m.err != nil {
-			a.header.httpErr, a.header.httpOK = m.err, false
-			if m.view == a.headerID() {
-				a.setStatus("management API: "+m.err.Error(), true)
-			}
-		} else {
-			if a.header.httpErr != nil && a.statusErr {
-				a.setStatus("management API is back", false)
-			}
-			a.header.httpErr, a.header.httpOK = nil, true
+	if !current {
+		return cmd
+	}
+	// Every API answer says how the HTTP link is; poll errors show in the
+	// status bar and clear themselves when answers come back.
+	if m.err != nil {
+		a.header.httpErr, a.header.httpOK = m.err, false
+		what := "management API"
+		if m.view != a.headerID() {
+			what = a.titleOf(m.view)
 		}
+		a.setStatus(what+": "+m.err.Error(), true)
+		a.pollStatus = true
+		return cmd
+	}
+	a.header.httpErr, a.header.httpOK = nil, true
+	if a.pollStatus {
+		a.setStatus("", false)
+		a.pollStatus = false
 	}
 	return cmd
 }

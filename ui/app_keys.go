@@ -57,7 +57,6 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.input, a.matches = modeFilter, lineInput{text: f.filter()}, nil
 		return nil
 	case key.Matches(m, g.Refresh):
-		a.setStatus("refreshing…", false)
 		return tea.Batch(a.top().load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
 	case key.Matches(m, g.Back):
 		if f, ok := a.top().(filterable); ok && f.filter() != "" {

@@ -52,7 +52,7 @@ func (v *exchangeDetail) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if m.err != nil {
-			return tea.Batch(next, statusCmd("exchange "+exchangeName(v.name)+": "+m.err.Error(), true))
+			return next // the App shows the error; keep the last good data
 		}
 		v.x = m.data.(mgmt.ExchangeDetail)
 		v.loaded = true

@@ -136,7 +136,7 @@ func (v *listView[T]) arrived(m fetchedMsg) tea.Cmd {
 		return nil
 	}
 	if m.err != nil {
-		return tea.Batch(next, statusCmd(v.spec.kind+": "+m.err.Error(), true))
+		return next // the App shows the error; keep the last good page
 	}
 	page := m.data.(mgmt.Page[T])
 	if sel, ok := v.selected(); ok && v.landing == 0 {

@@ -56,7 +56,7 @@ func (v *queueDetail) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if m.err != nil {
-			return tea.Batch(next, statusCmd("queue "+v.name+": "+m.err.Error(), true))
+			return next // the App shows the error; keep the last good data
 		}
 		v.q = m.data.(mgmt.QueueDetail)
 		v.loaded = true
