@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -409,5 +410,44 @@ func TestQuit(t *testing.T) {
 		if _, ok := cmd().(tea.QuitMsg); ok {
 			t.Fatal("q typed into the filter quit the program")
 		}
+	}
+}
+
+// fakeSwitcher hands out a second fake broker for :ctx.
+type fakeSwitcher struct {
+	other *fakeSource
+}
+
+func (s fakeSwitcher) Contexts() []string { return []string{"local", "staging"} }
+
+func (s fakeSwitcher) Switch(_ context.Context, name string) (Target, error) {
+	if name != "staging" {
+		return Target{}, fmt.Errorf("no context %q", name)
+	}
+	return Target{Context: "staging", Source: s.other, API: "http://staging:15672", ReadOnly: true}, nil
+}
+
+func TestContextSwitch(t *testing.T) {
+	staging := demoFake()
+	staging.queues = []mgmt.Queue{{Vhost: "/", Name: "staging.only", Type: "classic", HasStats: true}}
+	a := New(Target{Context: "local", Source: demoFake(), API: "http://local:15672"}, Options{Refresh: time.Hour, Timeout: time.Second}, fakeSwitcher{other: staging})
+	a.debounce = time.Millisecond
+	settle(t, a, a.Init(), size())
+	settle(t, a, press(":"))
+	settle(t, a, typed("ctx st")...)
+	settle(t, a, press("tab"))
+	if a.input.text != "ctx staging " {
+		t.Fatalf("context completion = %q", a.input.text)
+	}
+	settle(t, a, press("enter"))
+	got := screen(a)
+	if !strings.Contains(got, "ctx staging") || !strings.Contains(got, "staging.only") || !strings.Contains(got, "READ-ONLY") {
+		t.Fatalf(":ctx staging should show the other broker:\n%s", got)
+	}
+	settle(t, a, press(":"))
+	settle(t, a, typed("ctx nope")...)
+	settle(t, a, press("enter"))
+	if !a.statusErr || !strings.Contains(a.status, `no context "nope"`) || a.c.target.Context != "staging" {
+		t.Fatalf("a failed switch should keep the current context and say why: %q", a.status)
 	}
 }
