@@ -124,6 +124,10 @@ type ExchangeDetail struct {
 	Exchange
 	Outgoing []Binding // this exchange is the source
 	Incoming []Binding // this exchange is the destination (e2e bindings)
+	// ImplicitBindings is set for the default exchange (""): it routes to
+	// every queue by name, so Outgoing is left empty rather than listing
+	// one binding per queue.
+	ImplicitBindings bool
 }
 
 // Binding links a source exchange to a queue or exchange.
@@ -146,6 +150,7 @@ type Connection struct {
 	Protocol    string
 	Channels    int
 	Client      string // client product and version, from client_properties
+	ClientName  string // the name the client gave the connection, if any
 	PeerHost    string
 	PeerPort    int
 	RecvRate    float64 // bytes/s

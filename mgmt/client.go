@@ -1,0 +1,223 @@
+package mgmt
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
+)
+
+// Config says where the management API is and how to log in.
+type Config struct {
+	APIURL   string        // http(s)://host:15672, optionally with a path prefix
+	Username string        // taken from APIURL's user info when empty
+	Password string        // never printed
+	Timeout  time.Duration // per request; 0 means DefaultTimeout
+	TLS      *tls.Config   // nil verifies against the system roots
+}
+
+// DefaultTimeout bounds each request when Config.Timeout is 0.
+const DefaultTimeout = 10 * time.Second
+
+// maxBody bounds one answer: a full binding listing of a very large broker
+// fits, a runaway server does not exhaust memory.
+const maxBody = 256 << 20
+
+const userAgent = "warren-mgmt"
+
+// Client reads one broker's management API. It is safe for concurrent use
+// and keeps connections alive between polls.
+type Client struct {
+	endpoint    string // base URL without user info or trailing slash
+	apiRedacted string // endpoint as shown to people
+	username    string
+	password    string
+	timeout     time.Duration
+	transport   http.RoundTripper
+	http        *http.Client
+	rh          *rabbithole.Client
+
+	userMu sync.Mutex
+	user   string // from /api/whoami, fetched once
+
+	// statsDisabled is learnt from /api/overview: when the broker collects
+	// no stats, rates are unknown rather than zero.
+	statsDisabled atomic.Bool
+}
+
+// New checks the configuration and builds a client. It does no I/O; call
+// Overview to find out whether the API answers.
+func New(cfg Config) (*Client, error) {
+	raw := strings.TrimSpace(cfg.APIURL)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("management API URL is not valid: %s", scrubString(innermost(err), cfg.Password))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("management API URL %s: scheme must be http or https", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("management API URL %s: no host", u.Redacted())
+	}
+	if u.User != nil {
+		if cfg.Username == "" {
+			cfg.Username = u.User.Username()
+			cfg.Password, _ = u.User.Password()
+		}
+		u.User = nil // credentials travel in the Authorization header only
+	}
+	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api")
+	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.TLS != nil {
+		tr.TLSClientConfig = cfg.TLS.Clone()
+	}
+	tr.MaxIdleConnsPerHost = 4
+
+	c := &Client{
+		endpoint:    u.String(),
+		apiRedacted: u.Redacted(),
+		username:    cfg.Username,
+		password:    cfg.Password,
+		timeout:     timeout,
+		transport:   tr,
+		http:        &http.Client{Transport: tr, Timeout: timeout},
+	}
+	c.rh, err = rabbithole.NewTLSClient(c.endpoint, cfg.Username, cfg.Password, tr)
+	if err != nil {
+		return nil, fmt.Errorf("management API URL %s: %s", c.apiRedacted, scrubString(innermost(err), cfg.Password))
+	}
+	c.rh.SetTimeout(timeout)
+	return c, nil
+}
+
+// API is the management API's base URL, safe to show.
+func (c *Client) API() string { return c.apiRedacted }
+
+// get fetches path (segments already escaped) and decodes the JSON answer.
+func (c *Client) get(ctx context.Context, cl call, path string, q url.Values, out any) error {
+	target := c.endpoint + path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return c.scrub(&Error{API: c.apiRedacted, Msg: "cannot build request: " + innermost(err), Err: err})
+	}
+	req.SetBasicAuth(c.username, c.password)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.transportFailed(ctx, err)
+	}
+	defer resp.Body.Close()
+	r := reply{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type")}
+	if resp.StatusCode >= 300 {
+		r.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return c.failed(cl, r)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return c.transportFailed(ctx, err)
+	}
+	if !r.isJSON() || !json.Valid(body) {
+		return c.notAPI(r, nil)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return c.unexpected(r, err)
+	}
+	return nil
+}
+
+// unexpected is the error for valid JSON of a shape we cannot read.
+func (c *Client) unexpected(r reply, cause error) error {
+	return c.scrub(&Error{API: c.apiRedacted, Status: r.status, Err: cause,
+		Msg: "unexpected answer: " + innermost(cause)})
+}
+
+// viaRabbitHole runs one rabbit-hole call under ctx and the client's
+// timeout, over the shared transport, and words its failure like get does.
+// rabbit-hole takes no context, so a per-call copy gets a transport that
+// carries ctx and remembers the answer's status and error body.
+func viaRabbitHole[T any](ctx context.Context, c *Client, cl call, fn func(*rabbithole.Client) (T, error)) (T, error) {
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	rec := &recordingTransport{base: c.transport, ctx: callCtx}
+	rh := *c.rh
+	rh.SetTransport(rec)
+	v, err := fn(&rh)
+	if err == nil {
+		return v, nil
+	}
+	var zero T
+	switch {
+	case !rec.answered:
+		return zero, c.transportFailed(ctx, err)
+	case rec.reply.status >= 300:
+		return zero, c.failed(cl, rec.reply)
+	case !rec.reply.isJSON():
+		return zero, c.notAPI(rec.reply, err)
+	}
+	return zero, c.unexpected(rec.reply, err)
+}
+
+// recordingTransport serves one rabbit-hole call.
+type recordingTransport struct {
+	base     http.RoundTripper
+	ctx      context.Context
+	answered bool
+	reply    reply
+}
+
+func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(t.ctx)
+	req.Close = false // rabbit-hole closes after each call; reuse spares the broker a handshake
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	t.answered = true
+	t.reply = reply{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type")}
+	if resp.StatusCode >= 300 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		t.reply.body = body
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return resp, nil
+}
+
+// esc escapes one path segment (vhost, queue or exchange name).
+func esc(s string) string { return url.PathEscape(s) }
+
+func scrubString(s, password string) string {
+	if len(password) >= 3 {
+		return strings.ReplaceAll(s, password, "xxxxx")
+	}
+	return s
+}
+
+// isStatus reports whether err is an *Error with this HTTP status and
+// broker error code ("" matches any code).
+func isStatus(err error, status int, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == status && (code == "" || e.brokerCode == code)
+}

@@ -1,0 +1,132 @@
+package mgmt
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
+)
+
+// defaultStatsInterval is the broker's default collect_statistics_interval.
+const defaultStatsInterval = 5 * time.Second
+
+var overviewColumns = []string{"cluster_name", "rabbitmq_version", "erlang_version", "management_version",
+	"node", "object_totals", "queue_totals.messages", "queue_totals.messages_ready",
+	"queue_totals.messages_unacknowledged", "message_stats.publish_details.rate",
+	"message_stats.deliver_get_details.rate", "collect_statistics_interval", "disable_stats"}
+
+// Overview reads the cluster's header figures and the user the API
+// authenticated as. rabbit-hole's overview lacks the cluster name and the
+// stats switches, so this one call is made directly.
+func (c *Client) Overview(ctx context.Context) (Overview, error) {
+	var j overviewJSON
+	q := url.Values{"columns": {strings.Join(overviewColumns, ",")}}
+	if err := c.get(ctx, call{what: "overview"}, "/api/overview", q, &j); err != nil {
+		return Overview{}, err
+	}
+	c.statsDisabled.Store(bool(j.DisableStats))
+	user, err := c.whoami(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	o := Overview{
+		ClusterName: string(j.ClusterName), RabbitMQVersion: string(j.RabbitMQVersion),
+		ErlangVersion: string(j.ErlangVersion), ManagementVersion: string(j.ManagementVersion),
+		User: user, Node: string(j.Node),
+		Queues: int(j.Objects.Queues), Exchanges: int(j.Objects.Exchanges),
+		Connections: int(j.Objects.Connections), Consumers: int(j.Objects.Consumers),
+		Channels: int(j.Objects.Channels),
+		Messages: int64(j.Totals.V.Messages), Ready: int64(j.Totals.V.Ready), Unacked: int64(j.Totals.V.Unacked),
+		PublishRate:   j.MessageStats.V.Publish.Rate,
+		DeliverRate:   j.MessageStats.V.DeliverGet.Rate,
+		StatsInterval: defaultStatsInterval,
+	}
+	if j.StatsIntervalMS > 0 {
+		o.StatsInterval = time.Duration(j.StatsIntervalMS) * time.Millisecond
+	}
+	return o, nil
+}
+
+// whoami asks once: the user behind a client does not change.
+func (c *Client) whoami(ctx context.Context) (string, error) {
+	c.userMu.Lock()
+	defer c.userMu.Unlock()
+	if c.user != "" {
+		return c.user, nil
+	}
+	info, err := viaRabbitHole(ctx, c, call{what: "whoami"}, func(rh *rabbithole.Client) (*rabbithole.WhoamiInfo, error) {
+		return rh.Whoami()
+	})
+	if err != nil {
+		return "", err
+	}
+	if info != nil {
+		c.user = info.Name
+	}
+	return c.user, nil
+}
+
+type overviewJSON struct {
+	ClusterName       flexString `json:"cluster_name"`
+	RabbitMQVersion   flexString `json:"rabbitmq_version"`
+	ErlangVersion     flexString `json:"erlang_version"`
+	ManagementVersion flexString `json:"management_version"`
+	Node              flexString `json:"node"`
+	Objects           struct {
+		Queues      flexInt `json:"queues"`
+		Exchanges   flexInt `json:"exchanges"`
+		Connections flexInt `json:"connections"`
+		Consumers   flexInt `json:"consumers"`
+		Channels    flexInt `json:"channels"`
+	} `json:"object_totals"`
+	Totals object[struct {
+		Messages flexInt `json:"messages"`
+		Ready    flexInt `json:"messages_ready"`
+		Unacked  flexInt `json:"messages_unacknowledged"`
+	}] `json:"queue_totals"`
+	MessageStats    object[messageStatsJSON] `json:"message_stats"`
+	StatsIntervalMS flexInt                  `json:"collect_statistics_interval"`
+	DisableStats    flexBool                 `json:"disable_stats"`
+}
+
+// Vhosts lists the vhosts the user can see, sorted by name.
+func (c *Client) Vhosts(ctx context.Context) ([]string, error) {
+	infos, err := viaRabbitHole(ctx, c, call{what: "vhosts"}, func(rh *rabbithole.Client) ([]rabbithole.VhostInfo, error) {
+		return rh.ListVhosts()
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(infos))
+	for _, v := range infos {
+		names = append(names, v.Name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Nodes lists the cluster's nodes, sorted by name.
+func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
+	infos, err := viaRabbitHole(ctx, c, call{what: "nodes"}, func(rh *rabbithole.Client) ([]rabbithole.NodeInfo, error) {
+		return rh.ListNodes()
+	})
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]Node, 0, len(infos))
+	for _, n := range infos {
+		nodes = append(nodes, Node{
+			Name: n.Name, Type: n.NodeType, Running: n.IsRunning,
+			Uptime:  time.Duration(n.Uptime) * time.Millisecond,
+			MemUsed: int64(n.MemUsed), MemLimit: int64(n.MemLimit), MemAlarm: n.MemAlarm,
+			DiskFree: int64(n.DiskFree), DiskLimit: int64(n.DiskFreeLimit), DiskAlarm: n.DiskFreeAlarm,
+			FDUsed: n.FdUsed, FDTotal: n.FdTotal, Processes: n.ProcUsed, ProcTotal: n.ProcTotal,
+			Partitions: n.Partitions,
+		})
+	}
+	slices.SortFunc(nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })
+	return nodes, nil
+}

@@ -1,0 +1,62 @@
+package mgmt
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestLooseFields(t *testing.T) {
+	var v struct {
+		B1, B2, B3 flexBool
+		I1, I2, I3 flexInt
+		S1, S2, S3 flexString
+		M1, M2     flexMap
+		O1, O2     object[rateJSON]
+	}
+	in := `{"B1":true,"B2":"undefined","B3":null,
+		"I1":42,"I2":"5672","I3":"undefined",
+		"S1":"x","S2":null,"S3":17,
+		"M1":{"k":"v"},"M2":[],
+		"O1":{"rate":2.5},"O2":[]}`
+	if err := json.Unmarshal([]byte(in), &v); err != nil {
+		t.Fatal(err)
+	}
+	if !v.B1 || v.B2 || v.B3 || v.I1 != 42 || v.I2 != 5672 || v.I3 != 0 || v.S1 != "x" || v.S2 != "" || v.S3 != "17" {
+		t.Fatalf("%+v", v)
+	}
+	if v.M1["k"] != "v" || v.M2 != nil || !v.O1.Set || v.O1.V.Rate != 2.5 || v.O2.Set {
+		t.Fatalf("%+v", v)
+	}
+}
+
+func TestListingReadsBothShapes(t *testing.T) {
+	var paged, plain listing[queueJSON]
+	if err := json.Unmarshal([]byte(`{"page":2,"page_count":3,"page_size":10,"filtered_count":25,"total_count":40,"items":[{"name":"a"}]}`), &paged); err != nil {
+		t.Fatal(err)
+	}
+	if !paged.Paged || paged.Page != 2 || paged.PageCount != 3 || paged.FilteredCount != 25 || paged.TotalCount != 40 || len(paged.Items) != 1 {
+		t.Fatalf("%+v", paged)
+	}
+	if err := json.Unmarshal([]byte(` [{"name":"a"},{"name":"b"}]`), &plain); err != nil || plain.Paged || len(plain.Items) != 2 {
+		t.Fatalf("%+v, %v", plain, err)
+	}
+}
+
+// Whatever the API sends, decoding fails cleanly or yields rows; it never panics.
+func FuzzQueueListing(f *testing.F) {
+	f.Add([]byte(statsPage))
+	f.Add([]byte(totalsPage))
+	f.Add([]byte(`[{"name":"x","consumers":null,"messages":"7","arguments":[],"message_stats":{"publish_details":[]}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var l listing[queueJSON]
+		if json.Unmarshal(data, &l) != nil {
+			return
+		}
+		lq := listQuery{ListOptions: ListOptions{Page: 1, PageSize: 10, Sort: SortMessages}}
+		c := &Client{}
+		p := c.queuePage(l, lq)
+		if len(p.Items) > max(len(l.Items), 0) {
+			t.Fatalf("more rows than items: %d > %d", len(p.Items), len(l.Items))
+		}
+	})
+}

@@ -1,0 +1,288 @@
+package mgmt
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
+)
+
+// Columns asked of the broker, to keep answers small.
+var (
+	queueRowColumns = []string{"name", "vhost", "type", "state", "durable", "auto_delete", "exclusive",
+		"node", "leader", "messages", "messages_ready", "messages_unacknowledged", "consumers",
+		"memory", "policy", "arguments", "message_stats.publish_details.rate",
+		"message_stats.deliver_get_details.rate", "message_stats.ack_details.rate"}
+	// What a stats-free (queue totals) listing can hold.
+	queueTotalsColumns = []string{"name", "vhost", "type", "state", "durable", "auto_delete", "exclusive",
+		"node", "leader", "messages", "messages_ready", "messages_unacknowledged", "policy", "arguments"}
+	// What the second, per-page request adds to a totals listing.
+	queueStatsColumns = []string{"name", "vhost", "consumers", "memory", "policy",
+		"messages", "messages_ready", "messages_unacknowledged",
+		"message_stats.publish_details.rate", "message_stats.deliver_get_details.rate",
+		"message_stats.ack_details.rate"}
+	queueDetailColumns = append(slices.Clone(queueRowColumns), "effective_policy_definition", "consumer_details")
+)
+
+// maxRegexQuery bounds the escaped exact-name regex of one stats request;
+// the broker's HTTP server refuses request lines past about 8 kB.
+const maxRegexQuery = 3000
+
+// Queues lists one page of queues.
+//
+// How each sort is served, chosen by measuring a 3.10 broker (see
+// BenchmarkQueuesPage and mgmt/README.md):
+//   - SortName: one request in the broker's default order; the broker
+//     pages first and computes stats for the visible page only.
+//   - SortMessages: the broker orders by live queue totals without stats
+//     (disable_stats, enable_queue_totals), then a second request fetches
+//     stats for exactly the visible names. About two thirds of the
+//     broker CPU of a stats-ful sort.
+//   - SortConsumers, SortRate: a stats-ful sort; only stats hold these, so
+//     the broker computes stats for every queue. The costliest order.
+//
+// Rows without stats (a queue created seconds ago, or a failed second
+// request) have HasStats false.
+func (c *Client) Queues(ctx context.Context, o ListOptions) (Page[Queue], error) {
+	lq, err := c.prepare(o)
+	if err != nil {
+		return Page[Queue]{}, err
+	}
+	path := vhostPath("/api/queues", lq.Vhost)
+	switch lq.Sort {
+	case SortMessages:
+		return c.queuesByTotals(ctx, lq, path)
+	case SortConsumers:
+		return c.queuesWithStats(ctx, lq, path, "consumers")
+	case SortRate:
+		return c.queuesWithStats(ctx, lq, path, "message_stats.publish_details.rate")
+	}
+	return c.queuesWithStats(ctx, lq, path, "")
+}
+
+// queuesWithStats is one stats-ful page request.
+func (c *Client) queuesWithStats(ctx context.Context, lq listQuery, path, sortColumn string) (Page[Queue], error) {
+	l, err := fetchPage[queueJSON](ctx, c, listingCall(lq), path, pageQuery(lq, sortColumn, queueRowColumns))
+	if err != nil {
+		return Page[Queue]{}, err
+	}
+	return c.queuePage(l, lq), nil
+}
+
+// queuesByTotals orders by queue totals without stats, then adds stats for
+// the visible rows.
+func (c *Client) queuesByTotals(ctx context.Context, lq listQuery, path string) (Page[Queue], error) {
+	q := pageQuery(lq, "messages", queueTotalsColumns)
+	q.Set("disable_stats", "true")
+	q.Set("enable_queue_totals", "true")
+	l, err := fetchPage[queueJSON](ctx, c, listingCall(lq), path, q)
+	if isStatus(err, http.StatusBadRequest, "") && !errors.Is(err, ErrBadRegex) {
+		// A broker that refuses these parameters can still sort with stats.
+		return c.queuesWithStats(ctx, lq, path, "messages")
+	}
+	if err != nil {
+		return Page[Queue]{}, err
+	}
+	// Streams have no totals; a broker that ignores enable_queue_totals
+	// gives none at all, and then only a stats-ful sort is right.
+	noTotals := map[[2]string]bool{}
+	for _, j := range l.Items {
+		if j.Messages == nil {
+			noTotals[[2]string{j.Vhost, j.Name}] = true
+		}
+	}
+	if len(l.Items) > 0 && len(noTotals) == len(l.Items) && !l.Items[0].hasStats() {
+		return c.queuesWithStats(ctx, lq, path, "messages")
+	}
+	page := c.queuePage(l, lq)
+	if err := c.addQueueStats(ctx, path, page.Items, noTotals); err != nil && ctx.Err() != nil {
+		return Page[Queue]{}, err
+	}
+	return page, nil
+}
+
+// addQueueStats fills rates, consumers and memory (and message counts
+// where noTotals says they are missing) into rows without stats, with
+// stats-ful requests matching exactly their names: the broker then
+// computes stats only for those queues. Best effort: rows it cannot fill
+// keep HasStats false.
+func (c *Client) addQueueStats(ctx context.Context, path string, rows []Queue, noTotals map[[2]string]bool) error {
+	var names []string
+	seen := map[string]bool{}
+	index := map[[2]string]int{}
+	for i, r := range rows {
+		index[[2]string{r.Vhost, r.Name}] = i
+		if !r.HasStats && !seen[r.Name] {
+			seen[r.Name] = true
+			names = append(names, r.Name)
+		}
+	}
+	for _, re := range exactNames(names, maxRegexQuery) {
+		q := url.Values{}
+		q.Set("page", "1")
+		q.Set("page_size", fmt.Sprint(MaxPageSize))
+		q.Set("name", re)
+		q.Set("use_regex", "true")
+		q.Set("columns", strings.Join(queueStatsColumns, ","))
+		l, err := fetchPage[queueJSON](ctx, c, call{what: "queues"}, path, q)
+		if err != nil {
+			return err
+		}
+		for _, j := range l.Items {
+			key := [2]string{j.Vhost, j.Name}
+			i, ok := index[key]
+			if !ok || !j.hasStats() {
+				continue
+			}
+			r := &rows[i]
+			r.Consumers, r.Memory, r.HasStats = int(*j.Consumers), int64(j.Memory), !c.statsDisabled.Load()
+			if j.Policy != "" {
+				r.Policy = string(j.Policy)
+			}
+			if noTotals[key] { // the totals are fresher; use these only when there were none
+				r.Messages, r.Ready, r.Unacked = j.messages(), int64(j.Ready), int64(j.Unacked)
+			}
+			setQueueRates(r, j)
+		}
+	}
+	return nil
+}
+
+// queuePage converts a broker answer; an unpaged answer (a broker without
+// paging) is filtered, sorted and paged here.
+func (c *Client) queuePage(l listing[queueJSON], lq listQuery) Page[Queue] {
+	conv := func(j queueJSON) Queue { return j.queue(c.statsDisabled.Load()) }
+	if l.Paged {
+		return serverPage(l, lq.PageSize, conv)
+	}
+	all := make([]Queue, 0, len(l.Items))
+	for _, j := range l.Items {
+		all = append(all, conv(j))
+	}
+	return pageLocally(all, lq, func(q Queue) bool { return lq.matches(q.Name) }, queueOrder(lq.Sort))
+}
+
+// queueOrder is the broker's order for a sort key: the key, then vhost and name.
+func queueOrder(key SortKey) func(a, b Queue) int {
+	byName := func(a, b Queue) int { return compareStrings(a.Vhost, b.Vhost, a.Name, b.Name) }
+	var first func(a, b Queue) int
+	switch key {
+	case SortMessages:
+		first = func(a, b Queue) int { return cmp.Compare(a.Messages, b.Messages) }
+	case SortConsumers:
+		first = func(a, b Queue) int { return cmp.Compare(a.Consumers, b.Consumers) }
+	case SortRate:
+		first = func(a, b Queue) int { return cmp.Compare(a.PublishRate, b.PublishRate) }
+	default:
+		return byName
+	}
+	return func(a, b Queue) int { return cmp.Or(first(a, b), byName(a, b)) }
+}
+
+// Queue fetches one queue with its arguments, effective policy, consumers
+// and the bindings into it.
+func (c *Client) Queue(ctx context.Context, vhost, name string) (QueueDetail, error) {
+	cl := call{what: fmt.Sprintf("queue %q in vhost %q", name, vhost)}
+	var j queueJSON
+	q := url.Values{"columns": {strings.Join(queueDetailColumns, ",")}}
+	if err := c.get(ctx, cl, "/api/queues/"+esc(vhost)+"/"+esc(name), q, &j); err != nil {
+		return QueueDetail{}, err
+	}
+	bindings, err := viaRabbitHole(ctx, c, cl, func(rh *rabbithole.Client) ([]rabbithole.BindingInfo, error) {
+		return rh.ListQueueBindings(vhost, name)
+	})
+	if err != nil {
+		return QueueDetail{}, err
+	}
+	d := QueueDetail{Queue: j.queue(c.statsDisabled.Load()), EffectivePolicy: j.EffectivePolicy,
+		Bindings: bindingsFrom(bindings, vhost)}
+	for _, cj := range j.ConsumerDetails {
+		d.ConsumerDetails = append(d.ConsumerDetails, cj.consumer())
+	}
+	return d, nil
+}
+
+// queueJSON is a queue as the API reports it in any of its modes.
+type queueJSON struct {
+	Vhost           string                   `json:"vhost"`
+	Name            string                   `json:"name"`
+	Type            flexString               `json:"type"`
+	State           flexString               `json:"state"`
+	Durable         flexBool                 `json:"durable"`
+	AutoDelete      flexBool                 `json:"auto_delete"`
+	Exclusive       flexBool                 `json:"exclusive"`
+	Node            flexString               `json:"node"`
+	Leader          flexString               `json:"leader"`
+	Messages        *flexInt                 `json:"messages"` // absent without totals or stats
+	Ready           flexInt                  `json:"messages_ready"`
+	Unacked         flexInt                  `json:"messages_unacknowledged"`
+	Consumers       *flexInt                 `json:"consumers"` // present only with stats
+	Memory          flexInt                  `json:"memory"`
+	Policy          flexString               `json:"policy"`
+	Arguments       flexMap                  `json:"arguments"`
+	MessageStats    object[messageStatsJSON] `json:"message_stats"`
+	EffectivePolicy flexMap                  `json:"effective_policy_definition"`
+	ConsumerDetails []consumerJSON           `json:"consumer_details"`
+}
+
+func (j queueJSON) queue(statsDisabled bool) Queue {
+	q := Queue{
+		Vhost: j.Vhost, Name: j.Name, Type: string(j.Type), State: string(j.State),
+		Durable: bool(j.Durable), AutoDelete: bool(j.AutoDelete), Exclusive: bool(j.Exclusive),
+		Node: cmp.Or(string(j.Node), string(j.Leader)), Ready: int64(j.Ready), Unacked: int64(j.Unacked),
+		Messages: j.messages(), Memory: int64(j.Memory), Policy: string(j.Policy),
+		Arguments: j.Arguments,
+	}
+	if q.Type == "" { // brokers before 3.8 report no type
+		q.Type = "classic"
+		if t, ok := j.Arguments["x-queue-type"].(string); ok && t != "" {
+			q.Type = t
+		}
+	}
+	if j.hasStats() {
+		q.Consumers = int(*j.Consumers)
+		q.HasStats = !statsDisabled
+	}
+	setQueueRates(&q, j)
+	return q
+}
+
+// hasStats tells a stats-ful row: only stats report consumers.
+func (j queueJSON) hasStats() bool { return j.Consumers != nil }
+
+func (j queueJSON) messages() int64 {
+	if j.Messages == nil {
+		return 0
+	}
+	return int64(*j.Messages)
+}
+
+func setQueueRates(q *Queue, j queueJSON) {
+	if ms := j.MessageStats.V; j.MessageStats.Set {
+		q.PublishRate, q.DeliverRate, q.AckRate = ms.Publish.Rate, ms.DeliverGet.Rate, ms.Ack.Rate
+	}
+}
+
+// consumerJSON is one entry of a queue's consumer_details.
+type consumerJSON struct {
+	Tag         string   `json:"consumer_tag"`
+	AckRequired flexBool `json:"ack_required"`
+	Prefetch    flexInt  `json:"prefetch_count"`
+	Active      *bool    `json:"active"`
+	Channel     struct {
+		Name           string `json:"name"`
+		ConnectionName string `json:"connection_name"`
+	} `json:"channel_details"`
+}
+
+func (j consumerJSON) consumer() Consumer {
+	return Consumer{Tag: j.Tag, ChannelName: j.Channel.Name, ConnectionName: j.Channel.ConnectionName,
+		AckRequired: bool(j.AckRequired), Prefetch: int(j.Prefetch),
+		Active: j.Active == nil || *j.Active} // brokers before 3.8 have no "active": all were
+}
