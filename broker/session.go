@@ -68,6 +68,8 @@ type Session struct {
 	mu   sync.Mutex
 	conn *amqp.Connection
 
+	vhosts *vhostPool // one plain connection per vhost, for peek and friends
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -84,8 +86,12 @@ func Open(cfg Config) (*Session, error) {
 	if cfg.Name == "" {
 		cfg.Name = "warren"
 	}
+	vhosts, err := newVhostPool(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: cfg, events: make(chan LinkEvent, 16), cancel: cancel, done: make(chan struct{})}
+	s := &Session{cfg: cfg, events: make(chan LinkEvent, 16), vhosts: vhosts, cancel: cancel, done: make(chan struct{})}
 	go s.run(ctx)
 	return s, nil
 }
@@ -101,10 +107,11 @@ func (s *Session) Connection() *amqp.Connection {
 	return s.conn
 }
 
-// Close ends the session and its connection.
+// Close ends the session and its connections.
 func (s *Session) Close() error {
 	s.cancel()
 	<-s.done
+	s.vhosts.close()
 	return nil
 }
 

@@ -1,0 +1,291 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/warren-tui/warren/message"
+)
+
+// Queue types, as the management API names them.
+const (
+	QueueClassic = "classic"
+	QueueQuorum  = "quorum"
+	QueueStream  = "stream"
+)
+
+// DefaultPeekCount is how many messages a peek shows when asked for none.
+const DefaultPeekCount = 50
+
+// StreamFromKind says where a stream peek starts reading.
+type StreamFromKind int
+
+const (
+	StreamFirst  StreamFromKind = iota // the oldest message still in the stream
+	StreamLast                         // the last chunk written (a few messages, not one)
+	StreamNext                         // only messages published from now on
+	StreamOffset                       // StreamFrom.Offset
+	StreamTime                         // the first chunk written at or after StreamFrom.Time
+)
+
+// StreamFrom is the start of a stream peek. The zero value reads from the
+// first message.
+type StreamFrom struct {
+	Kind   StreamFromKind
+	Offset int64
+	Time   time.Time
+}
+
+// PeekRequest says what to peek. Type and DeliveryLimit come from the
+// management API (the queue's type, and its x-delivery-limit from
+// arguments or effective policy, else DefaultDeliveryLimit).
+type PeekRequest struct {
+	Vhost, Queue string
+	// Type is QueueClassic, QueueQuorum or QueueStream, and must be right:
+	// a quorum queue peeked as classic would skip the delivery-limit check.
+	Type  string
+	Count int // messages to show; 0 means DefaultPeekCount
+	// Skip is how many messages precede this page ("n" for more). Classic
+	// and quorum queues can only be read from the head, so a peek takes
+	// Skip+Count messages, returns them all, and shows the last Count.
+	// For streams Skip only numbers Positions: move on with From instead.
+	Skip int
+	From StreamFrom // streams only
+	// DeliveryLimit is the quorum queue's effective x-delivery-limit, or -1
+	// when it has none. The zero value (a limit of 0) is the safe default.
+	DeliveryLimit int
+	// AcceptRisk is set once the user confirmed a quorum peek that may
+	// push messages past DeliveryLimit.
+	AcceptRisk bool
+}
+
+// PeekResult is what a peek saw and what it did to the queue.
+type PeekResult struct {
+	Messages  []message.Message
+	Effect    string // one plain sentence for the screen: what the peek did to the queue
+	QueueType string
+	Took      time.Duration
+	// Taken is how many messages were taken from and returned to a classic
+	// or quorum queue: Skip plus those shown, or more where a quorum queue
+	// without a delivery limit was taken whole to keep its order.
+	Taken int
+	// More is true when the queue may hold messages after this page.
+	More bool
+	// NextOffset is, for streams, the offset to pass as
+	// StreamFrom{Kind: StreamOffset} to read on; -1 when unknown.
+	NextOffset int64
+	// OverLimit counts quorum messages whose delivery count passed
+	// DeliveryLimit because of this peek: the broker dropped or
+	// dead-lettered them.
+	OverLimit int
+	// Reordered is set when the peeked messages went back to the tail of
+	// a quorum queue without a delivery limit, behind messages not peeked
+	// (the queue was too big to take whole). Paging on with Skip then
+	// shows other messages than it would have.
+	Reordered bool
+}
+
+// ErrQueueNotFound: the queue does not exist in the vhost.
+var ErrQueueNotFound = errors.New("queue not found")
+
+// ErrDeliveryLimitRisk is what a *DeliveryLimitRiskError matches with
+// errors.Is.
+var ErrDeliveryLimitRisk = errors.New("peek could push messages past the delivery limit")
+
+// DeliveryLimitRiskError refuses a quorum peek that needs the user's
+// explicit consent. Every requeue raises a message's delivery count by 1,
+// and a message past the limit is dropped or dead-lettered by the broker.
+// A message's count is only known after fetching it, and by then it can
+// only go back with the raised count, so any peek of a limited queue may
+// push one over: the refusal comes before anything is fetched.
+type DeliveryLimitRiskError struct {
+	Vhost, Queue string
+	Limit        int
+}
+
+func (e *DeliveryLimitRiskError) Error() string {
+	return fmt.Sprintf("peeking quorum queue %q raises the delivery count of every message it shows by 1; "+
+		"a message already at the delivery limit of %d would be dropped or dead-lettered by the broker",
+		e.Queue, e.Limit)
+}
+
+func (e *DeliveryLimitRiskError) Is(target error) bool { return target == ErrDeliveryLimitRisk }
+
+// DefaultDeliveryLimit is the broker's delivery limit for quorum queues
+// that set none: -1 (no limit) before RabbitMQ 4.0, 20 from 4.0. A version
+// it cannot read counts as 4.0 or later, the side that refuses.
+func DefaultDeliveryLimit(rabbitVersion string) int {
+	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(rabbitVersion), "v"), ".")
+	if n, err := strconv.Atoi(major); err == nil && n < 4 {
+		return -1
+	}
+	return 20
+}
+
+// Peek shows messages of a queue without losing or reordering them:
+// streams are read by offset; classic queues with basic.get and manual
+// acks, quorum queues with a consumer capped by its prefetch, and both
+// are then given back with one nack(multiple, requeue). See PRODUCT.md,
+// "Safety rules". Each peek uses a fresh channel on the vhost's
+// connection, so a channel the broker closes harms nothing else. On an
+// error the result still says what was taken and given back.
+func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error) {
+	start := time.Now()
+	if req.Count <= 0 {
+		req.Count = DefaultPeekCount
+	}
+	req.Skip = max(req.Skip, 0)
+	var res PeekResult
+	var err error
+	switch req.Type {
+	case QueueClassic:
+		res, err = s.peekClassic(ctx, req)
+	case QueueQuorum:
+		if req.DeliveryLimit >= 0 && !req.AcceptRisk {
+			return PeekResult{QueueType: req.Type, NextOffset: -1},
+				&DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
+		}
+		res, err = s.peekQuorum(ctx, req)
+	case QueueStream:
+		res, err = s.peekStream(ctx, req)
+	default:
+		return PeekResult{NextOffset: -1}, fmt.Errorf("cannot peek queue %q: unknown queue type %q", req.Queue, req.Type)
+	}
+	res.QueueType = req.Type
+	res.Took = time.Since(start)
+	return res, err
+}
+
+// peekClassic takes Skip+Count messages from a classic queue with
+// basic.get and gives them all back. Whatever goes wrong, they go back:
+// by our nack, or by the broker when the channel or connection closes.
+func (s *Session) peekClassic(ctx context.Context, req PeekRequest) (PeekResult, error) {
+	res := PeekResult{NextOffset: -1, Messages: make([]message.Message, 0, min(req.Count, 1000))}
+	ch, err := s.vhosts.channel(ctx, req.Vhost)
+	if err != nil {
+		return res, err
+	}
+	want := req.Skip + req.Count
+	var lastTag uint64
+	var getErr error
+	for res.Taken < want {
+		if getErr = ctx.Err(); getErr != nil {
+			break
+		}
+		d, ok, err := ch.Get(req.Queue, false)
+		if err != nil {
+			getErr = s.queueErr(req, err)
+			break
+		}
+		if !ok {
+			break
+		}
+		res.Taken++
+		lastTag = d.DeliveryTag
+		if res.Taken > req.Skip {
+			res.Messages = append(res.Messages, fromDelivery(d, req.Vhost, req.Queue, res.Taken))
+		}
+	}
+	res.More = res.Taken == want
+	res.Effect = queueEffect(req, res)
+	return res, firstErr(req, getErr, giveBack(ch, lastTag))
+}
+
+// firstErr reports a failed read before a failed return; the messages
+// are safe either way, and the second error says so.
+func firstErr(req PeekRequest, readErr, backErr error) error {
+	if readErr != nil {
+		return readErr
+	}
+	if backErr != nil {
+		return fmt.Errorf("peek of queue %q: could not confirm that the peeked messages went back (%v); "+
+			"the broker requeues them when the channel closes", req.Queue, backErr)
+	}
+	return nil
+}
+
+// giveBack returns every message fetched on ch with a single
+// nack(multiple, requeue), never a reject, and closes ch only once the
+// broker has processed the nack, so no message is ever closed over.
+func giveBack(ch *amqp.Channel, lastTag uint64) error {
+	if lastTag == 0 || ch.IsClosed() {
+		// Nothing fetched, or the broker closed the channel and with it
+		// requeued everything unacked.
+		return ch.Close()
+	}
+	err := ch.Nack(lastTag, true, true)
+	if err == nil {
+		// basic.qos is synchronous and a channel's methods are handled in
+		// order: its reply proves the nack was processed.
+		err = ch.Qos(0, 0, false)
+	}
+	if cerr := ch.Close(); err == nil {
+		err = cerr
+	}
+	return cleanErr(err)
+}
+
+func queueEffect(req PeekRequest, res PeekResult) string {
+	if res.Taken == 0 {
+		return "Nothing was taken: the queue was empty."
+	}
+	n := res.Taken
+	took := fmt.Sprintf("Took %d messages and returned them to the queue in order", n)
+	if n == 1 {
+		took = "Took 1 message and returned it to the queue"
+	}
+	if req.Type != QueueQuorum {
+		return took + "; " + plural(n, "it is", "they are") + " now marked redelivered."
+	}
+	if res.Reordered {
+		took = fmt.Sprintf("Took %d %s and returned %s to the back of the queue, behind the messages not peeked "+
+			"(a quorum queue without a delivery limit requeues at the back)", n, plural(n, "message", "messages"), plural(n, "it", "them"))
+	}
+	limit := "no delivery limit"
+	if req.DeliveryLimit >= 0 {
+		limit = fmt.Sprintf("limit %d", req.DeliveryLimit)
+	}
+	s := fmt.Sprintf("%s; %s delivery count went up by 1 (%s).", took, plural(n, "its", "each one's"), limit)
+	if res.OverLimit > 0 {
+		s += fmt.Sprintf(" %d of them passed the limit, so the broker dropped or dead-lettered %s.",
+			res.OverLimit, plural(res.OverLimit, "it", "them"))
+	}
+	return s
+}
+
+// plural picks one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// queueErr says in plain words why the broker refused a read of the queue.
+func (s *Session) queueErr(req PeekRequest, err error) error {
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) {
+		switch aerr.Code {
+		case amqp.NotFound:
+			return fmt.Errorf("%w: queue %q not found in vhost %q", ErrQueueNotFound, req.Queue, req.Vhost)
+		case amqp.AccessRefused:
+			if strings.Contains(aerr.Reason, "exclusive use") {
+				return fmt.Errorf("queue %q in vhost %q has an exclusive consumer: nobody else may read it", req.Queue, req.Vhost)
+			}
+			return fmt.Errorf("%w: user %q may not read queue %q in vhost %q",
+				ErrAccessRefused, s.vhosts.user(), req.Queue, req.Vhost)
+		case amqp.ResourceLocked:
+			return fmt.Errorf("queue %q in vhost %q is exclusive to another connection", req.Queue, req.Vhost)
+		case amqp.PreconditionFailed:
+			return fmt.Errorf("queue %q in vhost %q refused the peek as a %s queue: %s",
+				req.Queue, req.Vhost, req.Type, aerr.Reason)
+		}
+	}
+	return cleanErr(err)
+}
