@@ -91,6 +91,8 @@ func (a *App) makeView(kind, vhost, name string) view {
 		return newQueueDetail(a.c, vhost, name)
 	case "exchange":
 		return newExchangeDetail(a.c, vhost, name)
+	case "peek":
+		return newPeekView(a.c, vhost, name)
 	default:
 		return newListView(a.c, queueSpec())
 	}
@@ -168,7 +170,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.header.link, a.header.haveLink = m, true
 		return a, nil
 	case openMsg:
+		if m.kind == "message" && m.msg != nil {
+			return a, a.push(newInspector(a.c, *m.msg))
+		}
 		return a, a.push(a.makeView(m.kind, m.vhost, m.name))
+	case peekedMsg:
+		return a, a.route(m.view, m)
+	case decodedMsg:
+		return a, a.route(m.view, m)
 	case statusMsg:
 		a.setStatus(m.text, m.err)
 		return a, nil
@@ -187,6 +196,16 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (a *App) headerID() int { return a.headPoll.viewID }
+
+// route hands a view's own result to it, if it is still on the stack.
+func (a *App) route(id int, msg tea.Msg) tea.Cmd {
+	for _, v := range a.stack {
+		if v.id() == id {
+			return v.update(msg)
+		}
+	}
+	return nil
+}
 
 func (a *App) resize(w, h int) tea.Cmd {
 	a.width, a.height = w, h
@@ -217,6 +236,7 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 		if ok && m.err == nil {
 			a.header.overview = m.data.(mgmt.Overview)
 			a.header.haveOV = true
+			a.c.rabbitVersion = a.header.overview.RabbitMQVersion
 		}
 	} else {
 		for _, v := range a.stack {
@@ -313,8 +333,14 @@ func (a *App) bottomLine() string {
 		return fit(th.StatusInfo.Render(a.status), a.width)
 	}
 	hints := "? help  : command  / filter  enter open  esc back  N/M/C/R sort  ctrl+r refresh  q quit"
+	if h, ok := a.top().(hinter); ok {
+		hints = h.hints()
+	}
 	return fit(th.Faint.Render(hints), a.width)
 }
+
+// hinter views say their own most useful keys on the bottom line.
+type hinter interface{ hints() string }
 
 // fitHeight pads or cuts s to exactly h lines.
 func fitHeight(s string, h int) string {

@@ -58,6 +58,13 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(m, g.Refresh):
 		return tea.Batch(a.top().load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
+	case key.Matches(m, a.c.keys.Global.Peek):
+		if qs, ok := a.top().(queueSelector); ok {
+			if vhost, name, ok := qs.selectedQueue(); ok {
+				return a.push(newPeekView(a.c, vhost, name))
+			}
+		}
+		return a.top().update(m)
 	case key.Matches(m, g.Back):
 		if f, ok := a.top().(filterable); ok && f.filter() != "" {
 			return f.setFilter("")

@@ -11,6 +11,7 @@ type globalKeys struct {
 	Back    key.Binding
 	Quit    key.Binding
 	ForceQ  key.Binding
+	Peek    key.Binding
 }
 
 func newGlobalKeys() globalKeys {
@@ -22,11 +23,12 @@ func newGlobalKeys() globalKeys {
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear filter")),
 		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQ:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Peek:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "peek messages of the selected queue (safely)")),
 	}
 }
 
 func (k globalKeys) bindings() []key.Binding {
-	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ}
+	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ, k.Peek}
 }
 
 // tableKeys move through a table and its pages.
@@ -104,14 +106,16 @@ func (k promptKeys) bindings() []key.Binding {
 
 // keyMap gathers every scope; it is built once and shared by the views.
 type keyMap struct {
-	Global globalKeys
-	Table  tableKeys
-	Sort   sortKeys
-	Prompt promptKeys
+	Global  globalKeys
+	Table   tableKeys
+	Sort    sortKeys
+	Prompt  promptKeys
+	Peek    peekKeys
+	Inspect inspectorKeys
 }
 
 func newKeyMap() keyMap {
-	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys()}
+	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys()}
 }
 
 // helpGroup is one titled block of the help screen.

@@ -314,3 +314,21 @@ func sortOfKey(b key.Binding) mgmt.SortKey {
 	}
 	return ""
 }
+
+// selectedQueue makes a queue list a queueSelector.
+func (v *listView[T]) selectedQueue() (string, string, bool) {
+	it, ok := v.selected()
+	if !ok {
+		return "", "", false
+	}
+	q, ok := any(it).(mgmt.Queue)
+	return q.Vhost, q.Name, ok
+}
+
+func (v *listView[T]) hints() string {
+	h := "? help  : command  / filter  enter open  "
+	if v.spec.kind == "queues" {
+		h += "p peek  "
+	}
+	return h + "N/M/C/R sort  ctrl+r refresh  q quit"
+}

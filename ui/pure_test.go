@@ -140,8 +140,10 @@ func TestCellFitsAndStripsControls(t *testing.T) {
 func TestNoDuplicateKeysInAScope(t *testing.T) {
 	k := newKeyMap()
 	scopes := map[string][]key.Binding{
-		"normal (global+table+sort)": append(append(k.Global.bindings(), k.Table.bindings()...), k.Sort.bindings()...),
-		"prompt":                     k.Prompt.bindings(),
+		"normal (global+table+sort)":         append(append(k.Global.bindings(), k.Table.bindings()...), k.Sort.bindings()...),
+		"prompt":                             k.Prompt.bindings(),
+		"peek (global+table+peek)":           append(append(k.Global.bindings(), k.Table.bindings()...), k.Peek.bindings()...),
+		"inspector (global+table+inspector)": append(append(k.Global.bindings(), k.Table.bindings()...), k.Inspect.bindings()...),
 	}
 	for name, bs := range scopes {
 		seen := map[string]string{}

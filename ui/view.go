@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/theme"
 )
 
@@ -18,7 +19,9 @@ type common struct {
 	opts   Options
 	target Target
 	hist   *history
-	now    func() time.Time
+	// rabbitVersion is the broker's version, once the overview said it.
+	rabbitVersion string
+	now           func() time.Time
 }
 
 // view is one screen on the App's stack. Views mutate themselves through
@@ -43,6 +46,11 @@ type view interface {
 type filterable interface {
 	filter() string
 	setFilter(expr string) tea.Cmd
+}
+
+// queueSelector views have a queue selected, for p (peek).
+type queueSelector interface {
+	selectedQueue() (vhost, name string, ok bool)
 }
 
 var viewIDs atomic.Int64
@@ -83,9 +91,10 @@ func pollCmd(viewID, gen int, every time.Duration) tea.Cmd {
 
 // openMsg asks the App to push a view: navigation is itself a message.
 type openMsg struct {
-	kind  string // "queue", "exchange", "queues", "exchanges", ...
+	kind  string // "queue", "exchange", "peek", "message", "queues", ...
 	vhost string
 	name  string
+	msg   *message.Message // for "message"
 }
 
 func openCmd(kind, vhost, name string) tea.Cmd {

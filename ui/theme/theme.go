@@ -48,6 +48,11 @@ type Theme struct {
 	HelpDesc    lipgloss.Style
 	HelpGroup   lipgloss.Style
 	Modal       lipgloss.Style
+
+	JSONKey     lipgloss.Style
+	JSONString  lipgloss.Style
+	JSONNumber  lipgloss.Style
+	JSONLiteral lipgloss.Style
 }
 
 // Default is the dark-background theme.
@@ -105,5 +110,10 @@ func Default() Theme {
 		HelpDesc:    s().Foreground(fg),
 		HelpGroup:   s().Foreground(accent).Bold(true),
 		Modal:       s().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
+
+		JSONKey:     s().Foreground(accent),
+		JSONString:  s().Foreground(green),
+		JSONNumber:  s().Foreground(orange),
+		JSONLiteral: s().Foreground(magenta),
 	}
 }

@@ -1,0 +1,131 @@
+// Command warren is a terminal UI for exploring and debugging RabbitMQ.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "warren:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
+	fs := flag.NewFlagSet("warren", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var fv flagValues
+	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user:pass@host:5672/vhost (env WARREN_URI; default "+defaultURI+")")
+	fs.StringVar(&fv.API, "api", "", "management API URL (env WARREN_API; default derived from --uri's host, port 15672)")
+	fs.StringVar(&fv.Context, "context", "", "named context from the config file")
+	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
+	fs.BoolVar(&fv.ReadOnly, "read-only", false, "remove every write action")
+	fs.DurationVar(&fv.Refresh, "refresh", 5*time.Second, "poll interval of the visible view (at least 1s)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: warren [flags]\n\nA terminal UI for exploring and debugging RabbitMQ.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return fv, err
+	}
+	if fs.NArg() > 0 {
+		return fv, fmt.Errorf("unexpected argument %q (see warren -h)", fs.Arg(0))
+	}
+	if fv.URI == "" {
+		fv.URI = os.Getenv("WARREN_URI")
+	}
+	if fv.API == "" {
+		fv.API = os.Getenv("WARREN_API")
+	}
+	return fv, nil
+}
+
+func run(args []string, stderr io.Writer) error {
+	fv, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	fc, err := loadConfig(fv.ConfigPath)
+	if err != nil {
+		return err
+	}
+	s, err := resolve(fv, fc)
+	if err != nil {
+		return err
+	}
+	sw := &switcher{flags: fv, config: fc, pump: newLinkPump()}
+	target, err := sw.open(s)
+	if err != nil {
+		return err
+	}
+	defer sw.closeSession()
+
+	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second}, sw)
+	p := tea.NewProgram(app)
+	go sw.pump.run(p)
+	_, err = p.Run()
+	sw.pump.stop()
+	return err
+}
+
+// switcher opens targets: the first one, and others for :ctx. It owns the
+// AMQP session and hands its link events to the pump.
+type switcher struct {
+	flags   flagValues
+	config  fileConfig
+	pump    *linkPump
+	session *broker.Session
+}
+
+func (sw *switcher) Contexts() []string { return sw.config.names() }
+
+func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
+	fv := flagValues{Context: name, Refresh: sw.flags.Refresh, ReadOnly: sw.flags.ReadOnly}
+	s, err := resolve(fv, sw.config)
+	if err != nil {
+		return ui.Target{}, err
+	}
+	return sw.open(s)
+}
+
+// open builds the API client and a fresh AMQP session for settings s,
+// closing the previous session.
+func (sw *switcher) open(s settings) (ui.Target, error) {
+	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.TLS})
+	if err != nil {
+		return ui.Target{}, err
+	}
+	session, err := broker.Open(broker.Config{URI: s.URI, TLS: s.TLS, Name: "warren"})
+	if err != nil {
+		return ui.Target{}, err
+	}
+	sw.closeSession()
+	sw.session = session
+	sw.pump.follow(session)
+	return ui.Target{
+		Context: s.Context, Source: client, Peeker: session, AMQP: broker.Redact(s.URI), API: s.API,
+		Vhost: s.Vhost, ReadOnly: s.ReadOnly,
+	}, nil
+}
+
+func (sw *switcher) closeSession() {
+	if sw.session != nil {
+		_ = sw.session.Close()
+		sw.session = nil
+	}
+}

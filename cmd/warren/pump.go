@@ -1,0 +1,69 @@
+package main
+
+import (
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/ui"
+)
+
+// linkPump forwards the current session's link events into the program.
+// Link changes are rare, so one Send each is fine; deliveries get their
+// own batched pump.
+type linkPump struct {
+	mu      sync.Mutex
+	current <-chan broker.LinkEvent
+	changed chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+func newLinkPump() *linkPump {
+	return &linkPump{changed: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// follow switches the pump to another session's events.
+func (lp *linkPump) follow(s *broker.Session) {
+	lp.mu.Lock()
+	lp.current = s.Events()
+	lp.mu.Unlock()
+	select {
+	case lp.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (lp *linkPump) stop() { lp.once.Do(func() { close(lp.done) }) }
+
+func (lp *linkPump) run(p *tea.Program) {
+	for {
+		lp.mu.Lock()
+		events := lp.current
+		lp.mu.Unlock()
+		select {
+		case <-lp.done:
+			return
+		case <-lp.changed:
+		case ev := <-events:
+			msg := ui.LinkMsg{State: linkState(ev.State), Err: ev.Err, At: ev.At}
+			p.Send(msg)
+		}
+	}
+}
+
+// linkState maps the broker's link state onto the UI's own type.
+func linkState(s broker.LinkState) ui.LinkState {
+	switch s {
+	case broker.LinkUp:
+		return ui.LinkUp
+	case broker.LinkReconnecting:
+		return ui.LinkReconnecting
+	case broker.LinkDown:
+		return ui.LinkDown
+	case broker.LinkClosed:
+		return ui.LinkClosed
+	}
+	return ui.LinkConnecting
+}

@@ -1,0 +1,20 @@
+package ui
+
+import (
+	"os"
+
+	"github.com/warren-tui/warren/message"
+)
+
+// writeExport writes messages as JSON Lines, refusing to overwrite a file.
+func writeExport(path string, msgs []message.Message) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := message.WriteJSONL(f, msgs); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

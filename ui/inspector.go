@@ -1,0 +1,273 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/warren-tui/warren/message"
+)
+
+// inspectorKeys act in the message inspector.
+type inspectorKeys struct {
+	View key.Binding
+	Next key.Binding
+	Prev key.Binding
+	Copy key.Binding
+}
+
+func newInspectorKeys() inspectorKeys {
+	return inspectorKeys{
+		View: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "body view: pretty → raw → hex")),
+		Next: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next search match (/ searches the body)")),
+		Prev: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous search match")),
+		Copy: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the body to the clipboard (OSC 52)")),
+	}
+}
+
+func (k inspectorKeys) bindings() []key.Binding { return []key.Binding{k.View, k.Next, k.Prev, k.Copy} }
+
+// inspector shows one message: delivery, properties, headers as a tree,
+// its dead-letter history, and the decoded body. The page is the meta
+// lines followed by the body's lines, and only the visible body lines are
+// ever rendered, so a body of many MiB scrolls as fast as a small one.
+type inspector struct {
+	c       *common
+	viewID  int
+	msg     message.Message
+	body    message.Body
+	decoded bool
+	mode    message.View
+	meta    []string
+	scroll  int
+	height  int
+	width   int
+	query   string
+	matches []int // body line indexes
+	match   int
+}
+
+// decodedMsg brings the decoded body: decoding is O(size), so it runs in a
+// command, off the UI goroutine.
+type decodedMsg struct {
+	view int
+	body message.Body
+}
+
+func newInspector(c *common, m message.Message) *inspector {
+	v := &inspector{c: c, viewID: nextViewID(), msg: m}
+	v.buildMeta()
+	return v
+}
+
+func (v *inspector) id() int { return v.viewID }
+
+func (v *inspector) title() string {
+	if v.msg.Properties.MessageID != "" {
+		return "message " + v.msg.Properties.MessageID
+	}
+	return fmt.Sprintf("message #%d", v.msg.Position)
+}
+
+func (v *inspector) status() string {
+	if !v.decoded {
+		return "decoding…"
+	}
+	d := v.doc()
+	s := fmt.Sprintf("%s · %s · view %s", v.body.Kind, bytesIEC(int64(v.msg.Size())), viewName(v.mode))
+	if v.query != "" {
+		s += fmt.Sprintf(" · /%s: %d matches", v.query, len(v.matches))
+	}
+	return s + fmt.Sprintf(" · %d body lines", d.Len())
+}
+
+func viewName(m message.View) string {
+	switch m {
+	case message.ViewPretty:
+		return "pretty"
+	case message.ViewRaw:
+		return "raw"
+	}
+	return "hex"
+}
+
+func (v *inspector) load() tea.Cmd {
+	if v.decoded {
+		return nil
+	}
+	m, id := v.msg, v.viewID
+	return func() tea.Msg { return decodedMsg{view: id, body: message.Decode(m)} }
+}
+
+func (v *inspector) doc() message.Doc { return v.body.Doc(v.mode, message.HexWidth) }
+
+func (v *inspector) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case decodedMsg:
+		v.body, v.decoded = m.body, true
+		if v.body.Kind == message.KindBinary {
+			v.mode = message.ViewHex
+		}
+		v.buildMeta()
+	case tea.KeyPressMsg:
+		return v.key(m)
+	}
+	return nil
+}
+
+func (v *inspector) key(m tea.KeyPressMsg) tea.Cmd {
+	tk, ik := v.c.keys.Table, v.c.keys.Inspect
+	switch {
+	case key.Matches(m, tk.Up):
+		v.scroll--
+	case key.Matches(m, tk.Down):
+		v.scroll++
+	case key.Matches(m, tk.PageUp):
+		v.scroll -= v.height
+	case key.Matches(m, tk.PageDown):
+		v.scroll += v.height
+	case key.Matches(m, tk.Top):
+		v.scroll = 0
+	case key.Matches(m, tk.Bottom):
+		v.scroll = v.total()
+	case key.Matches(m, ik.View):
+		v.mode = (v.mode + 1) % 3
+		v.buildMeta()
+		v.research()
+	case key.Matches(m, ik.Next):
+		v.jump(1)
+	case key.Matches(m, ik.Prev):
+		v.jump(-1)
+	case key.Matches(m, ik.Copy):
+		if !v.decoded {
+			return nil
+		}
+		text := v.body.Text
+		if text == "" {
+			text = string(v.body.Data)
+		}
+		return tea.Batch(tea.SetClipboard(text), statusCmd(fmt.Sprintf("copied %s of body to the clipboard", bytesIEC(int64(len(text)))), false))
+	}
+	v.clamp()
+	return nil
+}
+
+func (v *inspector) total() int {
+	n := len(v.meta)
+	if v.decoded {
+		n += v.doc().Len()
+	}
+	return n
+}
+
+func (v *inspector) clamp() {
+	v.scroll = min(max(v.scroll, 0), max(v.total()-v.height, 0))
+}
+
+// filter and setFilter make / search the body.
+func (v *inspector) filter() string { return v.query }
+
+func (v *inspector) setFilter(q string) tea.Cmd {
+	v.query = q
+	v.research()
+	if q != "" && len(v.matches) == 0 {
+		return statusCmd("no match for "+q+" in the body", true)
+	}
+	return nil
+}
+
+func (v *inspector) research() {
+	v.matches, v.match = nil, 0
+	if v.query == "" || !v.decoded {
+		return
+	}
+	v.matches = v.doc().Search(v.query)
+	if len(v.matches) > 0 {
+		v.show(v.matches[0])
+	}
+}
+
+func (v *inspector) jump(d int) {
+	if len(v.matches) == 0 {
+		return
+	}
+	v.match = (v.match + d + len(v.matches)) % len(v.matches)
+	v.show(v.matches[v.match])
+}
+
+// show scrolls so body line i is a few lines below the top.
+func (v *inspector) show(i int) {
+	v.scroll = len(v.meta) + i - 2
+	v.clamp()
+}
+
+func (v *inspector) setSize(w, h int) tea.Cmd {
+	v.width, v.height = w, h
+	v.clamp()
+	return nil
+}
+
+func (v *inspector) render(w, h int) string {
+	th := v.c.th
+	out := make([]string, 0, h)
+	for i := v.scroll; i < len(v.meta) && len(out) < h; i++ {
+		out = append(out, ansi.Truncate(v.meta[i], w, "…"))
+	}
+	if !v.decoded {
+		out = append(out, th.Faint.Render("decoding the body…"))
+		return strings.Join(out, "\n")
+	}
+	from := max(v.scroll-len(v.meta), 0)
+	if n := h - len(out); n > 0 {
+		hit := map[int]bool{}
+		for _, m := range v.matches {
+			hit[m] = true
+		}
+		for j, line := range v.doc().Spans(from, n) {
+			s := v.renderLine(line)
+			if hit[from+j] {
+				s = th.Warn.Render("▌") + s
+			}
+			out = append(out, ansi.Truncate(s, w, "…"))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// renderLine colours one body line's spans from the theme.
+func (v *inspector) renderLine(l message.Line) string {
+	th := v.c.th
+	var b strings.Builder
+	for _, s := range l {
+		switch s.Class {
+		case message.SpanKey:
+			b.WriteString(th.JSONKey.Render(s.Text))
+		case message.SpanString:
+			b.WriteString(th.JSONString.Render(s.Text))
+		case message.SpanNumber:
+			b.WriteString(th.JSONNumber.Render(s.Text))
+		case message.SpanBool, message.SpanNull:
+			b.WriteString(th.JSONLiteral.Render(s.Text))
+		case message.SpanPunct:
+			b.WriteString(th.Faint.Render(s.Text))
+		default:
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
+}
+
+func (v *inspector) help() []helpGroup {
+	tk := v.c.keys.Table
+	return []helpGroup{
+		{Title: "Scroll", Bindings: []key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom}},
+		{Title: "Message", Bindings: v.c.keys.Inspect.bindings()},
+	}
+}
+
+func (v *inspector) hints() string {
+	return "v pretty/raw/hex  / search  n/N next/previous match  y copy body  j/k/pgdn scroll  esc back  ? help"
+}

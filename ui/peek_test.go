@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
+)
+
+// fakePeeker serves fixed messages and records the requests it got.
+type fakePeeker struct {
+	mu   sync.Mutex
+	msgs []message.Message
+	reqs []broker.PeekRequest
+}
+
+func (p *fakePeeker) Peek(_ context.Context, req broker.PeekRequest) (broker.PeekResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reqs = append(p.reqs, req)
+	if req.Type == broker.QueueQuorum && req.DeliveryLimit >= 0 && !req.AcceptRisk {
+		return broker.PeekResult{}, &broker.DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
+	}
+	n := min(req.Skip+req.Count, len(p.msgs))
+	return broker.PeekResult{
+		Messages: append([]message.Message(nil), p.msgs[:n]...), QueueType: req.Type, Took: 3 * time.Millisecond,
+		Effect: "returned to the queue in order, now marked redelivered", Taken: n, More: n < len(p.msgs),
+	}, nil
+}
+
+func (p *fakePeeker) last() broker.PeekRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reqs[len(p.reqs)-1]
+}
+
+var fixedTS = time.Date(2026, 11, 26, 11, 59, 0, 0, time.UTC)
+
+func deadLetter(i int, body string) message.Message {
+	return message.Message{
+		Vhost: "/", Queue: "demo.orders.dlq", Position: i, Offset: -1, Exchange: "demo.dlx", RoutingKey: "order.created", Redelivered: true,
+		Properties: message.Properties{ContentType: "application/json", DeliveryMode: 2, MessageID: "order-" + string(rune('0'+i)), Timestamp: fixedTS, AppID: "shop"},
+		Headers: map[string]any{
+			"x-death": []any{map[string]any{"reason": "rejected", "queue": "demo.orders.created", "exchange": "demo.orders",
+				"routing-keys": []any{"order.created"}, "count": int64(1), "time": fixedTS}},
+			"x-first-death-reason": "rejected", "x-first-death-queue": "demo.orders.created", "x-first-death-exchange": "demo.orders",
+			"tenant": map[string]any{"id": int32(7), "tags": []any{"eu", "vip"}},
+		},
+		Body: []byte(body),
+	}
+}
+
+func peekApp(t *testing.T, pk *fakePeeker) *App {
+	f := demoFake()
+	a := newTestApp(f, Target{Peeker: pk})
+	a.c.target.Peeker = pk
+	settle(t, a, a.Init(), size())
+	return a
+}
+
+func openPeek(t *testing.T, a *App, filter string) {
+	t.Helper()
+	settle(t, a, press("/"))
+	settle(t, a, typed(filter)...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("p"))
+	if _, ok := a.top().(*peekView); !ok {
+		t.Fatalf("p should open the peek list, top is %T", a.top())
+	}
+}
+
+func TestPeekListGolden(t *testing.T) {
+	pk := &fakePeeker{}
+	for i := 1; i <= 3; i++ {
+		pk.msgs = append(pk.msgs, deadLetter(i, `{"order":`+string(rune('0'+i))+`,"total":12.50,"items":["book"]}`))
+	}
+	a := peekApp(t, pk)
+	openPeek(t, a, "dlq")
+	req := pk.last()
+	if req.Queue != "demo.orders.dlq" || req.Type != "classic" || req.DeliveryLimit != -1 || req.Count != 50 {
+		t.Fatalf("peek request = %+v", req)
+	}
+	got := screen(a)
+	for _, want := range []string{"returned to the queue in order, now marked redelivered", "rejected · demo.o", "order-1", "application/json"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("peek list lacks %q", want)
+		}
+	}
+	golden.RequireEqual(t, got)
+}
+
+func TestQuorumPeekAsksFirst(t *testing.T) {
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}
+	a := peekApp(t, pk)
+	openPeek(t, a, "payments") // quorum, x-delivery-limit 3
+	if got := screen(a); !strings.Contains(got, "delivery limit of 3") || !strings.Contains(got, "y peek anyway") {
+		t.Fatalf("a limited quorum queue should ask before peeking:\n%s", got)
+	}
+	if pk.last().AcceptRisk {
+		t.Fatal("peeked with the risk accepted before anyone said yes")
+	}
+	settle(t, a, press("y"))
+	if req := pk.last(); !req.AcceptRisk || req.DeliveryLimit != 3 {
+		t.Fatalf("after y: %+v", req)
+	}
+	if !strings.Contains(screen(a), "order-1") {
+		t.Fatal("after y the messages should show")
+	}
+}
+
+func TestPeekMoreAndMarkAndExport(t *testing.T) {
+	pk := &fakePeeker{}
+	for i := 1; i <= 60; i++ {
+		pk.msgs = append(pk.msgs, deadLetter(i, "body"))
+	}
+	a := peekApp(t, pk)
+	openPeek(t, a, "dlq")
+	pv := a.top().(*peekView)
+	if len(pv.msgs) != 50 {
+		t.Fatalf("first peek shows %d, want 50", len(pv.msgs))
+	}
+	settle(t, a, press("n"))
+	if req := pk.last(); req.Skip != 50 || len(pv.msgs) != 60 {
+		t.Fatalf("n: request %+v, showing %d", req, len(pv.msgs))
+	}
+	settle(t, a, press(" "), press(" "))
+	if len(pv.marked) != 2 {
+		t.Fatalf("space should mark: %v", pv.marked)
+	}
+	dir := t.TempDir()
+	var wrote string
+	pv.exports = func(path string, msgs []message.Message) error {
+		wrote = filepath.Join(dir, path)
+		return writeExport(wrote, msgs)
+	}
+	settle(t, a, press("e"))
+	if !strings.Contains(a.status, "exported 2 messages") {
+		t.Fatalf("status = %q", a.status)
+	}
+	f, err := os.Open(wrote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	back, err := message.ReadJSONL(f)
+	if err != nil || len(back) != 2 || back[0].Properties.MessageID != pk.msgs[0].Properties.MessageID {
+		t.Fatalf("export read back: %d messages, %v", len(back), err)
+	}
+	if _, ok := back[0].Headers["tenant"].(map[string]any)["id"].(int32); !ok {
+		t.Fatal("export lost a header's AMQP type")
+	}
+}
+
+func inspect(t *testing.T, m message.Message) *App {
+	t.Helper()
+	pk := &fakePeeker{msgs: []message.Message{m}}
+	a := peekApp(t, pk)
+	openPeek(t, a, "dlq")
+	settle(t, a, press("enter"))
+	if _, ok := a.top().(*inspector); !ok {
+		t.Fatalf("enter should open the inspector, top is %T", a.top())
+	}
+	return a
+}
+
+func TestInspectorJSONGolden(t *testing.T) {
+	a := inspect(t, deadLetter(1, `{"order":1042,"customer":{"name":"Ada","vip":true},"total":12.50,"note":null}`))
+	got := screen(a)
+	for _, want := range []string{"rejected in queue demo.orders.created", "origin: queue demo.orders.created", `"customer": {`, "tenant", "int32"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("inspector lacks %q", want)
+		}
+	}
+	golden.RequireEqual(t, got)
+}
+
+func TestInspectorGzipGolden(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"compressed":true,"n":[1,2,3]}`))
+	zw.Close()
+	m := deadLetter(1, "")
+	m.Body, m.Properties.ContentEncoding = buf.Bytes(), "gzip"
+	a := inspect(t, m)
+	got := screen(a)
+	if !strings.Contains(got, "gzip") || !strings.Contains(got, `"compressed": true`) {
+		t.Fatalf("gzip body should be decoded and said so:\n%s", got)
+	}
+	golden.RequireEqual(t, got)
+}
+
+func TestInspectorBinaryGolden(t *testing.T) {
+	m := deadLetter(1, "")
+	m.Body = []byte{0x00, 0x01, 0x02, 0xff, 0xfe, 'h', 'i', 0x1b, '[', '2', 'J', 0x7f, 0x80}
+	m.Properties.ContentType = "application/octet-stream"
+	a := inspect(t, m)
+	got := screen(a)
+	if !strings.Contains(got, "00 01 02 ff fe 68 69 1b") {
+		t.Fatalf("binary should show as hex:\n%s", got)
+	}
+	golden.RequireEqual(t, got)
+}
+
+func TestInspectorUTF8Golden(t *testing.T) {
+	m := deadLetter(1, "Grüße aus Köln — 東京 ✓\nline two\ttabbed")
+	m.Properties.ContentType = "text/plain; charset=utf-8"
+	a := inspect(t, m)
+	got := screen(a)
+	if !strings.Contains(got, "Grüße aus Köln — 東京 ✓") {
+		t.Fatalf("UTF-8 text should show as is:\n%s", got)
+	}
+	golden.RequireEqual(t, got)
+}
+
+func TestInspectorHugeBodyPagesAndSearches(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 1<<20; i++ {
+		b.WriteString(`{"line":` + strings.Repeat("7", i%13+1) + `,"text":"lorem ipsum dolor sit amet"}` + "\n")
+	}
+	b.WriteString("needle-at-the-end\n")
+	m := deadLetter(1, b.String())
+	m.Properties.ContentType = "text/plain"
+	a := inspect(t, m)
+	in := a.top().(*inspector)
+	settle(t, a, press("G"))
+	if got := screen(a); !strings.Contains(got, "needle-at-the-end") {
+		t.Fatal("G should reach the end of a 1 MiB body")
+	}
+	settle(t, a, press("g"), press("/"))
+	settle(t, a, typed("needle")...)
+	settle(t, a, press("enter"))
+	if len(in.matches) != 1 || !strings.Contains(screen(a), "needle-at-the-end") {
+		t.Fatalf("search: %d matches", len(in.matches))
+	}
+	settle(t, a, press("v"), press("v")) // pretty → raw → hex
+	if !strings.Contains(screen(a), "view hex") {
+		t.Fatal("v should cycle to hex")
+	}
+	golden.RequireEqual(t, screen(a))
+}
+
+func TestInspectorCopiesWithOSC52(t *testing.T) {
+	a := inspect(t, deadLetter(1, `{"a":1}`))
+	_, cmd := a.Update(press("y"))
+	if cmd == nil {
+		t.Fatal("y should return a clipboard command")
+	}
+	settle(t, a, cmd)
+	if !strings.Contains(a.status, "copied") {
+		t.Fatalf("status = %q", a.status)
+	}
+}

@@ -1,0 +1,369 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// Peeker is what the UI needs of the AMQP side to look inside a queue.
+// *broker.Session satisfies it.
+type Peeker interface {
+	Peek(ctx context.Context, req broker.PeekRequest) (broker.PeekResult, error)
+}
+
+// peekKeys act in the peek list.
+type peekKeys struct {
+	More    key.Binding
+	Mark    key.Binding
+	Export  key.Binding
+	Confirm key.Binding
+}
+
+func newPeekKeys() peekKeys {
+	return peekKeys{
+		More:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "peek more (the next 50)")),
+		Mark:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark / unmark the message")),
+		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export marked (or all) to a JSON Lines file")),
+		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "peek anyway, accepting the delivery-limit risk")),
+	}
+}
+
+func (k peekKeys) bindings() []key.Binding { return []key.Binding{k.More, k.Mark, k.Export, k.Confirm} }
+
+// peekView is the message list of one peek. Peeking is an action, never a
+// poll: it runs on open, on ctrl+r and on n.
+type peekView struct {
+	c       *common
+	vhost   string
+	name    string
+	viewID  int
+	gen     int
+	req     broker.PeekRequest
+	msgs    []message.Message
+	marked  map[int]bool
+	tbl     table
+	busy    bool
+	risk    *broker.DeliveryLimitRiskError // set while asking to confirm
+	err     error
+	result  broker.PeekResult
+	queue   mgmt.QueueDetail
+	exports func(path string, msgs []message.Message) error
+}
+
+// peekedMsg brings a peek's result, with the queue's detail it was based on.
+type peekedMsg struct {
+	view  int
+	gen   int
+	queue mgmt.QueueDetail
+	res   broker.PeekResult
+	req   broker.PeekRequest
+	err   error
+}
+
+func newPeekView(c *common, vhost, name string) *peekView {
+	v := &peekView{c: c, vhost: vhost, name: name, viewID: nextViewID(), marked: map[int]bool{}, exports: writeExport}
+	v.req = broker.PeekRequest{Vhost: vhost, Queue: name, Count: broker.DefaultPeekCount}
+	v.tbl.cols = []column{
+		{Title: "#", Width: 3, Right: true},
+		{Title: "MESSAGE ID", Width: 8, Flex: 1},
+		{Title: "EXCHANGE", Width: 8, Flex: 1},
+		{Title: "ROUTING KEY", Width: 8, Flex: 1},
+		{Title: "TYPE", Width: 16},
+		{Title: "SIZE", Width: 7, Right: true},
+		{Title: "TIMESTAMP", Width: 14},
+		{Title: "RE", Width: 3},
+		{Title: "DLV", Width: 3, Right: true},
+		{Title: "DEAD-LETTERED", Width: 14, Flex: 5},
+		{Title: "BODY", Width: 12, Flex: 4},
+	}
+	return v
+}
+
+func (v *peekView) id() int       { return v.viewID }
+func (v *peekView) title() string { return "peek " + v.name }
+
+func (v *peekView) status() string {
+	switch {
+	case v.busy:
+		return "peeking…"
+	case v.risk != nil:
+		return "waiting for your confirmation"
+	case len(v.msgs) == 0 && v.err == nil:
+		return fmt.Sprintf("vhost %s · no messages", v.vhost)
+	}
+	s := fmt.Sprintf("vhost %s · %s · %d messages", v.vhost, v.result.QueueType, len(v.msgs))
+	if n := len(v.marked); n > 0 {
+		s += fmt.Sprintf(" · %d marked", n)
+	}
+	return s
+}
+
+// peek asks for the queue's type and limit, then peeks, in one command.
+func (v *peekView) peek(req broker.PeekRequest) tea.Cmd {
+	v.gen++
+	v.busy, v.err = true, nil
+	src, pk, version, timeout := v.c.target.Source, v.c.target.Peeker, v.c.rabbitVersion, v.c.opts.Timeout
+	id, gen := v.viewID, v.gen
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		out := peekedMsg{view: id, gen: gen, req: req}
+		if pk == nil {
+			out.err = errors.New("no AMQP session: peeking needs the AMQP connection")
+			return out
+		}
+		q, err := src.Queue(ctx, req.Vhost, req.Queue)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		out.queue = q
+		req.Type = q.Type
+		req.DeliveryLimit = deliveryLimit(q, version)
+		out.req = req
+		out.res, out.err = pk.Peek(ctx, req)
+		return out
+	}
+}
+
+// deliveryLimit is the quorum queue's effective x-delivery-limit: from its
+// arguments, else its policy, else the broker's default for its version.
+func deliveryLimit(q mgmt.QueueDetail, version string) int {
+	if q.Type != broker.QueueQuorum {
+		return -1
+	}
+	for _, v := range []any{q.Arguments["x-delivery-limit"], q.EffectivePolicy["delivery-limit"]} {
+		if f, ok := v.(float64); ok {
+			return int(f)
+		}
+	}
+	return broker.DefaultDeliveryLimit(version)
+}
+
+func (v *peekView) load() tea.Cmd {
+	if v.risk != nil || v.busy {
+		return nil
+	}
+	req := v.req
+	req.Skip, req.From, req.Count = 0, broker.StreamFrom{}, max(len(v.msgs), broker.DefaultPeekCount)
+	if v.result.QueueType == broker.QueueStream {
+		req.Count = broker.DefaultPeekCount
+	}
+	v.msgs, v.marked = nil, map[int]bool{}
+	return v.peek(req)
+}
+
+func (v *peekView) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case peekedMsg:
+		return v.arrived(m)
+	case tea.KeyPressMsg:
+		return v.key(m)
+	}
+	return nil
+}
+
+func (v *peekView) arrived(m peekedMsg) tea.Cmd {
+	if m.gen != v.gen {
+		return nil
+	}
+	v.busy = false
+	v.queue = m.queue
+	var risk *broker.DeliveryLimitRiskError
+	if errors.As(m.err, &risk) {
+		v.risk, v.req = risk, m.req
+		return nil
+	}
+	if m.err != nil {
+		v.err = m.err
+		return statusCmd("peek "+v.name+": "+m.err.Error(), true)
+	}
+	v.req, v.result = m.req, m.res
+	if m.res.QueueType == broker.QueueStream {
+		v.msgs = append(v.msgs, m.res.Messages...)
+	} else {
+		v.msgs = m.res.Messages // classic and quorum peeks return every message up to this page
+	}
+	v.renderRows()
+	return nil
+}
+
+func (v *peekView) renderRows() {
+	rows := make([][]string, len(v.msgs))
+	for i, m := range v.msgs {
+		rows[i] = peekRow(v.c, m, v.marked[i])
+	}
+	v.tbl.setRows(rows)
+}
+
+// peekRow is the pure renderer of one peeked message.
+func peekRow(c *common, m message.Message, marked bool) []string {
+	pos := fmt.Sprint(m.Position)
+	if marked {
+		pos = "✓" + pos
+	}
+	ts := ""
+	if !m.Properties.Timestamp.IsZero() {
+		ts = m.Properties.Timestamp.UTC().Format("01-02 15:04:05")
+	}
+	dlv := ""
+	if n, ok := message.DeliveryCount(m.Headers); ok {
+		dlv = fmt.Sprint(n)
+	}
+	death := ""
+	if ds := message.Deaths(m.Headers); len(ds) > 0 {
+		death = fmt.Sprintf("%s · %s ×%d", ds[0].Reason, ds[0].Queue, ds[0].Count)
+	} else if d, ok := message.FirstDeath(m.Headers); ok {
+		death = d.Reason + " · " + d.Queue
+	}
+	return []string{
+		pos, m.Properties.MessageID, exchangeName(m.Exchange), m.RoutingKey, m.Properties.ContentType,
+		bytesIEC(int64(m.Size())), ts, yesNo(m.Redelivered, "yes"), dlv, death, message.Preview(m, 60),
+	}
+}
+
+func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
+	pk := v.c.keys.Peek
+	if v.risk != nil {
+		if key.Matches(m, pk.Confirm) {
+			req := v.req
+			req.AcceptRisk = true
+			v.risk = nil
+			return v.peek(req)
+		}
+		return nil
+	}
+	tk := v.c.keys.Table
+	switch {
+	case key.Matches(m, tk.Up):
+		v.tbl.move(-1)
+	case key.Matches(m, tk.Down):
+		v.tbl.move(1)
+	case key.Matches(m, tk.PageUp):
+		v.tbl.move(-v.tbl.height)
+	case key.Matches(m, tk.PageDown):
+		v.tbl.move(v.tbl.height)
+	case key.Matches(m, tk.Top):
+		v.tbl.top()
+	case key.Matches(m, tk.Bottom):
+		v.tbl.bottom()
+	case key.Matches(m, tk.Open):
+		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
+			msg := v.msgs[i]
+			return func() tea.Msg { return openMsg{kind: "message", vhost: v.vhost, name: v.name, msg: &msg} }
+		}
+	case key.Matches(m, pk.Mark):
+		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
+			if v.marked[i] {
+				delete(v.marked, i)
+			} else {
+				v.marked[i] = true
+			}
+			v.renderRows()
+			v.tbl.move(1)
+		}
+	case key.Matches(m, pk.More):
+		if v.busy || !v.result.More {
+			return statusCmd("no more messages to peek", false)
+		}
+		return v.more()
+	case key.Matches(m, pk.Export):
+		return v.export()
+	}
+	return nil
+}
+
+// more peeks the next page: streams read on from the next offset; classic
+// and quorum queues are read from the head again, one page deeper.
+func (v *peekView) more() tea.Cmd {
+	req := v.req
+	if v.result.QueueType == broker.QueueStream {
+		req.From = broker.StreamFrom{Kind: broker.StreamOffset, Offset: v.result.NextOffset}
+		req.Skip = len(v.msgs)
+	} else {
+		req.Skip = len(v.msgs)
+	}
+	req.Count = broker.DefaultPeekCount
+	return v.peek(req)
+}
+
+// export writes the marked messages, or all when none is marked, to a
+// JSON Lines file in the working directory.
+func (v *peekView) export() tea.Cmd {
+	var msgs []message.Message
+	for i, m := range v.msgs {
+		if len(v.marked) == 0 || v.marked[i] {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		return statusCmd("nothing to export: peek some messages first", true)
+	}
+	path := exportPath(v.name, v.c.now())
+	write := v.exports
+	return func() tea.Msg {
+		if err := write(path, msgs); err != nil {
+			return statusMsg{text: "export failed: " + err.Error(), err: true}
+		}
+		return statusMsg{text: fmt.Sprintf("exported %d messages to %s", len(msgs), path)}
+	}
+}
+
+// exportPath names an export file after the queue and the time.
+func exportPath(queue string, now time.Time) string {
+	safe := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < 0x20 || r == ':' {
+			return '_'
+		}
+		return r
+	}, queue)
+	return fmt.Sprintf("warren-%s-%s.jsonl", safe, now.UTC().Format("20060102-150405"))
+}
+
+func (v *peekView) setSize(w, h int) tea.Cmd {
+	v.tbl.setSize(w, h-2) // the effect line and the column header
+	return nil
+}
+
+func (v *peekView) render(w, h int) string {
+	th := v.c.th
+	switch {
+	case v.risk != nil:
+		return th.Warn.Render("This quorum queue has a delivery limit of "+fmt.Sprint(v.risk.Limit)+".") + "\n\n" +
+			v.risk.Error() + ".\n\n" +
+			th.HelpKey.Render("y") + " peek anyway    " + th.HelpKey.Render("esc") + " go back without peeking"
+	case v.err != nil && len(v.msgs) == 0:
+		return th.Error.Render("cannot peek " + v.name + ": " + v.err.Error())
+	case v.busy && len(v.msgs) == 0:
+		return th.Faint.Render("peeking " + v.name + "…")
+	}
+	effect := fmt.Sprintf("%s (%s)", v.result.Effect, v.result.Took.Round(time.Millisecond))
+	if v.result.OverLimit > 0 {
+		effect = th.Error.Render(fmt.Sprintf("%d messages passed the delivery limit: the broker dropped or dead-lettered them · ", v.result.OverLimit)) + effect
+	}
+	if len(v.msgs) == 0 {
+		return th.Accent.Render(effect) + "\n" + th.Faint.Render("the queue is empty")
+	}
+	return fit(th.Accent.Render(effect), w) + "\n" + v.tbl.render(th, "", false)
+}
+
+func (v *peekView) help() []helpGroup {
+	return []helpGroup{
+		{Title: "Move", Bindings: v.c.keys.Table.bindings()},
+		{Title: "Peek", Bindings: v.c.keys.Peek.bindings()},
+	}
+}
+
+func (v *peekView) hints() string {
+	return "enter inspect  n more  space mark  e export  ctrl+r peek again  esc back  ? help"
+}
