@@ -152,6 +152,13 @@ func (a *App) run(line string) tea.Cmd {
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
 		return a.reset(a.makeView(kind, "", ""))
+	case "from":
+		pv, ok := a.top().(*peekView)
+		if !ok {
+			a.setStatus(":from works in the peek of a stream: first, last, next, an offset, a time (RFC 3339) or an age (10m)", true)
+			return nil
+		}
+		return pv.startFrom(cmd.arg)
 	case "ctx":
 		if a.switcher == nil || len(a.contexts) == 0 {
 			a.setStatus("no contexts: add some to the config file (see README)", true)

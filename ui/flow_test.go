@@ -28,7 +28,7 @@ func TestFlow(t *testing.T) {
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	waitFor("BINDINGS INTO THIS QUEUE")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
-	waitFor("1 queues of 6")
+	waitFor("1 queue of 6")
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	final := tm.FinalModel(t).(*App)

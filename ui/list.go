@@ -70,7 +70,11 @@ func (v *listView[T]) status() string {
 	var parts []string
 	if v.loaded {
 		n := v.page.FilteredCount
-		s := fmt.Sprintf("%s %s", count(int64(n)), v.spec.kind)
+		kind := v.spec.kind
+		if n == 1 {
+			kind = strings.TrimSuffix(kind, "s")
+		}
+		s := fmt.Sprintf("%s %s", count(int64(n)), kind)
 		if v.opts.Filter != "" && v.page.TotalCount != n {
 			s += fmt.Sprintf(" of %s", count(int64(v.page.TotalCount)))
 		}

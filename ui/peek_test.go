@@ -260,3 +260,48 @@ func TestInspectorCopiesWithOSC52(t *testing.T) {
 		t.Fatalf("status = %q", a.status)
 	}
 }
+
+func TestParseStreamFrom(t *testing.T) {
+	now := fixedNow
+	cases := map[string]broker.StreamFrom{
+		"first": {Kind: broker.StreamFirst}, "": {Kind: broker.StreamFirst}, "LAST": {Kind: broker.StreamLast},
+		"next": {Kind: broker.StreamNext}, "1234": {Kind: broker.StreamOffset, Offset: 1234},
+		"2026-11-26T10:00:00Z": {Kind: broker.StreamTime, Time: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)},
+		"10m":                  {Kind: broker.StreamTime, Time: now.Add(-10 * time.Minute)},
+	}
+	for in, want := range cases {
+		got, err := parseStreamFrom(in, now)
+		if err != nil || got.Kind != want.Kind || got.Offset != want.Offset || !got.Time.Equal(want.Time) {
+			t.Errorf("parseStreamFrom(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-5", "yesterday", "10x"} {
+		if _, err := parseStreamFrom(bad, now); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestStreamPeekFromCommand(t *testing.T) {
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "e")}}
+	a := peekApp(t, pk)
+	openPeek(t, a, "events")
+	if req := pk.last(); req.Type != "stream" || req.From.Kind != broker.StreamFirst {
+		t.Fatalf("a stream peek starts at first: %+v", req)
+	}
+	settle(t, a, press(":"))
+	settle(t, a, typed("from 42")...)
+	settle(t, a, press("enter"))
+	if req := pk.last(); req.From.Kind != broker.StreamOffset || req.From.Offset != 42 {
+		t.Fatalf(":from 42 sent %+v", req.From)
+	}
+	if !strings.Contains(screen(a), "from offset 42") {
+		t.Fatal("the title should say where the stream peek starts")
+	}
+	settle(t, a, press(":"))
+	settle(t, a, typed("from soon")...)
+	settle(t, a, press("enter"))
+	if !a.statusErr || !strings.Contains(a.status, "stream start") {
+		t.Fatalf("a bad start should be explained: %q", a.status)
+	}
+}

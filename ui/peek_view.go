@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,7 @@ type peekView struct {
 	viewID  int
 	gen     int
 	req     broker.PeekRequest
+	start   broker.StreamFrom // where a stream peek starts; n reads on from there
 	msgs    []message.Message
 	marked  map[int]bool
 	tbl     table
@@ -102,6 +104,12 @@ func (v *peekView) status() string {
 		return fmt.Sprintf("vhost %s · no messages", v.vhost)
 	}
 	s := fmt.Sprintf("vhost %s · %s · %d messages", v.vhost, v.result.QueueType, len(v.msgs))
+	if v.req.DeliveryLimit >= 0 && v.result.QueueType == broker.QueueQuorum {
+		s += fmt.Sprintf(" · delivery limit %d", v.req.DeliveryLimit)
+	}
+	if v.result.QueueType == broker.QueueStream {
+		s += " · from " + describeFrom(v.start) + " (:from changes it)"
+	}
 	if n := len(v.marked); n > 0 {
 		s += fmt.Sprintf(" · %d marked", n)
 	}
@@ -155,9 +163,9 @@ func (v *peekView) load() tea.Cmd {
 		return nil
 	}
 	req := v.req
-	req.Skip, req.From, req.Count = 0, broker.StreamFrom{}, max(len(v.msgs), broker.DefaultPeekCount)
+	req.Skip, req.From, req.Count = 0, v.start, max(len(v.msgs), broker.DefaultPeekCount)
 	if v.result.QueueType == broker.QueueStream {
-		req.Count = broker.DefaultPeekCount
+		req.Count = broker.DefaultPeekCount // again from the same start
 	}
 	v.msgs, v.marked = nil, map[int]bool{}
 	return v.peek(req)
@@ -366,4 +374,58 @@ func (v *peekView) help() []helpGroup {
 
 func (v *peekView) hints() string {
 	return "enter inspect  n more  space mark  e export  ctrl+r peek again  esc back  ? help"
+}
+
+// parseStreamFrom reads where a stream peek starts: first, last, next, an
+// offset, an RFC 3339 time, or an age such as 10m (that long ago).
+func parseStreamFrom(arg string, now time.Time) (broker.StreamFrom, error) {
+	arg = strings.TrimSpace(arg)
+	switch strings.ToLower(arg) {
+	case "first", "":
+		return broker.StreamFrom{Kind: broker.StreamFirst}, nil
+	case "last":
+		return broker.StreamFrom{Kind: broker.StreamLast}, nil
+	case "next":
+		return broker.StreamFrom{Kind: broker.StreamNext}, nil
+	}
+	if n, err := strconv.ParseInt(arg, 10, 64); err == nil && n >= 0 {
+		return broker.StreamFrom{Kind: broker.StreamOffset, Offset: n}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, arg); err == nil {
+		return broker.StreamFrom{Kind: broker.StreamTime, Time: t}, nil
+	}
+	if d, err := time.ParseDuration(arg); err == nil && d > 0 {
+		return broker.StreamFrom{Kind: broker.StreamTime, Time: now.Add(-d)}, nil
+	}
+	return broker.StreamFrom{}, fmt.Errorf("stream start %q: use first, last, next, an offset, a time like 2026-11-26T10:00:00Z, or an age like 10m", arg)
+}
+
+// startFrom re-peeks a stream from another start (:from).
+func (v *peekView) startFrom(arg string) tea.Cmd {
+	if v.result.QueueType != broker.QueueStream && v.queue.Type != broker.QueueStream {
+		return statusCmd(":from only applies to streams; "+v.name+" is a "+v.queue.Type+" queue", true)
+	}
+	from, err := parseStreamFrom(arg, v.c.now())
+	if err != nil {
+		return statusCmd(err.Error(), true)
+	}
+	v.start = from
+	req := v.req
+	req.From, req.Skip, req.Count = from, 0, broker.DefaultPeekCount
+	v.msgs, v.marked = nil, map[int]bool{}
+	return v.peek(req)
+}
+
+func describeFrom(f broker.StreamFrom) string {
+	switch f.Kind {
+	case broker.StreamLast:
+		return "last"
+	case broker.StreamNext:
+		return "next"
+	case broker.StreamOffset:
+		return fmt.Sprintf("offset %d", f.Offset)
+	case broker.StreamTime:
+		return f.Time.UTC().Format(time.RFC3339)
+	}
+	return "first"
 }

@@ -44,10 +44,11 @@ var commandAliases = map[string]string{
 	"vhost": "vhost", "vh": "vhost",
 	"ctx": "ctx", "context": "ctx",
 	"quit": "quit", "q!": "quit",
+	"from": "from",
 }
 
 // commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "quit"}
+var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "quit"}
 
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {
@@ -66,7 +67,7 @@ func parseCommand(line string) (command, error) {
 type unknownCommandError struct{ word string }
 
 func (e *unknownCommandError) Error() string {
-	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :vhost NAME :ctx NAME :q)"
+	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :vhost NAME :ctx NAME :from START :q)"
 }
 
 type emptyError struct{}
@@ -94,6 +95,8 @@ func complete(line string, vhosts, contexts []string) (string, []string) {
 			pool = append([]string{"*"}, vhosts...)
 		case "ctx":
 			pool = contexts
+		case "from":
+			pool = []string{"first", "last", "next"}
 		default:
 			return line, nil
 		}
