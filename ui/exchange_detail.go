@@ -5,29 +5,28 @@ import (
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
 )
 
 // exchangeDetail shows one exchange with its bindings out and in.
 type exchangeDetail struct {
-	c      *common
-	vhost  string
-	name   string
-	poll   poller
-	x      mgmt.ExchangeDetail
-	loaded bool
-	doc    doc
+	detailPage[mgmt.ExchangeDetail]
+	x mgmt.ExchangeDetail
 }
 
 func newExchangeDetail(c *common, vhost, name string) *exchangeDetail {
-	v := &exchangeDetail{c: c, vhost: vhost, name: name}
-	v.poll.viewID = nextViewID()
+	v := &exchangeDetail{detailPage: newDetailPage(c, vhost, name,
+		func(ctx context.Context, src Source, vhost, name string) (mgmt.ExchangeDetail, error) {
+			return src.Exchange(ctx, vhost, name)
+		})}
+	v.arrived = func(x mgmt.ExchangeDetail) {
+		v.x = x
+		v.rebuild()
+	}
 	return v
 }
 
-func (v *exchangeDetail) id() int       { return v.poll.viewID }
 func (v *exchangeDetail) title() string { return "exchange " + exchangeName(v.name) }
 
 func (v *exchangeDetail) status() string {
@@ -35,35 +34,6 @@ func (v *exchangeDetail) status() string {
 		return "vhost " + v.vhost + " · loading…"
 	}
 	return fmt.Sprintf("vhost %s · %s · %d out, %d in", v.vhost, v.x.Type, len(v.x.Outgoing), len(v.x.Incoming))
-}
-
-func (v *exchangeDetail) fetcher() func(ctx context.Context) (any, error) {
-	src, vh, name := v.c.target.Source, v.vhost, v.name
-	return func(ctx context.Context) (any, error) { return src.Exchange(ctx, vh, name) }
-}
-
-func (v *exchangeDetail) load() tea.Cmd { return v.poll.start(v.c.opts.Timeout, v.fetcher()) }
-
-func (v *exchangeDetail) update(msg tea.Msg) tea.Cmd {
-	switch m := msg.(type) {
-	case fetchedMsg:
-		ok, next := v.poll.done(m, v.c, v.fetcher())
-		if !ok {
-			return nil
-		}
-		if m.err != nil {
-			return next // the App shows the error; keep the last good data
-		}
-		v.x = m.data.(mgmt.ExchangeDetail)
-		v.loaded = true
-		v.rebuild()
-		return next
-	case pollMsg:
-		return v.poll.tick(m, v.c, v.fetcher())
-	case tea.KeyPressMsg:
-		return v.doc.key(m, v.c.keys.Table)
-	}
-	return nil
 }
 
 func (v *exchangeDetail) rebuild() {
@@ -109,20 +79,8 @@ func (v *exchangeDetail) rebuild() {
 	v.doc.replace(d)
 }
 
-func (v *exchangeDetail) setSize(w, h int) tea.Cmd {
-	v.doc.height = h
-	v.doc.clamp()
-	return nil
-}
-
 func (v *exchangeDetail) render(w, h int) string {
-	if !v.loaded {
-		if v.poll.err != nil {
-			return v.c.th.Error.Render("cannot read exchange " + exchangeName(v.name) + ": " + v.poll.err.Error())
-		}
-		return v.c.th.Faint.Render("loading exchange " + exchangeName(v.name) + "…")
-	}
-	return v.doc.render(v.c, w, h)
+	return v.renderPage("exchange "+exchangeName(v.name), w, h)
 }
 
 func (v *exchangeDetail) help() []helpGroup {

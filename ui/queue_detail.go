@@ -14,24 +14,25 @@ import (
 // queueDetail shows one queue: its facts, arguments, effective policy, a
 // depth and rate chart over the session, consumers, and bindings into it.
 type queueDetail struct {
-	c      *common
-	vhost  string
-	name   string
-	poll   poller
+	detailPage[mgmt.QueueDetail]
 	q      mgmt.QueueDetail
 	series *queueSeries
-	loaded bool
-	doc    doc
 	width  int
 }
 
 func newQueueDetail(c *common, vhost, name string) *queueDetail {
-	v := &queueDetail{c: c, vhost: vhost, name: name}
-	v.poll.viewID = nextViewID()
+	v := &queueDetail{detailPage: newDetailPage(c, vhost, name,
+		func(ctx context.Context, src Source, vhost, name string) (mgmt.QueueDetail, error) {
+			return src.Queue(ctx, vhost, name)
+		})}
+	v.arrived = func(q mgmt.QueueDetail) {
+		v.q = q
+		v.series = v.c.hist.addDetail(v.vhost, v.name, q.Ready, q.Unacked, q.PublishRate, q.DeliverRate)
+		v.rebuild()
+	}
 	return v
 }
 
-func (v *queueDetail) id() int       { return v.poll.viewID }
 func (v *queueDetail) title() string { return "queue " + v.name }
 
 func (v *queueDetail) status() string {
@@ -39,36 +40,6 @@ func (v *queueDetail) status() string {
 		return "vhost " + v.vhost + " · loading…"
 	}
 	return fmt.Sprintf("vhost %s · %s · %s messages", v.vhost, v.q.Type, count(v.q.Messages))
-}
-
-func (v *queueDetail) fetcher() func(ctx context.Context) (any, error) {
-	src, vh, name := v.c.target.Source, v.vhost, v.name
-	return func(ctx context.Context) (any, error) { return src.Queue(ctx, vh, name) }
-}
-
-func (v *queueDetail) load() tea.Cmd { return v.poll.start(v.c.opts.Timeout, v.fetcher()) }
-
-func (v *queueDetail) update(msg tea.Msg) tea.Cmd {
-	switch m := msg.(type) {
-	case fetchedMsg:
-		ok, next := v.poll.done(m, v.c, v.fetcher())
-		if !ok {
-			return nil
-		}
-		if m.err != nil {
-			return next // the App shows the error; keep the last good data
-		}
-		v.q = m.data.(mgmt.QueueDetail)
-		v.loaded = true
-		v.series = v.c.hist.addDetail(v.vhost, v.name, v.q.Ready, v.q.Unacked, v.q.PublishRate, v.q.DeliverRate)
-		v.rebuild()
-		return next
-	case pollMsg:
-		return v.poll.tick(m, v.c, v.fetcher())
-	case tea.KeyPressMsg:
-		return v.doc.key(m, v.c.keys.Table)
-	}
-	return nil
 }
 
 func (v *queueDetail) rebuild() {
@@ -193,26 +164,16 @@ func (v *queueDetail) addChart(d *doc) {
 }
 
 func (v *queueDetail) setSize(w, h int) tea.Cmd {
-	v.doc.height = h
 	if v.width != w {
 		v.width = w
 		if v.loaded {
 			v.rebuild()
 		}
 	}
-	v.doc.clamp()
-	return nil
+	return v.detailPage.setSize(w, h)
 }
 
-func (v *queueDetail) render(w, h int) string {
-	if !v.loaded {
-		if v.poll.err != nil {
-			return v.c.th.Error.Render("cannot read queue " + v.name + ": " + v.poll.err.Error())
-		}
-		return v.c.th.Faint.Render("loading queue " + v.name + "…")
-	}
-	return v.doc.render(v.c, w, h)
-}
+func (v *queueDetail) render(w, h int) string { return v.renderPage("queue "+v.name, w, h) }
 
 func (v *queueDetail) help() []helpGroup {
 	k := v.c.keys.Table
