@@ -1,0 +1,319 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/warren-tui/warren/message"
+)
+
+// LiveState is the health of a live source (tap, tail or consume).
+type LiveState int
+
+const (
+	LiveRunning      LiveState = iota
+	LiveReconnecting           // the channel or connection was lost; retrying
+	LiveFailed                 // gave up: Err says why (deleted queue, refused access)
+	LiveClosed                 // Close was called
+)
+
+func (s LiveState) String() string {
+	switch s {
+	case LiveRunning:
+		return "running"
+	case LiveReconnecting:
+		return "reconnecting"
+	case LiveFailed:
+		return "failed"
+	case LiveClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// LiveStatus is one state of a live source with its cause.
+type LiveStatus struct {
+	State LiveState
+	Err   error // why it reconnects or failed; nil while running
+	At    time.Time
+}
+
+// LiveOptions tune a live source. The zero value is fine.
+type LiveOptions struct {
+	Capacity int // the pump's ring size; 0: DefaultPumpCapacity
+	Prefetch int // unacked deliveries in flight; 0: defaultLivePrefetch
+	// Retry is the pause between reconnection attempts; 0: 1 s.
+	Retry time.Duration
+	// OnState, when set, is called (from the source's goroutine; keep it
+	// short and non-blocking) on every state change.
+	OnState func(LiveStatus)
+	// StartPaused sets the source up but reads nothing until Resume.
+	StartPaused bool
+}
+
+const (
+	defaultLivePrefetch = 2000
+	liveBatch           = 512 // deliveries handled per pump push and ack
+)
+
+// liveSource is what differs between tap, tail and consume.
+type liveSource interface {
+	// open declares what the source needs on ch and starts consuming.
+	open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error)
+	// convert turns a delivery into a pane row; false skips it.
+	convert(d amqp.Delivery) (message.Message, bool)
+	// settle acknowledges everything up to tag in the source's mode.
+	settle(ch *amqp.Channel, tag uint64) error
+	// close removes what open declared (best effort; ch may be dead).
+	close(ch *amqp.Channel)
+	// permanent says whether an open error means retrying is pointless.
+	permanent(err error) bool
+}
+
+// Live is one running tap, tail or consume feeding a Pump. It reconnects
+// by itself after a lost connection; State tells how it is doing.
+//
+// Pause stops reading deliveries while keeping the consumer: the broker
+// then holds the backlog (a stream or queue keeps it all; a tap queue its
+// newest x-max-length), the unacked prefetch bounds what sits in memory,
+// and nothing is taken from a queue unseen. The pump's ring drops only
+// when the UI does not drain it fast enough; Stats counts those drops.
+type Live struct {
+	*Pump
+	s     *Session
+	vhost string
+	src   liveSource
+	opts  LiveOptions
+
+	paused atomic.Bool
+	wake   chan struct{} // pause/resume changed
+
+	mu     sync.Mutex
+	status LiveStatus
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startLive opens the source once (so set-up errors come back at once)
+// and then runs it in the background.
+func (s *Session) startLive(ctx context.Context, vhost string, src liveSource, opts LiveOptions) (*Live, error) {
+	if opts.Prefetch <= 0 {
+		opts.Prefetch = defaultLivePrefetch
+	}
+	if opts.Retry <= 0 {
+		opts.Retry = time.Second
+	}
+	l := &Live{Pump: NewPump(opts.Capacity), s: s, vhost: vhost, src: src, opts: opts,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	l.paused.Store(opts.StartPaused)
+	ch, ds, err := l.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	l.setState(LiveRunning, nil)
+	go l.run(runCtx, ch, ds)
+	return l, nil
+}
+
+func (l *Live) open(ctx context.Context) (*amqp.Channel, <-chan amqp.Delivery, error) {
+	ch, err := l.s.VhostChannel(ctx, l.vhost)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := l.src.open(ctx, ch, l.opts.Prefetch)
+	if err != nil {
+		_ = ch.Close()
+		return nil, nil, err
+	}
+	return ch, ds, nil
+}
+
+// State is the source's current state.
+func (l *Live) State() LiveStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.status
+}
+
+func (l *Live) setState(state LiveState, err error) {
+	st := LiveStatus{State: state, Err: err, At: time.Now()}
+	l.mu.Lock()
+	l.status = st
+	l.mu.Unlock()
+	if l.opts.OnState != nil {
+		l.opts.OnState(st)
+	}
+}
+
+// Pause stops reading deliveries (see Live); Resume reads on.
+func (l *Live) Pause() { l.paused.Store(true); l.poke() }
+
+// Resume reads on after Pause.
+func (l *Live) Resume() { l.paused.Store(false); l.poke() }
+
+// Paused says whether the source is paused.
+func (l *Live) Paused() bool { return l.paused.Load() }
+
+func (l *Live) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops the consumer, removes the source's temporary broker objects
+// and waits until the background goroutine is gone. The pump stays
+// readable.
+func (l *Live) Close() error {
+	l.cancel()
+	<-l.done
+	return nil
+}
+
+// run consumes until Close, reopening the source after a loss.
+func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Delivery) {
+	defer close(l.done)
+	for {
+		err := l.consume(ctx, ch, ds)
+		if ctx.Err() != nil {
+			l.src.close(ch)
+			_ = ch.Close()
+			l.setState(LiveClosed, nil)
+			return
+		}
+		_ = ch.Close()
+		l.setState(LiveReconnecting, err)
+		for {
+			select {
+			case <-ctx.Done():
+				l.setState(LiveClosed, nil)
+				return
+			case <-time.After(l.opts.Retry):
+			}
+			ch, ds, err = l.open(ctx)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				l.setState(LiveClosed, nil)
+				return
+			}
+			if l.src.permanent(err) {
+				l.setState(LiveFailed, err)
+				return
+			}
+			l.setState(LiveReconnecting, err)
+		}
+		l.setState(LiveRunning, nil)
+	}
+}
+
+// consume moves deliveries into the pump in batches until ctx ends (nil)
+// or the channel closes (the reason). Batching takes one lock and sends
+// one multiple-ack per batch instead of one per message.
+func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Delivery) error {
+	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	batch := make([]message.Message, 0, liveBatch)
+	var last uint64 // delivery tag not yet settled; 0: none
+	flush := func() error {
+		l.Push(batch...)
+		batch = batch[:0]
+		if last == 0 {
+			return nil
+		}
+		err := l.src.settle(ch, last)
+		last = 0
+		return err
+	}
+	take := func(d amqp.Delivery) {
+		if m, ok := l.src.convert(d); ok {
+			batch = append(batch, m)
+		}
+		last = d.DeliveryTag
+	}
+	for {
+		in := ds
+		if l.paused.Load() {
+			in = nil // the prefetch limit makes the broker wait for us
+		}
+		select {
+		case <-ctx.Done():
+			_ = flush()
+			return nil
+		case <-l.wake:
+			continue
+		case d, ok := <-in:
+			if !ok {
+				_ = flush()
+				return liveCloseReason(closed)
+			}
+			take(d)
+		more: // take whatever else is ready, without waiting
+			for len(batch) < liveBatch {
+				select {
+				case d, ok := <-in:
+					if !ok {
+						_ = flush()
+						return liveCloseReason(closed)
+					}
+					take(d)
+				default:
+					break more
+				}
+			}
+			if err := flush(); err != nil {
+				return liveErr(err)
+			}
+		}
+	}
+}
+
+// liveCloseReason is why the deliveries stopped, as a readable error.
+func liveCloseReason(closed <-chan *amqp.Error) error {
+	select {
+	case e, ok := <-closed:
+		if ok && e != nil {
+			return liveErr(e)
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+	return errors.New("the broker cancelled the consumer")
+}
+
+// liveErr is cleanErr's readable text that still unwraps to the
+// *amqp.Error, so isPermanentAMQP can read its code.
+func liveErr(err error) error {
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) {
+		return &readableAMQPError{text: cleanErr(err).Error(), err: aerr}
+	}
+	return cleanErr(err)
+}
+
+type readableAMQPError struct {
+	text string
+	err  *amqp.Error
+}
+
+func (e *readableAMQPError) Error() string { return e.text }
+func (e *readableAMQPError) Unwrap() error { return e.err }
+
+// isPermanentAMQP: errors that another attempt would only repeat.
+func isPermanentAMQP(err error) bool {
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) {
+		switch aerr.Code {
+		case amqp.NotFound, amqp.AccessRefused, amqp.PreconditionFailed, amqp.ResourceLocked, amqp.NotAllowed:
+			return true
+		}
+	}
+	return errors.Is(err, ErrAccessRefused) || errors.Is(err, ErrVhostNotFound) || errors.Is(err, ErrQueueNotFound)
+}

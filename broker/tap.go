@@ -1,0 +1,201 @@
+package broker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/warren-tui/warren/message"
+)
+
+// FirehoseExchange is where the broker copies every message once tracing
+// is on (`rabbitmqctl trace_on -p VHOST`); tap it with key "publish.#"
+// (what is published) or "deliver.#" (what is delivered).
+const FirehoseExchange = "amq.rabbitmq.trace"
+
+// DefaultTapMaxLength bounds the tap queue on the broker: a slow reader
+// loses the oldest messages there instead of building a backlog.
+const DefaultTapMaxLength = 10000
+
+// ErrTapDefaultExchange: the default exchange routes straight to queues and
+// cannot be bound to, so it cannot be tapped.
+var ErrTapDefaultExchange = errors.New("the default exchange cannot be tapped")
+
+// ErrTapExchangeNotFound: the exchange to tap does not exist.
+var ErrTapExchangeNotFound = errors.New("exchange not found")
+
+// DefaultExchangeTapError says why the default exchange cannot be tapped
+// and what to do instead. errors.Is(err, ErrTapDefaultExchange) holds.
+type DefaultExchangeTapError struct{ Vhost string }
+
+func (e *DefaultExchangeTapError) Error() string {
+	return fmt.Sprintf("the default exchange of vhost %q cannot be bound to, so it cannot be tapped; "+
+		"tap the firehose %q instead (turn tracing on first: rabbitmqctl trace_on -p %s)",
+		e.Vhost, FirehoseExchange, e.Vhost)
+}
+
+func (e *DefaultExchangeTapError) Is(target error) bool { return target == ErrTapDefaultExchange }
+
+// TapSpec says what to tap.
+type TapSpec struct {
+	Vhost, Exchange string
+	// Kind is the exchange's type (direct, fanout, topic, headers, or a
+	// plugin's); it picks the default binding.
+	Kind string
+	// Key is the binding key. Empty: "#" for topic exchanges ("publish.#"
+	// for the firehose), "" otherwise (fanout ignores it; on a direct
+	// exchange "" only matches an empty routing key, so give one).
+	Key string
+	// Args are binding arguments, e.g. a header match for a headers
+	// exchange: {"x-match": "any", "type": "order"}. None on a headers
+	// exchange matches every message.
+	Args map[string]any
+	// MaxLength bounds the tap queue; 0: DefaultTapMaxLength.
+	MaxLength int
+	// NoAck consumes without acks. The default is manual multiple acks,
+	// which keep Pause bounded by the prefetch; see BenchmarkLiveTap.
+	NoAck bool
+}
+
+// Tap starts watching every message published to an exchange from now on,
+// taking nothing from anyone: an exchange-to-exchange binding copies what
+// the exchange routes into a temporary internal fanout exchange, bound to
+// an exclusive, auto-delete, length-bounded (drop-head) queue that warren
+// consumes. Close removes them; the broker does too if the connection dies.
+func (s *Session) Tap(ctx context.Context, spec TapSpec, opts LiveOptions) (*Live, error) {
+	if spec.Exchange == "" {
+		return nil, &DefaultExchangeTapError{Vhost: spec.Vhost}
+	}
+	if spec.MaxLength <= 0 {
+		spec.MaxLength = DefaultTapMaxLength
+	}
+	if spec.Key == "" {
+		switch {
+		case spec.Exchange == FirehoseExchange:
+			spec.Key = "publish.#"
+		case spec.Kind == amqp.ExchangeTopic:
+			spec.Key = "#"
+		}
+	}
+	return s.startLive(ctx, spec.Vhost, &tapSource{s: s, spec: spec}, opts)
+}
+
+// tapSource is one tap's broker side. Its fields are used only by the
+// Live's goroutine (and by startLive before that goroutine starts).
+type tapSource struct {
+	s        *Session
+	spec     TapSpec
+	exchange string // the temporary exchange of the current attempt
+	queue    string // the server-named tap queue of the current attempt
+}
+
+func (t *tapSource) open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+	sp := t.spec
+	// Check the source first, before we create anything a failure would leave.
+	if err := ch.ExchangeDeclarePassive(sp.Exchange, orDefault(sp.Kind, amqp.ExchangeTopic), false, false, false, false, nil); err != nil {
+		return nil, t.err(err)
+	}
+	t.exchange, t.queue = "warren.tap."+tapRandom(), ""
+	ds, err := t.declare(ch, prefetch)
+	if err != nil {
+		t.cleanupAfterFailure(ctx)
+		return nil, t.err(err)
+	}
+	return ds, nil
+}
+
+func (t *tapSource) declare(ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+	sp := t.spec
+	// internal: nobody can publish to it directly; auto-delete: it goes
+	// with its queue's binding.
+	if err := ch.ExchangeDeclare(t.exchange, amqp.ExchangeFanout, false, true, true, false, nil); err != nil {
+		return nil, err
+	}
+	q, err := ch.QueueDeclare("", false, true, true, false, amqp.Table{
+		"x-max-length": int64(sp.MaxLength),
+		"x-overflow":   "drop-head",
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.queue = q.Name
+	if err := ch.QueueBind(q.Name, "", t.exchange, false, nil); err != nil {
+		return nil, err
+	}
+	if err := ch.ExchangeBind(t.exchange, sp.Key, sp.Exchange, false, amqp.Table(sp.Args)); err != nil {
+		return nil, err
+	}
+	if !sp.NoAck {
+		if err := ch.Qos(prefetch, 0, false); err != nil {
+			return nil, err
+		}
+	}
+	return ch.Consume(q.Name, "warren-tap-"+tapRandom(), sp.NoAck, true, false, false, nil)
+}
+
+// cleanupAfterFailure deletes what a failed open declared: the broker
+// closed that channel, so use a fresh one.
+func (t *tapSource) cleanupAfterFailure(ctx context.Context) {
+	ch, err := t.s.VhostChannel(ctx, t.spec.Vhost)
+	if err != nil {
+		return
+	}
+	defer ch.Close()
+	t.close(ch)
+}
+
+func (t *tapSource) close(ch *amqp.Channel) {
+	if t.queue != "" {
+		_, _ = ch.QueueDelete(t.queue, false, false, false)
+	}
+	if t.exchange != "" {
+		_ = ch.ExchangeDelete(t.exchange, false, false)
+	}
+}
+
+func (t *tapSource) convert(d amqp.Delivery) (message.Message, bool) {
+	return fromDelivery(d, t.spec.Vhost, "", 0), true
+}
+
+func (t *tapSource) settle(ch *amqp.Channel, tag uint64) error {
+	if t.spec.NoAck {
+		return nil
+	}
+	return ch.Ack(tag, true)
+}
+
+func (t *tapSource) permanent(err error) bool {
+	return errors.Is(err, ErrTapExchangeNotFound) || isPermanentAMQP(err)
+}
+
+// err says in plain words why the broker refused the tap.
+func (t *tapSource) err(err error) error {
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) {
+		switch aerr.Code {
+		case amqp.NotFound:
+			return fmt.Errorf("%w: cannot tap exchange %q in vhost %q: %s", ErrTapExchangeNotFound, t.spec.Exchange, t.spec.Vhost, aerr.Reason)
+		case amqp.AccessRefused:
+			return fmt.Errorf("%w: user %q may not tap exchange %q in vhost %q (needs read on it and configure/write on %q and %q): %s",
+				ErrAccessRefused, t.s.vhosts.user(), t.spec.Exchange, t.spec.Vhost, "warren.tap.*", "amq.gen-*", aerr.Reason)
+		}
+	}
+	return liveErr(err)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func tapRandom() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
