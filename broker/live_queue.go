@@ -1,0 +1,144 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/warren-tui/warren/message"
+)
+
+// TailSpec says which stream to tail and from where.
+type TailSpec struct {
+	Vhost, Queue string
+	From         StreamFrom
+}
+
+// Tail follows a stream from From on. Reading a stream removes nothing.
+// After a lost connection it resumes at the offset after the last one
+// seen, so nothing is shown twice or skipped.
+func (s *Session) Tail(ctx context.Context, spec TailSpec, opts LiveOptions) (*Live, error) {
+	if _, err := streamOffsetArg(spec.From); err != nil {
+		return nil, err
+	}
+	return s.startLive(ctx, spec.Vhost, &tailSource{s: s, spec: spec, from: spec.From}, opts)
+}
+
+type tailSource struct {
+	s    *Session
+	spec TailSpec
+	from StreamFrom // where the next open starts: moves on as offsets arrive
+}
+
+func (t *tailSource) open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+	arg, err := streamOffsetArg(t.from)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.Qos(prefetch, 0, false); err != nil { // streams refuse consumers without one
+		return nil, liveErr(err)
+	}
+	ds, err := ch.Consume(t.spec.Queue, "warren-tail-"+tapRandom(), false, false, false, false,
+		amqp.Table{"x-stream-offset": arg})
+	if err != nil {
+		return nil, t.s.queueErr(PeekRequest{Vhost: t.spec.Vhost, Queue: t.spec.Queue, Type: QueueStream}, err)
+	}
+	return ds, nil
+}
+
+func (t *tailSource) convert(d amqp.Delivery) (message.Message, bool) {
+	off, hasOff := headerInt(d.Headers, "x-stream-offset")
+	if hasOff && t.from.Kind == StreamOffset && off < t.from.Offset {
+		return message.Message{}, false // the broker starts at the chunk holding the offset
+	}
+	m := fromDelivery(d, t.spec.Vhost, t.spec.Queue, 0)
+	if hasOff {
+		m.Offset = off
+		t.from = StreamFrom{Kind: StreamOffset, Offset: off + 1}
+	}
+	return m, true
+}
+
+// settle grants the stream credit; it removes nothing.
+func (t *tailSource) settle(ch *amqp.Channel, tag uint64) error { return ch.Ack(tag, true) }
+
+func (t *tailSource) close(*amqp.Channel) {}
+
+func (t *tailSource) permanent(err error) bool { return isPermanentAMQP(err) }
+
+// ConsumeMode is what a destructive consume does with each message.
+type ConsumeMode int
+
+const (
+	ConsumeAck         ConsumeMode = iota // take it off the queue
+	ConsumeNackRequeue                    // put it back (it comes round again, and again)
+	ConsumeReject                         // drop it, or dead-letter it if the queue says so
+)
+
+func (m ConsumeMode) String() string {
+	switch m {
+	case ConsumeAck:
+		return "ack"
+	case ConsumeNackRequeue:
+		return "nack-requeue"
+	case ConsumeReject:
+		return "reject"
+	}
+	return "unknown"
+}
+
+// ConsumeSpec says which queue to consume and how.
+type ConsumeSpec struct {
+	Vhost, Queue string
+	Type         string // QueueClassic, QueueQuorum; streams: use Tail
+	Mode         ConsumeMode
+}
+
+// Consume reads a classic or quorum queue as an ordinary consumer and
+// settles every message in Mode: destructive for ConsumeAck and
+// ConsumeReject, so the UI asks first. Messages are settled only after
+// they are in the pump, and Pause stops reading, so a pause takes nothing.
+func (s *Session) Consume(ctx context.Context, spec ConsumeSpec, opts LiveOptions) (*Live, error) {
+	if spec.Type == QueueStream {
+		return nil, fmt.Errorf("queue %q is a stream: tail it instead", spec.Queue)
+	}
+	if spec.Mode < ConsumeAck || spec.Mode > ConsumeReject {
+		return nil, fmt.Errorf("unknown consume mode %d", spec.Mode)
+	}
+	return s.startLive(ctx, spec.Vhost, &consumeSource{s: s, spec: spec}, opts)
+}
+
+type consumeSource struct {
+	s    *Session
+	spec ConsumeSpec
+}
+
+func (c *consumeSource) open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+	if err := ch.Qos(prefetch, 0, false); err != nil {
+		return nil, liveErr(err)
+	}
+	ds, err := ch.Consume(c.spec.Queue, "warren-consume-"+tapRandom(), false, false, false, false, nil)
+	if err != nil {
+		return nil, c.s.queueErr(PeekRequest{Vhost: c.spec.Vhost, Queue: c.spec.Queue, Type: c.spec.Type}, err)
+	}
+	return ds, nil
+}
+
+func (c *consumeSource) convert(d amqp.Delivery) (message.Message, bool) {
+	return fromDelivery(d, c.spec.Vhost, c.spec.Queue, 0), true
+}
+
+func (c *consumeSource) settle(ch *amqp.Channel, tag uint64) error {
+	switch c.spec.Mode {
+	case ConsumeNackRequeue:
+		return ch.Nack(tag, true, true)
+	case ConsumeReject:
+		return ch.Nack(tag, true, false)
+	}
+	return ch.Ack(tag, true)
+}
+
+func (c *consumeSource) close(*amqp.Channel) {}
+
+func (c *consumeSource) permanent(err error) bool { return isPermanentAMQP(err) }
