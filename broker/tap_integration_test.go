@@ -210,3 +210,28 @@ func TestTapReconnectsAfterConnectionKill(t *testing.T) {
 		t.Fatalf("%d tap objects after reconnect, want 2", n)
 	}
 }
+
+// The firehose is tapped like any topic exchange once tracing is on: a
+// publish to a queue through the default exchange shows up there.
+func TestTapFirehose(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	brokertest.MustDo(t, "PUT", "/api/vhosts/"+brokertest.Esc(vh), []byte(`{"tracing":true}`))
+	q := brokertest.Name("classic")
+	brokertest.DeclareQueue(t, vh, q, "")
+	conn := adminConn(t, vh)
+	s := openTestSession(t, brokertest.URI())
+	l, err := s.Tap(liveCtx(t), TapSpec{Vhost: vh, Exchange: FirehoseExchange, Kind: "topic"}, LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLive(t, l)
+	publishConfirmed(t, conn, "", q, numbered(5, "traced")...)
+	got := collect(t, l, 5)
+	if m := got[0]; string(m.Body) != "traced 0" || m.Exchange != FirehoseExchange || m.RoutingKey != "publish." {
+		t.Fatalf("firehose row: %q via %q key %q", m.Body, m.Exchange, m.RoutingKey)
+	}
+	if n := depth(t, conn, q); n != 5 {
+		t.Fatalf("queue holds %d, want 5", n)
+	}
+}
