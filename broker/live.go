@@ -52,7 +52,8 @@ type LiveOptions struct {
 	// OnState, when set, is called (from the source's goroutine; keep it
 	// short and non-blocking) on every state change.
 	OnState func(LiveStatus)
-	// StartPaused sets the source up but reads nothing until Resume.
+	// StartPaused sets the source up (so errors come back at once) but
+	// starts no consumer until Resume: a tap queue then fills on the broker.
 	StartPaused bool
 }
 
@@ -63,8 +64,10 @@ const (
 
 // liveSource is what differs between tap, tail and consume.
 type liveSource interface {
-	// open declares what the source needs on ch and starts consuming.
-	open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error)
+	// setup checks and declares what the source needs on ch.
+	setup(ctx context.Context, ch *amqp.Channel, prefetch int) error
+	// consume starts the consumer on a set-up channel.
+	consume(ch *amqp.Channel) (<-chan amqp.Delivery, error)
 	// convert turns a delivery into a pane row; false skips it.
 	convert(d amqp.Delivery) (message.Message, bool)
 	// settle acknowledges everything up to tag in the source's mode.
@@ -123,12 +126,15 @@ func (s *Session) startLive(ctx context.Context, vhost string, src liveSource, o
 	return l, nil
 }
 
-func (l *Live) open(ctx context.Context) (*amqp.Channel, <-chan amqp.Delivery, error) {
-	ch, err := l.s.VhostChannel(ctx, l.vhost)
-	if err != nil {
+// open sets the source up on a fresh channel and, unless paused, starts
+// its consumer; ds is nil when it did not.
+func (l *Live) open(ctx context.Context) (ch *amqp.Channel, ds <-chan amqp.Delivery, err error) {
+	if ch, err = l.s.VhostChannel(ctx, l.vhost); err != nil {
 		return nil, nil, err
 	}
-	ds, err := l.src.open(ctx, ch, l.opts.Prefetch)
+	if err = l.src.setup(ctx, ch, l.opts.Prefetch); err == nil && !l.paused.Load() {
+		ds, err = l.src.consume(ch)
+	}
 	if err != nil {
 		_ = ch.Close()
 		return nil, nil, err
@@ -240,6 +246,12 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		last = d.DeliveryTag
 	}
 	for {
+		if ds == nil && !l.paused.Load() { // resumed before the first consume
+			var err error
+			if ds, err = l.src.consume(ch); err != nil {
+				return err
+			}
+		}
 		in := ds
 		if l.paused.Load() {
 			in = nil // the prefetch limit makes the broker wait for us

@@ -31,13 +31,26 @@ type tailSource struct {
 	from StreamFrom // where the next open starts: moves on as offsets arrive
 }
 
-func (t *tailSource) open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+func (t *tailSource) setup(_ context.Context, ch *amqp.Channel, prefetch int) error {
+	return setupQueue(t.s, ch, PeekRequest{Vhost: t.spec.Vhost, Queue: t.spec.Queue, Type: QueueStream}, prefetch)
+}
+
+// setupQueue checks that the queue exists (so a paused start still fails
+// at once) and sets the prefetch, which streams require.
+func setupQueue(s *Session, ch *amqp.Channel, req PeekRequest, prefetch int) error {
+	if _, err := ch.QueueDeclarePassive(req.Queue, false, false, false, false, nil); err != nil {
+		return s.queueErr(req, err)
+	}
+	if err := ch.Qos(prefetch, 0, false); err != nil {
+		return liveErr(err)
+	}
+	return nil
+}
+
+func (t *tailSource) consume(ch *amqp.Channel) (<-chan amqp.Delivery, error) {
 	arg, err := streamOffsetArg(t.from)
 	if err != nil {
 		return nil, err
-	}
-	if err := ch.Qos(prefetch, 0, false); err != nil { // streams refuse consumers without one
-		return nil, liveErr(err)
 	}
 	ds, err := ch.Consume(t.spec.Queue, "warren-tail-"+tapRandom(), false, false, false, false,
 		amqp.Table{"x-stream-offset": arg})
@@ -114,10 +127,11 @@ type consumeSource struct {
 	spec ConsumeSpec
 }
 
-func (c *consumeSource) open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
-	if err := ch.Qos(prefetch, 0, false); err != nil {
-		return nil, liveErr(err)
-	}
+func (c *consumeSource) setup(_ context.Context, ch *amqp.Channel, prefetch int) error {
+	return setupQueue(c.s, ch, PeekRequest{Vhost: c.spec.Vhost, Queue: c.spec.Queue, Type: c.spec.Type}, prefetch)
+}
+
+func (c *consumeSource) consume(ch *amqp.Channel) (<-chan amqp.Delivery, error) {
 	ds, err := ch.Consume(c.spec.Queue, "warren-consume-"+tapRandom(), false, false, false, false, nil)
 	if err != nil {
 		return nil, c.s.queueErr(PeekRequest{Vhost: c.spec.Vhost, Queue: c.spec.Queue, Type: c.spec.Type}, err)

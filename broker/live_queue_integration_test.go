@@ -107,13 +107,26 @@ func TestConsumeAckAndPause(t *testing.T) {
 	}
 	closeLive(t, l)
 	quiet(t, l)
-	if n, _, err := s.QueueDepth(liveCtx(t), vh, q); err != nil || n != 15 {
-		t.Fatalf("paused: %d ready (%v), want 15 (5 prefetched, unacked)", n, err)
+	if n, c, err := s.QueueDepth(liveCtx(t), vh, q); err != nil || n != 20 || c != 0 {
+		t.Fatalf("started paused: %d ready, %d consumers (%v), want 20, 0", n, c, err)
 	}
 	l.Resume()
 	got := collect(t, l, 20)
 	if string(got[19].Body) != "m 19" {
 		t.Fatalf("last %q", got[19].Body)
+	}
+	eventuallyDepth(t, conn, q, 0)
+
+	l.Pause()
+	publishConfirmed(t, conn, "", q, numbered(20, "n")...)
+	quiet(t, l)
+	if n, _, err := s.QueueDepth(liveCtx(t), vh, q); err != nil || n != 15 {
+		t.Fatalf("paused: %d ready (%v), want 15 (5 prefetched, unacked)", n, err)
+	}
+	l.Resume()
+	got = collect(t, l, 20)
+	if string(got[0].Body) != "n 0" || string(got[19].Body) != "n 19" {
+		t.Fatalf("after resume: %q .. %q", got[0].Body, got[19].Body)
 	}
 	eventuallyDepth(t, conn, q, 0)
 }

@@ -56,9 +56,10 @@ type TapSpec struct {
 	Args map[string]any
 	// MaxLength bounds the tap queue; 0: DefaultTapMaxLength.
 	MaxLength int
-	// NoAck consumes without acks. The default is manual multiple acks,
-	// which keep Pause bounded by the prefetch; see BenchmarkLiveTap.
-	NoAck bool
+	// noAck consumes without acks, for BenchmarkLiveTap only: a paused
+	// or stalled no-ack consumer buffers without bound in amqp091-go, so
+	// taps use manual multiple acks and a prefetch.
+	noAck bool
 }
 
 // Tap starts watching every message published to an exchange from now on,
@@ -93,48 +94,53 @@ type tapSource struct {
 	queue    string // the server-named tap queue of the current attempt
 }
 
-func (t *tapSource) open(ctx context.Context, ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+func (t *tapSource) setup(ctx context.Context, ch *amqp.Channel, prefetch int) error {
 	sp := t.spec
 	// Check the source first, before we create anything a failure would leave.
 	if err := ch.ExchangeDeclarePassive(sp.Exchange, orDefault(sp.Kind, amqp.ExchangeTopic), false, false, false, false, nil); err != nil {
-		return nil, t.err(err)
+		return t.err(err)
 	}
 	t.exchange, t.queue = "warren.tap."+tapRandom(), ""
-	ds, err := t.declare(ch, prefetch)
-	if err != nil {
+	if err := t.declare(ch, prefetch); err != nil {
 		t.cleanupAfterFailure(ctx)
+		return t.err(err)
+	}
+	return nil
+}
+
+func (t *tapSource) consume(ch *amqp.Channel) (<-chan amqp.Delivery, error) {
+	ds, err := ch.Consume(t.queue, "warren-tap-"+tapRandom(), t.spec.noAck, true, false, false, nil)
+	if err != nil {
 		return nil, t.err(err)
 	}
 	return ds, nil
 }
 
-func (t *tapSource) declare(ch *amqp.Channel, prefetch int) (<-chan amqp.Delivery, error) {
+func (t *tapSource) declare(ch *amqp.Channel, prefetch int) error {
 	sp := t.spec
 	// internal: nobody can publish to it directly; auto-delete: it goes
 	// with its queue's binding.
 	if err := ch.ExchangeDeclare(t.exchange, amqp.ExchangeFanout, false, true, true, false, nil); err != nil {
-		return nil, err
+		return err
 	}
 	q, err := ch.QueueDeclare("", false, true, true, false, amqp.Table{
 		"x-max-length": int64(sp.MaxLength),
 		"x-overflow":   "drop-head",
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t.queue = q.Name
 	if err := ch.QueueBind(q.Name, "", t.exchange, false, nil); err != nil {
-		return nil, err
+		return err
 	}
 	if err := ch.ExchangeBind(t.exchange, sp.Key, sp.Exchange, false, amqp.Table(sp.Args)); err != nil {
-		return nil, err
+		return err
 	}
-	if !sp.NoAck {
-		if err := ch.Qos(prefetch, 0, false); err != nil {
-			return nil, err
-		}
+	if sp.noAck {
+		return nil
 	}
-	return ch.Consume(q.Name, "warren-tap-"+tapRandom(), sp.NoAck, true, false, false, nil)
+	return ch.Qos(prefetch, 0, false)
 }
 
 // cleanupAfterFailure deletes what a failed open declared: the broker
@@ -162,7 +168,7 @@ func (t *tapSource) convert(d amqp.Delivery) (message.Message, bool) {
 }
 
 func (t *tapSource) settle(ch *amqp.Channel, tag uint64) error {
-	if t.spec.NoAck {
+	if t.spec.noAck {
 		return nil
 	}
 	return ch.Ack(tag, true)
