@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// results is everything one run measured.
+type results struct {
+	version    string
+	brokerPIDs []int
+	sizes      []*sizeResult
+	floor      *idleReport // a static Bubble Tea program idling in the same harness
+	// emptyBaseline is the broker's CPU before any bench queue existed.
+	emptyBaseline *load
+	notes         []string
+}
+
+// sizeResult is the figures of one queue count; the broker slices hold
+// one window per round.
+type sizeResult struct {
+	queues       int
+	declareTime  time.Duration
+	paints       []paintReport
+	idles        []idleReport
+	baselines    []load
+	warrenBroker []load
+	naiveBroker  []load
+	naive        []naiveStats
+}
+
+// medians is each window's slice median: the figure the table uses.
+func medians(ls []load) []float64 {
+	out := make([]float64, len(ls))
+	for i, l := range ls {
+		out[i] = l.Median
+	}
+	return out
+}
+
+func newSizeResult(n int) *sizeResult { return &sizeResult{queues: n} }
+
+// paintFigures are the median first paint (ms from program start), the
+// median RSS after it and the highest peak RSS of all runs (MB).
+func (s *sizeResult) paintFigures() (paintMS, rssMB, peakMB float64) {
+	var ms, rss []float64
+	for _, p := range s.paints {
+		ms = append(ms, p.PaintMS)
+		rss = append(rss, mb(p.RSSKB))
+		peakMB = max(peakMB, mb(p.HWMKB))
+	}
+	return median(ms), median(rss), peakMB
+}
+
+func (s *sizeResult) paintRange() (lo, hi float64) {
+	lo = s.paints[0].PaintMS
+	for _, p := range s.paints {
+		lo, hi = min(lo, p.PaintMS), max(hi, p.PaintMS)
+	}
+	return lo, hi
+}
+
+func (s *sizeResult) idleCPU() float64 {
+	var xs []float64
+	for _, i := range s.idles {
+		xs = append(xs, i.CPUPercent)
+	}
+	return median(xs)
+}
+
+// extra is each round's load above that round's baseline.
+func extra(load, base []float64) []float64 {
+	var out []float64
+	for i := range min(len(load), len(base)) {
+		out = append(out, load[i]-base[i])
+	}
+	return out
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// verdict compares a figure with an upper bound.
+func verdict(got, limit float64) string {
+	if got < limit {
+		return "meets"
+	}
+	return "MISSES"
+}
+
+// extraRatio is warren's extra broker load over the naive poller's.
+func extraRatio(warren, naive float64) string {
+	if naive <= 0 {
+		return "n/a (the naive poller added nothing measurable)"
+	}
+	return fmt.Sprintf("%.3f (%.1f times less)", warren/naive, naive/max(warren, 0.01))
+}
+
+func (r *results) print(w io.Writer, cfg config) {
+	fmt.Fprintf(w, "\nwarren-bench: RabbitMQ %s, broker pid(s) %v, %d CPUs, terminal %dx%d, refresh 5s, windows of %s\n\n",
+		r.version, r.brokerPIDs, runtime.NumCPU(), termWidth, termHeight, cfg.idle)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET (PRODUCT.md)\t")
+	for i, s := range r.sizes {
+		printSize(tw, s, i == 0)
+	}
+	if r.floor != nil {
+		fmt.Fprintf(tw, "idle CPU of a static Bubble Tea v2 program\t%.2f %%\t(the framework's floor)\t\n", r.floor.CPUPercent)
+	}
+	if r.emptyBaseline != nil {
+		fmt.Fprintf(tw, "broker CPU before any bench queue existed\t%.2f %%\t(shared broker)\t\n", r.emptyBaseline.Median)
+	}
+	_ = tw.Flush()
+
+	fmt.Fprintln(w, "\nDetails")
+	for _, s := range r.sizes {
+		r.printDetails(w, s)
+	}
+	fmt.Fprintln(w, "\nNotes")
+	notes := append(slices.Clone(r.notes),
+		"first paint = program start (before mgmt.New/ui.New) until the output written to the terminal holds the title \"<N> queues\" and the first row; \"exec\" counts from process start",
+		"RSS and idle CPU are of a child process running only the UI (ui.New + mgmt client + tea.Program, no AMQP session); CPU is % of one core",
+		"broker CPU = utime+stime of the node listening on the AMQP port (/proc), read every 5 s; each window's figure is the median of its 5 s slices (every slice holds one 5 s poll of warren or the naive poller, while other clients' bursts on the shared broker fall out); extra = window minus the same round's baseline",
+		"the naive poller GETs every queue of the bench vhost with full stats, unpaged, every 5 s (an existing TUI lists all vhosts, which costs more)")
+	for _, n := range notes {
+		fmt.Fprintln(w, "  - "+n)
+	}
+}
+
+// printSize writes one queue count's rows; small is the 2,000-queue case
+// the first-paint and broker targets are set for.
+func printSize(tw io.Writer, s *sizeResult, small bool) {
+	if len(s.paints) == 0 {
+		return
+	}
+	n := thousands(s.queues)
+	label, limit := "first paint", 500.0
+	if !small {
+		label, limit = "first page", 1500.0
+	}
+	paint, rss, peak := s.paintFigures()
+	lo, hi := s.paintRange()
+	fmt.Fprintf(tw, "%s, %s queues (median of %d)\t%.0f ms (%.0f–%.0f)\t< %s ms\t%s\n", label, n, len(s.paints),
+		paint, lo, hi, thousands(int(limit)), verdict(paint, limit))
+	fmt.Fprintf(tw, "RSS after first page, %s queues\t%.1f MB (peak %.1f)\t< 100 MB\t%s\n", n, rss, peak, verdict(peak, 100))
+	if len(s.idles) > 0 {
+		fmt.Fprintf(tw, "warren idle CPU, %s queues\t%.2f %%\t< 0.5 %% of a core\t%s\n", n, s.idleCPU(), verdict(s.idleCPU(), 0.5))
+	}
+	if len(s.baselines) == 0 || len(s.warrenBroker) == 0 {
+		return
+	}
+	bases, totals := medians(s.baselines), medians(s.warrenBroker)
+	base, total, wx := median(bases), median(totals), median(extra(totals, bases))
+	spread := ""
+	if len(bases) > 1 {
+		spread = fmt.Sprintf(" (rounds %.2f–%.2f)", slices.Min(bases), slices.Max(bases))
+	}
+	fmt.Fprintf(tw, "broker CPU, baseline, %s queues\t%.2f %%%s\t-\t\n", n, base, spread)
+	target, judged := "(informational)", ""
+	if small {
+		target = "< 3 % of a core"
+		judged = "extra " + verdict(wx, 3) + ", total " + verdict(total, 3)
+	}
+	fmt.Fprintf(tw, "broker CPU while warren idles, %s queues\t%.2f %% (extra %+.2f)\t%s\t%s\n", n, total, wx, target, judged)
+	if len(s.naiveBroker) > 0 {
+		naive := medians(s.naiveBroker)
+		nx := median(extra(naive, bases))
+		fmt.Fprintf(tw, "broker CPU, naive poller, %s queues\t%.2f %% (extra %+.2f)\t~17 %% (existing TUI)\t\n", n,
+			median(naive), nx)
+		fmt.Fprintf(tw, "extra broker load, warren / naive\t%s\t-\t\n", extraRatio(wx, nx))
+	}
+}
+
+func (r *results) printDetails(w io.Writer, s *sizeResult) {
+	fmt.Fprintf(w, "  %s queues: declared in %s (%.0f/s)\n", thousands(s.queues),
+		s.declareTime.Round(100*time.Millisecond), float64(s.queues)/max(s.declareTime.Seconds(), 1e-9))
+	var runs []string
+	for _, p := range s.paints {
+		runs = append(runs, fmt.Sprintf("%.0f ms (exec %.0f, first fetch %.0f, view ready %.0f)", p.PaintMS, p.FromExecMS, p.FetchMS, p.ViewMS))
+	}
+	if len(runs) > 0 {
+		fmt.Fprintf(w, "    first paint runs: %s\n", strings.Join(runs, "; "))
+	}
+	for _, i := range s.idles {
+		fmt.Fprintf(w, "    idle %.0f s: CPU %.2f %%, %d queue fetches (avg %.0f ms), %d overview fetches, %d updates, %d writes / %s bytes to the terminal; RSS after %.1f MB\n",
+			i.Seconds, i.CPUPercent, i.QueueCalls, i.QueueMSAvg, i.OverviewCalls, i.Updates, i.Writes, thousands(int(i.Bytes)), mb(i.RSSKB))
+	}
+	for r := range s.baselines {
+		fmt.Fprintf(w, "    round %d broker CPU (median of 5 s slices / mean): baseline %s, warren idle %s, naive %s\n", r+1,
+			loadAt(s.baselines, r), loadAt(s.warrenBroker, r), loadAt(s.naiveBroker, r))
+	}
+	for _, st := range s.naive {
+		fmt.Fprintf(w, "    naive poller: %d requests, avg %.0f ms, %.2f MB each\n", st.Requests, st.AvgMS, float64(st.AvgBytes)/(1<<20))
+	}
+}
+
+func loadAt(ls []load, i int) string {
+	if i >= len(ls) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f/%.2f %%", ls[i].Median, ls[i].Mean)
+}
+
+func mb(kb int64) float64 { return float64(kb) / 1024 }
