@@ -79,7 +79,13 @@ type liveSource interface {
 }
 
 // Live is one running tap, tail or consume feeding a Pump. It reconnects
-// by itself after a lost connection; State tells how it is doing.
+// by itself after a lost connection; State (or LiveOptions.OnState) tells
+// how it is doing. A UI drains it once per frame tick:
+//
+//	batch, dropped, total := live.Drain(0) // one message to the program
+//
+// and calls Close when the pane closes; closing the Session ends it too
+// (the broker then drops the exclusive tap queue with the connection).
 //
 // Pause stops reading deliveries while keeping the consumer: the broker
 // then holds the backlog (a stream or queue keeps it all; a tap queue its
@@ -212,6 +218,10 @@ func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Deliver
 				l.setState(LiveClosed, nil)
 				return
 			}
+			if l.sessionClosed() { // on quit: nothing left to reconnect with
+				l.setState(LiveClosed, errors.New("the AMQP session was closed"))
+				return
+			}
 			if l.src.permanent(err) {
 				l.setState(LiveFailed, err)
 				return
@@ -220,6 +230,12 @@ func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Deliver
 		}
 		l.setState(LiveRunning, nil)
 	}
+}
+
+func (l *Live) sessionClosed() bool {
+	l.s.vhosts.mu.Lock()
+	defer l.s.vhosts.mu.Unlock()
+	return l.s.vhosts.closed
 }
 
 // consume moves deliveries into the pump in batches until ctx ends (nil)

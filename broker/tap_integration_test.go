@@ -235,3 +235,25 @@ func TestTapFirehose(t *testing.T) {
 		t.Fatalf("queue holds %d, want 5", n)
 	}
 }
+
+// Closing the session (quit) ends a live source instead of leaving it
+// retrying forever.
+func TestTapEndsWithSession(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	ex := brokertest.Name("fanout")
+	brokertest.DeclareExchange(t, vh, ex, "fanout")
+	s := openTestSession(t, brokertest.URI())
+	l, err := s.Tap(liveCtx(t), TapSpec{Vhost: vh, Exchange: ex, Kind: "fanout"}, LiveOptions{Retry: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	for deadline := time.Now().Add(10 * time.Second); l.State().State != LiveClosed; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("state after the session closed: %v", l.State())
+		}
+	}
+	_ = l.Close()
+	assertNoTapObjects(t, vh)
+}
