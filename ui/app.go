@@ -54,7 +54,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now}
+	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
 	if sw != nil {
@@ -102,39 +102,99 @@ func (a *App) makeView(kind, vhost, name string) view {
 // the title bar and the bottom line.
 func (a *App) bodySize() (int, int) { return a.width, max(a.height-4, 1) }
 
+// split says whether the top view is a live pane shown below the view
+// under it, both visible (and so both polling).
+func (a *App) split() bool {
+	lv, ok := a.top().(*liveView)
+	return ok && !lv.full && len(a.stack) > 1
+}
+
+// sizeOf is the area of the view at stack index i.
+func (a *App) sizeOf(i int) (int, int) {
+	bw, bh := a.bodySize()
+	if a.split() {
+		top := bh / 2
+		switch i {
+		case len(a.stack) - 1:
+			return bw, bh - top - 1 // a rule between the two
+		case len(a.stack) - 2:
+			return bw, top
+		}
+	}
+	return bw, bh
+}
+
+// visible says whether a view is on screen, and so may poll.
+func (a *App) visible(id int) bool {
+	n := len(a.stack)
+	return a.stack[n-1].id() == id || (a.split() && a.stack[n-2].id() == id)
+}
+
 // push opens a view on top of the stack and loads it.
 func (a *App) push(v view) tea.Cmd {
 	a.stack = append(a.stack, v)
-	return a.show(v)
+	return a.show()
 }
 
 // reset replaces the whole stack with one view (a : command).
 func (a *App) reset(v view) tea.Cmd {
+	closing := a.closeAll()
 	a.stack = []view{v}
 	a.mode = modeNormal
-	return a.show(v)
+	return tea.Batch(closing, a.show())
 }
 
-func (a *App) show(v view) tea.Cmd {
+// show sizes and loads what is now on screen: the top view, and the view
+// under it when a pane splits the screen.
+func (a *App) show() tea.Cmd {
 	if !a.sized {
 		return nil
 	}
-	w, h := a.bodySize()
-	if cmd := v.setSize(w, h); cmd != nil {
-		return cmd // a list loads as part of being sized
+	n := len(a.stack)
+	var cmds []tea.Cmd
+	for i := max(n-2, 0); i < n; i++ {
+		if i == n-2 && !a.split() {
+			continue
+		}
+		v := a.stack[i]
+		cmd := v.setSize(a.sizeOf(i))
+		if cmd == nil {
+			cmd = v.load() // a list loads as part of being sized
+		}
+		cmds = append(cmds, cmd)
 	}
-	return v.load()
+	return tea.Batch(cmds...)
 }
 
-// pop goes back one view; the view below refreshes at once, since it did
-// not poll while hidden.
+// pop goes back one view, closing a live pane's feed; the view below
+// refreshes at once, since it did not poll while hidden.
 func (a *App) pop() tea.Cmd {
 	if len(a.stack) <= 1 {
 		return nil
 	}
+	var closing tea.Cmd
+	if c, ok := a.top().(closer); ok {
+		closing = c.close()
+	}
 	a.stack = a.stack[:len(a.stack)-1]
-	return a.show(a.top())
+	return tea.Batch(closing, a.show())
 }
+
+// closer views hold broker resources to release when they leave.
+type closer interface{ close() tea.Cmd }
+
+func (a *App) closeAll() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, v := range a.stack {
+		if c, ok := v.(closer); ok {
+			cmds = append(cmds, c.close())
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// quit releases live panes' broker objects, then ends the program.
+func (a *App) quit() tea.Cmd { return tea.Sequence(a.closeAll(), tea.Quit) }
 
 func (a *App) setStatus(text string, isErr bool) {
 	a.status, a.statusErr, a.pollStatus = text, isErr, false
@@ -162,8 +222,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.view == a.headerID() {
 			return a, a.headPoll.tick(m, a.c, a.headerFetch())
 		}
-		if a.sized && m.view == a.top().id() { // hidden views do not poll
-			return a, a.top().update(m)
+		if a.sized && a.visible(m.view) { // hidden views do not poll
+			return a, a.route(m.view, m)
 		}
 		return a, nil
 	case LinkMsg:
@@ -178,6 +238,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.route(m.view, m)
 	case decodedMsg:
 		return a, a.route(m.view, m)
+	case liveStartedMsg:
+		if cmd := a.route(m.view, m); cmd != nil || a.hasView(m.view) {
+			return a, cmd
+		}
+		if m.feed != nil { // the pane closed before its feed started
+			return a, func() tea.Msg { _ = m.feed.Close(); return nil }
+		}
+		return a, nil
+	case liveFrameMsg:
+		return a, a.route(m.view, m)
+	case liveOpenMsg:
+		if _, ok := a.top().(*consumeDialog); ok {
+			a.stack = a.stack[:len(a.stack)-1]
+		}
+		return a, a.push(newLiveView(a.c, m.spec))
+	case relayoutMsg:
+		return a, a.resize(a.width, a.height)
 	case statusMsg:
 		a.setStatus(m.text, m.err)
 		return a, nil
@@ -197,6 +274,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (a *App) headerID() int { return a.headPoll.viewID }
 
+func (a *App) hasView(id int) bool {
+	for _, v := range a.stack {
+		if v.id() == id {
+			return true
+		}
+	}
+	return false
+}
+
 // route hands a view's own result to it, if it is still on the stack.
 func (a *App) route(id int, msg tea.Msg) tea.Cmd {
 	for _, v := range a.stack {
@@ -211,16 +297,18 @@ func (a *App) resize(w, h int) tea.Cmd {
 	a.width, a.height = w, h
 	first := !a.sized
 	a.sized = true
-	bw, bh := a.bodySize()
 	var cmds []tea.Cmd
+	n := len(a.stack)
 	for i, v := range a.stack {
-		cmd := v.setSize(bw, bh)
-		if i == len(a.stack)-1 {
-			if cmd == nil && first {
-				cmd = v.load()
-			}
-			cmds = append(cmds, cmd)
+		cmd := v.setSize(a.sizeOf(i))
+		onScreen := i == n-1 || (i == n-2 && a.split())
+		if !onScreen {
+			continue
 		}
+		if cmd == nil && first {
+			cmd = v.load()
+		}
+		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -289,12 +377,19 @@ func (a *App) render() string {
 	b.WriteString(a.titleBar())
 	b.WriteByte('\n')
 	var body string
-	if a.mode == modeHelp {
-		body = a.renderHelp(bw, bh)
-	} else {
-		body = a.top().render(bw, bh)
+	switch {
+	case a.mode == modeHelp:
+		body = fitHeight(a.renderHelp(bw, bh), bh)
+	case a.split():
+		n := len(a.stack)
+		tw, th := a.sizeOf(n - 2)
+		pw, ph := a.sizeOf(n - 1)
+		rule := a.c.th.Title.Render(" ▼ "+a.top().title()+" ") + " " + a.c.th.TitleCount.Render(a.top().status())
+		body = fitHeight(a.stack[n-2].render(tw, th), th) + "\n" + fit(rule, bw) + "\n" + fitHeight(a.top().render(pw, ph), ph)
+	default:
+		body = fitHeight(a.top().render(bw, bh), bh)
 	}
-	b.WriteString(fitHeight(body, bh))
+	b.WriteString(body)
 	b.WriteByte('\n')
 	b.WriteString(a.bottomLine())
 	return th.App.Render(b.String())

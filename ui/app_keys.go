@@ -7,6 +7,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/broker"
 )
 
 // filterDebounceMsg fires a short while after the last filter keystroke,
@@ -28,7 +30,7 @@ type switchedMsg struct {
 func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	g := a.c.keys.Global
 	if key.Matches(m, g.ForceQ) {
-		return tea.Quit
+		return a.quit()
 	}
 	switch a.mode {
 	case modeCommand, modeFilter:
@@ -41,7 +43,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(m, g.Quit):
-		return tea.Quit
+		return a.quit()
 	case key.Matches(m, g.Help):
 		a.mode = modeHelp
 		return nil
@@ -60,9 +62,14 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(a.top().load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
 	case key.Matches(m, a.c.keys.Global.Peek):
 		if qs, ok := a.top().(queueSelector); ok {
-			if vhost, name, ok := qs.selectedQueue(); ok {
+			if vhost, name, _, ok := qs.selectedQueue(); ok {
 				return a.push(newPeekView(a.c, vhost, name))
 			}
+		}
+		return a.top().update(m)
+	case key.Matches(m, g.Live):
+		if cmd, ok := a.openLive(); ok {
+			return cmd
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Back):
@@ -142,7 +149,7 @@ func (a *App) run(line string) tea.Cmd {
 	a.setStatus("", false)
 	switch cmd.name {
 	case "quit":
-		return tea.Quit
+		return a.quit()
 	case "vhost":
 		vh := cmd.arg
 		if vh == "*" || strings.EqualFold(vh, "all") {
@@ -152,7 +159,24 @@ func (a *App) run(line string) tea.Cmd {
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
 		return a.reset(a.makeView(kind, "", ""))
+	case "key":
+		lv, ok := a.top().(*liveView)
+		if !ok || lv.spec.kind != "tap" {
+			a.setStatus(":key works in a tap pane: :key order.* (binding key) or :key x-match=any,type=order (header match)", true)
+			return nil
+		}
+		return lv.rebind(cmd.arg)
 	case "from":
+		if lv, ok := a.top().(*liveView); ok && lv.spec.kind == "tail" {
+			from, err := parseStreamFrom(cmd.arg, a.c.now())
+			if err != nil {
+				a.setStatus(err.Error(), true)
+				return nil
+			}
+			spec := lv.spec
+			spec.tail.From = from
+			return lv.restart(spec)
+		}
 		pv, ok := a.top().(*peekView)
 		if !ok {
 			a.setStatus(":from works in the peek of a stream: first, last, next, an offset, a time (RFC 3339) or an age (10m)", true)
@@ -186,11 +210,12 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 		a.setStatus("context "+m.name+": "+m.err.Error(), true)
 		return nil
 	}
+	closing := a.closeAll()
 	a.c.target = m.target
 	a.header = headerState{}
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
-	return tea.Batch(a.loadHeader(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.reset(a.makeView(kind, "", "")))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {
@@ -227,4 +252,34 @@ func (a *App) renderHelp(w, h int) string {
 	}
 	b.WriteString("\n" + th.Faint.Render("Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :q"))
 	return b.String()
+}
+
+// openLive starts the live pane that fits the selection: a tap for an
+// exchange, a tail for a stream, and for other queues the consume dialog.
+func (a *App) openLive() (tea.Cmd, bool) {
+	if qs, ok := a.top().(queueSelector); ok {
+		if vhost, name, qtype, ok := qs.selectedQueue(); ok {
+			return a.openQueueLive(vhost, name, qtype), true
+		}
+	}
+	if xs, ok := a.top().(exchangeSelector); ok {
+		vhost, name, kind, ok := xs.selectedExchange()
+		if !ok {
+			return nil, false
+		}
+		if name == "" {
+			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
+		}
+		spec := liveSpec{kind: "tap", tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
+		return a.push(newLiveView(a.c, spec)), true
+	}
+	return nil, false
+}
+
+func (a *App) openQueueLive(vhost, name, qtype string) tea.Cmd {
+	if qtype == broker.QueueStream {
+		spec := liveSpec{kind: "tail", tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
+		return a.push(newLiveView(a.c, spec))
+	}
+	return a.push(newConsumeDialog(a.c, vhost, name, qtype))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func newTestApp(f *fakeSource, t Target) *App {
 	a := New(t, Options{Refresh: time.Hour, Timeout: time.Second}, nil)
 	a.c.now = func() time.Time { return fixedNow }
 	a.debounce = time.Millisecond
+	a.c.frame = time.Hour // tests run frames by hand
 	return a
 }
 
@@ -42,6 +44,12 @@ func settle(t *testing.T, a *App, msgs ...tea.Msg) {
 		queue = queue[1:]
 		if c, ok := msg.(tea.Cmd); ok {
 			queue = append(queue, runCmd(c)...)
+			continue
+		}
+		if rv := reflect.ValueOf(msg); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+			for i := 0; i < rv.Len(); i++ { // tea.Sequence: in order
+				queue = append(queue, runCmd(rv.Index(i).Interface().(tea.Cmd))...)
+			}
 			continue
 		}
 		if b, ok := msg.(tea.BatchMsg); ok {

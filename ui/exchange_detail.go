@@ -87,3 +87,7 @@ func (v *exchangeDetail) help() []helpGroup {
 	k := v.c.keys.Table
 	return []helpGroup{{Title: "Exchange detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
 }
+
+func (v *exchangeDetail) selectedExchange() (string, string, string, bool) {
+	return v.vhost, v.name, v.x.Type, v.loaded
+}

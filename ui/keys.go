@@ -12,6 +12,8 @@ type globalKeys struct {
 	Quit    key.Binding
 	ForceQ  key.Binding
 	Peek    key.Binding
+	Live    key.Binding
+	Pin     key.Binding
 }
 
 func newGlobalKeys() globalKeys {
@@ -24,11 +26,13 @@ func newGlobalKeys() globalKeys {
 		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQ:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Peek:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "peek messages of the selected queue (safely)")),
+		Live:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "live pane: tap an exchange, tail a stream, consume a queue (asks first)")),
+		Pin:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "pin / unpin the queue on the watch board (:watch)")),
 	}
 }
 
 func (k globalKeys) bindings() []key.Binding {
-	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ, k.Peek}
+	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ, k.Peek, k.Live, k.Pin}
 }
 
 // tableKeys move through a table and its pages.
@@ -112,10 +116,12 @@ type keyMap struct {
 	Prompt  promptKeys
 	Peek    peekKeys
 	Inspect inspectorKeys
+	Live    liveKeys
+	Consume consumeKeys
 }
 
 func newKeyMap() keyMap {
-	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys()}
+	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys(), Live: newLiveKeys(), Consume: newConsumeKeys()}
 }
 
 // helpGroup is one titled block of the help screen.

@@ -320,13 +320,23 @@ func sortOfKey(b key.Binding) mgmt.SortKey {
 }
 
 // selectedQueue makes a queue list a queueSelector.
-func (v *listView[T]) selectedQueue() (string, string, bool) {
+func (v *listView[T]) selectedQueue() (string, string, string, bool) {
 	it, ok := v.selected()
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
 	q, ok := any(it).(mgmt.Queue)
-	return q.Vhost, q.Name, ok
+	return q.Vhost, q.Name, q.Type, ok
+}
+
+// selectedExchange makes an exchange list an exchangeSelector.
+func (v *listView[T]) selectedExchange() (string, string, string, bool) {
+	it, ok := v.selected()
+	if !ok {
+		return "", "", "", false
+	}
+	x, ok := any(it).(mgmt.Exchange)
+	return x.Vhost, x.Name, x.Type, ok
 }
 
 func (v *listView[T]) hints() string {

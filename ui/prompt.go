@@ -44,11 +44,11 @@ var commandAliases = map[string]string{
 	"vhost": "vhost", "vh": "vhost",
 	"ctx": "ctx", "context": "ctx",
 	"quit": "quit", "q!": "quit",
-	"from": "from",
+	"from": "from", "key": "key",
 }
 
 // commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "quit"}
+var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "key", "watch", "quit"}
 
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {
@@ -67,7 +67,7 @@ func parseCommand(line string) (command, error) {
 type unknownCommandError struct{ word string }
 
 func (e *unknownCommandError) Error() string {
-	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :vhost NAME :ctx NAME :from START :q)"
+	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :vhost NAME :ctx NAME :from START :key KEY :watch :q)"
 }
 
 type emptyError struct{}

@@ -180,7 +180,9 @@ func (v *queueDetail) help() []helpGroup {
 	return []helpGroup{{Title: "Queue detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
 }
 
-func (v *queueDetail) selectedQueue() (string, string, bool) { return v.vhost, v.name, true }
+func (v *queueDetail) selectedQueue() (string, string, string, bool) {
+	return v.vhost, v.name, v.q.Type, v.loaded
+}
 
 func (v *queueDetail) hints() string {
 	return "p peek messages  enter open binding source  ctrl+r refresh  esc back  ? help"

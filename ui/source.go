@@ -28,10 +28,11 @@ type Source interface {
 type Target struct {
 	Context  string // config context name, "" when none
 	Source   Source
-	Peeker   Peeker // nil when there is no AMQP session
-	AMQP     string // redacted AMQP URI
-	API      string // redacted API URL
-	Vhost    string // the vhost lists start in; "" means all
+	Peeker   Peeker   // nil when there is no AMQP session
+	Streamer Streamer // nil when there is no AMQP session
+	AMQP     string   // redacted AMQP URI
+	API      string   // redacted API URL
+	Vhost    string   // the vhost lists start in; "" means all
 	ReadOnly bool
 }
 

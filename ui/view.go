@@ -21,7 +21,9 @@ type common struct {
 	hist   *history
 	// rabbitVersion is the broker's version, once the overview said it.
 	rabbitVersion string
-	now           func() time.Time
+	// frame is how often live panes take their batch (frameEvery).
+	frame time.Duration
+	now   func() time.Time
 }
 
 // view is one screen on the App's stack. Views mutate themselves through
@@ -48,9 +50,14 @@ type filterable interface {
 	setFilter(expr string) tea.Cmd
 }
 
-// queueSelector views have a queue selected, for p (peek).
+// queueSelector views have a queue selected, for p (peek) and t (live).
 type queueSelector interface {
-	selectedQueue() (vhost, name string, ok bool)
+	selectedQueue() (vhost, name, qtype string, ok bool)
+}
+
+// exchangeSelector views have an exchange selected, for t (tap).
+type exchangeSelector interface {
+	selectedExchange() (vhost, name, kind string, ok bool)
 }
 
 var viewIDs atomic.Int64

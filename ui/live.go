@@ -1,0 +1,458 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
+)
+
+// liveKeys act in a live pane.
+type liveKeys struct {
+	Pause  key.Binding
+	Full   key.Binding
+	Save   key.Binding
+	Clear  key.Binding
+	Follow key.Binding
+}
+
+func newLiveKeys() liveKeys {
+	return liveKeys{
+		Pause:  key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause / resume")),
+		Full:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "full screen / split")),
+		Save:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save what the pane holds to JSON Lines")),
+		Clear:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "clear the pane and its counters")),
+		Follow: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow the newest row (moving the cursor stops following)")),
+	}
+}
+
+func (k liveKeys) bindings() []key.Binding {
+	return []key.Binding{k.Pause, k.Full, k.Save, k.Clear, k.Follow}
+}
+
+// liveSpec says what a pane watches; exactly one of the specs is used.
+type liveSpec struct {
+	kind    string // "tap", "tail", "consume"
+	tap     broker.TapSpec
+	tail    broker.TailSpec
+	consume broker.ConsumeSpec
+}
+
+func (s liveSpec) target() string {
+	switch s.kind {
+	case "tap":
+		return exchangeName(s.tap.Exchange)
+	case "tail":
+		return s.tail.Queue
+	}
+	return s.consume.Queue
+}
+
+func (s liveSpec) describe() string {
+	switch s.kind {
+	case "tap":
+		d := "tap " + exchangeName(s.tap.Exchange)
+		if s.tap.Key != "" {
+			d += " key " + s.tap.Key
+		}
+		if len(s.tap.Args) > 0 {
+			d += " match " + argsInline(s.tap.Args)
+		}
+		return d
+	case "tail":
+		return "tail " + s.tail.Queue + " from " + describeFrom(s.tail.From)
+	}
+	return fmt.Sprintf("consume %s (%s)", s.consume.Queue, s.consume.Mode)
+}
+
+// maxPaneRows bounds what a pane keeps: memory stays flat at any rate.
+const maxPaneRows = 5000
+
+// frameEvery is how often a pane takes its batch from the pump.
+const frameEvery = 50 * time.Millisecond
+
+// liveView is a tap, tail or consume pane. Deliveries reach it only
+// through the feed's pump, one batch per frame, never one message each.
+type liveView struct {
+	c       *common
+	viewID  int
+	spec    liveSpec
+	gen     int
+	feed    LiveFeed
+	err     error
+	rows    []message.Message
+	at      []time.Time
+	cells   [][]string // each row rendered once, when it arrives
+	shown   []int      // indexes into rows that pass the filter
+	filt    liveFilter
+	tbl     table
+	full    bool
+	follow  bool
+	stats   broker.PumpStats
+	state   broker.LiveStatus
+	exports func(path string, msgs []message.Message) error
+}
+
+type liveStartedMsg struct {
+	view int
+	gen  int
+	feed LiveFeed
+	err  error
+}
+
+type liveFrameMsg struct {
+	view int
+	gen  int
+}
+
+func newLiveView(c *common, spec liveSpec) *liveView {
+	v := &liveView{c: c, viewID: nextViewID(), spec: spec, follow: true, exports: writeExport}
+	v.filt, _ = parseLiveFilter("")
+	v.tbl.cols = []column{
+		{Title: "TIME", Width: 12},
+		{Title: "EXCHANGE", Width: 10, Flex: 1},
+		{Title: "ROUTING KEY", Width: 12, Flex: 2},
+		{Title: "SIZE", Width: 8, Right: true},
+		{Title: "TYPE", Width: 16},
+		{Title: "HEADERS", Width: 12, Flex: 2},
+		{Title: "BODY", Width: 16, Flex: 4},
+	}
+	return v
+}
+
+func (v *liveView) id() int       { return v.viewID }
+func (v *liveView) title() string { return v.spec.describe() }
+
+func (v *liveView) status() string {
+	if v.feed == nil {
+		if v.err != nil {
+			return "failed"
+		}
+		return "starting…"
+	}
+	s := fmt.Sprintf("%s received · %s/s", count(int64(v.stats.Received)), rate(v.stats.Rate, true))
+	if v.stats.Dropped > 0 {
+		s += fmt.Sprintf(" · %s dropped (the screen fell behind)", count(int64(v.stats.Dropped)))
+	}
+	if v.filt.expr != "" {
+		s += fmt.Sprintf(" · filter %q: %d shown", v.filt.expr, len(v.shown))
+	}
+	switch {
+	case v.feed.Paused():
+		s += " · PAUSED"
+	case v.state.State != broker.LiveRunning:
+		s += " · " + v.state.State.String()
+	}
+	return s
+}
+
+// load starts the feed (once); frames re-arm themselves while it runs.
+func (v *liveView) load() tea.Cmd {
+	if v.feed != nil {
+		return v.frame()
+	}
+	st := v.c.target.Streamer
+	if st == nil {
+		v.err = fmt.Errorf("no AMQP session: live panes need the AMQP connection")
+		return nil
+	}
+	v.gen++
+	id, gen, spec, timeout := v.viewID, v.gen, v.spec, v.c.opts.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		var feed LiveFeed
+		var err error
+		switch spec.kind {
+		case "tap":
+			feed, err = st.Tap(ctx, spec.tap)
+		case "tail":
+			feed, err = st.Tail(ctx, spec.tail)
+		default:
+			feed, err = st.Consume(ctx, spec.consume)
+		}
+		return liveStartedMsg{view: id, gen: gen, feed: feed, err: err}
+	}
+}
+
+func (v *liveView) frame() tea.Cmd {
+	id, gen := v.viewID, v.gen
+	return tea.Tick(v.c.frame, func(time.Time) tea.Msg { return liveFrameMsg{view: id, gen: gen} })
+}
+
+// close stops the feed and removes its broker objects, off the UI thread.
+func (v *liveView) close() tea.Cmd {
+	feed := v.feed
+	v.feed = nil
+	v.gen++ // orphans pending frames
+	if feed == nil {
+		return nil
+	}
+	return func() tea.Msg { _ = feed.Close(); return nil }
+}
+
+func (v *liveView) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case liveStartedMsg:
+		if m.gen != v.gen {
+			if m.feed != nil {
+				return func() tea.Msg { _ = m.feed.Close(); return nil }
+			}
+			return nil
+		}
+		if m.err != nil {
+			v.err = m.err
+			return statusCmd(v.spec.describe()+": "+m.err.Error(), true)
+		}
+		v.feed = m.feed
+		return v.frame()
+	case liveFrameMsg:
+		if m.gen != v.gen || v.feed == nil {
+			return nil
+		}
+		v.take()
+		return v.frame()
+	case tea.KeyPressMsg:
+		return v.key(m)
+	}
+	return nil
+}
+
+// take drains one batch from the pump into the pane's bounded rows.
+func (v *liveView) take() {
+	batch, _, _ := v.feed.Drain(maxPaneRows)
+	v.stats, v.state = v.feed.Stats(), v.feed.State()
+	if len(batch) == 0 {
+		return
+	}
+	now := v.c.now()
+	for _, m := range batch {
+		v.rows = append(v.rows, m)
+		v.at = append(v.at, now)
+		v.cells = append(v.cells, liveRow(now, m))
+		if v.filt.match(m) {
+			v.shown = append(v.shown, len(v.rows)-1)
+		}
+	}
+	if over := len(v.rows) - maxPaneRows; over > 0 {
+		v.rows = append([]message.Message(nil), v.rows[over:]...)
+		v.at = append([]time.Time(nil), v.at[over:]...)
+		v.cells = append([][]string(nil), v.cells[over:]...)
+		kept := v.shown[:0]
+		for _, i := range v.shown {
+			if i >= over {
+				kept = append(kept, i-over)
+			}
+		}
+		v.shown = kept
+	}
+	v.renderRows()
+}
+
+func (v *liveView) refilter() {
+	v.shown = v.shown[:0]
+	for i, m := range v.rows {
+		if v.filt.match(m) {
+			v.shown = append(v.shown, i)
+		}
+	}
+	v.renderRows()
+}
+
+func (v *liveView) renderRows() {
+	rows := make([][]string, len(v.shown))
+	for j, i := range v.shown {
+		rows[j] = v.cells[i]
+	}
+	cursor := v.tbl.cursor
+	v.tbl.setRows(rows)
+	if v.follow {
+		v.tbl.bottom()
+	} else {
+		v.tbl.cursor = cursor
+		v.tbl.clamp()
+	}
+}
+
+// liveRow is the pure renderer of one pane row.
+func liveRow(at time.Time, m message.Message) []string {
+	return []string{
+		at.Format("15:04:05.000"), exchangeName(m.Exchange), m.RoutingKey, bytesIEC(int64(m.Size())),
+		m.Properties.ContentType, keyHeaders(m.Headers), message.Preview(m, 80),
+	}
+}
+
+// keyHeaders shows the first few application headers (x- ones are the
+// broker's) as k=v.
+func keyHeaders(h map[string]any) string {
+	var parts []string
+	for _, k := range sortedKeys(h) {
+		if strings.HasPrefix(k, "x-") {
+			continue
+		}
+		parts = append(parts, k+"="+message.FormatValue(h[k]))
+		if len(parts) == 3 {
+			break
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (v *liveView) filter() string { return v.filt.expr }
+
+func (v *liveView) setFilter(expr string) tea.Cmd {
+	f, err := parseLiveFilter(expr)
+	if err != nil {
+		return statusCmd(err.Error(), true)
+	}
+	v.filt = f
+	v.refilter()
+	return nil
+}
+
+func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
+	tk, lk := v.c.keys.Table, v.c.keys.Live
+	switch {
+	case key.Matches(m, lk.Pause):
+		if v.feed == nil {
+			return nil
+		}
+		if v.feed.Paused() {
+			v.feed.Resume()
+		} else {
+			v.feed.Pause()
+		}
+	case key.Matches(m, lk.Full):
+		v.full = !v.full
+		return func() tea.Msg { return relayoutMsg{} }
+	case key.Matches(m, lk.Clear):
+		v.rows, v.at, v.cells, v.shown = nil, nil, nil, nil
+		if v.feed != nil {
+			v.feed.Clear()
+			v.stats = v.feed.Stats()
+		}
+		v.renderRows()
+	case key.Matches(m, lk.Save):
+		return v.save()
+	case key.Matches(m, lk.Follow):
+		v.follow = true
+		v.tbl.bottom()
+	case key.Matches(m, tk.Up):
+		v.follow = false
+		v.tbl.move(-1)
+	case key.Matches(m, tk.Down):
+		v.tbl.move(1)
+		v.follow = v.tbl.atBottom()
+	case key.Matches(m, tk.PageUp):
+		v.follow = false
+		v.tbl.move(-v.tbl.height)
+	case key.Matches(m, tk.PageDown):
+		v.tbl.move(v.tbl.height)
+	case key.Matches(m, tk.Top):
+		v.follow = false
+		v.tbl.top()
+	case key.Matches(m, tk.Bottom):
+		v.follow = true
+		v.tbl.bottom()
+	case key.Matches(m, tk.Open):
+		if j := v.tbl.cursor; j >= 0 && j < len(v.shown) {
+			msg := v.rows[v.shown[j]]
+			v.follow = false
+			return func() tea.Msg { return openMsg{kind: "message", msg: &msg} }
+		}
+	}
+	return nil
+}
+
+func (v *liveView) save() tea.Cmd {
+	var msgs []message.Message
+	for _, i := range v.shown {
+		msgs = append(msgs, v.rows[i])
+	}
+	if len(msgs) == 0 {
+		return statusCmd("nothing to save yet", true)
+	}
+	path := exportPath(v.spec.kind+"-"+v.spec.target(), v.c.now())
+	write := v.exports
+	return func() tea.Msg {
+		if err := write(path, msgs); err != nil {
+			return statusMsg{text: "save failed: " + err.Error(), err: true}
+		}
+		return statusMsg{text: fmt.Sprintf("saved %d messages to %s", len(msgs), path)}
+	}
+}
+
+func (v *liveView) setSize(w, h int) tea.Cmd {
+	v.tbl.setSize(w, h-1) // the column header
+	if v.follow {
+		v.tbl.bottom()
+	}
+	return nil
+}
+
+func (v *liveView) render(w, h int) string {
+	th := v.c.th
+	if v.feed == nil {
+		if v.err != nil {
+			return th.Error.Render(v.spec.describe() + ": " + v.err.Error())
+		}
+		return th.Faint.Render("starting " + v.spec.describe() + "…")
+	}
+	if v.state.State == broker.LiveReconnecting || v.state.State == broker.LiveFailed {
+		msg := v.state.State.String()
+		if v.state.Err != nil {
+			msg += ": " + v.state.Err.Error()
+		}
+		return th.Warn.Render(msg) + "\n" + v.tbl.render(th, "", false)
+	}
+	return v.tbl.render(th, "", false)
+}
+
+func (v *liveView) help() []helpGroup {
+	return []helpGroup{
+		{Title: "Move", Bindings: v.c.keys.Table.bindings()},
+		{Title: "Live pane (/ filters: text, rk:order.*, h:name=value, json:a.b=value)", Bindings: v.c.keys.Live.bindings()},
+	}
+}
+
+func (v *liveView) hints() string {
+	return "space pause  / filter  enter inspect  s save  c clear  f full screen  esc close  ? help"
+}
+
+// relayoutMsg asks the App to size its views again (the pane went full
+// screen or back).
+type relayoutMsg struct{}
+
+// restart closes the feed and starts the pane again with another spec.
+func (v *liveView) restart(spec liveSpec) tea.Cmd {
+	closing := v.close()
+	v.spec, v.err = spec, nil
+	v.rows, v.at, v.cells, v.shown = nil, nil, nil, nil
+	v.renderRows()
+	return tea.Batch(closing, v.load())
+}
+
+// rebind restarts a tap with a binding key, or with header-match
+// arguments when the argument has k=v pairs.
+func (v *liveView) rebind(arg string) tea.Cmd {
+	spec := v.spec
+	spec.tap.Key, spec.tap.Args = "", nil
+	if strings.Contains(arg, "=") {
+		spec.tap.Args = map[string]any{}
+		for _, kv := range strings.Split(arg, ",") {
+			k, val, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			if k != "" {
+				spec.tap.Args[k] = val
+			}
+		}
+	} else {
+		spec.tap.Key = strings.TrimSpace(arg)
+	}
+	return v.restart(spec)
+}

@@ -1,0 +1,249 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
+)
+
+// fakeFeed is a live feed the test pushes synthetic batches into.
+type fakeFeed struct {
+	mu       sync.Mutex
+	pending  []message.Message
+	received uint64
+	dropped  uint64
+	paused   bool
+	closed   bool
+}
+
+func (f *fakeFeed) push(ms ...message.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pending = append(f.pending, ms...)
+	f.received += uint64(len(ms))
+}
+
+func (f *fakeFeed) Drain(max int) ([]message.Message, uint64, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := min(max, len(f.pending))
+	b := f.pending[:n]
+	f.pending = f.pending[n:]
+	return b, f.dropped, f.received
+}
+func (f *fakeFeed) Stats() broker.PumpStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return broker.PumpStats{Received: f.received, Dropped: f.dropped, Rate: 250}
+}
+func (f *fakeFeed) State() broker.LiveStatus { return broker.LiveStatus{State: broker.LiveRunning} }
+func (f *fakeFeed) Pause()                   { f.mu.Lock(); f.paused = true; f.mu.Unlock() }
+func (f *fakeFeed) Resume()                  { f.mu.Lock(); f.paused = false; f.mu.Unlock() }
+func (f *fakeFeed) Paused() bool             { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
+func (f *fakeFeed) Clear()                   { f.mu.Lock(); f.pending, f.received, f.dropped = nil, 0, 0; f.mu.Unlock() }
+func (f *fakeFeed) Close() error             { f.mu.Lock(); f.closed = true; f.mu.Unlock(); return nil }
+
+// fakeStreamer hands out one fake feed and remembers what it was asked.
+type fakeStreamer struct {
+	feed  *fakeFeed
+	taps  []broker.TapSpec
+	tails []broker.TailSpec
+	cons  []broker.ConsumeSpec
+}
+
+func (s *fakeStreamer) Tap(_ context.Context, spec broker.TapSpec) (LiveFeed, error) {
+	s.taps = append(s.taps, spec)
+	return s.feed, nil
+}
+func (s *fakeStreamer) Tail(_ context.Context, spec broker.TailSpec) (LiveFeed, error) {
+	s.tails = append(s.tails, spec)
+	return s.feed, nil
+}
+func (s *fakeStreamer) Consume(_ context.Context, spec broker.ConsumeSpec) (LiveFeed, error) {
+	s.cons = append(s.cons, spec)
+	return s.feed, nil
+}
+func (s *fakeStreamer) QueueDepth(context.Context, string, string) (int, int, error) {
+	return 0, 0, nil
+}
+
+func liveApp(t *testing.T, readOnly bool) (*App, *fakeStreamer) {
+	st := &fakeStreamer{feed: &fakeFeed{}}
+	a := newTestApp(demoFake(), Target{Streamer: st, ReadOnly: readOnly})
+	settle(t, a, a.Init(), size())
+	return a, st
+}
+
+func orderMsg(i int) message.Message {
+	return message.Message{Exchange: "demo.orders", RoutingKey: fmt.Sprintf("order.%s", []string{"created", "shipped"}[i%2]),
+		Properties: message.Properties{ContentType: "application/json"}, Headers: map[string]any{"tenant": "shop-eu"},
+		Body: []byte(fmt.Sprintf(`{"n":%d,"country":"%s"}`, i, []string{"PT", "ES"}[i%2]))}
+}
+
+// frame runs one pane frame as the frame tick would.
+func frame(t *testing.T, a *App) {
+	t.Helper()
+	lv := a.top().(*liveView)
+	settle(t, a, liveFrameMsg{view: lv.id(), gen: lv.gen})
+}
+
+func TestTapPaneTakesBatchesPerFrame(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t")) // demo.orders
+	if len(st.taps) != 1 || st.taps[0].Exchange != "demo.orders" || st.taps[0].Kind != "topic" {
+		t.Fatalf("tap request = %+v", st.taps)
+	}
+	for i := 1; i <= 500; i++ {
+		st.feed.push(orderMsg(i))
+	}
+	frame(t, a)
+	got := screen(a)
+	if !strings.Contains(got, "500 received") || !strings.Contains(got, `{"n":500,"country":"PT"}`) {
+		t.Fatalf("one frame should take the whole batch and follow the newest:\n%s", got)
+	}
+	lv := a.top().(*liveView)
+	if len(lv.rows) != 500 {
+		t.Fatalf("pane holds %d rows", len(lv.rows))
+	}
+	golden.RequireEqual(t, got)
+
+	settle(t, a, press("/"))
+	settle(t, a, typed("json:country=PT")...)
+	settle(t, a, press("enter"))
+	if len(lv.shown) != 250 {
+		t.Fatalf("filter shows %d, want 250", len(lv.shown))
+	}
+	settle(t, a, press(" "))
+	if !st.feed.Paused() || !strings.Contains(screen(a), "PAUSED") {
+		t.Fatal("space should pause the feed and say so")
+	}
+	settle(t, a, press(" "))
+	if st.feed.Paused() {
+		t.Fatal("space again should resume")
+	}
+	settle(t, a, press("c"))
+	if len(lv.rows) != 0 || !strings.Contains(screen(a), "0 received") {
+		t.Fatal("c should clear rows and counters")
+	}
+	settle(t, a, press("esc")) // clears the filter first
+	settle(t, a, press("esc"))
+	if !st.feed.closed {
+		t.Fatal("closing the pane should close its feed")
+	}
+}
+
+func TestPaneBoundsItsRows(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t"))
+	for i := 0; i < maxPaneRows+1234; i++ {
+		st.feed.push(orderMsg(i))
+	}
+	frame(t, a)
+	frame(t, a)
+	lv := a.top().(*liveView)
+	if len(lv.rows) != maxPaneRows || len(lv.cells) != maxPaneRows || lv.rows[len(lv.rows)-1].Body == nil {
+		t.Fatalf("pane holds %d rows, want the newest %d", len(lv.rows), maxPaneRows)
+	}
+}
+
+func TestStreamTPailsAndQueueTAsksHowToSettle(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press("/"))
+	settle(t, a, typed("events")...)
+	settle(t, a, press("enter"), press("t"))
+	if len(st.tails) != 1 || st.tails[0].Queue != "demo.events" || st.tails[0].From.Kind != broker.StreamLast {
+		t.Fatalf("t on a stream should tail it from last: %+v", st.tails)
+	}
+	settle(t, a, press("esc"), press("esc"))
+	settle(t, a, press("/"))
+	settle(t, a, typed("created")...)
+	settle(t, a, press("enter"), press("t"))
+	if _, ok := a.top().(*consumeDialog); !ok || len(st.cons) != 0 {
+		t.Fatalf("t on a classic queue should ask first, top %T, consumes %d", a.top(), len(st.cons))
+	}
+	golden.RequireEqual(t, screen(a))
+	settle(t, a, press("r"))
+	if len(st.cons) != 1 || st.cons[0].Mode != broker.ConsumeReject {
+		t.Fatalf("r should consume with reject: %+v", st.cons)
+	}
+	if _, ok := a.top().(*liveView); !ok {
+		t.Fatalf("the dialog should give way to the pane, top %T", a.top())
+	}
+}
+
+func TestReadOnlyAllowsOnlyRequeueConsume(t *testing.T) {
+	a, st := liveApp(t, true)
+	settle(t, a, press("/"))
+	settle(t, a, typed("created")...)
+	settle(t, a, press("enter"), press("t"))
+	settle(t, a, press("a"))
+	if len(st.cons) != 0 || !strings.Contains(a.status, "read-only") {
+		t.Fatalf("read-only must refuse ack: %q", a.status)
+	}
+	settle(t, a, press("n"))
+	if len(st.cons) != 1 || st.cons[0].Mode != broker.ConsumeNackRequeue {
+		t.Fatal("nack-requeue should still be allowed")
+	}
+}
+
+func TestTapKeyCommandRebinds(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t"))
+	settle(t, a, press(":"))
+	settle(t, a, typed("key order.created")...)
+	settle(t, a, press("enter"))
+	if len(st.taps) != 2 || st.taps[1].Key != "order.created" {
+		t.Fatalf(":key should restart the tap with the key: %+v", st.taps)
+	}
+	settle(t, a, press(":"))
+	settle(t, a, typed("key x-match=any,channel=email")...)
+	settle(t, a, press("enter"))
+	if got := st.taps[2].Args; got["x-match"] != "any" || got["channel"] != "email" {
+		t.Fatalf("header match args = %v", got)
+	}
+}
+
+func TestDefaultExchangeCannotBeTapped(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("t")) // (default) sorts first
+	if len(st.taps) != 0 || !strings.Contains(a.status, "amq.rabbitmq.trace") {
+		t.Fatalf("the default exchange should offer the firehose: %q", a.status)
+	}
+}
+
+func TestQuitClosesPanes(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t"))
+	_, cmd := a.Update(press("q"))
+	settle(t, a, cmd)
+	deadline := time.Now().Add(time.Second)
+	for !st.feed.closed && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !st.feed.closed {
+		t.Fatal("quitting should close the feed (and its broker objects)")
+	}
+}
