@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -64,6 +65,18 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if qs, ok := a.top().(queueSelector); ok {
 			if vhost, name, _, ok := qs.selectedQueue(); ok {
 				return a.push(newPeekView(a.c, vhost, name))
+			}
+		}
+		return a.top().update(m)
+	case key.Matches(m, g.Pin):
+		if qs, ok := a.top().(queueSelector); ok {
+			if vhost, name, _, ok := qs.selectedQueue(); ok {
+				if a.c.togglePin(vhost, name) {
+					a.setStatus(fmt.Sprintf("pinned %s to the watch board (%d pinned; :watch opens it)", name, len(a.c.pins)), false)
+				} else {
+					a.setStatus("unpinned "+name, false)
+				}
+				return nil
 			}
 		}
 		return a.top().update(m)
@@ -159,6 +172,8 @@ func (a *App) run(line string) tea.Cmd {
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
 		return a.reset(a.makeView(kind, "", ""))
+	case "watch":
+		return a.push(newWatchView(a.c))
 	case "key":
 		lv, ok := a.top().(*liveView)
 		if !ok || lv.spec.kind != "tap" {

@@ -247,3 +247,56 @@ func TestQuitClosesPanes(t *testing.T) {
 		t.Fatal("quitting should close the feed (and its broker objects)")
 	}
 }
+
+// depthStreamer reports exact depths that change between reads.
+type depthStreamer struct {
+	fakeStreamer
+	mu    sync.Mutex
+	reads int
+}
+
+func (s *depthStreamer) QueueDepth(_ context.Context, vhost, queue string) (int, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	if queue == "demo.payments" {
+		return 0, 0, fmt.Errorf("queue %q not found", queue)
+	}
+	return 100 * s.reads, 2, nil
+}
+
+func TestWatchBoard(t *testing.T) {
+	st := &depthStreamer{}
+	a := newTestApp(demoFake(), Target{Streamer: st})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("/"))
+	settle(t, a, typed("orders.all")...)
+	settle(t, a, press("enter"), press("w"))
+	if !strings.Contains(a.status, "pinned demo.orders.all") {
+		t.Fatalf("w should pin: %q", a.status)
+	}
+	settle(t, a, press("esc"), press("/"))
+	settle(t, a, typed("payments")...)
+	settle(t, a, press("enter"), press("w"))
+	settle(t, a, press(":"))
+	settle(t, a, typed("watch")...)
+	settle(t, a, press("enter"))
+	wv, ok := a.top().(*watchView)
+	if !ok {
+		t.Fatalf(":watch should open the board, top %T", a.top())
+	}
+	got := screen(a)
+	if !strings.Contains(got, "demo.orders.all") || !strings.Contains(got, `queue "demo.p`) {
+		t.Fatalf("board should show each pin and its errors:\n%s", got)
+	}
+	// The next exact read (a poll) changes the depth within a second.
+	settle(t, a, pollMsg{view: wv.id(), gen: wv.poll.gen})
+	if !strings.Contains(screen(a), "200") {
+		t.Fatalf("the board should show the new exact depth:\n%s", screen(a))
+	}
+	golden.RequireEqual(t, screen(a))
+	settle(t, a, press("w")) // unpin the selected (first) row
+	if len(a.c.pins) != 1 || a.c.pins[0].name != "demo.payments" {
+		t.Fatalf("pins after unpin: %+v", a.c.pins)
+	}
+}

@@ -44,7 +44,7 @@ var commandAliases = map[string]string{
 	"vhost": "vhost", "vh": "vhost",
 	"ctx": "ctx", "context": "ctx",
 	"quit": "quit", "q!": "quit",
-	"from": "from", "key": "key",
+	"from": "from", "key": "key", "watch": "watch", "wa": "watch",
 }
 
 // commandNames are offered by tab completion, in this order.

@@ -21,6 +21,8 @@ type common struct {
 	hist   *history
 	// rabbitVersion is the broker's version, once the overview said it.
 	rabbitVersion string
+	// pins are the queues on the watch board, in the order pinned.
+	pins []pin
 	// frame is how often live panes take their batch (frameEvery).
 	frame time.Duration
 	now   func() time.Time
