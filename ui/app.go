@@ -54,7 +54,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery}
+	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
 	if sw != nil {

@@ -136,7 +136,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 	if a.mode == modeFilter {
 		a.filterAt++
 		seq := a.filterAt
-		return tea.Tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
+		return a.c.tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
 	}
 	_, a.matches = complete(a.input.text, a.vhosts, a.contexts)
 	return nil

@@ -27,6 +27,7 @@ func newTestApp(f *fakeSource, t Target) *App {
 	a.c.now = func() time.Time { return fixedNow }
 	a.debounce = time.Millisecond
 	a.c.frame = time.Hour // tests run frames by hand
+	a.c.tick = testTick
 	return a
 }
 
@@ -63,6 +64,16 @@ func settle(t *testing.T, a *App, msgs ...tea.Msg) {
 	}
 }
 
+// testTick fires short timers (the filter debounce) at once and never
+// fires the others (polls, frames): tests send those messages by hand, so
+// every command a test runs returns promptly.
+func testTick(d time.Duration, f func(time.Time) tea.Msg) tea.Cmd {
+	if d < time.Second {
+		return func() tea.Msg { return f(fixedNow) }
+	}
+	return nil
+}
+
 func runCmd(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -78,8 +89,8 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 			return nil
 		}
 		return []tea.Msg{m}
-	case <-time.After(60 * time.Millisecond):
-		return nil
+	case <-time.After(10 * time.Second):
+		panic("a command ran for 10 s: a timer the test did not replace?")
 	}
 }
 
@@ -440,6 +451,7 @@ func TestContextSwitch(t *testing.T) {
 	staging.queues = []mgmt.Queue{{Vhost: "/", Name: "staging.only", Type: "classic", HasStats: true}}
 	a := New(Target{Context: "local", Source: demoFake(), API: "http://local:15672"}, Options{Refresh: time.Hour, Timeout: time.Second}, fakeSwitcher{other: staging})
 	a.debounce = time.Millisecond
+	a.c.tick = testTick
 	settle(t, a, a.Init(), size())
 	settle(t, a, press(":"))
 	settle(t, a, typed("ctx st")...)

@@ -183,7 +183,7 @@ func (v *liveView) load() tea.Cmd {
 
 func (v *liveView) frame() tea.Cmd {
 	id, gen := v.viewID, v.gen
-	return tea.Tick(v.c.frame, func(time.Time) tea.Msg { return liveFrameMsg{view: id, gen: gen} })
+	return v.c.tick(v.c.frame, func(time.Time) tea.Msg { return liveFrameMsg{view: id, gen: gen} })
 }
 
 // close stops the feed and removes its broker objects, off the UI thread.

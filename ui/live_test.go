@@ -291,7 +291,7 @@ func TestWatchBoard(t *testing.T) {
 	}
 	// The next exact read (a poll) changes the depth within a second.
 	settle(t, a, pollMsg{view: wv.id(), gen: wv.poll.gen})
-	if !strings.Contains(screen(a), "200") {
+	if !strings.Contains(screen(a), "300") {
 		t.Fatalf("the board should show the new exact depth:\n%s", screen(a))
 	}
 	golden.RequireEqual(t, screen(a))

@@ -23,6 +23,8 @@ type common struct {
 	rabbitVersion string
 	// pins are the queues on the watch board, in the order pinned.
 	pins []pin
+	// tick makes every timer (tea.Tick); tests replace it to drive time.
+	tick func(d time.Duration, f func(time.Time) tea.Msg) tea.Cmd
 	// frame is how often live panes take their batch (frameEvery).
 	frame time.Duration
 	now   func() time.Time
@@ -94,8 +96,8 @@ func fetchCmd(viewID, gen int, timeout time.Duration, f func(ctx context.Context
 }
 
 // pollCmd schedules the next poll of a view.
-func pollCmd(viewID, gen int, every time.Duration) tea.Cmd {
-	return tea.Tick(every, func(time.Time) tea.Msg { return pollMsg{view: viewID, gen: gen} })
+func (c *common) pollCmd(viewID, gen int, every time.Duration) tea.Cmd {
+	return c.tick(every, func(time.Time) tea.Msg { return pollMsg{view: viewID, gen: gen} })
 }
 
 // openMsg asks the App to push a view: navigation is itself a message.
@@ -167,7 +169,7 @@ func (p *poller) done(m fetchedMsg, c *common, f func(ctx context.Context) (any,
 		p.inflight = true
 		return true, fetchCmd(p.viewID, p.gen, c.opts.Timeout, f)
 	}
-	return true, pollCmd(p.viewID, p.gen, c.opts.Refresh)
+	return true, c.pollCmd(p.viewID, p.gen, c.opts.Refresh)
 }
 
 // tick handles a poll: fetch if it belongs to the current generation.

@@ -118,7 +118,7 @@ func (v *watchView) update(msg tea.Msg) tea.Cmd {
 			v.absorb(s)
 		}
 		id, gen := v.poll.viewID, v.poll.gen
-		return tea.Tick(exactEvery, func(time.Time) tea.Msg { return pollMsg{view: id, gen: gen} })
+		return v.c.pollCmd(id, gen, exactEvery)
 	case pollMsg:
 		return v.poll.tick(m, v.c, v.fetcher())
 	case tea.KeyPressMsg:
