@@ -1,0 +1,201 @@
+package broker
+
+import (
+	"errors"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// ackBatch is how many confirmed messages share one multiple ack, and
+// ackBarrier how many acks pass before a round trip proves the broker has
+// read them (which bounds what a lost link makes duplicate-risk).
+const (
+	ackBatch   = 64
+	ackBarrier = 1024
+	holdStep   = 256 // prefetch grows by this much while failures are held
+)
+
+// settleAll waits for each item's outcome in delivery order: confirmed and
+// not returned is acked; anything else is held unacked for the final
+// requeue. Confirms arrive in publish order, so waiting in order costs
+// nothing.
+func (m *mover) settleAll() {
+	for it := range m.items {
+		if it.receipt != nil && len(m.items) == 0 {
+			select {
+			case <-it.receipt.Done():
+			default:
+				m.flushAck() // idle: let the source see the acks so far
+				<-it.receipt.Done()
+			}
+		} else if it.receipt != nil {
+			<-it.receipt.Done()
+		}
+		m.settleOne(it)
+		m.report(false)
+	}
+	m.flushAck()
+}
+
+func (m *mover) settleOne(it moveItem) {
+	m.mu.Lock()
+	m.settled++
+	m.mu.Unlock()
+	var res PublishResult
+	if it.receipt != nil {
+		res = it.receipt.Result()
+	}
+	if res.Outcome == Confirmed {
+		m.ack(it.tag)
+		return
+	}
+	m.mu.Lock()
+	switch {
+	case it.noOrigin:
+		m.res.NoOrigin++
+	case res.Outcome == Returned:
+		m.res.Unroutable++
+	case res.Outcome == Nacked:
+		m.res.Nacked++
+	case res.Outcome == InDoubt:
+		m.res.InDoubt++
+		if m.linkErr == nil {
+			m.linkErr = res.Err
+		}
+	}
+	m.res.ReturnedToSource++
+	m.held++
+	m.heldTags = append(m.heldTags, it.tag)
+	grow := m.held+m.req.Window > m.prefetch
+	if grow {
+		m.prefetch += holdStep
+	}
+	m.mu.Unlock()
+	// A held message still counts against the prefetch: widen it, or the
+	// move would stall once a window's worth has failed.
+	m.flushAck() // never ack a held message by a later multiple ack
+	if grow {
+		_ = m.cch.Qos(m.currentPrefetch(), 0, true)
+	}
+}
+
+func (m *mover) currentPrefetch() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.prefetch
+}
+
+// ack acks by batch while nothing is held (multiple ack), one by one once a
+// held message sits among the unacked ones.
+func (m *mover) ack(tag uint64) {
+	m.mu.Lock()
+	m.res.Moved++
+	held := m.held
+	m.mu.Unlock()
+	if held > 0 {
+		m.sendAck(tag, false, 1)
+		return
+	}
+	m.pendAck = tag
+	m.pendN++
+	if m.pendN >= ackBatch {
+		m.flushAck()
+	}
+}
+
+func (m *mover) flushAck() {
+	if m.pendN == 0 {
+		return
+	}
+	tag, n := m.pendAck, m.pendN
+	m.pendAck, m.pendN = 0, 0
+	m.sendAck(tag, true, n)
+}
+
+func (m *mover) sendAck(tag uint64, multiple bool, n int) {
+	if err := m.cch.Ack(tag, multiple); err != nil {
+		// Confirmed at the target but not acked: the source keeps a copy.
+		m.mu.Lock()
+		m.res.DuplicateRisk += n
+		if m.linkErr == nil {
+			m.linkErr = cleanErr(err)
+		}
+		m.mu.Unlock()
+		return
+	}
+	m.mu.Lock()
+	m.unsure += n
+	barrier := m.unsure >= ackBarrier
+	m.mu.Unlock()
+	if barrier {
+		// Qos is a round trip on the same channel: once it answers, the
+		// broker has processed every ack sent before it.
+		if err := m.cch.Qos(m.currentPrefetch(), 0, true); err == nil {
+			m.mu.Lock()
+			m.unsure = 0
+			m.mu.Unlock()
+		}
+	}
+}
+
+// requeueRest cancels the consumer and gives every unacked delivery back
+// to the source: held failures, and what the prefetch delivered beyond the
+// budget. Requeued messages keep their place, so the source's order
+// survives.
+func (m *mover) requeueRest(consumerTag string, deliveries <-chan amqp.Delivery) {
+	if m.linkErr == nil && !m.cch.IsClosed() {
+		var extra uint64 // highest tag delivered but never taken
+		if err := m.cch.Cancel(consumerTag, false); err == nil {
+			for d := range deliveries { // closed once the cancel is done
+				extra = max(extra, d.DeliveryTag)
+			}
+		}
+		var err error
+		if extra > 0 {
+			// Never acked, so a multiple nack up to it is valid, and it
+			// covers the held ones below it too.
+			err = m.cch.Nack(extra, true, true)
+		} else {
+			for _, tag := range m.heldTags {
+				if err = m.cch.Nack(tag, false, true); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			m.linkErr = cleanErr(err)
+		}
+		// A synchronous close makes sure the nacks and acks were read.
+		if err := m.cch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) && m.linkErr == nil {
+			m.linkErr = cleanErr(err)
+		}
+	}
+	if m.linkErr != nil {
+		// The broker requeued everything unacked itself; acks sent since the
+		// last barrier may have been lost with the link.
+		m.res.DuplicateRisk += m.unsure
+		m.unsure = 0
+	}
+}
+
+// report calls progress at most every 100 ms, and always when final.
+func (m *mover) report(final bool) {
+	if m.progress == nil {
+		return
+	}
+	now := time.Now()
+	m.mu.Lock()
+	if !final && now.Sub(m.lastRep) < 100*time.Millisecond {
+		m.mu.Unlock()
+		return
+	}
+	m.lastRep = now
+	el := now.Sub(m.start)
+	p := MoveProgress{Total: m.budget, Taken: m.taken, Moved: m.res.Moved, Failed: m.res.ReturnedToSource, Elapsed: el}
+	if el > 0 {
+		p.Rate = float64(m.res.Moved) / el.Seconds()
+	}
+	m.mu.Unlock()
+	m.progress(p)
+}
