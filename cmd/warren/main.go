@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/internal/wiring"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui"
 )
@@ -118,7 +119,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.session = session
 	sw.pump.follow(session)
 	return ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: streamer{session}, AMQP: broker.Redact(s.URI), API: s.API,
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), AMQP: broker.Redact(s.URI), API: s.API,
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly,
 	}, nil
 }

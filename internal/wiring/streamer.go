@@ -1,4 +1,6 @@
-package main
+// Package wiring adapts the broker and mgmt packages to the UI's
+// interfaces, for cmd/warren and the benchmarks.
+package wiring
 
 import (
 	"context"
@@ -7,8 +9,10 @@ import (
 	"github.com/warren-tui/warren/ui"
 )
 
-// streamer adapts a broker.Session to the UI's Streamer: the UI sees live
+// Streamer adapts a broker.Session to the UI's Streamer: the UI sees live
 // feeds through an interface so its panes can be tested with fakes.
+func Streamer(s *broker.Session) ui.Streamer { return streamer{s} }
+
 type streamer struct{ s *broker.Session }
 
 func (st streamer) Tap(ctx context.Context, spec broker.TapSpec) (ui.LiveFeed, error) {
