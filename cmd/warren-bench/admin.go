@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,9 @@ var errNotFound = errors.New("not found")
 
 func esc(s string) string { return url.PathEscape(s) }
 
+// descPrefix starts the description of every vhost the bench creates.
+const descPrefix = "warren-bench "
+
 // newVhostName returns "warren-bench-<8 hex>".
 func newVhostName() string {
 	b := make([]byte, 4)
@@ -101,7 +105,7 @@ func newVhostName() string {
 // bench does not take it for a stale one.
 func (a *admin) createVhost(ctx context.Context, vhost string) error {
 	host, _ := os.Hostname()
-	desc := map[string]string{"description": fmt.Sprintf("warren-bench pid=%d host=%s", os.Getpid(), host)}
+	desc := map[string]string{"description": fmt.Sprintf("%spid=%d host=%s", descPrefix, os.Getpid(), host)}
 	if err := a.do(ctx, http.MethodPut, "/api/vhosts/"+esc(vhost), desc, nil); err != nil {
 		return err
 	}
@@ -122,11 +126,21 @@ func (a *admin) staleVhosts(ctx context.Context) ([]string, error) {
 	}
 	var stale []string
 	for _, v := range all {
-		if strings.HasPrefix(v.Name, vhostPrefix) && !ownerAlive(v.Description) {
+		if isBenchVhost(v.Name, v.Description) && !ownerAlive(v.Description) {
 			stale = append(stale, v.Name)
 		}
 	}
 	return stale, nil
+}
+
+// benchVhostName is what newVhostName makes; other tools' vhosts may share
+// the prefix (e.g. "warren-bench-live-…") and must be left alone.
+var benchVhostName = regexp.MustCompile("^" + regexp.QuoteMeta(vhostPrefix) + "[0-9a-f]{8}$")
+
+// isBenchVhost reports whether a vhost was made by createVhost: our name
+// pattern and our description, both.
+func isBenchVhost(name, desc string) bool {
+	return benchVhostName.MatchString(name) && strings.HasPrefix(desc, descPrefix)
 }
 
 // ownerAlive reports whether the description names a warren-bench process

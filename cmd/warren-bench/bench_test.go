@@ -166,3 +166,21 @@ func TestSummarizeDropsABurstButKeepsPeriodicLoad(t *testing.T) {
 		t.Fatalf("no whole slice: %+v", got)
 	}
 }
+
+func TestIsBenchVhostLeavesOthersAlone(t *testing.T) {
+	ours := "warren-bench pid=123 host=vm"
+	if !isBenchVhost(newVhostName(), ours) {
+		t.Fatal("a vhost of ours is not recognised")
+	}
+	for _, c := range [][2]string{
+		{"warren-bench-live-d4dddc48", ours},     // another tool's, same prefix
+		{"warren-bench-0a1b2c3d", "warren demo"}, // our name pattern, not our description
+		{"warren-bench-0A1B2C3D", ours},
+		{"warren-bench-0a1b2c3d-x", ours},
+		{"/", ours},
+	} {
+		if isBenchVhost(c[0], c[1]) {
+			t.Errorf("isBenchVhost(%q, %q) = true", c[0], c[1])
+		}
+	}
+}
