@@ -282,6 +282,8 @@ func (r *rig) pressDuring(stop chan struct{}) []time.Duration {
 		r.prog.Send(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
 		if r.out.waitAfter(mark, "PAUSED", 2*time.Second) {
 			lat = append(lat, time.Since(t0))
+		} else if os.Getenv("WARREN_BENCH_DUMP") != "" {
+			r.out.dump(os.Getenv("WARREN_BENCH_DUMP"), mark)
 		}
 		time.Sleep(100 * time.Millisecond)
 		r.prog.Send(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}) // resume

@@ -85,3 +85,11 @@ func rssNow() (rss, hwm float64) {
 	}
 	return rss, hwm
 }
+
+// dump writes what was output after mark to a file, for debugging.
+func (s *screen) dump(path string, mark int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from := min(max(mark-s.base, 0), len(s.buf))
+	_ = os.WriteFile(path, s.buf[from:], 0o644)
+}
