@@ -136,7 +136,15 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 	if budget == 0 {
 		return MoveResult{Took: time.Since(start)}, nil
 	}
-	pub, err := newPublisher(conn, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
+	// Publishing gets a connection of its own, as the shovel does: the
+	// broker's flow control throttles a publishing connection as a whole,
+	// and must not slow the deliveries and acks of the source.
+	pconn, err := s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move-publish (vhost "+req.Vhost+")")
+	if err != nil {
+		return MoveResult{}, err
+	}
+	defer pconn.Close()
+	pub, err := newPublisher(pconn, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
 	if err != nil {
 		return MoveResult{}, err
 	}
