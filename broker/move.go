@@ -160,7 +160,8 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 	}
 
 	m := &mover{req: req, cch: cch, pub: pub, budget: budget, start: start, progress: progress,
-		items: make(chan moveItem, req.Window), prefetch: req.Window}
+		items: make(chan moveItem, req.Window), prefetch: req.Window,
+		closed: cch.NotifyClose(make(chan *amqp.Error, 1))}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); m.settleAll() }()
@@ -239,6 +240,7 @@ type mover struct {
 	start    time.Time
 	progress func(MoveProgress)
 	items    chan moveItem
+	closed   chan *amqp.Error // the consumer channel's close
 
 	mu       sync.Mutex // guards the counts below, shared by both goroutines
 	res      MoveResult
@@ -272,9 +274,17 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 			return ctx.Err()
 		case d, ok = <-deliveries:
 			if !ok {
+				err := errors.New("the source stopped delivering (queue deleted?)")
+				select { // the broker's reason, when the channel closed
+				case e, ok := <-m.closed:
+					if ok && e != nil {
+						err = cleanErr(e)
+					}
+				case <-time.After(100 * time.Millisecond):
+				}
 				m.mu.Lock()
 				if m.linkErr == nil {
-					m.linkErr = errors.New("the source stopped delivering (connection or channel closed, or queue deleted)")
+					m.linkErr = err
 				}
 				m.mu.Unlock()
 				return nil
