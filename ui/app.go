@@ -248,6 +248,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case liveFrameMsg:
 		return a, a.route(m.view, m)
+	case moveTickMsg:
+		return a, a.route(m.view, m)
+	case moveDoneMsg:
+		if !a.hasView(m.view) { // cancelled and closed: still say what happened
+			return a, moveSummary(m.queue, m)
+		}
+		return a, a.route(m.view, m)
 	case liveOpenMsg:
 		if _, ok := a.top().(*consumeDialog); ok {
 			a.stack = a.stack[:len(a.stack)-1]

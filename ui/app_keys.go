@@ -42,6 +42,11 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if key.Matches(m, g.Peek, g.Live, g.Move, g.Pin) {
+		if s, ok := a.top().(interface{ stale() bool }); ok && s.stale() {
+			return statusCmd("the list is still loading: try again in a moment", true)
+		}
+	}
 	switch {
 	case key.Matches(m, g.Quit):
 		return a.quit()
@@ -65,6 +70,16 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if qs, ok := a.top().(queueSelector); ok {
 			if vhost, name, _, ok := qs.selectedQueue(); ok {
 				return a.push(newPeekView(a.c, vhost, name))
+			}
+		}
+		return a.top().update(m)
+	case key.Matches(m, g.Move):
+		if qs, ok := a.top().(queueSelector); ok {
+			if vhost, name, _, ok := qs.selectedQueue(); ok {
+				if a.c.target.ReadOnly {
+					return statusCmd("read-only: moving messages is a write action", true)
+				}
+				return a.push(newMoveView(a.c, vhost, name))
 			}
 		}
 		return a.top().update(m)

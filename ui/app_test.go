@@ -471,3 +471,22 @@ func TestContextSwitch(t *testing.T) {
 		t.Fatalf("a failed switch should keep the current context and say why: %q", a.status)
 	}
 }
+
+// An action on the selection while a new filter's rows are still on their
+// way must not hit the old selection.
+func TestActionsWaitForAFreshList(t *testing.T) {
+	f := demoFake()
+	pk := &fakePeeker{}
+	a := newTestApp(f, Target{Peeker: pk})
+	settle(t, a, a.Init(), size())
+	lv := a.top().(*listView[mgmt.Queue])
+	_, cmd := a.Update(press("M")) // the re-sorted page is in flight
+	settle(t, a, press("p"))
+	if len(a.stack) != 1 || !strings.Contains(a.status, "still loading") {
+		t.Fatalf("p on a stale list should wait: stack %d, status %q", len(a.stack), a.status)
+	}
+	settle(t, a, cmd)
+	if lv.stale() {
+		t.Fatal("the list should be fresh once its rows arrived")
+	}
+}

@@ -14,6 +14,7 @@ type globalKeys struct {
 	Peek    key.Binding
 	Live    key.Binding
 	Pin     key.Binding
+	Move    key.Binding
 }
 
 func newGlobalKeys() globalKeys {
@@ -28,11 +29,12 @@ func newGlobalKeys() globalKeys {
 		Peek:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "peek messages of the selected queue (safely)")),
 		Live:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "live pane: tap an exchange, tail a stream, consume a queue (asks first)")),
 		Pin:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "pin / unpin the queue on the watch board (:watch)")),
+		Move:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move the queue's messages (return dead letters to their origin)")),
 	}
 }
 
 func (k globalKeys) bindings() []key.Binding {
-	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ, k.Peek, k.Live, k.Pin}
+	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ, k.Peek, k.Live, k.Pin, k.Move}
 }
 
 // tableKeys move through a table and its pages.
@@ -118,10 +120,11 @@ type keyMap struct {
 	Inspect inspectorKeys
 	Live    liveKeys
 	Consume consumeKeys
+	Move    moveKeys
 }
 
 func newKeyMap() keyMap {
-	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys(), Live: newLiveKeys(), Consume: newConsumeKeys()}
+	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys(), Live: newLiveKeys(), Consume: newConsumeKeys(), Move: newMoveKeys()}
 }
 
 // helpGroup is one titled block of the help screen.

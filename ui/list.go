@@ -346,3 +346,7 @@ func (v *listView[T]) hints() string {
 	}
 	return h + "N/M/C/R sort  ctrl+r refresh  q quit"
 }
+
+// stale says the rows on screen are not yet those of the current filter,
+// sort or page: acting on the selection now could hit the wrong queue.
+func (v *listView[T]) stale() bool { return v.landing != 0 && v.poll.inflight }

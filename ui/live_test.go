@@ -300,3 +300,48 @@ func TestWatchBoard(t *testing.T) {
 		t.Fatalf("pins after unpin: %+v", a.c.pins)
 	}
 }
+
+// fakeMover records the move it was asked for and reports progress.
+type fakeMover struct {
+	mu   sync.Mutex
+	reqs []broker.MoveRequest
+}
+
+func (f *fakeMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	f.mu.Lock()
+	f.reqs = append(f.reqs, req)
+	f.mu.Unlock()
+	progress(broker.MoveProgress{Total: 70, Taken: 70, Moved: 68, Rate: 1000})
+	return broker.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
+}
+
+func TestMoveReturnsToOriginByDefault(t *testing.T) {
+	mv := &fakeMover{}
+	a := newTestApp(demoFake(), Target{Mover: mv})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("/"))
+	settle(t, a, typed("dlq")...)
+	settle(t, a, press("enter"), press("m"))
+	if _, ok := a.top().(*moveView); !ok {
+		t.Fatalf("m should open the move dialog, top %T", a.top())
+	}
+	golden.RequireEqual(t, screen(a))
+	settle(t, a, press("enter"))
+	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ReturnToOrigin || mv.reqs[0].Queue != "demo.orders.dlq" {
+		t.Fatalf("m enter should return to origin: %+v", mv.reqs)
+	}
+	got := screen(a)
+	if !strings.Contains(got, "moved 68") || !strings.Contains(a.status, "2 without origin") {
+		t.Fatalf("the summary should count every message:\n%s\n%s", got, a.status)
+	}
+}
+
+func TestReadOnlyRefusesMove(t *testing.T) {
+	mv := &fakeMover{}
+	a := newTestApp(demoFake(), Target{Mover: mv, ReadOnly: true})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("m"))
+	if len(a.stack) != 1 || !strings.Contains(a.status, "read-only") {
+		t.Fatalf("read-only must refuse m: %q", a.status)
+	}
+}

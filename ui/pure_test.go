@@ -144,6 +144,9 @@ func TestNoDuplicateKeysInAScope(t *testing.T) {
 		"prompt":                             k.Prompt.bindings(),
 		"peek (global+table+peek)":           append(append(k.Global.bindings(), k.Table.bindings()...), k.Peek.bindings()...),
 		"inspector (global+table+inspector)": append(append(k.Global.bindings(), k.Table.bindings()...), k.Inspect.bindings()...),
+		"live (global+table+live)":           append(append(k.Global.bindings(), k.Table.bindings()...), k.Live.bindings()...),
+		"consume dialog (global+consume)":    append(k.Global.bindings(), k.Consume.bindings()...),
+		"move dialog (global+move)":          append(k.Global.bindings(), k.Move.bindings()...),
 	}
 	for name, bs := range scopes {
 		seen := map[string]string{}

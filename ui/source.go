@@ -30,6 +30,7 @@ type Target struct {
 	Source   Source
 	Peeker   Peeker   // nil when there is no AMQP session
 	Streamer Streamer // nil when there is no AMQP session
+	Mover    Mover    // nil when there is no AMQP session
 	AMQP     string   // redacted AMQP URI
 	API      string   // redacted API URL
 	Vhost    string   // the vhost lists start in; "" means all

@@ -119,7 +119,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.session = session
 	sw.pump.follow(session)
 	return ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), AMQP: broker.Redact(s.URI), API: s.API,
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, AMQP: broker.Redact(s.URI), API: s.API,
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly,
 	}, nil
 }
