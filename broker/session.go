@@ -211,6 +211,9 @@ func cleanErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // callers match these; they carry no address or secret
+	}
 	var aerr *amqp.Error
 	if errors.As(err, &aerr) {
 		switch aerr.Code {
@@ -223,10 +226,10 @@ func cleanErr(err error) error {
 	}
 	var nerr net.Error
 	if errors.As(err, &nerr) || errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("AMQP port unreachable: %v", err)
+		return fmt.Errorf("AMQP port unreachable: %w", err)
 	}
 	if errors.Is(err, amqp.ErrSASL) || errors.Is(err, amqp.ErrCredentials) {
 		return fmt.Errorf("AMQP login refused: wrong username or password")
 	}
-	return fmt.Errorf("AMQP: %v", err)
+	return fmt.Errorf("AMQP: %w", err)
 }
