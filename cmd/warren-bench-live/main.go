@@ -140,7 +140,8 @@ func (r *rig) startUI() {
 	app := ui.New(ui.Target{Source: client, Peeker: session, Streamer: st, API: brokertest.API(), Vhost: r.vhost},
 		ui.Options{Refresh: 5 * time.Second, Timeout: 10 * time.Second}, nil)
 	r.out = newScreen()
-	r.prog = tea.NewProgram(app, tea.WithInput(blockForever{}), tea.WithOutput(r.out), tea.WithWindowSize(160, 45), tea.WithoutSignals())
+	opts := append(ui.ProgramOptions(), tea.WithInput(blockForever{}), tea.WithOutput(r.out), tea.WithWindowSize(160, 45), tea.WithoutSignals())
+	r.prog = tea.NewProgram(app, opts...)
 	go func() { _, _ = r.prog.Run() }()
 	r.out.waitFor("queues", 10*time.Second)
 }

@@ -106,10 +106,11 @@ func childRun(a childArgs, out *json.Encoder) error {
 	screen := &screenWatch{want: want, painted: make(chan struct{})}
 	keyboard, keys := io.Pipe() // nothing is ever typed: reads block like an idle keyboard
 	defer keys.Close()
-	p := tea.NewProgram(model,
+	opts := append(ui.ProgramOptions(),
 		tea.WithInput(keyboard), tea.WithOutput(screen), tea.WithWindowSize(termWidth, termHeight),
 		tea.WithoutSignalHandler(), // the parent stops us; ctrl+c kills us outright
 		tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithColorProfile(colorprofile.ANSI256))
+	p := tea.NewProgram(model, opts...)
 	ran := make(chan error, 1)
 	go func() { _, err := p.Run(); ran <- err }()
 	defer p.Kill()

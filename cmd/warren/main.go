@@ -77,7 +77,7 @@ func run(args []string, stderr io.Writer) error {
 	defer sw.closeSession()
 
 	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second}, sw)
-	p := tea.NewProgram(app)
+	p := tea.NewProgram(app, ui.ProgramOptions()...)
 	go sw.pump.run(p)
 	_, err = p.Run()
 	sw.pump.stop()
