@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/warren-tui/warren/ui"
 )
 
 // results is everything one run measured.
@@ -111,15 +113,15 @@ func extraRatio(warren, naive float64) string {
 }
 
 func (r *results) print(w io.Writer, cfg config) {
-	fmt.Fprintf(w, "\nwarren-bench: RabbitMQ %s, broker pid(s) %v, %d CPUs, terminal %dx%d, refresh 5s, windows of %s\n\n",
-		r.version, r.brokerPIDs, runtime.NumCPU(), termWidth, termHeight, cfg.idle)
+	fmt.Fprintf(w, "\nwarren-bench: RabbitMQ %s, broker pid(s) %v, %d CPUs, terminal %dx%d at %d fps, refresh 5s, windows of %s\n\n",
+		r.version, r.brokerPIDs, runtime.NumCPU(), termWidth, termHeight, ui.FPS, cfg.idle)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET (PRODUCT.md)\t")
 	for i, s := range r.sizes {
 		printSize(tw, s, i == 0)
 	}
 	if r.floor != nil {
-		fmt.Fprintf(tw, "idle CPU of a static Bubble Tea v2 program\t%.2f %%\t(the framework's floor)\t\n", r.floor.CPUPercent)
+		fmt.Fprintf(tw, "idle CPU of a static Bubble Tea v2 program at %d fps\t%.2f %%\t(the framework's floor)\t\n", ui.FPS, r.floor.CPUPercent)
 	}
 	if r.emptyBaseline != nil {
 		fmt.Fprintf(tw, "broker CPU before any bench queue existed\t%.2f %%\t(shared broker)\t\n", r.emptyBaseline.Median)
