@@ -1,0 +1,200 @@
+package message
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Headers are edited (in the publish form) as JSON that a person can read:
+// strings, booleans, integers (sent as int64, RabbitMQ's "long"), tables
+// as objects, arrays and null are plain JSON. Every other AMQP type keeps
+// its exact type as the typed object of the JSON Lines format, e.g.
+// {"type":"timestamp","value":"2026-11-26T10:00:00Z"} or
+// {"type":"int32","value":5}, so an edited x-death goes back unchanged.
+// An object is read as typed only when its keys are exactly "type" and
+// "value" (and "scale" for a decimal) and "type" names an AMQP type.
+
+// FormatHeadersJSON writes headers for editing, indented, keys sorted.
+func FormatHeadersJSON(h map[string]any) (string, error) {
+	if len(h) == 0 {
+		return "{}", nil
+	}
+	raw, err := appendEditable(nil, h, 0)
+	if err != nil {
+		return "", err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+
+func appendEditable(b []byte, v any, depth int) ([]byte, error) {
+	if depth > maxValueDepth {
+		return b, errors.New("nested too deeply")
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		if x {
+			return append(b, "true"...), nil
+		}
+		return append(b, "false"...), nil
+	case string:
+		if utf8.ValidString(x) {
+			return appendJSONString(b, x), nil
+		}
+	case int64:
+		return fmt.Appendf(b, "%d", x), nil
+	case int:
+		return fmt.Appendf(b, "%d", x), nil
+	}
+	if t, ok := asTable(v); ok {
+		if _, looksTyped := typedObject(t); looksTyped {
+			return appendTyped(b, v, depth) // else it would read back as a typed value
+		}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			if !utf8.ValidString(k) {
+				return appendTyped(b, v, depth) // the JSON Lines entries form
+			}
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			var err error
+			if b, err = appendEditable(b, t[k], depth+1); err != nil {
+				return b, fmt.Errorf("%q: %w", k, err)
+			}
+		}
+		return append(b, '}'), nil
+	}
+	if a, ok := asArray(v); ok {
+		b = append(b, '[')
+		for i, e := range a {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendEditable(b, e, depth+1); err != nil {
+				return b, fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+		return append(b, ']'), nil
+	}
+	return appendTyped(b, v, depth)
+}
+
+// ParseHeadersJSON reads headers written as FormatHeadersJSON describes.
+// Blank input means no headers. Errors name the header at fault.
+func ParseHeadersJSON(s string) (map[string]any, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("headers are not valid JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("headers: text after the closing }")
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, errors.New("headers must be a JSON object: {\"name\": value, …}")
+	}
+	v, err := editableValue(obj, 0)
+	if err != nil {
+		return nil, fmt.Errorf("headers: %w", err)
+	}
+	t, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("headers must be a table, not a typed value")
+	}
+	if len(t) == 0 {
+		return nil, nil
+	}
+	return t, nil
+}
+
+func editableValue(v any, depth int) (any, error) {
+	if depth > maxValueDepth {
+		return nil, errors.New("nested too deeply")
+	}
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n, nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("number %s out of range", x)
+		}
+		return f, nil
+	case map[string]any:
+		if typed, ok := typedObject(x); ok {
+			return parseTypedValue(typed, depth)
+		}
+		t := make(map[string]any, len(x))
+		for k, e := range x {
+			ev, err := editableValue(e, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", k, err)
+			}
+			t[k] = ev
+		}
+		return t, nil
+	case []any:
+		a := make([]any, len(x))
+		for i, e := range x {
+			ev, err := editableValue(e, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			a[i] = ev
+		}
+		return a, nil
+	}
+	return v, nil // string, bool, nil
+}
+
+// typedObject says whether an object is a typed value rather than a table.
+func typedObject(o map[string]any) (map[string]any, bool) {
+	typ, ok := o["type"].(string)
+	if !ok || (typ != "void" && !strings.Contains(valueTypes, " "+typ+" ")) {
+		return nil, false
+	}
+	for k := range o {
+		if k != "type" && k != "value" && !(k == "scale" && typ == "decimal") {
+			return nil, false
+		}
+	}
+	return o, true
+}
+
+func parseTypedValue(o map[string]any, depth int) (any, error) {
+	raw, err := json.Marshal(o) // json.Number marshals back verbatim
+	if err != nil {
+		return nil, err
+	}
+	var tv typedJSON
+	if err := json.Unmarshal(raw, &tv); err != nil {
+		return nil, err
+	}
+	return parseTyped(tv, depth)
+}
