@@ -116,23 +116,12 @@ func (c *Client) get(ctx context.Context, cl call, path string, q url.Values, ou
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	resp, err := c.do(ctx, cl, http.MethodGet, target, nil)
 	if err != nil {
-		return c.scrub(&Error{API: c.apiRedacted, Msg: "cannot build request: " + innermost(err), Err: err})
-	}
-	req.SetBasicAuth(c.username, c.password)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return c.transportFailed(ctx, err)
+		return err
 	}
 	defer resp.Body.Close()
 	r := reply{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type")}
-	if resp.StatusCode >= 300 {
-		r.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return c.failed(cl, r)
-	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return c.transportFailed(ctx, err)
@@ -144,6 +133,57 @@ func (c *Client) get(ctx context.Context, cl call, path string, q url.Values, ou
 		return c.unexpected(r, err)
 	}
 	return nil
+}
+
+// send makes one change (PUT, POST, DELETE) on path, with body encoded as
+// JSON unless it is nil, and returns the answer's status: the API says 201
+// when a PUT created something and 204 when it was there already.
+func (c *Client) send(ctx context.Context, cl call, method, path string, body any) (int, error) {
+	var payload io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, c.scrub(&Error{Kind: ErrInvalid, Msg: "cannot encode the request as JSON: " + innermost(err), Err: err})
+		}
+		payload = bytes.NewReader(b)
+	}
+	resp, err := c.do(ctx, cl, method, c.endpoint+path, payload)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody)) // lets the connection be reused
+	return resp.StatusCode, nil
+}
+
+// do sends one request under ctx and the client's timeout; an answer of
+// 300 or more comes back as the error, worded by failed.
+func (c *Client) do(ctx context.Context, cl call, method, target string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, c.scrub(&Error{API: c.apiRedacted, Msg: "cannot build request: " + innermost(err), Err: err})
+	}
+	req.SetBasicAuth(c.username, c.password)
+	req.Header.Set("Accept", "application/json")
+	if method != http.MethodGet {
+		// Some changes (a purge) offer no JSON answer, and "JSON only" gets 406.
+		req.Header.Set("Accept", "application/json, */*;q=0.5")
+	}
+	req.Header.Set("User-Agent", userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.transportFailed(ctx, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		r := reply{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type")}
+		r.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, c.failed(cl, r)
+	}
+	return resp, nil
 }
 
 // unexpected is the error for valid JSON of a shape we cannot read.

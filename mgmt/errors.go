@@ -22,6 +22,8 @@ var (
 	ErrUnreachable      = errors.New("unreachable")
 	ErrNotManagementAPI = errors.New("not the RabbitMQ management API")
 	ErrBadRegex         = errors.New("invalid filter regex")
+	ErrExists           = errors.New("already exists")  // a declare whose name is taken
+	ErrInvalid          = errors.New("invalid request") // refused here before asking the broker
 )
 
 // Error is one failed management API call, worded to fit one status line.
@@ -34,6 +36,7 @@ type Error struct {
 	Err    error  // the underlying cause, if any
 
 	brokerCode string // the API's "error" field, e.g. page_out_of_range
+	reason     string // the API's "reason" field, e.g. "Access refused."
 }
 
 func (e *Error) Error() string {
@@ -90,7 +93,7 @@ type call struct {
 // failed turns an HTTP answer >= 400 into an *Error.
 func (c *Client) failed(cl call, r reply) error {
 	be, isAPI := r.brokerError()
-	e := &Error{API: c.apiRedacted, Status: r.status, brokerCode: be.Error}
+	e := &Error{API: c.apiRedacted, Status: r.status, brokerCode: be.Error, reason: be.Reason}
 	switch {
 	case r.status == http.StatusUnauthorized && be.Error == "not_authorised":
 		// 3.x answers 401 (spelled "authorised") when the login is right
