@@ -29,11 +29,102 @@ func FormatHeadersJSON(h map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return "", err
+	}
 	var out bytes.Buffer
-	if err := json.Indent(&out, raw, "", "  "); err != nil {
+	if err := writeIndented(&out, tree, "", 72); err != nil {
 		return "", err
 	}
 	return out.String(), nil
+}
+
+// writeIndented pretty-prints v, keeping any value whose compact form fits
+// in width on one line, so a typed value reads {"type": "int32", "value": 7}.
+func writeIndented(out *bytes.Buffer, v any, indent string, width int) error {
+	flat, err := compactJSON(v)
+	if err != nil {
+		return err
+	}
+	if len(flat)+len(indent) <= width {
+		out.Write(flat)
+		return nil
+	}
+	inner := indent + "  "
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out.WriteString("{\n")
+		for i, k := range keys {
+			kb, _ := compactJSON(k)
+			out.WriteString(inner)
+			out.Write(kb)
+			out.WriteString(": ")
+			if err := writeIndented(out, x[k], inner, width); err != nil {
+				return err
+			}
+			if i < len(keys)-1 {
+				out.WriteByte(',')
+			}
+			out.WriteByte('\n')
+		}
+		out.WriteString(indent + "}")
+	case []any:
+		out.WriteString("[\n")
+		for i, e := range x {
+			out.WriteString(inner)
+			if err := writeIndented(out, e, inner, width); err != nil {
+				return err
+			}
+			if i < len(x)-1 {
+				out.WriteByte(',')
+			}
+			out.WriteByte('\n')
+		}
+		out.WriteString(indent + "]")
+	default:
+		out.Write(flat)
+	}
+	return nil
+}
+
+// compactJSON is one-line JSON with a space after : and , for reading,
+// and no HTML escaping.
+func compactJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return spaceJSON(bytes.TrimRight(b.Bytes(), "\n")), nil
+}
+
+// spaceJSON adds a space after each : and , outside strings.
+func spaceJSON(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	inStr, esc := false, false
+	for _, c := range b {
+		out = append(out, c)
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && (c == ':' || c == ','):
+			out = append(out, ' ')
+		}
+	}
+	return out
 }
 
 func appendEditable(b []byte, v any, depth int) ([]byte, error) {
