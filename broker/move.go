@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ const (
 	// routing key it died from, which reaches EVERY queue bound there, not
 	// only the one it died in.
 	ReturnViaExchange
+	// discard acks each selected message without publishing it: Remove.
+	discard
 )
 
 func (t MoveTarget) String() string {
@@ -55,7 +58,15 @@ type MoveRequest struct {
 	RoutingKey  string // ToExchange
 	// Limit moves at most this many; 0 means every message in the source
 	// when the move starts (never more: the move cannot chase its tail).
+	// Ignored when Only is set: the list is the limit.
 	Limit int
+	// Only, when not empty, lists message.Fingerprint values: only the
+	// deliveries matching one are moved, a fingerprint listed k times at
+	// most k of them. Every other delivery taken is held unacked and
+	// requeued at the end, so it keeps its place (Skipped). Taking stops
+	// once every listed one was found, or after the source's depth at the
+	// start.
+	Only []string
 	// Window is how many messages are in flight at once (default 1024).
 	Window int
 	// OnBlocked, when set, hears broker alarms blocking the move.
@@ -68,12 +79,14 @@ type MoveProgress struct {
 	Taken   int // taken from the source so far
 	Moved   int
 	Failed  int     // left in (or going back to) the source
+	Skipped int     // taken but not listed in Only: going back in place
 	Rate    float64 // moved per second
 	Elapsed time.Duration
 }
 
-// MoveResult counts what a move did. Every message taken is either Moved or
-// ReturnedToSource; DuplicateRisk of the moved may also remain in the source.
+// MoveResult counts what a move did. Every message taken is either Moved,
+// ReturnedToSource or Skipped; DuplicateRisk of the moved may also remain
+// in the source.
 type MoveResult struct {
 	Moved            int // confirmed at the target and acked at the source
 	ReturnedToSource int // requeued to the source: the sum of the four below
@@ -84,7 +97,11 @@ type MoveResult struct {
 	// DuplicateRisk: confirmed at the target, but the link died before the
 	// source ack was certainly processed, so the source may still hold it.
 	DuplicateRisk int
-	Took          time.Duration
+	// Skipped: taken but not listed in Only, and requeued in place.
+	Skipped int
+	// NotFound: listed in Only but never met within the source's depth.
+	NotFound int
+	Took     time.Duration
 }
 
 // settleTimeout bounds the wait for the confirms still in flight when a
@@ -96,6 +113,7 @@ type moveItem struct {
 	tag      uint64
 	receipt  *Receipt // nil: never published
 	noOrigin bool
+	skip     bool // not selected by Only: held, not counted as a failure
 }
 
 // Move moves messages from a queue with publisher confirms, losing none:
@@ -109,10 +127,16 @@ type moveItem struct {
 // returns ctx's error with the counts. A lost connection returns an error
 // too; the broker then requeues every unacked message itself.
 func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveProgress)) (MoveResult, error) {
-	start := time.Now()
 	if err := req.check(); err != nil {
 		return MoveResult{}, err
 	}
+	return s.move(ctx, req, progress)
+}
+
+// move runs a checked request; the discard target publishes nothing and
+// so needs no publishing connection.
+func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveProgress)) (MoveResult, error) {
+	start := time.Now()
 	if req.Window <= 0 {
 		req.Window = 1024
 	}
@@ -130,42 +154,41 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 		return MoveResult{}, s.queueErr(PeekRequest{Vhost: req.Vhost, Queue: req.Queue}, err)
 	}
 	budget := q.Messages
-	if req.Limit > 0 && req.Limit < budget {
+	if req.Limit > 0 && req.Limit < budget && len(req.Only) == 0 {
 		budget = req.Limit
 	}
-	if budget == 0 {
+	if budget == 0 && req.Target != discard { // Remove goes on: its consumer tells a stream
 		return MoveResult{Took: time.Since(start)}, nil
 	}
-	// Publishing gets a connection of its own, as the shovel does: the
-	// broker's flow control throttles a publishing connection as a whole,
-	// and must not slow the deliveries and acks of the source.
-	pconn, err := s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move-publish (vhost "+req.Vhost+")")
+	var pub *Publisher
+	if req.Target != discard {
+		// Publishing gets a connection of its own, as the shovel does: the
+		// broker's flow control throttles a publishing connection as a
+		// whole, and must not slow the deliveries and acks of the source.
+		pconn, err := s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move-publish (vhost "+req.Vhost+")")
+		if err != nil {
+			return MoveResult{}, err
+		}
+		defer pconn.Close()
+		if pub, err = newPublisher(pconn, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked}); err != nil {
+			return MoveResult{}, err
+		}
+		defer pub.Close()
+	}
+	src, err := s.openSource(ctx, conn, cch, req, budget)
+	if src.conn != conn {
+		defer src.conn.Close()
+	}
 	if err != nil {
-		return MoveResult{}, err
+		return MoveResult{NotFound: len(req.Only)}, err
 	}
-	defer pconn.Close()
-	pub, err := newPublisher(pconn, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
-	if err != nil {
-		return MoveResult{}, err
-	}
-	defer pub.Close()
-	// Channel-wide (global) prefetch, so it can grow while failures are held.
-	if err := cch.Qos(req.Window, 0, true); err != nil {
-		return MoveResult{}, cleanErr(err)
-	}
-	consumerTag := "warren-move-" + newMessageID()[7:]
-	deliveries, err := cch.Consume(req.Queue, consumerTag, false, false, false, false, nil)
-	if err != nil {
-		return MoveResult{}, s.queueErr(PeekRequest{Vhost: req.Vhost, Queue: req.Queue}, err)
-	}
-
-	m := &mover{req: req, cch: cch, pub: pub, budget: budget, start: start, progress: progress,
-		items: make(chan moveItem, req.Window), prefetch: req.Window,
-		closed: cch.NotifyClose(make(chan *amqp.Error, 1))}
+	m := &mover{req: req, cch: src.ch, pub: pub, budget: budget, start: start, progress: progress,
+		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
+		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only)}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); m.settleAll() }()
-	takeErr := m.take(ctx, deliveries)
+	takeErr := m.take(ctx, src.deliveries)
 	close(m.items)
 	settled := make(chan struct{})
 	go func() { wg.Wait(); close(settled) }()
@@ -174,11 +197,12 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 	case <-time.After(settleTimeout):
 		// No confirms (a broker alarm that never lifts?): drop the link so
 		// the broker requeues everything; those outcomes become InDoubt.
-		_ = conn.CloseDeadline(time.Now().Add(2 * time.Second))
+		_ = src.conn.CloseDeadline(time.Now().Add(2 * time.Second))
 		<-settled
 	}
-	m.requeueRest(consumerTag, deliveries)
+	m.requeueRest(src.tag, src.deliveries)
 
+	m.res.NotFound = m.wanted.notFound()
 	m.res.Took = time.Since(start)
 	m.report(true)
 	switch {
@@ -188,6 +212,54 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 		return m.res, takeErr
 	}
 	return m.res, nil
+}
+
+// source is the mover's consumer on the queue it takes from.
+type source struct {
+	conn       *amqp.Connection
+	ch         *amqp.Channel
+	deliveries <-chan amqp.Delivery
+	tag        string
+	global     bool // a channel-wide prefetch, which can grow while messages are held
+	prefetch   int
+}
+
+// openSource starts consuming the source with a channel-wide prefetch, so
+// it can grow while failures are held. A quorum queue refuses one (with a
+// connection error: a new one is dialled), and a consumer's own prefetch
+// cannot grow: it gets
+// one wide enough to take the whole budget (up to the 16-bit cap), so that
+// holding messages does not stall the move. A stream refuses a consumer
+// without a prefetch of its own: that is how a stream is told apart.
+func (s *Session) openSource(ctx context.Context, conn *amqp.Connection, ch *amqp.Channel, req MoveRequest, budget int) (source, error) {
+	src := source{conn: conn, ch: ch, tag: "warren-move-" + newMessageID()[7:], global: true, prefetch: req.Window}
+	if err := ch.Qos(src.prefetch, 0, true); err != nil {
+		return src, cleanErr(err)
+	}
+	ds, err := ch.Consume(req.Queue, src.tag, false, false, false, false, nil)
+	if err != nil && strings.Contains(err.Error(), "global qos") {
+		if src.conn, err = s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move (vhost "+req.Vhost+")"); err != nil {
+			src.conn = conn
+			return src, err
+		}
+		if ch, err = src.conn.Channel(); err != nil {
+			return src, cleanErr(err)
+		}
+		src.ch, src.global, src.prefetch = ch, false, min(max(budget, req.Window), maxPrefetch)
+		if err := ch.Qos(src.prefetch, 0, false); err != nil {
+			return src, cleanErr(err)
+		}
+		ds, err = ch.Consume(req.Queue, src.tag, false, false, false, false, nil)
+	}
+	switch {
+	case err != nil && strings.Contains(err.Error(), "consumer prefetch count is not set"):
+		return src, fmt.Errorf("queue %q in vhost %q is a stream: streams are append-only, "+
+			"so no message can be moved or removed from one (read it with a peek or a tail)", req.Queue, req.Vhost)
+	case err != nil:
+		return src, s.queueErr(PeekRequest{Vhost: req.Vhost, Queue: req.Queue}, err)
+	}
+	src.deliveries = ds
+	return src, nil
 }
 
 func (req MoveRequest) check() error {
@@ -254,6 +326,8 @@ type mover struct {
 	linkErr  error
 	heldTags []uint64
 	settled  int
+	wanted   *wanted // Only's selection; used by take alone
+	global   bool    // the prefetch is channel-wide and may grow
 }
 
 func (m *mover) allSettled() bool {
@@ -266,7 +340,7 @@ func (m *mover) allSettled() bool {
 func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error {
 	idle := time.NewTimer(time.Second)
 	defer idle.Stop()
-	for m.taken < m.budget {
+	for m.taken < m.budget && !m.wanted.done() {
 		var d amqp.Delivery
 		var ok bool
 		select {
@@ -295,22 +369,21 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 			if q, err := m.cch.QueueDeclarePassive(m.req.Queue, false, false, false, false, nil); err == nil && q.Messages == 0 && m.allSettled() {
 				return nil
 			}
+			if err := m.stalled(); err != nil {
+				return err
+			}
 			idle.Reset(time.Second)
 			continue
 		}
 		m.mu.Lock()
 		m.taken++
 		m.mu.Unlock()
-		it := moveItem{tag: d.DeliveryTag}
-		if ex, key, ok := m.req.route(&d); !ok {
-			it.noOrigin = true
-		} else {
-			r, err := m.pub.publish(ctx, ex, key, deliveryPublishing(&d))
-			if err != nil {
+		it := moveItem{tag: d.DeliveryTag, skip: !m.wanted.take(&d)}
+		if !it.skip {
+			if err := m.send(ctx, &d, &it); err != nil {
 				m.items <- it // unpublished: it stays in the source
 				return err
 			}
-			it.receipt = r
 		}
 		m.items <- it
 		if !idle.Stop() {
@@ -319,6 +392,93 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 		idle.Reset(time.Second)
 	}
 	return nil
+}
+
+// stalled says the broker will deliver no more: every message the fixed
+// prefetch allows is held.
+func (m *mover) stalled() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.global || m.held < m.prefetch {
+		return nil
+	}
+	return fmt.Errorf("stopped after holding %d messages in place, as many as a quorum queue lets one consumer hold", m.held)
+}
+
+// send publishes d's copy and notes its receipt in it; Remove's discard
+// target publishes nothing and counts it confirmed at once.
+func (m *mover) send(ctx context.Context, d *amqp.Delivery, it *moveItem) error {
+	if m.req.Target == discard {
+		it.receipt = discarded
+		return nil
+	}
+	ex, key, ok := m.req.route(d)
+	if !ok {
+		it.noOrigin = true
+		return nil
+	}
+	r, err := m.pub.publish(ctx, ex, key, deliveryPublishing(d))
+	if err != nil {
+		return err
+	}
+	it.receipt = r
+	return nil
+}
+
+// discarded is the receipt of every message Remove deletes: settled and
+// confirmed, so the mover acks it like a moved one.
+var discarded = func() *Receipt {
+	r := &Receipt{done: make(chan struct{}), res: PublishResult{Outcome: Confirmed}}
+	close(r.done)
+	return r
+}()
+
+// wanted is what Only still looks for: a fingerprint listed k times
+// selects at most k deliveries. A nil *wanted selects every delivery.
+type wanted struct {
+	n    map[string]int
+	left int
+}
+
+func newWanted(only []string) *wanted {
+	if len(only) == 0 {
+		return nil
+	}
+	w := &wanted{n: make(map[string]int, len(only)), left: len(only)}
+	for _, fp := range only {
+		w.n[fp]++
+	}
+	return w
+}
+
+// take says whether d is selected, and if so counts it as found.
+func (w *wanted) take(d *amqp.Delivery) bool {
+	if w == nil {
+		return true
+	}
+	fp := deliveryFingerprint(d)
+	if w.n[fp] == 0 {
+		return false
+	}
+	w.n[fp]--
+	w.left--
+	return true
+}
+
+// done: every listed fingerprint was found.
+func (w *wanted) done() bool { return w != nil && w.left == 0 }
+
+// notFound counts the listed fingerprints never met.
+func (w *wanted) notFound() int {
+	if w == nil {
+		return 0
+	}
+	return w.left
+}
+
+// deliveryFingerprint is message.Fingerprint of d as Peek shows it.
+func deliveryFingerprint(d *amqp.Delivery) string {
+	return message.Fingerprint(fromDelivery(*d, "", "", 0))
 }
 
 // deliveryPublishing copies a delivery as it came off the wire: no trip

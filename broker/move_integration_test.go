@@ -226,3 +226,30 @@ func TestMoveConnectionKilled(t *testing.T) {
 		t.Fatalf("%d duplicates, but only %d reported at risk", dups, res.DuplicateRisk)
 	}
 }
+
+// A quorum queue refuses the channel-wide prefetch classic queues get (the
+// broker closes the whole connection): the move reconnects with a
+// prefetch of the consumer's own and moves everything, in order.
+func TestMoveFromQuorum(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	src, dst := brokertest.Name("quorum"), brokertest.Name("dst")
+	declareDurable(t, vh, src, `{"x-queue-type":"quorum"}`)
+	brokertest.DeclareQueue(t, vh, dst, "")
+	conn := adminConn(t, vh)
+	const n = 2000
+	want := fillSeq(t, conn, src, n)
+	s := openTestSession(t, brokertest.URI())
+	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != n || res.ReturnedToSource != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	eventuallyDepth(t, conn, src, 0)
+	got := readAll(t, conn, dst)
+	if len(got) != n || !inOrder(got) || got[0] != want[0] || got[n-1] != want[n-1] {
+		t.Fatalf("target holds %d (in order: %v), want %d in order", len(got), inOrder(got), n)
+	}
+}

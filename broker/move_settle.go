@@ -52,6 +52,8 @@ func (m *mover) settleOne(it moveItem) {
 	}
 	m.mu.Lock()
 	switch {
+	case it.skip:
+		m.res.Skipped++
 	case it.noOrigin:
 		m.res.NoOrigin++
 	case res.Outcome == Returned:
@@ -64,10 +66,12 @@ func (m *mover) settleOne(it moveItem) {
 			m.linkErr = res.Err
 		}
 	}
-	m.res.ReturnedToSource++
+	if !it.skip {
+		m.res.ReturnedToSource++
+	}
 	m.held++
 	m.heldTags = append(m.heldTags, it.tag)
-	grow := m.held+m.req.Window > m.prefetch
+	grow := m.global && m.held+m.req.Window > m.prefetch
 	if grow {
 		m.prefetch += holdStep
 	}
@@ -76,7 +80,7 @@ func (m *mover) settleOne(it moveItem) {
 	// move would stall once a window's worth has failed.
 	m.flushAck() // never ack a held message by a later multiple ack
 	if grow {
-		_ = m.cch.Qos(m.currentPrefetch(), 0, true)
+		_ = m.cch.Qos(m.currentPrefetch(), 0, m.global)
 	}
 }
 
@@ -131,7 +135,7 @@ func (m *mover) sendAck(tag uint64, multiple bool, n int) {
 	if barrier {
 		// Qos is a round trip on the same channel: once it answers, the
 		// broker has processed every ack sent before it.
-		if err := m.cch.Qos(m.currentPrefetch(), 0, true); err == nil {
+		if err := m.cch.Qos(m.currentPrefetch(), 0, m.global); err == nil {
 			m.mu.Lock()
 			m.unsure = 0
 			m.mu.Unlock()
@@ -192,7 +196,8 @@ func (m *mover) report(final bool) {
 	}
 	m.lastRep = now
 	el := now.Sub(m.start)
-	p := MoveProgress{Total: m.budget, Taken: m.taken, Moved: m.res.Moved, Failed: m.res.ReturnedToSource, Elapsed: el}
+	p := MoveProgress{Total: m.budget, Taken: m.taken, Moved: m.res.Moved, Failed: m.res.ReturnedToSource,
+		Skipped: m.res.Skipped, Elapsed: el}
 	if el > 0 {
 		p.Rate = float64(m.res.Moved) / el.Seconds()
 	}

@@ -1,0 +1,47 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RemoveRequest names messages to delete from a queue.
+type RemoveRequest struct {
+	Vhost, Queue string
+	// Fingerprints are message.Fingerprint values; one listed k times
+	// removes at most k messages.
+	Fingerprints []string
+}
+
+// RemoveResult counts what Remove did.
+type RemoveResult struct {
+	Removed  int // acked: gone from the queue
+	NotFound int // listed but not met within the queue's depth at the start
+	Took     time.Duration
+}
+
+// Remove deletes exactly the listed messages from a classic or quorum
+// queue and leaves every other one where it was: it is a move whose target
+// discards (see Move and MoveRequest.Only). Messages taken but not listed
+// are held unacked and requeued at the end, so they keep their order; the
+// scan stops once all are found and never goes past the depth at the
+// start. The UI removes an original this way once its republished copy is
+// confirmed. A stream is refused: streams are append-only.
+func (s *Session) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
+	if req.Queue == "" {
+		return RemoveResult{}, errors.New("remove: no queue")
+	}
+	if len(req.Fingerprints) == 0 {
+		return RemoveResult{}, nil
+	}
+	res, err := s.move(ctx, MoveRequest{Vhost: req.Vhost, Queue: req.Queue, Target: discard, Only: req.Fingerprints}, nil)
+	// An ack sent just before a lost link may never have been read: count
+	// only the certain removals (the error says the link was lost).
+	out := RemoveResult{Removed: res.Moved - res.DuplicateRisk, NotFound: res.NotFound, Took: res.Took}
+	if err != nil {
+		return out, fmt.Errorf("remove from queue %q: %w", req.Queue, err)
+	}
+	return out, nil
+}
