@@ -13,9 +13,11 @@ import (
 // deliveryHeaders are headers the broker adds or changes each time it
 // delivers a message, so they say how it was read, not what it is: a
 // quorum queue raises x-delivery-count on every requeue (a peek is one),
-// and a stream adds the offset it was read at.
+// and from RabbitMQ 4.3 x-acquired-count on every delivery; a stream adds
+// the offset it was read at.
 var deliveryHeaders = map[string]bool{
 	"x-delivery-count": true,
+	"x-acquired-count": true,
 	"x-stream-offset":  true,
 }
 

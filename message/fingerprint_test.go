@@ -24,8 +24,9 @@ func TestFingerprintSame(t *testing.T) {
 		"delivery": func(m *Message) {
 			m.Exchange, m.RoutingKey, m.Redelivered = "amq.direct", "other.key", !m.Redelivered
 		},
-		"quorum requeue count": func(m *Message) { m.Headers["x-delivery-count"] = int64(3) },
-		"stream offset":        func(m *Message) { m.Headers["x-stream-offset"] = int64(1234) },
+		"quorum requeue count":  func(m *Message) { m.Headers["x-delivery-count"] = int64(3) },
+		"stream offset":         func(m *Message) { m.Headers["x-stream-offset"] = int64(1234) },
+		"quorum acquired count": func(m *Message) { m.Headers["x-acquired-count"] = int64(2) },
 		"library table types": func(m *Message) {
 			m.Headers["table"] = table{"nested": table{"deep": []any{int8(1)}}, "": "empty key"}
 		},
