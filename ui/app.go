@@ -211,6 +211,9 @@ func (a *App) titleOf(id int) string {
 
 // Update routes a message: keys by mode, data to the view that asked.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if r, ok := msg.(routedMsg); ok {
+		return a, a.route(r.viewID(), msg)
+	}
 	switch m := msg.(type) {
 	case tea.WindowSizeMsg:
 		return a, a.resize(m.Width, m.Height)
@@ -231,13 +234,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case openMsg:
 		if m.kind == "message" && m.msg != nil {
-			return a, a.push(newInspector(a.c, *m.msg))
+			return a, a.push(newInspector(a.c, *m.msg, m.removable))
 		}
 		return a, a.push(a.makeView(m.kind, m.vhost, m.name))
-	case peekedMsg:
-		return a, a.route(m.view, m)
-	case decodedMsg:
-		return a, a.route(m.view, m)
 	case liveStartedMsg:
 		if cmd := a.route(m.view, m); cmd != nil || a.hasView(m.view) {
 			return a, cmd
@@ -246,10 +245,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, func() tea.Msg { _ = m.feed.Close(); return nil }
 		}
 		return a, nil
-	case liveFrameMsg:
-		return a, a.route(m.view, m)
-	case moveTickMsg:
-		return a, a.route(m.view, m)
 	case moveDoneMsg:
 		if !a.hasView(m.view) { // cancelled and closed: still say what happened
 			return a, moveSummary(m.queue, m)
@@ -262,6 +257,29 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.push(newLiveView(a.c, m.spec))
 	case relayoutMsg:
 		return a, a.resize(a.width, a.height)
+	case republishMsg:
+		return a, a.republish(m)
+	case publishedMsg:
+		if !a.hasView(m.view) { // the form closed while sending
+			text, bad := m.summary()
+			return a, statusCmd("publish: "+text, bad)
+		}
+		return a, a.route(m.view, m)
+	case adminDoneMsg:
+		return a, a.adminDone(m)
+	case popMsg:
+		if a.top().id() == m.view {
+			return a, a.pop()
+		}
+		return a, nil
+	case tea.PasteMsg:
+		if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
+			return a, a.top().update(m)
+		}
+		if a.mode == modeCommand || a.mode == modeFilter {
+			a.input.insert(m.Content)
+		}
+		return a, nil
 	case statusMsg:
 		a.setStatus(m.text, m.err)
 		return a, nil
@@ -289,6 +307,18 @@ func (a *App) hasView(id int) bool {
 	}
 	return false
 }
+
+// routedMsg is a view's own result: it goes to that view alone, if it is
+// still on the stack.
+type routedMsg interface{ viewID() int }
+
+func (m peekedMsg) viewID() int       { return m.view }
+func (m decodedMsg) viewID() int      { return m.view }
+func (m liveFrameMsg) viewID() int    { return m.view }
+func (m importLoadedMsg) viewID() int { return m.view }
+func (m moveTickMsg) viewID() int     { return m.view }
+func (m execEditorMsg) viewID() int   { return m.view }
+func (m editedMsg) viewID() int       { return m.view }
 
 // route hands a view's own result to it, if it is still on the stack.
 func (a *App) route(id int, msg tea.Msg) tea.Cmd {

@@ -33,6 +33,12 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(m, g.ForceQ) {
 		return a.quit()
 	}
+	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
+		if key.Matches(m, g.Back) {
+			return a.pop()
+		}
+		return a.top().update(m)
+	}
 	switch a.mode {
 	case modeCommand, modeFilter:
 		return a.promptKey(m)
@@ -46,6 +52,9 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if s, ok := a.top().(interface{ stale() bool }); ok && s.stale() {
 			return statusCmd("the list is still loading: try again in a moment", true)
 		}
+	}
+	if cmd, ok := a.writeKey(m); ok {
+		return cmd
 	}
 	switch {
 	case key.Matches(m, g.Quit):
@@ -74,12 +83,19 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Move):
+		if pv, ok := a.top().(*peekView); ok {
+			if a.c.target.ReadOnly {
+				return readOnlyCmd("moving messages")
+			}
+			vhost, name := pv.peekedQueue()
+			return a.push(newMoveView(a.c, vhost, name, pv.markedMessages()))
+		}
 		if qs, ok := a.top().(queueSelector); ok {
 			if vhost, name, _, ok := qs.selectedQueue(); ok {
 				if a.c.target.ReadOnly {
-					return statusCmd("read-only: moving messages is a write action", true)
+					return readOnlyCmd("moving messages")
 				}
-				return a.push(newMoveView(a.c, vhost, name))
+				return a.push(newMoveView(a.c, vhost, name, nil))
 			}
 		}
 		return a.top().update(m)
@@ -189,6 +205,32 @@ func (a *App) run(line string) tea.Cmd {
 		return a.reset(a.makeView(kind, "", ""))
 	case "watch":
 		return a.push(newWatchView(a.c))
+	case "import":
+		if a.c.target.ReadOnly {
+			return readOnlyCmd("importing")
+		}
+		if cmd.arg == "" {
+			a.setStatus(":import FILE publishes a JSON Lines export (from e or s) to its origin, a queue or an exchange", true)
+			return nil
+		}
+		return a.push(newImportView(a.c, cmd.arg))
+	case "declare":
+		if a.c.target.ReadOnly {
+			return readOnlyCmd("declaring")
+		}
+		kind := strings.ToLower(cmd.arg)
+		switch kind {
+		case "", "queue", "q":
+			kind = "queue"
+		case "exchange", "ex", "x":
+			kind = "exchange"
+		case "binding", "bi", "b":
+			kind = "binding"
+		default:
+			a.setStatus(":declare queue|exchange|binding", true)
+			return nil
+		}
+		return a.push(newDeclareView(a.c, kind))
 	case "key":
 		lv, ok := a.top().(*liveView)
 		if !ok || lv.spec.kind != "tap" {
@@ -265,6 +307,7 @@ func (a *App) fetchVhosts() tea.Cmd {
 func (a *App) helpGroups() []helpGroup {
 	groups := []helpGroup{{Title: "Global", Bindings: a.c.keys.Global.bindings()}}
 	groups = append(groups, a.top().help()...)
+	groups = append(groups, helpGroup{Title: "Write actions", Bindings: a.c.keys.Write.bindings()})
 	groups = append(groups, helpGroup{Title: "In the : and / prompts", Bindings: a.c.keys.Prompt.bindings()})
 	return groups
 }
@@ -277,6 +320,10 @@ func (a *App) renderHelp(w, h int) string {
 		b.WriteString("\n" + th.HelpGroup.Render(g.Title) + "\n")
 		for _, k := range g.Bindings {
 			hk := k.Help()
+			if a.c.target.ReadOnly && a.c.keys.writes[hk.Desc] {
+				b.WriteString("  " + th.Faint.Render(cell(hk.Key, 14, false)+" unavailable (read-only): "+hk.Desc) + "\n")
+				continue
+			}
 			b.WriteString("  " + th.HelpKey.Render(cell(hk.Key, 14, false)) + " " + th.HelpDesc.Render(hk.Desc) + "\n")
 		}
 	}

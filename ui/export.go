@@ -18,3 +18,13 @@ func writeExport(path string, msgs []message.Message) error {
 	}
 	return f.Close()
 }
+
+// readExport reads a JSON Lines export for an import.
+func readExport(path string) ([]message.Message, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return message.ReadJSONL(f)
+}

@@ -48,6 +48,8 @@ type inspector struct {
 	query   string
 	matches []int // body line indexes
 	match   int
+	// removable: the message still sits in its queue, so r may remove it.
+	removable bool
 }
 
 // decodedMsg brings the decoded body: decoding is O(size), so it runs in a
@@ -57,8 +59,8 @@ type decodedMsg struct {
 	body message.Body
 }
 
-func newInspector(c *common, m message.Message) *inspector {
-	v := &inspector{c: c, viewID: nextViewID(), msg: m}
+func newInspector(c *common, m message.Message, removable bool) *inspector {
+	v := &inspector{c: c, viewID: nextViewID(), msg: m, removable: removable}
 	v.buildMeta()
 	return v
 }
@@ -270,4 +272,9 @@ func (v *inspector) help() []helpGroup {
 
 func (v *inspector) hints() string {
 	return "v pretty/raw/hex  / search  n/N next/previous match  y copy body  j/k/pgdn scroll  esc back  ? help"
+}
+
+// selectedMessage makes the inspector a messageSelector, for r.
+func (v *inspector) selectedMessage() (message.Message, bool, bool) {
+	return v.msg, v.removable, true
 }

@@ -121,10 +121,19 @@ type keyMap struct {
 	Live    liveKeys
 	Consume consumeKeys
 	Move    moveKeys
+	Form    formKeys
+	Write   writeKeys
+	writes  map[string]bool // help texts of the write actions
 }
 
 func newKeyMap() keyMap {
-	return keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys(), Live: newLiveKeys(), Consume: newConsumeKeys(), Move: newMoveKeys()}
+	k := keyMap{Global: newGlobalKeys(), Table: newTableKeys(), Sort: newSortKeys(), Prompt: newPromptKeys(), Peek: newPeekKeys(), Inspect: newInspectorKeys(), Live: newLiveKeys(), Consume: newConsumeKeys(), Move: newMoveKeys(), Form: newFormKeys(), Write: newWriteKeys()}
+	// The actions --read-only removes, so help can say they are unavailable.
+	k.writes = map[string]bool{}
+	for _, b := range append(append(k.Write.bindings(), k.Move.bindings()...), k.Global.Move, k.Consume.Ack, k.Consume.Reject) {
+		k.writes[b.Help().Desc] = true
+	}
+	return k
 }
 
 // helpGroup is one titled block of the help screen.

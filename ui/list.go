@@ -350,3 +350,6 @@ func (v *listView[T]) hints() string {
 // stale says the rows on screen are not yet those of the current filter,
 // sort or page: acting on the selection now could hit the wrong queue.
 func (v *listView[T]) stale() bool { return v.landing != 0 && v.poll.inflight }
+
+// listKind is the kind of list ("queues", "exchanges", ...), for ctrl+n.
+func (v *listView[T]) listKind() string { return v.spec.kind }

@@ -364,7 +364,8 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		if j := v.tbl.cursor; j >= 0 && j < len(v.shown) {
 			msg := v.rows[v.shown[j]]
 			v.follow = false
-			return func() tea.Msg { return openMsg{kind: "message", msg: &msg} }
+			removable := v.removable()
+			return func() tea.Msg { return openMsg{kind: "message", msg: &msg, removable: removable} }
 		}
 	}
 	return nil
@@ -455,4 +456,18 @@ func (v *liveView) rebind(arg string) tea.Cmd {
 		spec.tap.Key = strings.TrimSpace(arg)
 	}
 	return v.restart(spec)
+}
+
+// removable: only a consume pane that requeues leaves its messages in the
+// queue; a tap's copies and a stream's entries cannot be removed.
+func (v *liveView) removable() bool {
+	return v.spec.kind == "consume" && v.spec.consume.Mode == broker.ConsumeNackRequeue
+}
+
+// selectedMessage makes the pane a messageSelector, for r.
+func (v *liveView) selectedMessage() (message.Message, bool, bool) {
+	if j := v.tbl.cursor; j >= 0 && j < len(v.shown) {
+		return v.rows[v.shown[j]], v.removable(), true
+	}
+	return message.Message{}, false, false
 }

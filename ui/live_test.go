@@ -301,20 +301,6 @@ func TestWatchBoard(t *testing.T) {
 	}
 }
 
-// fakeMover records the move it was asked for and reports progress.
-type fakeMover struct {
-	mu   sync.Mutex
-	reqs []broker.MoveRequest
-}
-
-func (f *fakeMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
-	f.mu.Lock()
-	f.reqs = append(f.reqs, req)
-	f.mu.Unlock()
-	progress(broker.MoveProgress{Total: 70, Taken: 70, Moved: 68, Rate: 1000})
-	return broker.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
-}
-
 func TestMoveReturnsToOriginByDefault(t *testing.T) {
 	mv := &fakeMover{}
 	a := newTestApp(demoFake(), Target{Mover: mv})
@@ -331,7 +317,7 @@ func TestMoveReturnsToOriginByDefault(t *testing.T) {
 		t.Fatalf("m enter should return to origin: %+v", mv.reqs)
 	}
 	got := screen(a)
-	if !strings.Contains(got, "moved 68") || !strings.Contains(a.status, "2 without origin") {
+	if !strings.Contains(got, "moved 68") || !strings.Contains(a.status, "no origin 2") {
 		t.Fatalf("the summary should count every message:\n%s\n%s", got, a.status)
 	}
 }

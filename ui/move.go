@@ -11,28 +11,36 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
 )
 
-// Mover moves messages out of a queue with confirms; *broker.Session
-// satisfies it.
+// Mover moves messages out of a queue, and imports a file's messages, with
+// confirms; *broker.Session satisfies it.
 type Mover interface {
 	Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error)
+	Import(ctx context.Context, req broker.ImportRequest, msgs []message.Message, progress func(done int)) (broker.ImportResult, error)
 }
 
-// moveKeys choose where a move sends the messages.
+// moveKeys choose where a move (or an import) sends the messages.
 type moveKeys struct {
-	Origin key.Binding
-	Via    key.Binding
+	Origin   key.Binding
+	Via      key.Binding
+	Queue    key.Binding
+	Exchange key.Binding
 }
 
 func newMoveKeys() moveKeys {
 	return moveKeys{
-		Origin: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "return to origin: each dead letter to the queue it died in")),
-		Via:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "re-route via the original exchange and keys (reaches every bound queue)")),
+		Origin:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "return to origin: each dead letter to the queue it died in")),
+		Via:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "re-route via the original exchange and keys (reaches every bound queue)")),
+		Queue:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "to another queue (asks its name)")),
+		Exchange: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "to an exchange with a routing key (asks both)")),
 	}
 }
 
-func (k moveKeys) bindings() []key.Binding { return []key.Binding{k.Origin, k.Via} }
+func (k moveKeys) bindings() []key.Binding {
+	return []key.Binding{k.Origin, k.Via, k.Queue, k.Exchange}
+}
 
 // moveState is shared between the running move and the view: the move's
 // goroutine writes progress, the view reads it on its ticks.
@@ -48,19 +56,32 @@ func (s *moveState) get() broker.MoveProgress {
 	return s.progress
 }
 
-// moveView asks where to move a queue's messages (return to origin by
-// default, so m then enter does the common thing), shows progress, and
+// importSource is the file an import reads.
+type importSource struct {
+	path string
+	msgs []message.Message
+	err  error
+}
+
+// moveView asks where to move a queue's messages (all, or the ones marked
+// in its peek), or a file's, returning dead letters to their origin by
+// default, so m then enter does the common thing; it shows progress and
 // ends with what happened to every message.
 type moveView struct {
 	c      *common
 	viewID int
 	vhost  string
-	queue  string
+	queue  string            // the source queue; "" for an import
+	only   []message.Message // move only these (marked in the peek)
+	imp    *importSource     // an import's file
+	target *form             // asking for a queue or an exchange
+	pick   broker.MoveTarget // what target asks for
 	req    broker.MoveRequest
 	state  *moveState
 	cancel context.CancelFunc
 	done   bool
 	result broker.MoveResult
+	impRes *broker.ImportResult
 	err    error
 }
 
@@ -70,19 +91,49 @@ type moveDoneMsg struct {
 	view   int
 	queue  string
 	result broker.MoveResult
+	imp    *broker.ImportResult
 	err    error
 }
 
-func newMoveView(c *common, vhost, queue string) *moveView {
-	return &moveView{c: c, viewID: nextViewID(), vhost: vhost, queue: queue}
+// importLoadedMsg brings an import's file, read off the UI thread.
+type importLoadedMsg struct {
+	view int
+	msgs []message.Message
+	err  error
 }
 
-func (v *moveView) id() int                  { return v.viewID }
-func (v *moveView) title() string            { return "move " + v.queue }
-func (v *moveView) load() tea.Cmd            { return nil }
+func newMoveView(c *common, vhost, queue string, only []message.Message) *moveView {
+	return &moveView{c: c, viewID: nextViewID(), vhost: vhost, queue: queue, only: only}
+}
+
+// newImportView publishes a JSON Lines export's messages, to their origin
+// by default. The vhost is the lists' one, else the one the file records.
+func newImportView(c *common, path string) *moveView {
+	return &moveView{c: c, viewID: nextViewID(), vhost: c.target.Vhost, imp: &importSource{path: path}}
+}
+
+func (v *moveView) id() int { return v.viewID }
+func (v *moveView) title() string {
+	if v.imp != nil {
+		return "import " + v.imp.path
+	}
+	return "move " + v.queue
+}
 func (v *moveView) setSize(w, h int) tea.Cmd { return nil }
+func (v *moveView) typing() bool             { return v.target != nil && v.state == nil }
 func (v *moveView) help() []helpGroup {
 	return []helpGroup{{Title: "Move", Bindings: v.c.keys.Move.bindings()}}
+}
+
+func (v *moveView) load() tea.Cmd {
+	if v.imp == nil || v.imp.msgs != nil || v.imp.err != nil {
+		return nil
+	}
+	path, id := v.imp.path, v.viewID
+	return func() tea.Msg {
+		msgs, err := readExport(path)
+		return importLoadedMsg{view: id, msgs: msgs, err: err}
+	}
 }
 
 func (v *moveView) status() string {
@@ -96,13 +147,15 @@ func (v *moveView) status() string {
 }
 
 func (v *moveView) hints() string {
-	if v.state != nil && !v.done {
+	switch {
+	case v.state != nil && !v.done:
 		return "esc cancel"
-	}
-	if v.done {
+	case v.done:
 		return "esc back"
+	case v.target != nil:
+		return "enter/ctrl+s start  tab next field  esc cancel"
 	}
-	return "enter return to origin  x re-route via original exchange  esc cancel"
+	return "enter return to origin  x via original exchange  a to a queue  e to an exchange  esc cancel"
 }
 
 func (v *moveView) update(msg tea.Msg) tea.Cmd {
@@ -111,12 +164,34 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		if v.state != nil {
 			return nil
 		}
+		if v.target != nil {
+			return v.targetKey(m)
+		}
 		k := v.c.keys.Move
 		switch {
 		case key.Matches(m, k.Origin):
-			return v.start(broker.ReturnToOrigin)
+			return v.start(broker.MoveRequest{Target: broker.ReturnToOrigin})
 		case key.Matches(m, k.Via):
-			return v.start(broker.ReturnViaExchange)
+			return v.start(broker.MoveRequest{Target: broker.ReturnViaExchange})
+		case key.Matches(m, k.Queue):
+			v.pick, v.target = broker.ToQueue, newForm(textF("queue", "target queue", "", "sent through the default exchange"))
+		case key.Matches(m, k.Exchange):
+			v.pick, v.target = broker.ToExchange, newForm(textF("exchange", "exchange", "", "blank: the default exchange"), textF("routing_key", "routing key", "", ""))
+		}
+	case tea.PasteMsg:
+		if v.target != nil {
+			v.target.paste(m.Content)
+		}
+	case importLoadedMsg:
+		v.imp.msgs, v.imp.err = m.msgs, m.err
+		if v.imp.msgs == nil && m.err == nil {
+			v.imp.msgs = []message.Message{}
+		}
+		if v.vhost == "" && len(m.msgs) > 0 {
+			v.vhost = m.msgs[0].Vhost
+		}
+		if v.vhost == "" {
+			v.vhost = "/"
 		}
 	case moveTickMsg:
 		if v.done {
@@ -124,11 +199,38 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		}
 		return v.tick()
 	case moveDoneMsg:
-		v.done, v.result, v.err = true, m.result, m.err
+		v.done, v.result, v.impRes, v.err = true, m.result, m.imp, m.err
 		v.cancel = nil
-		return moveSummary(v.queue, m)
+		return moveSummary(v.title(), m)
 	}
 	return nil
+}
+
+// targetKey edits the queue or exchange target; enter on the last field
+// (or ctrl+s) starts.
+func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
+	f := v.target
+	last := f.focus == len(f.fields)-1
+	if !key.Matches(m, v.c.keys.Form.Submit) && !(m.String() == "enter" && last) {
+		f.key(m, v.c.keys.Form)
+		return nil
+	}
+	req := broker.MoveRequest{Target: v.pick}
+	if v.pick == broker.ToQueue {
+		req.TargetQueue = f.text("queue")
+		if req.TargetQueue == "" {
+			return statusCmd("name the target queue", true)
+		}
+		if req.TargetQueue == v.queue {
+			return statusCmd("the target is the source queue", true)
+		}
+	} else {
+		req.Exchange, req.RoutingKey = f.text("exchange"), f.get("routing_key").value()
+		if req.Exchange == "" && req.RoutingKey == "" {
+			return statusCmd("the default exchange needs a queue name as the routing key", true)
+		}
+	}
+	return v.start(req)
 }
 
 func (v *moveView) tick() tea.Cmd {
@@ -136,8 +238,9 @@ func (v *moveView) tick() tea.Cmd {
 	return v.c.tick(200*time.Millisecond, func(time.Time) tea.Msg { return moveTickMsg{view: id} })
 }
 
-// start runs the move in a command; progress is read back on ticks.
-func (v *moveView) start(target broker.MoveTarget) tea.Cmd {
+// start runs the move (or import) in a command; progress is read back on
+// ticks.
+func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	if v.c.target.ReadOnly {
 		return statusCmd("read-only: moving messages is a write action", true)
 	}
@@ -145,14 +248,33 @@ func (v *moveView) start(target broker.MoveTarget) tea.Cmd {
 	if mv == nil {
 		return statusCmd("no AMQP session: moving needs the AMQP connection", true)
 	}
-	v.req = broker.MoveRequest{Vhost: v.vhost, Queue: v.queue, Target: target}
+	if v.imp != nil && v.imp.msgs == nil {
+		return statusCmd("the file is not read yet", true)
+	}
+	req.Vhost, req.Queue = v.vhost, v.queue
+	for _, m := range v.only {
+		req.Only = append(req.Only, message.Fingerprint(m))
+	}
+	v.req = req
 	v.state = &moveState{}
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
-	req, state, id := v.req, v.state, v.viewID
+	state, id, title := v.state, v.viewID, v.title()
 	run := func() tea.Msg {
 		res, err := mv.Move(ctx, req, state.set)
-		return moveDoneMsg{view: id, queue: req.Queue, result: res, err: err}
+		return moveDoneMsg{view: id, queue: title, result: res, err: err}
+	}
+	if v.imp != nil {
+		msgs := v.imp.msgs
+		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
+		run = func() tea.Msg {
+			start := time.Now()
+			res, err := mv.Import(ctx, ireq, msgs, func(done int) {
+				el := time.Since(start)
+				state.set(broker.MoveProgress{Total: len(msgs), Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
+			})
+			return moveDoneMsg{view: id, queue: title, imp: &res, err: err}
+		}
 	}
 	return tea.Batch(run, v.tick())
 }
@@ -167,32 +289,69 @@ func (v *moveView) close() tea.Cmd {
 	return nil
 }
 
+// what says which messages go.
+func (v *moveView) what() string {
+	switch {
+	case v.imp != nil && v.imp.err != nil:
+		return "the file " + v.imp.path
+	case v.imp != nil && v.imp.msgs == nil:
+		return "the messages of " + v.imp.path + " (reading…)"
+	case v.imp != nil:
+		return fmt.Sprintf("the %d messages of %s into vhost %s", len(v.imp.msgs), v.imp.path, v.vhost)
+	case len(v.only) > 0:
+		return fmt.Sprintf("the %d marked messages of %s (vhost %s); the others stay in place, in order", len(v.only), v.queue, v.vhost)
+	}
+	return "the messages of " + v.queue + " (vhost " + v.vhost + ")"
+}
+
 func (v *moveView) render(w, h int) string {
 	th := v.c.th
 	var b strings.Builder
 	if v.state == nil {
-		b.WriteString(th.Section.Render("Move the messages of "+v.queue+" (vhost "+v.vhost+")") + "\n\n")
-		for _, bd := range v.c.keys.Move.bindings() {
-			b.WriteString("  " + th.HelpKey.Render(cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
+		verb := "Move "
+		if v.imp != nil {
+			verb = "Publish "
 		}
-		b.WriteString("  " + th.HelpKey.Render(cell("esc", 6, false)) + "cancel\n\n")
-		b.WriteString(th.Faint.Render("Each copy is published with confirms; a source message is acked only after its copy is confirmed and\n" +
-			"not returned. Anything returned, nacked or in doubt stays in the source, in order. A message with no\n" +
-			"x-death (no origin) is left in place and counted."))
+		b.WriteString(th.Section.Render(verb+v.what()) + "\n\n")
+		if v.imp != nil && v.imp.err != nil {
+			b.WriteString(th.Error.Render("cannot import: "+v.imp.err.Error()) + "\n")
+			return b.String()
+		}
+		if v.target != nil {
+			b.WriteString(strings.Join(v.target.render(th, w, 4), "\n") + "\n\n")
+			b.WriteString(th.Faint.Render("enter on the last field (or ctrl+s) starts; esc cancels") + "\n\n")
+		} else {
+			for _, bd := range v.c.keys.Move.bindings() {
+				b.WriteString("  " + th.HelpKey.Render(cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
+			}
+			b.WriteString("  " + th.HelpKey.Render(cell("esc", 6, false)) + "cancel\n\n")
+		}
+		if v.imp != nil {
+			b.WriteString(th.Faint.Render("Each message is published with confirms and mandatory. The summary lists the lines that did not\n" +
+				"reach a queue (unroutable, nacked, in doubt, or without an origin); the file is left untouched."))
+		} else {
+			b.WriteString(th.Faint.Render("Each copy is published with confirms; a source message is acked only after its copy is confirmed and\n" +
+				"not returned. Anything returned, nacked or in doubt stays in the source, in order. A message with no\n" +
+				"x-death (no origin) is left in place and counted."))
+		}
 		if v.c.target.ReadOnly {
 			b.WriteString("\n\n" + th.Warn.Render("read-only: moving is unavailable"))
 		}
 		return b.String()
 	}
 	p := v.state.get()
-	if v.done {
+	if v.done && v.impRes == nil {
 		p.Moved = v.result.Moved
 	}
 	total := max(p.Total, 1)
 	width := max(min(w-20, 80), 10)
 	filled := min(width*p.Moved/total, width)
 	bar := th.OK.Render(strings.Repeat("█", filled)) + th.Faint.Render(strings.Repeat("░", width-filled))
-	b.WriteString(th.Section.Render(v.req.Target.String()+" · "+v.queue) + "\n\n")
+	where := v.queue
+	if v.imp != nil {
+		where = v.imp.path
+	}
+	b.WriteString(th.Section.Render(targetLabel(v.req)+" · "+where) + "\n\n")
 	b.WriteString(fmt.Sprintf("  %s %d / %d\n\n", bar, p.Moved, p.Total))
 	eta := "-"
 	if p.Rate > 0 && p.Total > p.Moved {
@@ -200,10 +359,7 @@ func (v *moveView) render(w, h int) string {
 	}
 	b.WriteString(fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d\n", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed))
 	if v.done {
-		r := v.result
-		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n")
-		b.WriteString(fmt.Sprintf("  moved %d · returned to the source %d (unroutable %d, nacked %d, in doubt %d, no origin %d) · may exist twice %d · took %s\n",
-			r.Moved, r.ReturnedToSource, r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin, r.DuplicateRisk, r.Took.Round(time.Millisecond)))
+		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes}) + "\n")
 		if v.err != nil {
 			b.WriteString("  " + th.Error.Render(v.err.Error()) + "\n")
 		}
@@ -211,14 +367,47 @@ func (v *moveView) render(w, h int) string {
 	return b.String()
 }
 
-// moveSummary is the status line a finished (or cancelled) move leaves.
-func moveSummary(queue string, m moveDoneMsg) tea.Cmd {
-	r := m.result
-	text := fmt.Sprintf("move %s: %d moved, %d returned to the source (%d unroutable, %d nacked, %d in doubt, %d without origin)",
-		queue, r.Moved, r.ReturnedToSource, r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin)
-	if r.DuplicateRisk > 0 {
-		text += fmt.Sprintf(", %d may now exist twice", r.DuplicateRisk)
+// targetLabel names where a move goes.
+func targetLabel(r broker.MoveRequest) string {
+	switch r.Target {
+	case broker.ToQueue:
+		return "to queue " + r.TargetQueue
+	case broker.ToExchange:
+		return "to " + describeRoute(r.Exchange, r.RoutingKey)
 	}
+	return r.Target.String()
+}
+
+// summaryText counts what happened to every message.
+func summaryText(m moveDoneMsg) string {
+	if r := m.imp; r != nil {
+		s := fmt.Sprintf("published %d · not published %d (unroutable %d, nacked %d, in doubt %d, no origin %d) · took %s",
+			r.Published, len(r.NotPublished), r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin, r.Took.Round(time.Millisecond))
+		if n := len(r.NotPublished); n > 0 {
+			lines := make([]string, 0, min(n, 10))
+			for _, i := range r.NotPublished[:min(n, 10)] {
+				lines = append(lines, fmt.Sprint(i+1))
+			}
+			more := ""
+			if n > 10 {
+				more = fmt.Sprintf(" and %d more", n-10)
+			}
+			s += " · lines not published: " + strings.Join(lines, ", ") + more
+		}
+		return s
+	}
+	r := m.result
+	s := fmt.Sprintf("moved %d · returned to the source %d (unroutable %d, nacked %d, in doubt %d, no origin %d) · may exist twice %d",
+		r.Moved, r.ReturnedToSource, r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin, r.DuplicateRisk)
+	if r.Skipped > 0 || r.NotFound > 0 {
+		s += fmt.Sprintf(" · unmarked left in place %d · marked not found %d", r.Skipped, r.NotFound)
+	}
+	return s + " · took " + r.Took.Round(time.Millisecond).String()
+}
+
+// moveSummary is the status line a finished (or cancelled) move leaves.
+func moveSummary(title string, m moveDoneMsg) tea.Cmd {
+	text := title + ": " + summaryText(m)
 	if m.err != nil {
 		return statusCmd(text+": "+m.err.Error(), true)
 	}

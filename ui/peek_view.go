@@ -268,7 +268,10 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(m, tk.Open):
 		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
 			msg := v.msgs[i]
-			return func() tea.Msg { return openMsg{kind: "message", vhost: v.vhost, name: v.name, msg: &msg} }
+			removable := v.removable()
+			return func() tea.Msg {
+				return openMsg{kind: "message", vhost: v.vhost, name: v.name, msg: &msg, removable: removable}
+			}
 		}
 	case key.Matches(m, pk.Mark):
 		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
@@ -429,3 +432,32 @@ func describeFrom(f broker.StreamFrom) string {
 	}
 	return "first"
 }
+
+// removable says a peeked message can be taken out of its queue after a
+// republish: classic and quorum queues, not streams (append-only).
+func (v *peekView) removable() bool {
+	return v.result.QueueType != broker.QueueStream
+}
+
+// selectedMessage makes the peek list a messageSelector, for r.
+func (v *peekView) selectedMessage() (message.Message, bool, bool) {
+	if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
+		return v.msgs[i], v.removable(), true
+	}
+	return message.Message{}, false, false
+}
+
+// markedMessages are the marked messages in peek order, for m (move only
+// these).
+func (v *peekView) markedMessages() []message.Message {
+	var out []message.Message
+	for i, m := range v.msgs {
+		if v.marked[i] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// peekedQueue is the queue being peeked, for m (move).
+func (v *peekView) peekedQueue() (vhost, name string) { return v.vhost, v.name }

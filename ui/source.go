@@ -31,9 +31,13 @@ type Target struct {
 	Peeker   Peeker   // nil when there is no AMQP session
 	Streamer Streamer // nil when there is no AMQP session
 	Mover    Mover    // nil when there is no AMQP session
-	AMQP     string   // redacted AMQP URI
-	API      string   // redacted API URL
-	Vhost    string   // the vhost lists start in; "" means all
+	// Publisher publishes and removes single messages; nil without AMQP.
+	Publisher Publisher
+	// Admin declares, purges and deletes; nil when there is none.
+	Admin    Admin
+	AMQP     string // redacted AMQP URI
+	API      string // redacted API URL
+	Vhost    string // the vhost lists start in; "" means all
 	ReadOnly bool
 }
 

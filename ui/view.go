@@ -106,6 +106,8 @@ type openMsg struct {
 	vhost string
 	name  string
 	msg   *message.Message // for "message"
+	// removable: the message still sits in its queue (for r's removal).
+	removable bool
 }
 
 func openCmd(kind, vhost, name string) tea.Cmd {

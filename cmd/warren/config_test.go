@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warren-tui/warren/ui"
 )
 
 func TestResolveDefaults(t *testing.T) {
@@ -108,5 +110,17 @@ func TestFlagsAndEnv(t *testing.T) {
 	fv, _ = parseFlags([]string{"--uri", "amqp://f:f@flaghost/"}, os.Stderr)
 	if fv.URI != "amqp://f:f@flaghost/" {
 		t.Fatal("a flag should beat the environment")
+	}
+}
+
+func TestReadOnlyTargetHasNoWriteInterfaces(t *testing.T) {
+	t.Parallel()
+	w := withoutWrites(ui.Target{ReadOnly: true, Mover: struct{ ui.Mover }{}, Publisher: struct{ ui.Publisher }{}, Admin: struct{ ui.Admin }{}})
+	if w.Mover != nil || w.Publisher != nil || w.Admin != nil {
+		t.Fatalf("read-only target keeps a write interface: %+v", w)
+	}
+	rw := withoutWrites(ui.Target{Mover: struct{ ui.Mover }{}})
+	if rw.Mover == nil {
+		t.Fatal("a read-write target lost its mover")
 	}
 }

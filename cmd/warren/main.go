@@ -118,10 +118,20 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.closeSession()
 	sw.session = session
 	sw.pump.follow(session)
-	return ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, AMQP: broker.Redact(s.URI), API: s.API,
+	t := ui.Target{
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, AMQP: broker.Redact(s.URI), API: s.API,
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly,
-	}, nil
+	}
+	return withoutWrites(t), nil
+}
+
+// withoutWrites drops the write interfaces of a read-only target, so that
+// no path through the UI can reach them, whatever its own checks say.
+func withoutWrites(t ui.Target) ui.Target {
+	if t.ReadOnly {
+		t.Mover, t.Publisher, t.Admin = nil, nil, nil
+	}
+	return t
 }
 
 func (sw *switcher) closeSession() {

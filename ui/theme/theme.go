@@ -48,6 +48,9 @@ type Theme struct {
 	HelpDesc    lipgloss.Style
 	HelpGroup   lipgloss.Style
 	Modal       lipgloss.Style
+	Cursor      lipgloss.Style // the text cursor in a form field
+	FieldFocus  lipgloss.Style // the label of the focused form field
+	Field       lipgloss.Style // a form field's value
 
 	JSONKey     lipgloss.Style
 	JSONString  lipgloss.Style
@@ -110,6 +113,9 @@ func Default() Theme {
 		HelpDesc:    s().Foreground(fg),
 		HelpGroup:   s().Foreground(accent).Bold(true),
 		Modal:       s().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
+		Cursor:      s().Reverse(true),
+		FieldFocus:  s().Foreground(orange).Bold(true),
+		Field:       s().Foreground(fg).Background(headBg),
 
 		JSONKey:     s().Foreground(accent),
 		JSONString:  s().Foreground(green),

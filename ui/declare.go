@@ -1,0 +1,245 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/mgmt"
+)
+
+var (
+	declareKinds   = []string{"queue", "exchange", "binding"}
+	queueTypes     = []string{"classic", "quorum", "stream"}
+	exchangeTypes  = []string{"direct", "fanout", "topic", "headers"}
+	bindingDestTyp = []string{"queue", "exchange"}
+)
+
+// declareView is the form that declares a queue, an exchange or a binding,
+// and asks y before it does.
+type declareView struct {
+	c          *common
+	viewID     int
+	form       *form
+	confirming string // the question while asking y/n
+	run        func(ctx context.Context, a Admin) error
+	done       string
+	busy       bool
+	err        error
+}
+
+func newDeclareView(c *common, kind string) *declareView {
+	vhost := c.target.Vhost
+	if vhost == "" {
+		vhost = "/"
+	}
+	kindIdx := 0
+	for i, k := range declareKinds {
+		if k == kind {
+			kindIdx = i
+		}
+	}
+	v := &declareView{c: c, viewID: nextViewID()}
+	v.form = newForm(
+		choiceF("kind", "declare a", declareKinds, kindIdx, "space/←/→ to change"),
+		textF("vhost", "vhost", vhost, ""),
+		textF("name", "name", "", ""),
+		choiceF("qtype", "queue type", queueTypes, 0, ""),
+		choiceF("xtype", "exchange type", exchangeTypes, 2, ""),
+		textF("source", "source exchange", "", "the exchange messages come from"),
+		choiceF("dtype", "destination is a", bindingDestTyp, 0, ""),
+		textF("destination", "destination", "", "queue or exchange name"),
+		textF("routing_key", "routing key", "", "binding key; topic patterns like orders.* work"),
+		toggleF("durable", "durable", true, "survives a broker restart"),
+		toggleF("auto_delete", "auto-delete", false, "goes away when its last consumer / binding does"),
+		toggleF("internal", "internal", false, "only other exchanges may publish to it"),
+		multiF("arguments", "arguments (JSON)", "{}", 4),
+	)
+	v.form.get("arguments").hint = `e.g. {"x-dead-letter-exchange": "dlx", "x-max-length": 1000}`
+	v.relabel()
+	v.form.focusOn("name")
+	v.form.focusOn("source")
+	if kind != "binding" {
+		v.form.focusOn("name")
+	}
+	return v
+}
+
+// relabel shows the fields of the chosen kind only.
+func (v *declareView) relabel() {
+	kind := v.form.get("kind").value()
+	show := map[string]string{
+		"name": "queue exchange", "qtype": "queue", "xtype": "exchange", "source": "binding", "dtype": "binding",
+		"destination": "binding", "routing_key": "binding", "durable": "queue exchange", "auto_delete": "queue exchange",
+		"internal": "exchange",
+	}
+	for f, kinds := range show {
+		v.form.get(f).hidden = !strings.Contains(kinds, kind)
+	}
+	// Quorum queues and streams are always durable, never auto-delete.
+	if kind == "queue" && v.form.get("qtype").value() != "classic" {
+		v.form.get("durable").on, v.form.get("auto_delete").hidden = true, true
+	}
+}
+
+func (v *declareView) id() int                  { return v.viewID }
+func (v *declareView) title() string            { return "declare " + v.form.get("kind").value() }
+func (v *declareView) load() tea.Cmd            { return nil }
+func (v *declareView) setSize(w, h int) tea.Cmd { return nil }
+func (v *declareView) typing() bool             { return v.confirming == "" }
+func (v *declareView) status() string           { return "ctrl+s declares (asks first)" }
+func (v *declareView) hints() string {
+	if v.confirming != "" {
+		return "y declare  n back to the form  esc close"
+	}
+	return "ctrl+s declare  tab next field  space change choice  esc close"
+}
+func (v *declareView) help() []helpGroup {
+	return []helpGroup{{Title: "Form", Bindings: v.c.keys.Form.bindings()}, {Title: "Editing", Bindings: editKeys()}}
+}
+
+func (v *declareView) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case tea.KeyPressMsg:
+		if v.busy {
+			return nil
+		}
+		if v.confirming != "" {
+			switch m.String() {
+			case "y", "Y":
+				return v.start()
+			case "n", "N":
+				v.confirming = ""
+			}
+			return nil
+		}
+		if key.Matches(m, v.c.keys.Form.Submit) {
+			v.ask()
+			return nil
+		}
+		v.form.key(m, v.c.keys.Form)
+		v.relabel()
+	case tea.PasteMsg:
+		v.form.paste(m.Content)
+	case adminDoneMsg:
+		v.busy, v.err = false, m.err
+		v.confirming = ""
+	}
+	return nil
+}
+
+// ask checks the form and, when it is sound, asks y/n.
+func (v *declareView) ask() {
+	run, question, err := v.build()
+	if err != nil {
+		v.err = err
+		return
+	}
+	v.err, v.run, v.confirming = nil, run, question
+}
+
+func (v *declareView) build() (func(context.Context, Admin) error, string, error) {
+	f := v.form
+	vhost := f.text("vhost")
+	if vhost == "" {
+		f.focusOn("vhost")
+		return nil, "", errors.New("vhost: give one (/ is the default)")
+	}
+	args, err := message.ParseHeadersJSON(f.get("arguments").value())
+	if err != nil {
+		f.focusOn("arguments")
+		return nil, "", errors.New(strings.Replace(err.Error(), "headers", "arguments", 1))
+	}
+	durable, autoDel := f.get("durable").on, f.get("auto_delete").on && !f.get("auto_delete").hidden
+	flags := func(extra ...string) string {
+		var fl []string
+		if durable {
+			fl = append(fl, "durable")
+		} else {
+			fl = append(fl, "transient")
+		}
+		if autoDel {
+			fl = append(fl, "auto-delete")
+		}
+		fl = append(fl, extra...)
+		if len(args) > 0 {
+			fl = append(fl, "arguments "+argsInline(args))
+		}
+		return strings.Join(fl, ", ")
+	}
+	name := f.text("name")
+	switch f.get("kind").value() {
+	case "queue":
+		if name == "" {
+			f.focusOn("name")
+			return nil, "", errors.New("name: a queue needs a name")
+		}
+		spec := mgmt.QueueSpec{Name: name, Type: f.get("qtype").value(), Durable: durable, AutoDelete: autoDel, Arguments: args}
+		q := fmt.Sprintf("Declare %s queue %q in vhost %s (%s)?", spec.Type, name, vhost, flags())
+		return func(ctx context.Context, a Admin) error { return a.DeclareQueue(ctx, vhost, spec) }, q, nil
+	case "exchange":
+		if name == "" {
+			f.focusOn("name")
+			return nil, "", errors.New("name: an exchange needs a name (the default exchange exists already)")
+		}
+		var extra []string
+		if f.get("internal").on {
+			extra = append(extra, "internal")
+		}
+		spec := mgmt.ExchangeSpec{Name: name, Type: f.get("xtype").value(), Durable: durable, AutoDelete: autoDel, Internal: f.get("internal").on, Arguments: args}
+		q := fmt.Sprintf("Declare %s exchange %q in vhost %s (%s)?", spec.Type, name, vhost, flags(extra...))
+		return func(ctx context.Context, a Admin) error { return a.DeclareExchange(ctx, vhost, spec) }, q, nil
+	}
+	spec := mgmt.BindingSpec{Source: f.text("source"), Destination: f.text("destination"), DestinationType: f.get("dtype").value(),
+		RoutingKey: f.get("routing_key").value(), Arguments: args}
+	if spec.Source == "" {
+		f.focusOn("source")
+		return nil, "", errors.New("source exchange: the default exchange cannot be bound from; name an exchange")
+	}
+	if spec.Destination == "" {
+		f.focusOn("destination")
+		return nil, "", errors.New("destination: name the " + spec.DestinationType + " to bind")
+	}
+	q := fmt.Sprintf("Bind %s %q to exchange %q with key %q in vhost %s?", spec.DestinationType, spec.Destination, spec.Source, spec.RoutingKey, vhost)
+	if len(args) > 0 {
+		q = strings.TrimSuffix(q, "?") + " (arguments " + argsInline(args) + ")?"
+	}
+	return func(ctx context.Context, a Admin) error { return a.DeclareBinding(ctx, vhost, spec) }, q, nil
+}
+
+func (v *declareView) start() tea.Cmd {
+	if v.c.target.ReadOnly {
+		v.err, v.confirming = errors.New("read-only: declaring is unavailable"), ""
+		return nil
+	}
+	admin := v.c.target.Admin
+	if admin == nil {
+		v.err, v.confirming = errors.New("no management API client"), ""
+		return nil
+	}
+	v.busy = true
+	done := adminDoneMsg{view: v.viewID, text: "done: " + strings.TrimSuffix(v.confirming, "?")}
+	return adminCmd(admin, v.c.opts.Timeout, done, v.run)
+}
+
+func (v *declareView) render(w, h int) string {
+	th := v.c.th
+	head := []string{th.Section.Render("Declare a queue, an exchange or a binding") + th.Faint.Render("  · ctrl+s, then y"), ""}
+	var foot []string
+	if v.confirming != "" {
+		foot = append(foot, "", th.Warn.Render(v.confirming)+"  "+th.HelpKey.Render("y")+" yes  "+th.HelpKey.Render("n")+" no")
+	}
+	if v.busy {
+		foot = append(foot, "", th.Faint.Render("declaring…"))
+	}
+	if v.err != nil {
+		foot = append(foot, "", th.Error.Render(v.err.Error()))
+	}
+	lines := v.form.render(th, w, h-len(head)-len(foot))
+	return strings.Join(append(append(head, lines...), foot...), "\n")
+}

@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// execEditorMsg carries a prepared $EDITOR run back to its view, which
+// hands it to tea.ExecProcess (the terminal is the editor's until it exits).
+type execEditorMsg struct {
+	view  int
+	field string
+	cmd   *exec.Cmd
+	path  string
+	err   error
+}
+
+// editedMsg brings a field's text back from $EDITOR.
+type editedMsg struct {
+	view  int
+	field string
+	text  string
+	err   error
+}
+
+// editorCommand is $VISUAL, else $EDITOR, else vi; it may carry arguments
+// ("code -w").
+func editorCommand() ([]string, error) {
+	for _, env := range []string{"VISUAL", "EDITOR"} {
+		if f := strings.Fields(os.Getenv(env)); len(f) > 0 {
+			return f, nil
+		}
+	}
+	if _, err := exec.LookPath("vi"); err == nil {
+		return []string{"vi"}, nil
+	}
+	return nil, errors.New("no editor: set $EDITOR")
+}
+
+// prepareEditor writes text to a temporary file and builds the editor's
+// command, off the UI thread.
+func prepareEditor(view int, field, text, suffix string) tea.Cmd {
+	return func() tea.Msg {
+		argv, err := editorCommand()
+		if err != nil {
+			return execEditorMsg{view: view, field: field, err: err}
+		}
+		f, err := os.CreateTemp("", "warren-*"+suffix)
+		if err != nil {
+			return execEditorMsg{view: view, field: field, err: err}
+		}
+		_, err = f.WriteString(text)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			_ = os.Remove(f.Name())
+			return execEditorMsg{view: view, field: field, err: err}
+		}
+		cmd := exec.Command(argv[0], append(argv[1:], f.Name())...)
+		return execEditorMsg{view: view, field: field, cmd: cmd, path: f.Name()}
+	}
+}
+
+// runEditor suspends the UI while the editor runs, then reads the file back.
+func runEditor(m execEditorMsg) tea.Cmd {
+	if m.err != nil {
+		return func() tea.Msg { return editedMsg{view: m.view, field: m.field, err: m.err} }
+	}
+	return tea.ExecProcess(m.cmd, func(err error) tea.Msg {
+		defer os.Remove(m.path)
+		if err != nil {
+			return editedMsg{view: m.view, field: m.field, err: errors.New("editor: " + err.Error())}
+		}
+		b, rerr := os.ReadFile(m.path)
+		if rerr != nil {
+			return editedMsg{view: m.view, field: m.field, err: rerr}
+		}
+		return editedMsg{view: m.view, field: m.field, text: strings.TrimSuffix(string(b), "\n")}
+	})
+}

@@ -1,0 +1,414 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
+)
+
+// Publisher publishes one message with a confirm and removes messages
+// from a queue by fingerprint; *broker.Session satisfies it.
+type Publisher interface {
+	PublishMessage(ctx context.Context, vhost, exchange, key string, m message.Message) (broker.PublishResult, error)
+	Remove(ctx context.Context, req broker.RemoveRequest) (broker.RemoveResult, error)
+}
+
+// publishTimeout bounds one publish and its confirm; a broker alarm that
+// blocks publishing ends it with an error rather than a hung form.
+const publishTimeout = 20 * time.Second
+
+var deliveryModes = []string{"persistent", "transient", "unset"}
+
+// publishView is the P form, and the r form prefilled from a message.
+type publishView struct {
+	c      *common
+	viewID int
+	form   *form
+	// orig is the message being republished; nil for P.
+	orig *message.Message
+	// rawBody keeps a binary body as is: it cannot be edited as text.
+	rawBody []byte
+	sending bool
+	outcome string
+	bad     bool
+	sent    int
+}
+
+// publishedMsg brings a publish's outcome back to its form.
+type publishedMsg struct {
+	view    int
+	res     broker.PublishResult
+	removed *broker.RemoveResult // set when the original's removal ran
+	remErr  error
+	err     error
+	target  string
+	fromQ   string
+}
+
+func newPublishView(c *common, vhost, exchange, routingKey string) *publishView {
+	v := &publishView{c: c, viewID: nextViewID()}
+	v.form = publishForm(vhost, exchange, routingKey, message.Message{Properties: message.Properties{ContentType: "application/json", DeliveryMode: 2}}, "")
+	v.form.get("remove").hidden = true
+	// Aimed at a queue, the body is what is left to write; else the key.
+	if exchange == "" && routingKey != "" {
+		v.form.focusOn("body")
+	} else {
+		v.form.focusOn("routing_key")
+	}
+	return v
+}
+
+// newRepublishView prefills the form from m, aimed at its origin: the
+// queue it died in (through the default exchange) for a dead letter, else
+// the exchange and routing key it was published with. removable says the
+// original sits in a queue it can be removed from after the copy is
+// confirmed.
+func newRepublishView(c *common, m message.Message, removable bool) *publishView {
+	v := &publishView{c: c, viewID: nextViewID(), orig: &m}
+	exchange, rk := m.Exchange, m.RoutingKey
+	if q, _, _, ok := message.Origin(m); ok {
+		exchange, rk = "", q
+	}
+	body := string(m.Body)
+	if !editableBody(m.Body) {
+		v.rawBody, body = m.Body, ""
+	}
+	v.form = publishForm(m.Vhost, exchange, rk, m, body)
+	rm := v.form.get("remove")
+	rm.hidden = !removable
+	rm.hint = "after the copy is confirmed, delete this message from " + m.Queue
+	if v.rawBody != nil {
+		v.form.get("body").hidden = true
+		v.form.get("file").hint = fmt.Sprintf("binary body (%s) kept as is; a file path replaces it", bytesIEC(int64(len(m.Body))))
+	}
+	v.form.focusOn("routing_key")
+	return v
+}
+
+func publishForm(vhost, exchange, rk string, m message.Message, body string) *form {
+	if vhost == "" {
+		vhost = "/"
+	}
+	p := m.Properties
+	mode := 2
+	switch p.DeliveryMode {
+	case 2:
+		mode = 0
+	case 1:
+		mode = 1
+	}
+	priority, ts := "", ""
+	if p.Priority != 0 {
+		priority = strconv.Itoa(int(p.Priority))
+	}
+	if !p.Timestamp.IsZero() {
+		ts = p.Timestamp.UTC().Format(time.RFC3339)
+	}
+	headers, err := message.FormatHeadersJSON(m.Headers)
+	if err != nil {
+		headers = "{}"
+	}
+	return newForm(
+		textF("vhost", "vhost", vhost, ""),
+		textF("exchange", "exchange", exchange, "blank: the default exchange (routing key = queue name)"),
+		textF("routing_key", "routing key", rk, ""),
+		textF("content_type", "content type", p.ContentType, ""),
+		textF("content_encoding", "content encoding", p.ContentEncoding, ""),
+		choiceF("delivery_mode", "delivery mode", deliveryModes, mode, ""),
+		textF("priority", "priority", priority, "0–255, blank: none"),
+		textF("message_id", "message id", p.MessageID, "blank: warren sets one (returns are matched on it)"),
+		textF("correlation_id", "correlation id", p.CorrelationID, ""),
+		textF("reply_to", "reply to", p.ReplyTo, ""),
+		textF("expiration", "expiration", p.Expiration, "TTL in ms, blank: none"),
+		textF("type", "type", p.Type, ""),
+		textF("app_id", "app id", p.AppID, ""),
+		textF("timestamp", "timestamp", ts, "blank, now, or RFC 3339"),
+		multiF("headers", "headers (JSON)", headers, 6),
+		multiF("body", "body", body, 8),
+		textF("file", "body from file", "", "a path: read the body from this file instead"),
+		toggleF("remove", "remove original", false, ""),
+	)
+}
+
+// editableBody says whether a body can round-trip through a text field.
+func editableBody(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if (r < 0x20 && r != '\n' && r != '\t' && r != '\r') || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *publishView) id() int { return v.viewID }
+func (v *publishView) title() string {
+	if v.orig != nil {
+		return "republish"
+	}
+	return "publish"
+}
+func (v *publishView) typing() bool             { return true }
+func (v *publishView) load() tea.Cmd            { return nil }
+func (v *publishView) setSize(w, h int) tea.Cmd { return nil }
+func (v *publishView) status() string {
+	if v.sending {
+		return "publishing…"
+	}
+	return fmt.Sprintf("%d sent", v.sent)
+}
+func (v *publishView) hints() string {
+	return "ctrl+s publish  tab next field  ctrl+e $EDITOR  esc close"
+}
+func (v *publishView) help() []helpGroup {
+	return []helpGroup{{Title: "Form", Bindings: v.c.keys.Form.bindings()}, {Title: "Editing", Bindings: editKeys()}}
+}
+
+func (v *publishView) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case tea.KeyPressMsg:
+		k := v.c.keys.Form
+		switch {
+		case key.Matches(m, k.Submit):
+			return v.submit()
+		case key.Matches(m, k.Editor):
+			f := v.form.focused()
+			if f.kind != multiField && f.kind != textField {
+				return nil
+			}
+			suffix := ".txt"
+			if f.name == "headers" || strings.Contains(v.form.text("content_type"), "json") {
+				suffix = ".json"
+			}
+			return prepareEditor(v.viewID, f.name, f.value(), suffix)
+		}
+		v.form.key(m, k)
+	case tea.PasteMsg:
+		v.form.paste(m.Content)
+	case execEditorMsg:
+		return runEditor(m)
+	case editedMsg:
+		if m.err != nil {
+			v.outcome, v.bad = m.err.Error(), true
+			return nil
+		}
+		v.form.get(m.field).ed.set(m.text)
+	case publishedMsg:
+		v.sending = false
+		v.outcome, v.bad = m.summary()
+		if m.err == nil && m.res.Outcome == broker.Confirmed {
+			v.sent++
+		}
+		if m.removed != nil && m.removed.Removed > 0 {
+			v.form.get("remove").on = false
+			v.form.get("remove").hidden = true // the original is gone
+		}
+	}
+	return nil
+}
+
+// publishRequest is what a submitted form sends.
+type publishRequest struct {
+	vhost, exchange, key string
+	msg                  message.Message
+	file                 string
+	remove               *broker.RemoveRequest
+}
+
+// build checks the form and makes the message; an error names the field
+// and moves the focus to it, losing nothing typed.
+func (v *publishView) build() (publishRequest, error) {
+	f := v.form
+	fail := func(field, format string, args ...any) (publishRequest, error) {
+		f.focusOn(field)
+		return publishRequest{}, fmt.Errorf(format, args...)
+	}
+	r := publishRequest{vhost: f.text("vhost"), exchange: f.text("exchange"), key: f.get("routing_key").value(), file: f.text("file")}
+	if r.vhost == "" {
+		return fail("vhost", "vhost: give one (/ is the default)")
+	}
+	if r.exchange == "" && r.key == "" {
+		return fail("routing_key", "routing key: the default exchange needs a queue name as the routing key")
+	}
+	p := message.Properties{
+		ContentType: f.text("content_type"), ContentEncoding: f.text("content_encoding"),
+		MessageID: f.text("message_id"), CorrelationID: f.text("correlation_id"), ReplyTo: f.text("reply_to"),
+		Expiration: f.text("expiration"), Type: f.text("type"), AppID: f.text("app_id"),
+	}
+	switch f.get("delivery_mode").value() {
+	case "persistent":
+		p.DeliveryMode = 2
+	case "transient":
+		p.DeliveryMode = 1
+	}
+	if s := f.text("priority"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 255 {
+			return fail("priority", "priority: %q is not a number from 0 to 255", s)
+		}
+		p.Priority = uint8(n)
+	}
+	if p.Expiration != "" {
+		if n, err := strconv.ParseUint(p.Expiration, 10, 32); err != nil || n == 0 && p.Expiration != "0" {
+			return fail("expiration", "expiration: %q is not a TTL in milliseconds", p.Expiration)
+		}
+	}
+	switch s := f.text("timestamp"); {
+	case s == "":
+	case strings.EqualFold(s, "now"):
+		p.Timestamp = v.c.now().UTC().Truncate(time.Second)
+	default:
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return fail("timestamp", "timestamp: %q is not RFC 3339 (2026-11-26T10:00:00Z) or now", s)
+		}
+		p.Timestamp = t
+	}
+	headers, err := message.ParseHeadersJSON(f.get("headers").value())
+	if err != nil {
+		return fail("headers", "%v", err)
+	}
+	if v.orig != nil && v.orig.Properties.UserID != "" {
+		// The broker refuses a user id other than the publishing user's, so
+		// the copy goes without it.
+		p.UserID = ""
+	}
+	body := []byte(f.get("body").value())
+	if v.rawBody != nil {
+		body = v.rawBody
+	}
+	r.msg = message.Message{Properties: p, Headers: headers, Body: body}
+	if rm := f.get("remove"); v.orig != nil && !rm.hidden && rm.on {
+		r.remove = &broker.RemoveRequest{Vhost: v.orig.Vhost, Queue: v.orig.Queue, Fingerprints: []string{message.Fingerprint(*v.orig)}}
+	}
+	return r, nil
+}
+
+func (v *publishView) submit() tea.Cmd {
+	if v.sending {
+		return nil
+	}
+	if v.c.target.ReadOnly {
+		v.outcome, v.bad = "read-only: publishing is a write action", true
+		return nil
+	}
+	pub := v.c.target.Publisher
+	if pub == nil {
+		v.outcome, v.bad = "no AMQP session: publishing needs the AMQP connection", true
+		return nil
+	}
+	req, err := v.build()
+	if err != nil {
+		v.outcome, v.bad = err.Error(), true
+		return nil
+	}
+	v.sending, v.outcome, v.bad = true, "publishing…", false
+	return publishCmd(v.viewID, pub, req)
+}
+
+// publishCmd publishes, and removes the original only once the copy is
+// confirmed and routed.
+func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
+	return func() tea.Msg {
+		out := publishedMsg{view: view, target: describeRoute(req.exchange, req.key)}
+		if req.file != "" {
+			b, err := os.ReadFile(req.file)
+			if err != nil {
+				out.err = fmt.Errorf("body file: %w", err)
+				return out
+			}
+			req.msg.Body = b
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+		defer cancel()
+		out.res, out.err = pub.PublishMessage(ctx, req.vhost, req.exchange, req.key, req.msg)
+		if out.err != nil || out.res.Outcome != broker.Confirmed || req.remove == nil {
+			return out
+		}
+		out.fromQ = req.remove.Queue
+		rr, err := pub.Remove(ctx, *req.remove)
+		out.removed, out.remErr = &rr, err
+		return out
+	}
+}
+
+func describeRoute(exchange, key string) string {
+	if exchange == "" {
+		return "queue " + key + " (default exchange)"
+	}
+	return "exchange " + exchange + " with key " + strconv.Quote(key)
+}
+
+// summary says what became of a publish, and of the original.
+func (m publishedMsg) summary() (string, bool) {
+	if m.err != nil {
+		return "not published: " + m.err.Error(), true
+	}
+	r := m.res
+	var s string
+	bad := true
+	switch r.Outcome {
+	case broker.Confirmed:
+		s, bad = fmt.Sprintf("✓ confirmed and routed to %s (message id %s)", m.target, r.MessageID), false
+	case broker.Returned:
+		s = fmt.Sprintf("✗ returned as unroutable by %s: %d %s; no queue got it", m.target, r.ReplyCode, r.ReplyText)
+	case broker.Nacked:
+		s = "✗ nacked by the broker: not delivered (a queue full with overflow reject-publish?)"
+	default:
+		s = "? in doubt: the link closed before the confirm; it may or may not have arrived"
+		if r.Err != nil {
+			s += " (" + r.Err.Error() + ")"
+		}
+	}
+	switch {
+	case m.remErr != nil:
+		s += "; the original was NOT removed: " + m.remErr.Error()
+		bad = true
+	case m.removed != nil && m.removed.Removed > 0:
+		s += "; the original was removed from " + m.fromQ
+	case m.removed != nil:
+		s += "; the original was not found in " + m.fromQ + " (taken meanwhile?), so nothing was removed"
+		bad = true
+	}
+	return s, bad
+}
+
+func (v *publishView) render(w, h int) string {
+	th := v.c.th
+	var head []string
+	if v.orig != nil {
+		from := v.orig.Queue
+		if from == "" {
+			from = v.orig.Exchange
+		}
+		head = append(head, th.Section.Render("Republish a message from "+from)+th.Faint.Render("  · aimed at its origin; edit anything, then ctrl+s"))
+	} else {
+		head = append(head, th.Section.Render("Publish a message")+th.Faint.Render("  · mandatory, with a publisher confirm; ctrl+s sends"))
+	}
+	head = append(head, "")
+	var foot []string
+	if v.outcome != "" {
+		style := th.OK
+		if v.bad {
+			style = th.Error
+		}
+		foot = append(foot, "", style.Render(v.outcome))
+	}
+	if v.c.target.ReadOnly {
+		foot = append(foot, "", th.Warn.Render("read-only: publishing is unavailable"))
+	}
+	lines := v.form.render(th, w, h-len(head)-len(foot))
+	return strings.Join(append(append(head, lines...), foot...), "\n")
+}

@@ -1,0 +1,514 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// fakeMover records the moves and imports it was asked for.
+type fakeMover struct {
+	mu      sync.Mutex
+	reqs    []broker.MoveRequest
+	imports []broker.ImportRequest
+	msgs    [][]message.Message
+}
+
+func (f *fakeMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	f.mu.Lock()
+	f.reqs = append(f.reqs, req)
+	f.mu.Unlock()
+	progress(broker.MoveProgress{Total: 70, Taken: 70, Moved: 68, Rate: 1000})
+	return broker.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
+}
+
+func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, msgs []message.Message, progress func(int)) (broker.ImportResult, error) {
+	f.mu.Lock()
+	f.imports = append(f.imports, req)
+	f.msgs = append(f.msgs, msgs)
+	f.mu.Unlock()
+	progress(len(msgs))
+	return broker.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}}, nil
+}
+
+// published is one PublishMessage call.
+type published struct {
+	vhost, exchange, key string
+	msg                  message.Message
+}
+
+// fakePublisher answers every publish with outcome and records calls.
+type fakePublisher struct {
+	mu      sync.Mutex
+	outcome broker.Outcome
+	sent    []published
+	removes []broker.RemoveRequest
+}
+
+func (f *fakePublisher) PublishMessage(_ context.Context, vhost, exchange, key string, m message.Message) (broker.PublishResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, published{vhost, exchange, key, m})
+	res := broker.PublishResult{Outcome: f.outcome, MessageID: m.Properties.MessageID}
+	if f.outcome == broker.Returned {
+		res.ReplyCode, res.ReplyText = 312, "NO_ROUTE"
+	}
+	return res, nil
+}
+
+func (f *fakePublisher) Remove(_ context.Context, req broker.RemoveRequest) (broker.RemoveResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removes = append(f.removes, req)
+	return broker.RemoveResult{Removed: len(req.Fingerprints)}, nil
+}
+
+// fakeAdmin records admin calls.
+type fakeAdmin struct {
+	mu    sync.Mutex
+	calls []string
+	specs []any
+}
+
+func (f *fakeAdmin) record(call string, spec any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+	f.specs = append(f.specs, spec)
+	return nil
+}
+
+func (f *fakeAdmin) DeclareQueue(_ context.Context, vhost string, q mgmt.QueueSpec) error {
+	return f.record("declare queue "+vhost, q)
+}
+func (f *fakeAdmin) DeclareExchange(_ context.Context, vhost string, e mgmt.ExchangeSpec) error {
+	return f.record("declare exchange "+vhost, e)
+}
+func (f *fakeAdmin) DeclareBinding(_ context.Context, vhost string, b mgmt.BindingSpec) error {
+	return f.record("declare binding "+vhost, b)
+}
+func (f *fakeAdmin) PurgeQueue(_ context.Context, vhost, name string) error {
+	return f.record("purge "+vhost+" "+name, nil)
+}
+func (f *fakeAdmin) DeleteQueue(_ context.Context, vhost, name string) error {
+	return f.record("delete queue "+vhost+" "+name, nil)
+}
+func (f *fakeAdmin) DeleteExchange(_ context.Context, vhost, name string) error {
+	return f.record("delete exchange "+vhost+" "+name, nil)
+}
+
+// writeApp is a test App with every write fake wired.
+func writeApp(t *testing.T, readOnly bool) (*App, *fakePublisher, *fakeAdmin, *fakeMover, *fakePeeker) {
+	pub, adm, mv := &fakePublisher{outcome: broker.Confirmed}, &fakeAdmin{}, &fakeMover{}
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, `{"id":1}`), deadLetter(2, `{"id":2}`), deadLetter(3, `{"id":3}`)}}
+	a := newTestApp(demoFake(), Target{Peeker: pk, Publisher: pub, Admin: adm, Mover: mv, ReadOnly: readOnly})
+	settle(t, a, a.Init(), size())
+	return a, pub, adm, mv, pk
+}
+
+// selectQueue filters the queue list down to name and selects it.
+func selectQueue(t *testing.T, a *App, name string) {
+	t.Helper()
+	settle(t, a, press("/"))
+	settle(t, a, typed(name)...)
+	settle(t, a, press("enter"))
+}
+
+func TestPublishToTheSelectedQueue(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.created")
+	settle(t, a, press("P"))
+	pv, ok := a.top().(*publishView)
+	if !ok {
+		t.Fatalf("P should open the publish form, top %T", a.top())
+	}
+	if pv.form.text("exchange") != "" || pv.form.text("routing_key") != "demo.orders.created" {
+		t.Fatalf("P on a queue aims at it through the default exchange: %q %q", pv.form.text("exchange"), pv.form.text("routing_key"))
+	}
+	golden.RequireEqual(t, screen(a))
+	pv.form.focusOn("body")
+	settle(t, a, typed(`{"id":7}`)...)
+	pv.form.focusOn("headers")
+	pv.form.get("headers").ed.set(`{"tenant": "eu", "attempt": 2}`)
+	settle(t, a, press("ctrl+s"))
+	if len(pub.sent) != 1 {
+		t.Fatalf("ctrl+s should publish once, got %d", len(pub.sent))
+	}
+	got := pub.sent[0]
+	want := message.Message{
+		Properties: message.Properties{ContentType: "application/json", DeliveryMode: 2},
+		Headers:    map[string]any{"tenant": "eu", "attempt": int64(2)},
+		Body:       []byte(`{"id":7}`),
+	}
+	if got.vhost != "/" || got.exchange != "" || got.key != "demo.orders.created" || !reflect.DeepEqual(got.msg, want) {
+		t.Fatalf("published %+v\nwant %+v", got, want)
+	}
+	if s := screen(a); !strings.Contains(s, "confirmed and routed to queue demo.orders.created") {
+		t.Fatalf("the outcome should show:\n%s", s)
+	}
+	// q is text in a form, not quit; esc closes the form.
+	settle(t, a, press("q"))
+	if _, ok := a.top().(*publishView); !ok {
+		t.Fatal("q typed into a form must not quit or close it")
+	}
+	settle(t, a, press("esc"))
+	if _, ok := a.top().(*publishView); ok {
+		t.Fatal("esc should close the form")
+	}
+}
+
+func TestPublishRefusesBadInputAndKeepsIt(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.created")
+	settle(t, a, press("P"))
+	pv := a.top().(*publishView)
+	pv.form.get("body").ed.set("keep me")
+	for _, tc := range []struct{ field, value, want string }{
+		{"headers", `{"a": 1,}`, "headers are not valid JSON"},
+		{"priority", "300", "priority"},
+		{"timestamp", "yesterday", "RFC 3339"},
+		{"expiration", "soon", "expiration"},
+	} {
+		pv.form.get(tc.field).ed.set(tc.value)
+		settle(t, a, press("ctrl+s"))
+		if len(pub.sent) != 0 || !strings.Contains(pv.outcome, tc.want) || pv.form.focused().name != tc.field {
+			t.Fatalf("%s=%q: sent %d, outcome %q, focus %s", tc.field, tc.value, len(pub.sent), pv.outcome, pv.form.focused().name)
+		}
+		pv.form.get(tc.field).ed.set("")
+	}
+	if pv.form.get("body").value() != "keep me" {
+		t.Fatal("a refused publish must keep what was typed")
+	}
+	pub.outcome = broker.Returned
+	pv.form.get("routing_key").ed.set("nowhere")
+	settle(t, a, press("ctrl+s"))
+	if !strings.Contains(screen(a), "returned as unroutable") || !strings.Contains(screen(a), "312 NO_ROUTE") {
+		t.Fatalf("a returned message should say so:\n%s", screen(a))
+	}
+}
+
+func TestPublishBodyFromFile(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.created")
+	settle(t, a, press("P"))
+	pv := a.top().(*publishView)
+	path := filepath.Join(t.TempDir(), "body.bin")
+	if err := os.WriteFile(path, []byte{0, 1, 2, 0xff}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pv.form.get("file").ed.set(path)
+	settle(t, a, press("ctrl+s"))
+	if len(pub.sent) != 1 || string(pub.sent[0].msg.Body) != "\x00\x01\x02\xff" {
+		t.Fatalf("the body should come from the file: %+v", pub.sent)
+	}
+	pv.form.get("file").ed.set(path + ".missing")
+	settle(t, a, press("ctrl+s"))
+	if len(pub.sent) != 1 || !strings.Contains(pv.outcome, "body file") {
+		t.Fatalf("a missing file should be an error, not a publish: %q", pv.outcome)
+	}
+}
+
+func TestRepublishAimsAtOriginAndRemovesAfterConfirm(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("p"))
+	settle(t, a, press("down"), press("r"))
+	pv, ok := a.top().(*publishView)
+	if !ok {
+		t.Fatalf("r in a peek should open the republish form, top %T", a.top())
+	}
+	orig := deadLetter(2, `{"id":2}`)
+	if pv.form.text("exchange") != "" || pv.form.text("routing_key") != "demo.orders.created" || pv.form.text("message_id") != "order-2" {
+		t.Fatalf("republish should aim at the origin queue and keep the id: %q %q %q", pv.form.text("exchange"), pv.form.text("routing_key"), pv.form.text("message_id"))
+	}
+	golden.RequireEqual(t, screen(a))
+	// Edit a header, ask for the original's removal, publish.
+	h := strings.Replace(pv.form.get("headers").value(), `"eu"`, `"us"`, 1)
+	pv.form.get("headers").ed.set(h)
+	pv.form.focusOn("remove")
+	settle(t, a, press("space"), press("ctrl+s"))
+	if len(pub.sent) != 1 {
+		t.Fatalf("sent %d", len(pub.sent))
+	}
+	sent := pub.sent[0].msg
+	tags := sent.Headers["tenant"].(map[string]any)["tags"].([]any)
+	if tags[0] != "us" || !reflect.DeepEqual(sent.Headers["x-death"], orig.Headers["x-death"]) || string(sent.Body) != `{"id":2}` {
+		t.Fatalf("the copy should carry the edit and keep the rest: %#v", sent.Headers)
+	}
+	if _, isInt32 := sent.Headers["tenant"].(map[string]any)["id"].(int32); !isInt32 {
+		t.Fatal("an int32 header must stay int32")
+	}
+	if len(pub.removes) != 1 || pub.removes[0].Queue != "demo.orders.dlq" || pub.removes[0].Fingerprints[0] != message.Fingerprint(orig) {
+		t.Fatalf("the original should be removed by its fingerprint: %+v", pub.removes)
+	}
+	if !strings.Contains(screen(a), "the original was removed from demo.orders.dlq") {
+		t.Fatalf("the removal should show:\n%s", screen(a))
+	}
+}
+
+func TestRepublishKeepsTheOriginalWhenNotConfirmed(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	pub.outcome = broker.Returned
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("p"))
+	settle(t, a, press("enter"))
+	settle(t, a, press("r")) // from the inspector
+	pv, ok := a.top().(*publishView)
+	if !ok {
+		t.Fatalf("r in the inspector should open the republish form, top %T", a.top())
+	}
+	pv.form.focusOn("remove")
+	settle(t, a, press("space"), press("ctrl+s"))
+	if len(pub.sent) != 1 || len(pub.removes) != 0 {
+		t.Fatalf("a returned copy must not remove the original: sent %d removes %d", len(pub.sent), len(pub.removes))
+	}
+}
+
+func TestPurgeAsksFirst(t *testing.T) {
+	a, _, adm, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("ctrl+p"))
+	if _, ok := a.top().(*confirmView); !ok {
+		t.Fatalf("ctrl+p should ask, top %T", a.top())
+	}
+	settle(t, a, press("n"))
+	if len(adm.calls) != 0 || len(a.stack) != 1 {
+		t.Fatalf("n must purge nothing: %v", adm.calls)
+	}
+	settle(t, a, press("ctrl+p"), press("y"))
+	if !reflect.DeepEqual(adm.calls, []string{"purge / demo.orders.dlq"}) || len(a.stack) != 1 || !strings.Contains(a.status, "purged queue demo.orders.dlq") {
+		t.Fatalf("y should purge and return to the list: %v, stack %d, status %q", adm.calls, len(a.stack), a.status)
+	}
+}
+
+func TestDeleteNeedsTheTypedName(t *testing.T) {
+	a, _, adm, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("enter")) // from the queue's detail
+	settle(t, a, press("ctrl+d"))
+	if _, ok := a.top().(*confirmView); !ok {
+		t.Fatalf("ctrl+d should ask, top %T", a.top())
+	}
+	settle(t, a, typed("demo.orders")...)
+	settle(t, a, press("enter"))
+	if len(adm.calls) != 0 || !strings.Contains(screen(a), "does not match") {
+		t.Fatalf("a wrong name must delete nothing: %v\n%s", adm.calls, screen(a))
+	}
+	settle(t, a, typed(".dlq")...)
+	settle(t, a, press("enter"))
+	if !reflect.DeepEqual(adm.calls, []string{"delete queue / demo.orders.dlq"}) {
+		t.Fatalf("calls %v", adm.calls)
+	}
+	if len(a.stack) != 1 {
+		t.Fatalf("after deleting, the deleted queue's detail should close too: top %s", a.top().title())
+	}
+}
+
+func TestDeclareQueueAsksThenDeclares(t *testing.T) {
+	a, _, adm, _, _ := writeApp(t, false)
+	settle(t, a, press("ctrl+n"))
+	dv, ok := a.top().(*declareView)
+	if !ok {
+		t.Fatalf("ctrl+n should open the declare form, top %T", a.top())
+	}
+	settle(t, a, typed("orders.retry")...)
+	dv.form.focusOn("qtype")
+	settle(t, a, press("space"))
+	dv.form.get("arguments").ed.set(`{"x-delivery-limit": 5}`)
+	settle(t, a, press("ctrl+s"))
+	if !strings.Contains(screen(a), `Declare quorum queue "orders.retry" in vhost / (durable, arguments x-delivery-limit=5)?`) {
+		t.Fatalf("ctrl+s should ask first:\n%s", screen(a))
+	}
+	settle(t, a, press("y"))
+	want := mgmt.QueueSpec{Name: "orders.retry", Type: "quorum", Durable: true, Arguments: map[string]any{"x-delivery-limit": int64(5)}}
+	if len(adm.specs) != 1 || !reflect.DeepEqual(adm.specs[0], want) || len(a.stack) != 1 {
+		t.Fatalf("declared %v %+v, stack %d", adm.calls, adm.specs, len(a.stack))
+	}
+}
+
+func TestDeclareBindingFromTheBindingsList(t *testing.T) {
+	a, _, adm, _, _ := writeApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("bindings")...)
+	settle(t, a, press("enter"), press("ctrl+n"))
+	dv := a.top().(*declareView)
+	if dv.form.get("kind").value() != "binding" {
+		t.Fatalf("ctrl+n on bindings should declare a binding, got %s", dv.form.get("kind").value())
+	}
+	settle(t, a, press("ctrl+s"))
+	if !strings.Contains(screen(a), "default exchange cannot be bound from") {
+		t.Fatalf("a binding without a source should say why:\n%s", screen(a))
+	}
+	dv.form.get("source").ed.set("demo.orders")
+	dv.form.get("destination").ed.set("demo.audit")
+	dv.form.get("routing_key").ed.set("order.#")
+	settle(t, a, press("ctrl+s"), press("y"))
+	want := mgmt.BindingSpec{Source: "demo.orders", Destination: "demo.audit", DestinationType: "queue", RoutingKey: "order.#"}
+	if len(adm.specs) != 1 || !reflect.DeepEqual(adm.specs[0], want) {
+		t.Fatalf("declared %+v", adm.specs)
+	}
+}
+
+func TestMoveMarkedToAnotherQueue(t *testing.T) {
+	a, _, _, mv, pk := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("p"))
+	settle(t, a, press(" "), press("down"), press(" "))
+	settle(t, a, press("m"))
+	if !strings.Contains(screen(a), "the 2 marked messages") {
+		t.Fatalf("m in a peek with marks should move only those:\n%s", screen(a))
+	}
+	settle(t, a, press("a"))
+	settle(t, a, typed("orders.retry")...)
+	settle(t, a, press("enter"))
+	if len(mv.reqs) != 1 {
+		t.Fatalf("moves: %+v", mv.reqs)
+	}
+	r := mv.reqs[0]
+	want := []string{message.Fingerprint(pk.msgs[0]), message.Fingerprint(pk.msgs[2])}
+	if r.Target != broker.ToQueue || r.TargetQueue != "orders.retry" || r.Queue != "demo.orders.dlq" || !reflect.DeepEqual(r.Only, want) {
+		t.Fatalf("move request %+v, want only %v", r, want)
+	}
+}
+
+func TestMoveToExchange(t *testing.T) {
+	a, _, _, mv, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"), press("e"))
+	settle(t, a, typed("demo.orders")...)
+	settle(t, a, press("tab"))
+	settle(t, a, typed("order.created")...)
+	settle(t, a, press("enter"))
+	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ToExchange || mv.reqs[0].Exchange != "demo.orders" || mv.reqs[0].RoutingKey != "order.created" || mv.reqs[0].Only != nil {
+		t.Fatalf("move request %+v", mv.reqs)
+	}
+}
+
+func TestImportReturnsToOrigin(t *testing.T) {
+	a, _, _, mv, _ := writeApp(t, false)
+	path := filepath.Join(t.TempDir(), "dlq.jsonl")
+	msgs := []message.Message{deadLetter(1, "a"), deadLetter(2, "b")}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := message.WriteJSONL(f, msgs); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	settle(t, a, press(":"))
+	settle(t, a, typed("import "+path)...)
+	settle(t, a, press("enter"))
+	if !strings.Contains(screen(a), "the 2 messages of "+path+" into vhost /") {
+		t.Fatalf("the import should say what it read:\n%s", screen(a))
+	}
+	settle(t, a, press("enter"))
+	if len(mv.imports) != 1 || mv.imports[0].Target != broker.ReturnToOrigin || len(mv.msgs[0]) != 2 || string(mv.msgs[0][1].Body) != "b" {
+		t.Fatalf("imports %+v", mv.imports)
+	}
+	if !strings.Contains(screen(a), "lines not published: 2") {
+		t.Fatalf("the summary should name the lines left out:\n%s", screen(a))
+	}
+
+	settle(t, a, press("esc"), press(":"))
+	settle(t, a, typed("import "+path+".missing")...)
+	settle(t, a, press("enter"))
+	if !strings.Contains(screen(a), "cannot import") {
+		t.Fatalf("a missing file should be a clear error:\n%s", screen(a))
+	}
+}
+
+// Read-only removes every write: nothing opens, no fake is called, and
+// help lists the write actions as unavailable.
+func TestReadOnlyRefusesEveryWrite(t *testing.T) {
+	a, pub, adm, mv, _ := writeApp(t, true)
+	selectQueue(t, a, "demo.orders.dlq")
+	for _, k := range []string{"P", "ctrl+p", "ctrl+d", "ctrl+n", "m"} {
+		a.status = ""
+		settle(t, a, press(k))
+		if len(a.stack) != 1 || !strings.Contains(a.status, "read-only") {
+			t.Fatalf("%s in read-only: top %T, status %q", k, a.top(), a.status)
+		}
+	}
+	for _, c := range []string{"import x.jsonl", "declare queue"} {
+		settle(t, a, press(":"))
+		settle(t, a, typed(c)...)
+		settle(t, a, press("enter"))
+		if len(a.stack) != 1 || !strings.Contains(a.status, "read-only") {
+			t.Fatalf(":%s in read-only: top %T, status %q", c, a.top(), a.status)
+		}
+	}
+	settle(t, a, press("p"))
+	settle(t, a, press("r"))
+	if _, ok := a.top().(*peekView); !ok || !strings.Contains(a.status, "read-only") {
+		t.Fatalf("r in read-only: top %T, status %q", a.top(), a.status)
+	}
+	if len(pub.sent)+len(pub.removes)+len(adm.calls)+len(mv.reqs)+len(mv.imports) != 0 {
+		t.Fatal("a fake was called in read-only mode")
+	}
+	settle(t, a, press("?"))
+	help := screen(a)
+	for _, want := range []string{"unavailable (read-only): publish", "unavailable (read-only): purge", "unavailable (read-only): delete", "unavailable (read-only): declare", "unavailable (read-only): republish", "unavailable (read-only): move"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help should say %q:\n%s", want, help)
+		}
+	}
+}
+
+var _ = errors.New
+
+// r in a live pane republishes the selected row: a tap's copy goes back to
+// the exchange and key it was seen on and cannot be removed; a requeueing
+// consume pane's message can be.
+func TestRepublishFromLivePanes(t *testing.T) {
+	a, st := liveApp(t, false)
+	pub := &fakePublisher{outcome: broker.Confirmed}
+	a.c.target.Publisher = pub
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t"))
+	st.feed.push(orderMsg(1), orderMsg(2))
+	frame(t, a)
+	settle(t, a, press("r"))
+	pv, ok := a.top().(*publishView)
+	if !ok {
+		t.Fatalf("r in a tap pane should open the republish form, top %T", a.top())
+	}
+	if pv.form.text("exchange") != "demo.orders" || pv.form.text("routing_key") != "order.created" || !pv.form.get("remove").hidden {
+		t.Fatalf("tap republish: %q %q remove hidden %v", pv.form.text("exchange"), pv.form.text("routing_key"), pv.form.get("remove").hidden)
+	}
+	settle(t, a, press("ctrl+s"))
+	if len(pub.sent) != 1 || string(pub.sent[0].msg.Body) != string(orderMsg(2).Body) {
+		t.Fatalf("sent %+v", pub.sent)
+	}
+	settle(t, a, press("esc"), press("esc"), press("esc"))
+
+	settle(t, a, press(":"))
+	settle(t, a, typed("qu")...)
+	settle(t, a, press("enter"), press("/"))
+	settle(t, a, typed("created")...)
+	settle(t, a, press("enter"), press("t"))
+	settle(t, a, press("n"))
+	m := orderMsg(3)
+	m.Vhost, m.Queue = "/", "demo.orders.created"
+	st.feed.push(m)
+	frame(t, a)
+	settle(t, a, press("r"))
+	pv = a.top().(*publishView)
+	if pv.form.get("remove").hidden {
+		t.Fatal("a message a nack-requeue pane left in its queue can be removed")
+	}
+}
