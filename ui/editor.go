@@ -16,7 +16,8 @@ type textEditor struct {
 	r     []rune
 	pos   int  // cursor, 0..len(r)
 	multi bool // enter inserts a newline; up and down move by line
-	top   int  // first line shown (multi)
+	top   int  // first row shown (multi)
+	width int  // the row width last drawn, for up and down
 }
 
 func (e *textEditor) set(s string) { e.r, e.pos, e.top = []rune(s), len([]rune(s)), 0 }
@@ -104,79 +105,90 @@ func (e *textEditor) key(m tea.KeyPressMsg) bool {
 	return true
 }
 
-// vertical moves the cursor a line up or down, keeping its column.
+// vertical moves the cursor a display row up or down, keeping its column.
 func (e *textEditor) vertical(up bool) {
-	start, end := e.lineBounds(e.pos)
-	col := e.pos - start
-	switch {
-	case up && start > 0:
-		ps, _ := e.lineBounds(start - 1)
-		e.pos = min(ps+col, start-1)
-	case !up && end < len(e.r):
-		_, ne := e.lineBounds(end + 1)
-		e.pos = min(end+1+col, ne)
+	rows, starts, cr, cc := e.rows(e.width)
+	to := cr + 1
+	if up {
+		to = cr - 1
 	}
+	if to < 0 || to >= len(rows) {
+		return
+	}
+	e.pos = starts[to] + min(cc, len(rows[to]))
 }
 
 // lines renders the text as at most h lines of width w, the cursor shown
-// when focused. Control characters show as · so they cannot break the
-// layout; the text itself keeps them.
+// when focused. A one-line field scrolls sideways to keep the cursor in
+// view; a multi-line field wraps long lines. Control characters show as ·
+// so they cannot break the layout; the text itself keeps them.
 func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 	w = max(w, 4)
+	e.width = w - 1
+	rows, _, cr, cc := e.rows(e.width)
 	if !e.multi {
 		h = 1
-	}
-	all := strings.Split(string(e.r), "\n")
-	// The cursor's line and column.
-	cl, cc, n := 0, 0, 0
-	for i, l := range all {
-		ln := len([]rune(l))
-		if e.pos <= n+ln {
-			cl, cc = i, e.pos-n
-			break
+		r := rows[0]
+		from := max(cc-(w-2), 0) // scroll sideways
+		rows[0], cc = r[min(from, len(r)):], cc-from
+		if len(rows[0]) > w-1 {
+			rows[0] = rows[0][:w-1]
 		}
-		n += ln + 1
 	}
-	if cl < e.top {
-		e.top = cl
+	if cr < e.top {
+		e.top = cr
 	}
-	if cl >= e.top+h {
-		e.top = cl - h + 1
+	if cr >= e.top+h {
+		e.top = cr - h + 1
 	}
-	e.top = min(e.top, max(len(all)-1, 0))
+	e.top = max(min(e.top, len(rows)-1), 0)
 	out := make([]string, 0, h)
-	for i := e.top; i < len(all) && len(out) < h; i++ {
-		r := []rune(all[i])
-		from := 0
-		if i == cl && cc >= w-1 {
-			from = cc - w + 2 // scroll sideways to keep the cursor in view
+	for i := e.top; i < len(rows) && len(out) < h; i++ {
+		vis := []rune(visibleText(string(rows[i])))
+		if !focused || i != cr {
+			out = append(out, string(vis))
+			continue
 		}
-		r = r[min(from, len(r)):]
-		col := cc - from
-		if len(r) > w-1 {
-			r = r[:w-1]
+		at := " "
+		if cc < len(vis) {
+			at = string(vis[cc])
 		}
-		vis := []rune(visibleText(string(r)))
-		var b strings.Builder
-		if focused && i == cl {
-			b.WriteString(string(vis[:min(col, len(vis))]))
-			at := " "
-			if col < len(vis) {
-				at = string(vis[col])
-			}
-			b.WriteString(th.Cursor.Render(at))
-			if col+1 < len(vis) {
-				b.WriteString(string(vis[col+1:]))
-			}
-		} else {
-			b.WriteString(string(vis))
+		line := string(vis[:min(cc, len(vis))]) + th.Cursor.Render(at)
+		if cc+1 < len(vis) {
+			line += string(vis[cc+1:])
 		}
-		out = append(out, b.String())
-	}
-	if len(out) == 0 {
-		out = append(out, "")
+		out = append(out, line)
 	}
 	return out
+}
+
+// rows splits the text into display rows: one per line, and for a
+// multi-line field a long line wraps every w runes. starts holds each
+// row's offset in the text; the cursor's row and column come with them.
+func (e *textEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
+	n := 0
+	for _, line := range strings.Split(string(e.r), "\n") {
+		r := []rune(line)
+		first, at := len(rows), n
+		if e.multi && w > 0 {
+			for len(r) > w {
+				rows, starts, r, at = append(rows, r[:w]), append(starts, at), r[w:], at+w
+			}
+		}
+		rows, starts = append(rows, r), append(starts, at)
+		if ln := len([]rune(line)); e.pos >= n && e.pos <= n+ln {
+			off := e.pos - n
+			cursorRow, cursorCol = first, off
+			if e.multi && w > 0 {
+				cursorRow, cursorCol = first+off/w, off%w
+				if cursorRow >= len(rows) { // at the end of a full row
+					cursorRow, cursorCol = len(rows)-1, w
+				}
+			}
+		}
+		n += len([]rune(line)) + 1
+	}
+	return rows, starts, cursorRow, cursorCol
 }
 
 // visibleText maps control characters to · one for one, keeping columns.
