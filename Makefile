@@ -52,7 +52,7 @@ clean-demo: $(BIN)/warren-demo ## delete everything the seeder created
 # scribble over the TUI); the trap stops it however warren exits.
 demo: seed ## seed, start traffic, run warren; traffic stops when warren exits
 	@$(BIN)/warren-demo $(DEMO_FLAGS) traffic > $(BIN)/warren-demo-traffic.log 2>&1 & tp=$$!; \
-	trap 'kill $$tp 2>/dev/null; wait $$tp 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	trap 'kill $$tp 2>/dev/null; wait $$tp 2>/dev/null' EXIT; trap 'exit 130' INT TERM HUP; \
 	echo "traffic generator running (pid $$tp, log $(BIN)/warren-demo-traffic.log)"; \
 	$(WARREN_RUN)
 
