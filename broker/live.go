@@ -76,6 +76,9 @@ type liveSource interface {
 	close(ch *amqp.Channel)
 	// permanent says whether an open error means retrying is pointless.
 	permanent(err error) bool
+	// lossless: settling removes the message from its queue, so the pump
+	// must not drop one; the source waits for room instead.
+	lossless() bool
 }
 
 // Live is one running tap, tail or consume feeding a Pump. It reconnects
@@ -91,7 +94,10 @@ type liveSource interface {
 // then holds the backlog (a stream or queue keeps it all; a tap queue its
 // newest x-max-length), the unacked prefetch bounds what sits in memory,
 // and nothing is taken from a queue unseen. The pump's ring drops only
-// when the UI does not drain it fast enough; Stats counts those drops.
+// when the UI does not drain it fast enough, and only for sources that
+// take nothing (tap, tail, nack-requeue); Stats counts those drops. A
+// consume that acks or rejects waits for room instead, so every message it
+// takes off the queue reaches the pane.
 type Live struct {
 	*Pump
 	s     *Session
@@ -245,10 +251,24 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 	batch := make([]message.Message, 0, liveBatch)
 	var last uint64 // delivery tag not yet settled; 0: none
+	lossless := l.src.lossless()
 	flush := func() error {
-		l.Push(batch...)
+		if lossless {
+			// Wait for the UI to make room: until then the batch stays
+			// unacked, and the prefetch makes the broker wait for us.
+			for len(batch) > 0 {
+				if err := l.WaitRoom(ctx, len(batch)); err != nil {
+					return nil // closing: unsettled, so the broker requeues them
+				}
+				n := min(len(batch), l.Capacity())
+				l.Push(batch[:n]...)
+				batch = batch[n:]
+			}
+		} else {
+			l.Push(batch...)
+		}
 		batch = batch[:0]
-		if last == 0 {
+		if last == 0 || ctx.Err() != nil && lossless {
 			return nil
 		}
 		err := l.src.settle(ch, last)
@@ -274,7 +294,9 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		}
 		select {
 		case <-ctx.Done():
-			_ = flush()
+			if !lossless {
+				_ = flush()
+			} // else: left unsettled, requeued when the channel closes
 			return nil
 		case <-l.wake:
 			continue

@@ -80,6 +80,9 @@ func (t *tailSource) close(*amqp.Channel) {}
 
 func (t *tailSource) permanent(err error) bool { return isPermanentAMQP(err) }
 
+// lossless: a stream keeps every entry, so the pane may drop.
+func (t *tailSource) lossless() bool { return false }
+
 // ConsumeMode is what a destructive consume does with each message.
 type ConsumeMode int
 
@@ -154,5 +157,8 @@ func (c *consumeSource) settle(ch *amqp.Channel, tag uint64) error {
 }
 
 func (c *consumeSource) close(*amqp.Channel) {}
+
+// lossless: ack and reject take the message off the queue for good.
+func (c *consumeSource) lossless() bool { return c.spec.Mode != ConsumeNackRequeue }
 
 func (c *consumeSource) permanent(err error) bool { return isPermanentAMQP(err) }

@@ -2,12 +2,14 @@ package broker
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/warren-tui/warren/internal/brokertest"
+	"github.com/warren-tui/warren/message"
 )
 
 // A tail from first reads the stream in order with offsets, then follows
@@ -213,4 +215,52 @@ func TestQueueDepth(t *testing.T) {
 	if err != nil || n != 6 || c != 1 {
 		t.Fatalf("with a consumer: %d ready, %d consumers, %v; want 6, 1", n, c, err)
 	}
+}
+
+// A consume that acks must never drop: when the pane does not keep up, it
+// waits for room with the rest still in the queue, instead of acking
+// messages the ring then overwrites unseen.
+func TestConsumeAckWaitsForTheScreenInsteadOfDropping(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	q := brokertest.Name("classic")
+	brokertest.DeclareQueue(t, vh, q, "")
+	conn := adminConn(t, vh)
+	const total = 1000
+	publishConfirmed(t, conn, "", q, numbered(total, "m")...)
+	s := openTestSession(t, brokertest.URI())
+	l, err := s.Consume(liveCtx(t), ConsumeSpec{Vhost: vh, Queue: q, Type: QueueClassic, Mode: ConsumeAck},
+		LiveOptions{Capacity: 50, Prefetch: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLive(t, l)
+	time.Sleep(time.Second) // nobody drains: the ring fills and the consumer must wait
+	st := l.Stats()
+	if st.Dropped != 0 || st.Received > 50 {
+		t.Fatalf("undrained: received %d, dropped %d; want at most the ring (50) and no drops", st.Received, st.Dropped)
+	}
+	if n, _, err := s.QueueDepth(liveCtx(t), vh, q); err != nil || n < total-50-100-liveBatch {
+		t.Fatalf("the queue should still hold all but the ring and the prefetch: %d ready (%v)", n, err)
+	}
+	var got []message.Message
+	deadline := time.After(20 * time.Second)
+	for len(got) < total {
+		select {
+		case <-deadline:
+			t.Fatalf("drained %d of %d (state %v)", len(got), total, l.State())
+		case <-time.After(5 * time.Millisecond): // a slow screen: 20 at a time
+			b, dropped, _ := l.Drain(20)
+			if dropped != 0 {
+				t.Fatalf("dropped %d", dropped)
+			}
+			got = append(got, b...)
+		}
+	}
+	for i, m := range got {
+		if want := fmt.Sprintf("m %d", i); string(m.Body) != want {
+			t.Fatalf("message %d is %q, want %q: lost or reordered", i, m.Body, want)
+		}
+	}
+	eventuallyDepth(t, conn, q, 0)
 }

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 const DefaultPumpCapacity = 10000
 
 // Pump is the one bounded buffer between a live source (tap, tail,
-// consume) and the UI. Producers never block: when the ring is full the
-// oldest message is dropped and counted. The UI takes one batch per frame
+// consume) and the UI. Push never blocks: when the ring is full the
+// oldest message is dropped and counted; sources that must not drop wait
+// for room first (WaitRoom). The UI takes one batch per frame
 // tick with Drain, woken by Notify, so no delivery ever becomes its own
 // UI message.
 type Pump struct {
@@ -30,6 +32,7 @@ type Pump struct {
 	rate      float64
 
 	notify chan struct{}
+	room   chan struct{} // a wake-up for WaitRoom after Drain or Clear
 }
 
 // PumpStats are the counters a pane title shows.
@@ -47,7 +50,7 @@ func NewPump(capacity int) *Pump {
 	if capacity <= 0 {
 		capacity = DefaultPumpCapacity
 	}
-	return &Pump{ring: make([]message.Message, capacity), notify: make(chan struct{}, 1), rateAt: time.Now()}
+	return &Pump{ring: make([]message.Message, capacity), notify: make(chan struct{}, 1), room: make(chan struct{}, 1), rateAt: time.Now()}
 }
 
 // Capacity is the ring's size.
@@ -101,8 +104,38 @@ func (p *Pump) Drain(max int) (batch []message.Message, dropped, total uint64) {
 		}
 		p.head = (p.head + k) % len(p.ring)
 		p.n -= k
+		p.wakeRoom()
 	}
 	return batch, p.dropped, p.received
+}
+
+func (p *Pump) wakeRoom() {
+	select {
+	case p.room <- struct{}{}:
+	default:
+	}
+}
+
+// WaitRoom blocks until the ring has room for k more messages (at most
+// its capacity), or ctx ends. A source that must not drop (a consume
+// that acks or rejects, so a dropped message would be gone unseen) waits
+// here before pushing and settling: the broker then holds the rest,
+// bounded by the prefetch, instead of the ring overwriting them.
+func (p *Pump) WaitRoom(ctx context.Context, k int) error {
+	k = min(k, len(p.ring))
+	for {
+		p.mu.Lock()
+		free := len(p.ring) - p.n
+		p.mu.Unlock()
+		if free >= k {
+			return nil
+		}
+		select {
+		case <-p.room:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Stats reads the counters.
@@ -125,4 +158,5 @@ func (p *Pump) Clear() {
 	}
 	p.head, p.n, p.received, p.dropped = 0, 0, 0, 0
 	p.rateAt, p.rateCount, p.rate = time.Now(), 0, 0
+	p.wakeRoom()
 }

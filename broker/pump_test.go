@@ -1,9 +1,11 @@
 package broker
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/warren-tui/warren/message"
 )
@@ -99,5 +101,33 @@ func BenchmarkPumpPush(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i += liveBatch {
 		p.Push(batch...)
+	}
+}
+
+func TestPumpWaitRoom(t *testing.T) {
+	p := NewPump(4)
+	p.Push(message.Message{}, message.Message{}, message.Message{})
+	if err := p.WaitRoom(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := p.WaitRoom(ctx, 2); err == nil {
+		t.Fatal("no room for 2 in a ring of 4 holding 3: WaitRoom should wait until ctx ends")
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.WaitRoom(context.Background(), 4) }()
+	time.Sleep(20 * time.Millisecond)
+	p.Drain(0)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Drain should wake a waiter")
+	}
+	if err := p.WaitRoom(context.Background(), 10); err != nil {
+		t.Fatal("asking for more than the capacity waits only for an empty ring:", err)
 	}
 }

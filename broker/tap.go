@@ -174,6 +174,9 @@ func (t *tapSource) settle(ch *amqp.Channel, tag uint64) error {
 	return ch.Ack(tag, true)
 }
 
+// lossless: a tap sees copies; its own queue drops the oldest by design.
+func (t *tapSource) lossless() bool { return false }
+
 func (t *tapSource) permanent(err error) bool {
 	return errors.Is(err, ErrTapExchangeNotFound) || isPermanentAMQP(err)
 }
