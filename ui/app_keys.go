@@ -34,8 +34,12 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		return a.quit()
 	}
 	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
-		if key.Matches(m, g.Back) {
+		switch {
+		case key.Matches(m, g.Back):
 			return a.pop()
+		case m.String() == "f1": // ? is text here
+			a.mode = modeHelp
+			return nil
 		}
 		return a.top().update(m)
 	}
@@ -43,12 +47,13 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	case modeCommand, modeFilter:
 		return a.promptKey(m)
 	case modeHelp:
-		if key.Matches(m, g.Back, g.Help, g.Quit) {
+		if key.Matches(m, g.Back, g.Help, g.Quit) || m.String() == "f1" {
 			a.mode = modeNormal
 		}
 		return nil
 	}
-	if key.Matches(m, g.Peek, g.Live, g.Move, g.Pin) {
+	w := a.c.keys.Write
+	if key.Matches(m, g.Peek, g.Live, g.Move, g.Pin, w.Publish, w.Purge, w.Delete) {
 		if s, ok := a.top().(interface{ stale() bool }); ok && s.stale() {
 			return statusCmd("the list is still loading: try again in a moment", true)
 		}

@@ -122,6 +122,8 @@ func press(s string) tea.Msg {
 		return tea.KeyPressMsg{Code: tea.KeyEnd}
 	case "delete":
 		return tea.KeyPressMsg{Code: tea.KeyDelete}
+	case "f1":
+		return tea.KeyPressMsg{Code: tea.KeyF1}
 	}
 	if c, ok := strings.CutPrefix(s, "ctrl+"); ok {
 		return tea.KeyPressMsg{Code: []rune(c)[0], Mod: tea.ModCtrl}

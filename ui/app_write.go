@@ -157,14 +157,19 @@ func (a *App) adminDone(m adminDoneMsg) tea.Cmd {
 	if !a.hasView(m.view) {
 		return nil
 	}
-	for len(a.stack) > 1 && a.top().id() != m.view {
-		a.stack = a.stack[:len(a.stack)-1] // views opened over the dialog
-	}
-	a.stack = a.stack[:len(a.stack)-1]
-	if m.gone && len(a.stack) > 1 {
-		if t := a.top().title(); t == m.kind+" "+m.name {
-			a.stack = a.stack[:len(a.stack)-1] // the deleted object's detail
+	var cmds []tea.Cmd
+	drop := func() { // the top view, released like pop does
+		if c, ok := a.top().(closer); ok {
+			cmds = append(cmds, c.close())
 		}
+		a.stack = a.stack[:len(a.stack)-1]
 	}
-	return a.show()
+	for len(a.stack) > 1 && a.top().id() != m.view {
+		drop() // views over the dialog (none: dialogs take every key)
+	}
+	drop()
+	if m.gone && len(a.stack) > 1 && a.top().title() == m.kind+" "+m.name {
+		drop() // the deleted object's detail
+	}
+	return tea.Batch(append(cmds, a.show())...)
 }

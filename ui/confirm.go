@@ -67,7 +67,7 @@ func (v *confirmView) id() int                  { return v.viewID }
 func (v *confirmView) title() string            { return v.what + " " + v.name + "?" }
 func (v *confirmView) load() tea.Cmd            { return nil }
 func (v *confirmView) setSize(w, h int) tea.Cmd { return nil }
-func (v *confirmView) typing() bool             { return v.typed != nil }
+func (v *confirmView) typing() bool             { return true } // only y, n, the name and esc
 func (v *confirmView) help() []helpGroup        { return nil }
 func (v *confirmView) status() string {
 	if v.busy {

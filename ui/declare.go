@@ -91,16 +91,17 @@ func (v *declareView) id() int                  { return v.viewID }
 func (v *declareView) title() string            { return "declare " + v.form.get("kind").value() }
 func (v *declareView) load() tea.Cmd            { return nil }
 func (v *declareView) setSize(w, h int) tea.Cmd { return nil }
-func (v *declareView) typing() bool             { return v.confirming == "" }
+func (v *declareView) typing() bool             { return true } // y/n too: no global key may act
 func (v *declareView) status() string           { return "ctrl+s declares (asks first)" }
 func (v *declareView) hints() string {
 	if v.confirming != "" {
 		return "y declare  n back to the form  esc close"
 	}
-	return "ctrl+s declare  tab next field  space change choice  esc close"
+	return "ctrl+s declare  tab next field  space change choice  f1 help  esc close"
 }
 func (v *declareView) help() []helpGroup {
-	return []helpGroup{{Title: "Form", Bindings: v.c.keys.Form.bindings()}, {Title: "Editing", Bindings: editKeys()}}
+	k := v.c.keys.Form
+	return []helpGroup{{Title: "Form", Bindings: []key.Binding{k.Next, k.Prev, k.Submit, k.Cancel, k.Cycle}}, {Title: "Editing", Bindings: editKeys()}}
 }
 
 func (v *declareView) update(msg tea.Msg) tea.Cmd {

@@ -20,14 +20,25 @@ type textEditor struct {
 	width int  // the row width last drawn, for up and down
 }
 
-func (e *textEditor) set(s string) { e.r, e.pos, e.top = []rune(s), len([]rune(s)), 0 }
+func (e *textEditor) set(s string) {
+	if !e.multi {
+		s = oneLine(s)
+	}
+	e.r, e.pos, e.top = []rune(s), len([]rune(s)), 0
+}
+
+// oneLine turns line breaks into spaces: a one-line field must send
+// exactly what it shows.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}
 func (e *textEditor) String() string {
 	return string(e.r)
 }
 
 func (e *textEditor) insert(s string) {
 	if !e.multi {
-		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+		s = oneLine(s)
 	} else {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 	}

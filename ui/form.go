@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/ui/theme"
 )
@@ -243,7 +244,7 @@ func (fm *form) render(th theme.Theme, w, h int) []string {
 		case textField:
 			v := f.ed.lines(th, valueW-2, 1, focused)[0]
 			line := label + " " + v
-			if f.hint != "" && (f.ed.String() == "" || focused) {
+			if f.hint != "" && (f.ed.String() == "" || focused && ansi.StringWidth(v)+len(f.hint)+2 <= valueW) {
 				line += "  " + th.Faint.Render(f.hint)
 			}
 			lines = append(lines, line)
@@ -265,6 +266,11 @@ func (fm *form) render(th theme.Theme, w, h int) []string {
 		}
 		if focused {
 			focusEnd = len(lines)
+		}
+	}
+	for i, l := range lines { // wide runes or a long hint must not widen the screen
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
 		}
 	}
 	if h <= 0 || len(lines) <= h {

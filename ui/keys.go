@@ -21,7 +21,7 @@ func newGlobalKeys() globalKeys {
 	return globalKeys{
 		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (:queues :ex :bi :co :no :vhost :ctx :q)")),
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter by regex on the name")),
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help for this view")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help for this view (f1 in forms)")),
 		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear filter")),
 		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),

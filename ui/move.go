@@ -229,6 +229,9 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 		if req.Exchange == "" && req.RoutingKey == "" {
 			return statusCmd("the default exchange needs a queue name as the routing key", true)
 		}
+		if req.Exchange == "" && req.RoutingKey == v.queue && v.imp == nil {
+			return statusCmd("the target is the source queue", true)
+		}
 	}
 	return v.start(req)
 }
@@ -247,6 +250,9 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	mv := v.c.target.Mover
 	if mv == nil {
 		return statusCmd("no AMQP session: moving needs the AMQP connection", true)
+	}
+	if v.imp != nil && v.imp.err != nil {
+		return statusCmd("cannot import: "+v.imp.err.Error(), true)
 	}
 	if v.imp != nil && v.imp.msgs == nil {
 		return statusCmd("the file is not read yet", true)
@@ -301,7 +307,7 @@ func (v *moveView) what() string {
 	case len(v.only) > 0:
 		return fmt.Sprintf("the %d marked messages of %s (vhost %s); the others stay in place, in order", len(v.only), v.queue, v.vhost)
 	}
-	return "the messages of " + v.queue + " (vhost " + v.vhost + ")"
+	return "ALL the messages of " + v.queue + " (vhost " + v.vhost + "; mark some in its peek to move only those)"
 }
 
 func (v *moveView) render(w, h int) string {

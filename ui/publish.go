@@ -27,6 +27,14 @@ type Publisher interface {
 // blocks publishing ends it with an error rather than a hung form.
 const publishTimeout = 20 * time.Second
 
+// removeTimeout bounds the removal of a republished original.
+const removeTimeout = 2 * time.Minute
+
+// maxEditableBody is the largest body the form edits as text; a larger
+// one is kept as is (a file or $EDITOR replaces it), so the form stays
+// quick whatever the message's size.
+const maxEditableBody = 1 << 20
+
 var deliveryModes = []string{"persistent", "transient", "unset"}
 
 // publishView is the P form, and the r form prefilled from a message.
@@ -80,7 +88,7 @@ func newRepublishView(c *common, m message.Message, removable bool) *publishView
 		exchange, rk = "", q
 	}
 	body := string(m.Body)
-	if !editableBody(m.Body) {
+	if len(m.Body) > maxEditableBody || !editableBody(m.Body) {
 		v.rawBody, body = m.Body, ""
 	}
 	v.form = publishForm(m.Vhost, exchange, rk, m, body)
@@ -89,7 +97,11 @@ func newRepublishView(c *common, m message.Message, removable bool) *publishView
 	rm.hint = "after the copy is confirmed, delete this message from " + m.Queue
 	if v.rawBody != nil {
 		v.form.get("body").hidden = true
-		v.form.get("file").hint = fmt.Sprintf("binary body (%s) kept as is; a file path replaces it", bytesIEC(int64(len(m.Body))))
+		kind := "binary"
+		if len(m.Body) > maxEditableBody {
+			kind = "large"
+		}
+		v.form.get("file").hint = fmt.Sprintf("%s body (%s) kept as is; a file path replaces it", kind, bytesIEC(int64(len(m.Body))))
 	}
 	v.form.focusOn("routing_key")
 	return v
@@ -116,7 +128,8 @@ func publishForm(vhost, exchange, rk string, m message.Message, body string) *fo
 	}
 	headers, err := message.FormatHeadersJSON(m.Headers)
 	if err != nil {
-		headers = "{}"
+		// Never send a copy without headers it silently lost.
+		headers = "headers cannot be edited (" + err.Error() + "); fix or replace them with {}"
 	}
 	return newForm(
 		textF("vhost", "vhost", vhost, ""),
@@ -170,7 +183,7 @@ func (v *publishView) status() string {
 	return fmt.Sprintf("%d sent", v.sent)
 }
 func (v *publishView) hints() string {
-	return "ctrl+s publish  tab next field  ctrl+e $EDITOR  esc close"
+	return "ctrl+s publish  tab next field  ctrl+e $EDITOR  f1 help  esc close"
 }
 func (v *publishView) help() []helpGroup {
 	return []helpGroup{{Title: "Form", Bindings: v.c.keys.Form.bindings()}, {Title: "Editing", Bindings: editKeys()}}
@@ -204,16 +217,23 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 			v.outcome, v.bad = m.err.Error(), true
 			return nil
 		}
-		v.form.get(m.field).ed.set(m.text)
+		f := v.form.get(m.field)
+		if f.kind != multiField {
+			m.text = strings.TrimSpace(m.text)
+		}
+		f.ed.set(m.text)
 	case publishedMsg:
 		v.sending = false
 		v.outcome, v.bad = m.summary()
 		if m.err == nil && m.res.Outcome == broker.Confirmed {
 			v.sent++
 		}
-		if m.removed != nil && m.removed.Removed > 0 {
-			v.form.get("remove").on = false
-			v.form.get("remove").hidden = true // the original is gone
+		if m.removed != nil {
+			// Whatever became of the original, a second ctrl+s must not
+			// try to remove it again: it sends just another copy.
+			rm := v.form.get("remove")
+			rm.on, rm.hidden = false, true
+			v.outcome += " · ctrl+s again sends another copy"
 		}
 	}
 	return nil
@@ -338,7 +358,10 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 			return out
 		}
 		out.fromQ = req.remove.Queue
-		rr, err := pub.Remove(ctx, *req.remove)
+		// The original may sit deep in its queue: its own, longer bound.
+		rctx, rcancel := context.WithTimeout(context.Background(), removeTimeout)
+		defer rcancel()
+		rr, err := pub.Remove(rctx, *req.remove)
 		out.removed, out.remErr = &rr, err
 		return out
 	}
@@ -353,10 +376,13 @@ func describeRoute(exchange, key string) string {
 
 // summary says what became of a publish, and of the original.
 func (m publishedMsg) summary() (string, bool) {
-	if m.err != nil {
+	r := m.res
+	if m.err != nil && r.Outcome != broker.InDoubt {
 		return "not published: " + m.err.Error(), true
 	}
-	r := m.res
+	if m.err != nil && r.Err == nil {
+		r.Err = m.err // why the confirm never came: a timeout, an alarm
+	}
 	var s string
 	bad := true
 	switch r.Outcome {
@@ -373,8 +399,11 @@ func (m publishedMsg) summary() (string, bool) {
 		}
 	}
 	switch {
+	case m.remErr != nil && m.removed != nil && m.removed.Removed > 0:
+		s += "; the original was removed from " + m.fromQ + ", but then: " + m.remErr.Error()
+		bad = true
 	case m.remErr != nil:
-		s += "; the original was NOT removed: " + m.remErr.Error()
+		s += "; the original may or may not have been removed (check " + m.fromQ + "): " + m.remErr.Error()
 		bad = true
 	case m.removed != nil && m.removed.Removed > 0:
 		s += "; the original was removed from " + m.fromQ

@@ -467,7 +467,7 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 	}
 }
 
-var _ = errors.New
+
 
 // r in a live pane republishes the selected row: a tap's copy goes back to
 // the exchange and key it was seen on and cannot be removed; a requeueing
@@ -510,5 +510,74 @@ func TestRepublishFromLivePanes(t *testing.T) {
 	pv = a.top().(*publishView)
 	if pv.form.get("remove").hidden {
 		t.Fatal("a message a nack-requeue pane left in its queue can be removed")
+	}
+}
+
+func TestPublishSummaries(t *testing.T) {
+	for _, tc := range []struct {
+		m       publishedMsg
+		want    string
+		wantBad bool
+	}{
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.InDoubt}, err: context.DeadlineExceeded, target: "queue q"}, "in doubt", true},
+		{publishedMsg{err: errors.New("no such vhost")}, "not published: no such vhost", true},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Nacked}}, "nacked", true},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, remErr: errors.New("link lost"), fromQ: "dlq"}, "may or may not have been removed", true},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, fromQ: "dlq"}, "not found in dlq", true},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1}, fromQ: "dlq"}, "removed from dlq", false},
+	} {
+		got, bad := tc.m.summary()
+		if !strings.Contains(got, tc.want) || bad != tc.wantBad {
+			t.Errorf("%+v: %q (bad %v), want %q (bad %v)", tc.m, got, bad, tc.want, tc.wantBad)
+		}
+	}
+}
+
+// A body too large (or not text) to edit is kept byte for byte.
+func TestRepublishKeepsALargeBodyAsIs(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	big := deadLetter(1, strings.Repeat("x", maxEditableBody+1))
+	settle(t, a, republishMsg{msg: big})
+	pv := a.top().(*publishView)
+	if !pv.form.get("body").hidden || !strings.Contains(screen(a), "large body (1.0 MiB) kept as is") {
+		t.Fatalf("a large body should be kept, not edited:\n%s", screen(a))
+	}
+	settle(t, a, press("ctrl+s"))
+	if len(pub.sent) != 1 || len(pub.sent[0].msg.Body) != maxEditableBody+1 {
+		t.Fatal("the large body should be sent unchanged")
+	}
+}
+
+// Dialogs take every key: nothing opens over a question, and f1 still
+// shows help.
+func TestDialogsTakeTheKeyboard(t *testing.T) {
+	a, _, adm, _, _ := writeApp(t, false)
+	settle(t, a, press("ctrl+n"))
+	settle(t, a, typed("x")...)
+	settle(t, a, press("ctrl+s"), press("P"), press("q"))
+	if _, ok := a.top().(*declareView); !ok || len(adm.calls) != 0 {
+		t.Fatalf("keys during y/n must not act elsewhere: top %T, calls %v", a.top(), adm.calls)
+	}
+	settle(t, a, press("f1"))
+	if a.mode != modeHelp || !strings.Contains(screen(a), "ctrl+s") {
+		t.Fatal("f1 should open help in a form")
+	}
+	settle(t, a, press("f1"), press("esc"))
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("ctrl+p"), press("q"))
+	if _, ok := a.top().(*confirmView); !ok {
+		t.Fatalf("q in the purge question must neither quit nor purge: top %T", a.top())
+	}
+}
+
+func TestEditedOneLineFieldKeepsOneLine(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.created")
+	settle(t, a, press("P"))
+	pv := a.top().(*publishView)
+	settle(t, a, editedMsg{view: pv.id(), field: "routing_key", text: "demo.orders.created\r\n"})
+	settle(t, a, press("ctrl+s"))
+	if len(pub.sent) != 1 || pub.sent[0].key != "demo.orders.created" {
+		t.Fatalf("routing key sent %q", pub.sent[0].key)
 	}
 }
