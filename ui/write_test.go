@@ -467,8 +467,6 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 	}
 }
 
-
-
 // r in a live pane republishes the selected row: a tap's copy goes back to
 // the exchange and key it was seen on and cannot be removed; a requeueing
 // consume pane's message can be.
