@@ -399,7 +399,7 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 func (m *mover) stalled() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.global || m.held < m.prefetch {
+	if m.prefetch == 0 || m.held < m.prefetch {
 		return nil
 	}
 	return fmt.Errorf("stopped after holding %d messages in place, as many as a quorum queue lets one consumer hold", m.held)

@@ -203,3 +203,35 @@ func TestRemoveRefusesStream(t *testing.T) {
 		t.Fatalf("stream holds %d messages, want 3", len(got))
 	}
 }
+
+// The last of 66,001 messages is found although every one before it is
+// held: the channel prefetch grows past what basic.qos can count (16 bits)
+// by lifting the limit, instead of wrapping around and stalling; and the
+// held messages go back with one multiple nack, which a classic queue
+// takes at once (one nack each took RabbitMQ 3.10 minutes).
+func TestRemoveDeepPastPrefetchLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("66k messages: skipped under -short")
+	}
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	q := brokertest.Name("deep")
+	brokertest.DeclareQueue(t, vh, q, "")
+	conn := adminConn(t, vh)
+	const n = 66_000
+	fillSeq(t, conn, q, n)
+	publishConfirmed(t, conn, "", q, amqp.Publishing{Body: []byte("marker")})
+	s := openTestSession(t, brokertest.URI())
+	fp := message.Fingerprint(message.Message{Body: []byte("marker")})
+	res, err := s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Removed != 1 || res.NotFound != 0 {
+		t.Fatalf("result %+v, want 1 removed", res)
+	}
+	t.Logf("scanned %d messages in %v", n+1, res.Took)
+	if got := readAll(t, conn, q); len(got) != n || !inOrder(got) {
+		t.Fatalf("queue holds %d (in order: %v), want %d in order", len(got), inOrder(got), n)
+	}
+}
