@@ -79,7 +79,14 @@ type liveSource interface {
 	// lossless: settling removes the message from its queue, so the pump
 	// must not drop one; the source waits for room instead.
 	lossless() bool
+	// check runs every checkEvery while the source runs: an error ends
+	// this attempt (and, when permanent, the source). It finds what the
+	// broker does not tell a consumer, e.g. a tapped exchange deleted.
+	check(ctx context.Context) error
 }
+
+// checkEvery is how often a running live source is checked.
+const checkEvery = 5 * time.Second
 
 // Live is one running tap, tail or consume feeding a Pump. It reconnects
 // by itself after a lost connection; State (or LiveOptions.OnState) tells
@@ -252,6 +259,8 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 	batch := make([]message.Message, 0, liveBatch)
 	var last uint64 // delivery tag not yet settled; 0: none
 	lossless := l.src.lossless()
+	checks := time.NewTicker(checkEvery)
+	defer checks.Stop()
 	flush := func() error {
 		if lossless {
 			// Wait for the UI to make room: until then the batch stays
@@ -300,6 +309,11 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 			return nil
 		case <-l.wake:
 			continue
+		case <-checks.C:
+			if err := l.src.check(ctx); err != nil && ctx.Err() == nil {
+				_ = flush()
+				return err
+			}
 		case d, ok := <-in:
 			if !ok {
 				_ = flush()

@@ -83,6 +83,9 @@ func (t *tailSource) permanent(err error) bool { return isPermanentAMQP(err) }
 // lossless: a stream keeps every entry, so the pane may drop.
 func (t *tailSource) lossless() bool { return false }
 
+// check: a deleted stream cancels the consumer; nothing to look for.
+func (t *tailSource) check(context.Context) error { return nil }
+
 // ConsumeMode is what a destructive consume does with each message.
 type ConsumeMode int
 
@@ -160,5 +163,8 @@ func (c *consumeSource) close(*amqp.Channel) {}
 
 // lossless: ack and reject take the message off the queue for good.
 func (c *consumeSource) lossless() bool { return c.spec.Mode != ConsumeNackRequeue }
+
+// check: a deleted queue cancels the consumer; nothing to look for.
+func (c *consumeSource) check(context.Context) error { return nil }
 
 func (c *consumeSource) permanent(err error) bool { return isPermanentAMQP(err) }

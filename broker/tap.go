@@ -177,6 +177,23 @@ func (t *tapSource) settle(ch *amqp.Channel, tag uint64) error {
 // lossless: a tap sees copies; its own queue drops the oldest by design.
 func (t *tapSource) lossless() bool { return false }
 
+// check looks for the tapped exchange: when it is deleted its bindings go
+// too, and the tap would fall silent without a word from the broker.
+func (t *tapSource) check(ctx context.Context) error {
+	ch, err := t.s.VhostChannel(ctx, t.spec.Vhost)
+	if err != nil {
+		return nil // the link is down: the session's recovery says so
+	}
+	defer ch.Close()
+	if err := ch.ExchangeDeclarePassive(t.spec.Exchange, orDefault(t.spec.Kind, amqp.ExchangeTopic), false, false, false, false, nil); err != nil {
+		var aerr *amqp.Error
+		if errors.As(err, &aerr) && aerr.Code == amqp.NotFound {
+			return t.err(err)
+		}
+	}
+	return nil
+}
+
 func (t *tapSource) permanent(err error) bool {
 	return errors.Is(err, ErrTapExchangeNotFound) || isPermanentAMQP(err)
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,33 @@ func TestTapEndsWithSession(t *testing.T) {
 		}
 	}
 	_ = l.Close()
+	assertNoTapObjects(t, vh)
+}
+
+// A tapped exchange that is deleted takes its bindings with it and the
+// broker says nothing to the tap's consumer: the tap finds out by itself
+// and fails, naming the exchange, instead of falling silent.
+func TestTapFailsWhenItsExchangeIsDeleted(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	ex := brokertest.Name("topic")
+	brokertest.DeclareExchange(t, vh, ex, "topic")
+	s := openTestSession(t, brokertest.URI())
+	l, err := s.Tap(liveCtx(t), TapSpec{Vhost: vh, Exchange: ex, Kind: "topic"}, LiveOptions{Retry: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLive(t, l)
+	brokertest.MustDo(t, "DELETE", "/api/exchanges/"+url.PathEscape(vh)+"/"+url.PathEscape(ex), nil)
+	deadline := time.Now().Add(checkEvery + 5*time.Second)
+	for l.State().State != LiveFailed {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tap did not notice its exchange was deleted: %v", l.State())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st := l.State(); !errors.Is(st.Err, ErrTapExchangeNotFound) || !strings.Contains(st.Err.Error(), ex) {
+		t.Fatalf("the failure should name the missing exchange: %v", st.Err)
+	}
 	assertNoTapObjects(t, vh)
 }
