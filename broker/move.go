@@ -65,7 +65,10 @@ type MoveRequest struct {
 	// most k of them. Every other delivery taken is held unacked and
 	// requeued at the end, so it keeps its place (Skipped). Taking stops
 	// once every listed one was found, or after the source's depth at the
-	// start.
+	// start. On a quorum queue the consumer is handed the whole queue (up
+	// to 65,535), so that requeued messages keep their order even where
+	// they go back to the tail (no delivery limit): each one's delivery
+	// count rises by 1, as in a peek.
 	Only []string
 	// Window is how many messages are in flight at once (default 1024).
 	Window int
@@ -158,7 +161,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		budget = req.Limit
 	}
 	if budget == 0 && req.Target != discard { // Remove goes on: its consumer tells a stream
-		return MoveResult{Took: time.Since(start)}, nil
+		return MoveResult{NotFound: len(req.Only), Took: time.Since(start)}, nil
 	}
 	var pub *Publisher
 	if req.Target != discard {

@@ -28,7 +28,10 @@ type RemoveResult struct {
 // are held unacked and requeued at the end, so they keep their order; the
 // scan stops once all are found and never goes past the depth at the
 // start. The UI removes an original this way once its republished copy is
-// confirmed. A stream is refused: streams are append-only.
+// confirmed. A stream is refused: streams are append-only. On a quorum
+// queue every message handed over comes back with its delivery count
+// raised by 1 (see MoveRequest.Only), so the delivery-limit risk of a
+// peek applies.
 func (s *Session) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
 	if req.Queue == "" {
 		return RemoveResult{}, errors.New("remove: no queue")

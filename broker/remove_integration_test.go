@@ -95,6 +95,15 @@ func TestMoveOnlyMarked(t *testing.T) {
 	}
 	wantSeqs(t, conn, dst, []int64{17, 33, 0})
 	wantSeqs(t, conn, src, seqRange(1, 50, 17, 33))
+
+	res, err = s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst,
+		Only: []string{fps[1]}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Took = 0; res != (MoveResult{NotFound: 1}) {
+		t.Fatalf("move from an empty source: %+v", res)
+	}
 }
 
 // Two messages alike share a fingerprint: listed once, only the first
@@ -137,7 +146,8 @@ func bodies(ds []amqp.Delivery) []string {
 
 // Remove deletes exactly the listed message, found by the fingerprint a
 // peek gave, and the rest stay in order; a message listed twice but
-// present once is removed once, and the second listing is NotFound.
+// present once is removed once, and the second listing is NotFound, as is
+// everything listed for an empty queue.
 func TestRemoveListed(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
@@ -156,6 +166,12 @@ func TestRemoveListed(t *testing.T) {
 		t.Fatalf("result %+v, want 2 removed, 1 not found", res)
 	}
 	wantSeqs(t, conn, q, seqRange(0, 20, 7, 12))
+
+	// The queue is empty now: nothing is found.
+	res, err = s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fps[0]}})
+	if err != nil || res.Removed != 0 || res.NotFound != 1 {
+		t.Fatalf("remove from an empty queue: %+v, %v", res, err)
+	}
 }
 
 // A quorum peek raises the delivery count the broker puts in a header;
