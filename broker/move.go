@@ -420,12 +420,34 @@ func (m *mover) send(ctx context.Context, d *amqp.Delivery, it *moveItem) error 
 		it.noOrigin = true
 		return nil
 	}
-	r, err := m.pub.publish(ctx, ex, key, deliveryPublishing(d))
+	pub := deliveryPublishing(d)
+	if ex == "" {
+		pub.Headers = withoutCC(pub.Headers)
+	}
+	r, err := m.pub.publish(ctx, ex, key, pub)
 	if err != nil {
 		return err
 	}
 	it.receipt = r
 	return nil
+}
+
+// withoutCC drops the CC and BCC headers (sender-selected distribution)
+// from a copy sent to one queue through the default exchange, where every
+// CC entry would name one more queue to deliver to.
+func withoutCC[T ~map[string]any](h T) T {
+	_, cc := h["CC"]
+	_, bcc := h["BCC"]
+	if !cc && !bcc {
+		return h
+	}
+	out := make(T, len(h))
+	for k, v := range h {
+		if k != "CC" && k != "BCC" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // discarded is the receipt of every message Remove deletes: settled and

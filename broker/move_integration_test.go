@@ -253,3 +253,31 @@ func TestMoveFromQuorum(t *testing.T) {
 		t.Fatalf("target holds %d (in order: %v), want %d in order", len(got), inOrder(got), n)
 	}
 }
+
+// A message published with a CC header keeps it (dead-lettering strips
+// it, a plain queue does not). Sent on through the default exchange, each
+// CC entry would name one more queue; moves drop CC there, so only the
+// target gets the message.
+func TestMoveToQueueIgnoresCC(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	src, dst, other := brokertest.Name("src"), brokertest.Name("dst"), brokertest.Name("other")
+	brokertest.DeclareQueue(t, vh, src, "")
+	brokertest.DeclareQueue(t, vh, dst, "")
+	conn := adminConn(t, vh)
+	// CC names a queue that does not exist yet, so only src gets it now.
+	publishConfirmed(t, conn, "", src, amqp.Publishing{Body: []byte("cc"), Headers: amqp.Table{"CC": []any{other}}})
+	brokertest.DeclareQueue(t, vh, other, "") // later, a queue of that name
+
+	s := openTestSession(t, brokertest.URI())
+	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst}, nil)
+	if err != nil || res.Moved != 1 {
+		t.Fatalf("move: %+v %v", res, err)
+	}
+	if got := depth(t, conn, dst); got != 1 {
+		t.Errorf("target holds %d, want 1", got)
+	}
+	if got := depth(t, conn, other); got != 0 {
+		t.Errorf("the queue named in CC got %d copies, want none", got)
+	}
+}

@@ -59,6 +59,9 @@ func (s *Session) Import(ctx context.Context, req ImportRequest, msgs []message.
 			res.NoOrigin++
 			continue
 		}
+		if ex == "" {
+			m.Headers = withoutCC(m.Headers)
+		}
 		if receipts[i], pubErr = p.Publish(ctx, ex, key, m); pubErr != nil {
 			break // the rest count as not published
 		}
