@@ -305,7 +305,7 @@ func (v *moveView) what() string {
 	case v.imp != nil:
 		return fmt.Sprintf("the %d messages of %s into vhost %s", len(v.imp.msgs), v.imp.path, v.vhost)
 	case len(v.only) > 0:
-		return fmt.Sprintf("the %d marked messages of %s (vhost %s); the others stay in place, in order", len(v.only), v.queue, v.vhost)
+		return fmt.Sprintf("the %d marked messages of %s (vhost %s); the others stay in place, in order (on a quorum queue, those met on the way get their delivery count raised)", len(v.only), v.queue, v.vhost)
 	}
 	return "ALL the messages of " + v.queue + " (vhost " + v.vhost + "; mark some in its peek to move only those)"
 }

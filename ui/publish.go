@@ -94,7 +94,7 @@ func newRepublishView(c *common, m message.Message, removable bool) *publishView
 	v.form = publishForm(m.Vhost, exchange, rk, m, body)
 	rm := v.form.get("remove")
 	rm.hidden = !removable
-	rm.hint = "after the copy is confirmed, delete this message from " + m.Queue
+	rm.hint = "after the copy is confirmed, delete it from " + m.Queue + " (messages ahead are put back in order; on a quorum queue that raises their delivery count)"
 	if v.rawBody != nil {
 		v.form.get("body").hidden = true
 		kind := "binary"
