@@ -21,6 +21,10 @@ const (
 	modeHelp
 )
 
+// QuitMsg ends the program as q does, releasing live panes' broker
+// objects first; cmd/warren sends it when the terminal hangs up.
+type QuitMsg struct{}
+
 // App is the root model: it owns layout, the view stack, the header, the
 // prompts and the status bar. Views own their data.
 type App struct {
@@ -259,6 +263,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.resize(a.width, a.height)
 	case republishMsg:
 		return a, a.republish(m)
+	case QuitMsg:
+		return a, a.quit()
 	case publishedMsg:
 		if !a.hasView(m.view) { // the form closed while sending
 			text, bad := m.summary()

@@ -331,3 +331,16 @@ func TestReadOnlyRefusesMove(t *testing.T) {
 		t.Fatalf("read-only must refuse m: %q", a.status)
 	}
 }
+
+// QuitMsg (the terminal hung up) closes live panes' feeds like q does.
+func TestQuitMsgClosesPanes(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t"))
+	settle(t, a, QuitMsg{})
+	if !st.feed.closed {
+		t.Fatal("a hang-up must close the tap like quitting does")
+	}
+}

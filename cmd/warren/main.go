@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/internal/wiring"
@@ -79,9 +82,48 @@ func run(args []string, stderr io.Writer) error {
 	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second}, sw)
 	p := tea.NewProgram(app, ui.ProgramOptions()...)
 	go sw.pump.run(p)
+	stop := quitOnHangup(p)
 	_, err = p.Run()
+	stop()
 	sw.pump.stop()
 	return err
+}
+
+// quitOnHangup ends the program, closing its live panes, when the terminal
+// goes away: on SIGHUP, or when the terminal stops answering (a parent
+// that ignores SIGHUP, such as make or nohup, keeps the signal from us, and
+// Bubble Tea takes the end of input as nothing to read). Without this a
+// warren with no screen would poll the broker forever.
+func quitOnHangup(p *tea.Program) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	fd := os.Stdout.Fd()
+	_, _, sizeErr := term.GetSize(fd)
+	watchTTY := sizeErr == nil
+	go func() {
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-hup:
+			case <-tick.C:
+				if _, _, err := term.GetSize(fd); !watchTTY || err == nil {
+					continue
+				}
+			case <-done:
+				return
+			}
+			p.Send(ui.QuitMsg{})
+			select { // a program too wedged to quit is killed
+			case <-done:
+			case <-time.After(5 * time.Second):
+				p.Kill()
+			}
+			return
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
 }
 
 // switcher opens targets: the first one, and others for :ctx. It owns the
