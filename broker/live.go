@@ -59,7 +59,9 @@ type LiveOptions struct {
 
 const (
 	defaultLivePrefetch = 2000
-	liveBatch           = 512 // deliveries handled per pump push and ack
+	liveBatch           = 512                   // deliveries handled per pump push
+	settleEvery         = 512                   // deliveries per multiple ack (or nack)
+	settleIdle          = 20 * time.Millisecond // settle what waits once deliveries pause
 )
 
 // liveSource is what differs between tap, tail and consume.
@@ -252,43 +254,67 @@ func (l *Live) sessionClosed() bool {
 }
 
 // consume moves deliveries into the pump in batches until ctx ends (nil)
-// or the channel closes (the reason). Batching takes one lock and sends
-// one multiple-ack per batch instead of one per message.
+// or the channel closes (the reason). Batching takes one lock per batch,
+// and settling is batched further: one multiple-ack (or nack) per
+// settleEvery messages, or settleIdle after the last one, as a plain
+// consumer would, instead of one per batch of whatever happened to be
+// ready.
 func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Delivery) error {
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 	batch := make([]message.Message, 0, liveBatch)
-	var last uint64 // delivery tag not yet settled; 0: none
+	tags := make([]uint64, 0, liveBatch)
+	var pushedTag uint64 // highest tag in the pump and not yet settled; 0: none
+	unsettled := 0
 	lossless := l.src.lossless()
 	checks := time.NewTicker(checkEvery)
 	defer checks.Stop()
-	flush := func() error {
-		if lossless {
-			// Wait for the UI to make room: until then the batch stays
-			// unacked, and the prefetch makes the broker wait for us.
-			for len(batch) > 0 {
-				if err := l.WaitRoom(ctx, len(batch)); err != nil {
-					return nil // closing: unsettled, so the broker requeues them
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	armed := false
+	// push moves the batch into the pump. A lossless source first waits
+	// for room (the prefetch makes the broker wait meanwhile); when ctx
+	// ends first, the rest stays unsettled and the broker requeues it.
+	push := func() {
+		for len(batch) > 0 {
+			n := len(batch)
+			if lossless {
+				if l.WaitRoom(ctx, n) != nil {
+					break
 				}
-				n := min(len(batch), l.Capacity())
-				l.Push(batch[:n]...)
-				batch = batch[n:]
+				n = min(n, l.Capacity())
 			}
-		} else {
-			l.Push(batch...)
+			l.Push(batch[:n]...)
+			pushedTag, unsettled = tags[n-1], unsettled+n
+			batch, tags = batch[n:], tags[n:]
 		}
-		batch = batch[:0]
-		if last == 0 || ctx.Err() != nil && lossless {
+		batch, tags = batch[:0], tags[:0]
+	}
+	settle := func() error {
+		if pushedTag == 0 {
 			return nil
 		}
-		err := l.src.settle(ch, last)
-		last = 0
+		err := l.src.settle(ch, pushedTag)
+		pushedTag, unsettled = 0, 0
 		return err
+	}
+	// flush pushes, then settles once enough waits, or arms the idle timer.
+	flush := func() error {
+		push()
+		if unsettled >= settleEvery {
+			return settle()
+		}
+		if unsettled > 0 && !armed {
+			idle.Reset(settleIdle)
+			armed = true
+		}
+		return nil
 	}
 	take := func(d amqp.Delivery) {
 		if m, ok := l.src.convert(d); ok {
-			batch = append(batch, m)
+			batch, tags = append(batch, m), append(tags, d.DeliveryTag)
+		} else if len(batch) == 0 {
+			pushedTag, unsettled = d.DeliveryTag, unsettled+1 // skipped: settled with the rest
 		}
-		last = d.DeliveryTag
 	}
 	for {
 		if ds == nil && !l.paused.Load() { // resumed before the first consume
@@ -304,19 +330,27 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		select {
 		case <-ctx.Done():
 			if !lossless {
-				_ = flush()
-			} // else: left unsettled, requeued when the channel closes
+				push()
+				_ = settle()
+			} // else: what the pane may not have shown stays unsettled,
+			// and the broker requeues it when the channel closes
 			return nil
 		case <-l.wake:
 			continue
+		case <-idle.C:
+			armed = false
+			if err := settle(); err != nil {
+				return liveErr(err)
+			}
 		case <-checks.C:
 			if err := l.src.check(ctx); err != nil && ctx.Err() == nil {
-				_ = flush()
+				push()
+				_ = settle()
 				return err
 			}
 		case d, ok := <-in:
 			if !ok {
-				_ = flush()
+				push()
 				return liveCloseReason(closed)
 			}
 			take(d)
@@ -325,7 +359,7 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 				select {
 				case d, ok := <-in:
 					if !ok {
-						_ = flush()
+						push()
 						return liveCloseReason(closed)
 					}
 					take(d)
