@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/warren-tui/warren/internal/procstat"
 )
 
 type config struct {
@@ -167,7 +169,7 @@ func run(ctx context.Context, cfg config) error {
 func (b *bench) findBroker(apiPid int) {
 	pids, err := listeningPIDs(b.cfg.amqpPort)
 	if err != nil && apiPid > 0 {
-		if s, serr := readStat(apiPid); serr == nil && strings.HasPrefix(s.Comm, "beam") {
+		if s, serr := procstat.Read(apiPid); serr == nil && strings.HasPrefix(s.Comm, "beam") {
 			pids, err = []int{apiPid}, nil
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,54 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/warren-tui/warren/internal/procstat"
 )
-
-// clockTick is one unit of utime/stime in /proc/<pid>/stat. USER_HZ is 100
-// on every Linux architecture Go supports (the kernel fixes it for ABI).
-const clockTick = 10 * time.Millisecond
-
-// procStat is what the bench reads from one /proc/<pid>/stat line.
-type procStat struct {
-	Comm  string
-	UTime uint64 // clock ticks
-	STime uint64 // clock ticks
-}
-
-// CPU is the process's user plus system time.
-func (s procStat) CPU() time.Duration {
-	return time.Duration(s.UTime+s.STime) * clockTick
-}
-
-// parseStat reads a /proc/<pid>/stat line. comm may hold spaces and
-// parentheses, so the fields after it are found from its last ')'.
-func parseStat(line string) (procStat, error) {
-	open, end := strings.IndexByte(line, '('), strings.LastIndexByte(line, ')')
-	if open < 0 || end < open {
-		return procStat{}, errors.New("stat line has no (comm)")
-	}
-	rest := strings.Fields(line[end+1:])
-	// rest[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(rest) < 13 {
-		return procStat{}, fmt.Errorf("stat line has %d fields after comm, want at least 13", len(rest))
-	}
-	utime, err := strconv.ParseUint(rest[11], 10, 64)
-	if err != nil {
-		return procStat{}, fmt.Errorf("utime: %w", err)
-	}
-	stime, err := strconv.ParseUint(rest[12], 10, 64)
-	if err != nil {
-		return procStat{}, fmt.Errorf("stime: %w", err)
-	}
-	return procStat{Comm: line[open+1 : end], UTime: utime, STime: stime}, nil
-}
-
-func readStat(pid int) (procStat, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procStat{}, err
-	}
-	return parseStat(string(data))
-}
 
 // statusKB returns a "Key:   123 kB" figure of /proc/<pid>/status.
 func statusKB(status, key string) (int64, bool) {
@@ -174,7 +128,7 @@ type cpuMeter struct{ pids []int }
 func (m cpuMeter) read() (time.Duration, error) {
 	var total time.Duration
 	for _, pid := range m.pids {
-		s, err := readStat(pid)
+		s, err := procstat.Read(pid)
 		if err != nil {
 			return 0, fmt.Errorf("broker process %d: %w (did the broker restart?)", pid, err)
 		}

@@ -7,15 +7,19 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warren-tui/warren/internal/procstat"
 )
 
 // URI is the AMQP URI of the test broker (env WARREN_TEST_URI).
@@ -151,4 +155,45 @@ func Vhost(t testing.TB) string {
 		[]byte(`{"configure":".*","write":".*","read":".*"}`))
 	t.Cleanup(func() { _, _, _ = Do("DELETE", "/api/vhosts/"+Esc(name), nil) })
 	return name
+}
+
+// WaitIdle waits (up to a minute) until the broker's own CPU falls
+// below a tenth of a core over a second, so that no reader meets a broker
+// still busy with the previous step. It says so and goes on when the
+// broker's process cannot be read (a remote broker).
+func WaitIdle() {
+	pid := brokerPID()
+	if pid == 0 {
+		time.Sleep(5 * time.Second)
+		return
+	}
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		a, err := procstat.Read(pid)
+		if err != nil {
+			return
+		}
+		time.Sleep(time.Second)
+		b, err := procstat.Read(pid)
+		if err != nil || b.CPU()-a.CPU() < 100*time.Millisecond {
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, "  (the broker stayed busy for a minute; measuring anyway)")
+}
+
+// brokerPID is the broker's OS process id, from the management API.
+func brokerPID() int {
+	code, out, err := Do("GET", "/api/nodes?columns=os_pid", nil)
+	if err != nil || code != 200 {
+		return 0
+	}
+	var nodes []struct {
+		OSPid string `json:"os_pid"`
+	}
+	if json.Unmarshal(out, &nodes) != nil || len(nodes) == 0 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(nodes[0].OSPid)
+	return pid
 }
