@@ -257,15 +257,24 @@ func (l *Live) sessionClosed() bool {
 // or the channel closes (the reason). Batching takes one lock per batch,
 // and settling is batched further: one multiple-ack (or nack) per
 // settleEvery messages, or settleIdle after the last one, as a plain
-// consumer would, instead of one per batch of whatever happened to be
-// ready.
+// consumer would. A lossless source (a consume that takes messages)
+// settles only what the screen has taken from the pump, so a message
+// leaves its queue only once the pane has it.
 func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Delivery) error {
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 	batch := make([]message.Message, 0, liveBatch)
 	tags := make([]uint64, 0, liveBatch)
-	var pushedTag uint64 // highest tag in the pump and not yet settled; 0: none
-	unsettled := 0
 	lossless := l.src.lossless()
+	// marks are the pushes not yet settled, oldest first: the pump's
+	// running count once the push is in, and the push's last tag.
+	type mark struct {
+		count uint64
+		tag   uint64
+	}
+	var marks []mark
+	out, buffered := l.Progress()
+	pushed := out + uint64(buffered) // this channel's pushes count from here
+	settled := pushed
 	checks := time.NewTicker(checkEvery)
 	defer checks.Stop()
 	idle := time.NewTimer(time.Hour)
@@ -284,36 +293,50 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 				n = min(n, l.Capacity())
 			}
 			l.Push(batch[:n]...)
-			pushedTag, unsettled = tags[n-1], unsettled+n
+			pushed += uint64(n)
+			marks = append(marks, mark{count: pushed, tag: tags[n-1]})
 			batch, tags = batch[n:], tags[n:]
 		}
 		batch, tags = batch[:0], tags[:0]
 	}
+	// settle settles every push the screen has taken (lossless) or every
+	// push (otherwise) with one multiple ack or nack.
 	settle := func() error {
-		if pushedTag == 0 {
+		k := len(marks)
+		if lossless {
+			taken, _ := l.Progress()
+			for k > 0 && marks[k-1].count > taken {
+				k--
+			}
+		}
+		if k == 0 {
 			return nil
 		}
-		err := l.src.settle(ch, pushedTag)
-		pushedTag, unsettled = 0, 0
+		err := l.src.settle(ch, marks[k-1].tag)
+		settled = marks[k-1].count
+		marks = marks[k:]
 		return err
 	}
-	// flush pushes, then settles once enough waits, or arms the idle timer.
-	flush := func() error {
-		push()
-		if unsettled >= settleEvery {
-			return settle()
-		}
-		if unsettled > 0 && !armed {
+	// rearm keeps an idle timer running while anything waits to be settled.
+	rearm := func() {
+		if len(marks) > 0 && !armed {
 			idle.Reset(settleIdle)
 			armed = true
 		}
+	}
+	flush := func() error {
+		push()
+		if pushed-settled >= settleEvery {
+			if err := settle(); err != nil {
+				return err
+			}
+		}
+		rearm()
 		return nil
 	}
 	take := func(d amqp.Delivery) {
 		if m, ok := l.src.convert(d); ok {
 			batch, tags = append(batch, m), append(tags, d.DeliveryTag)
-		} else if len(batch) == 0 {
-			pushedTag, unsettled = d.DeliveryTag, unsettled+1 // skipped: settled with the rest
 		}
 	}
 	for {
@@ -331,17 +354,22 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		case <-ctx.Done():
 			if !lossless {
 				push()
-				_ = settle()
-			} // else: what the pane may not have shown stays unsettled,
-			// and the broker requeues it when the channel closes
+			} // else: what the screen has not taken stays unsettled, and
+			// the broker requeues it when the channel closes
+			_ = settle()
 			return nil
 		case <-l.wake:
 			continue
+		case <-l.room: // the screen took a batch: settle it now
+			if err := settle(); err != nil {
+				return liveErr(err)
+			}
 		case <-idle.C:
 			armed = false
 			if err := settle(); err != nil {
 				return liveErr(err)
 			}
+			rearm()
 		case <-checks.C:
 			if err := l.src.check(ctx); err != nil && ctx.Err() == nil {
 				push()

@@ -25,6 +25,7 @@ type Pump struct {
 	n        int // messages in the ring
 	received uint64
 	dropped  uint64
+	out      uint64 // messages that left the ring by Drain or Clear; never reset
 
 	// rate is recomputed at most once per rateWindow from received.
 	rateAt    time.Time
@@ -104,6 +105,7 @@ func (p *Pump) Drain(max int) (batch []message.Message, dropped, total uint64) {
 		}
 		p.head = (p.head + k) % len(p.ring)
 		p.n -= k
+		p.out += uint64(k)
 		p.wakeRoom()
 	}
 	return batch, p.dropped, p.received
@@ -138,6 +140,15 @@ func (p *Pump) WaitRoom(ctx context.Context, k int) error {
 	}
 }
 
+// Progress is how many messages have ever left the ring (taken by Drain,
+// or cleared) and how many wait in it now. A source that must not settle a
+// message before the screen took it counts its pushes against these.
+func (p *Pump) Progress() (out uint64, buffered int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out, p.n
+}
+
 // Stats reads the counters.
 func (p *Pump) Stats() PumpStats {
 	p.mu.Lock()
@@ -156,6 +167,7 @@ func (p *Pump) Clear() {
 	for i := range p.ring {
 		p.ring[i] = message.Message{}
 	}
+	p.out += uint64(p.n) // cleared by the user: seen as far as settling goes
 	p.head, p.n, p.received, p.dropped = 0, 0, 0, 0
 	p.rateAt, p.rateCount, p.rate = time.Now(), 0, 0
 	p.wakeRoom()
