@@ -25,7 +25,7 @@ func BenchmarkMoveVsShovel(b *testing.B) {
 	conn := adminConn(b, vh)
 	s := openTestSession(b, brokertest.URI())
 	const n = 100_000
-	var warrenTime, shovelTime time.Duration
+	var warrenTime, shovelTime, plainTime time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		src, dst := brokertest.Name("src"), brokertest.Name("dst")
@@ -48,13 +48,71 @@ func BenchmarkMoveVsShovel(b *testing.B) {
 		fillSeq(b, conn, src, n)
 		brokertest.WaitIdle()
 		shovelTime += shovelMove(b, conn, vh, src, dst, n)
+
+		src, dst = brokertest.Name("src"), brokertest.Name("dst")
+		brokertest.DeclareQueue(b, vh, src, "")
+		brokertest.DeclareQueue(b, vh, dst, "")
+		fillSeq(b, conn, src, n)
+		brokertest.WaitIdle()
+		plainTime += plainMove(b, vh, src, dst, n)
 	}
 	wRate := float64(n*b.N) / warrenTime.Seconds()
 	sRate := float64(n*b.N) / shovelTime.Seconds()
+	pRate := float64(n*b.N) / plainTime.Seconds()
 	b.ReportMetric(wRate, "warren-msg/s")
 	b.ReportMetric(sRate, "shovel-msg/s")
+	b.ReportMetric(pRate, "plain-msg/s")
 	b.ReportMetric(wRate/sRate, "ratio")
-	b.Logf("warren %.0f msg/s, shovel %.0f msg/s, ratio %.2f", wRate, sRate, wRate/sRate)
+	b.Logf("warren %.0f msg/s, shovel %.0f msg/s, ratio %.2f; a minimal amqp091-go mover %.0f msg/s (warren %.2fx of it)",
+		wRate, sRate, wRate/sRate, pRate, wRate/pRate)
+}
+
+// plainMove is the least an AMQP client can do to move n messages with
+// confirms: one consumer (prefetch 1024), one confirming publisher on a
+// connection of its own, a multiple ack every 64 confirms; no returns, no
+// ordering or failure handling. It shows how much of the gap to the shovel
+// is the client's and how much is the broker's cost of serving one.
+func plainMove(b *testing.B, vh, src, dst string, n int) time.Duration {
+	cconn, pconn := adminConn(b, vh), adminConn(b, vh)
+	cch, pch := adminChannel(b, cconn), adminChannel(b, pconn)
+	if err := cch.Qos(1024, 0, false); err != nil {
+		b.Fatal(err)
+	}
+	if err := pch.Confirm(false); err != nil {
+		b.Fatal(err)
+	}
+	confirms := pch.NotifyPublish(make(chan amqp.Confirmation, 1024))
+	start := time.Now()
+	ds, err := cch.Consume(src, "", false, false, false, false, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tags := make(chan uint64, 2048)
+	done := make(chan struct{})
+	go func() { // ack the source as confirms arrive, in order
+		defer close(done)
+		var pending uint64
+		for i := 1; i <= n; i++ {
+			c := <-confirms
+			tag := <-tags
+			if !c.Ack {
+				b.Error("nacked")
+			}
+			pending = tag
+			if i%64 == 0 || i == n {
+				_ = cch.Ack(pending, true)
+			}
+		}
+	}()
+	for i := 0; i < n; i++ {
+		d := <-ds
+		if err := pch.Publish("", dst, false, false, amqp.Publishing{Headers: d.Headers, DeliveryMode: d.DeliveryMode, Body: d.Body}); err != nil {
+			b.Fatal(err)
+		}
+		tags <- d.DeliveryTag
+	}
+	<-done
+	return time.Since(start)
 }
 
 // shovelMove moves n messages with a dynamic shovel and returns how long
