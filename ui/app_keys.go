@@ -36,6 +36,9 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
 		switch {
 		case key.Matches(m, g.Back):
+			if h, ok := a.top().(interface{ holdClose() bool }); ok && h.holdClose() {
+				return nil // it asked to confirm the discard
+			}
 			return a.pop()
 		case m.String() == "f1": // ? is text here
 			a.mode = modeHelp

@@ -81,6 +81,16 @@ func (f *field) value() string {
 	return f.ed.String()
 }
 
+// snapshot is every field's value, to tell whether the form was edited.
+func (fm *form) snapshot() string {
+	var b strings.Builder
+	for _, f := range fm.fields {
+		b.WriteString(f.value())
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
 // form is a column of fields with one focused. It handles navigation and
 // editing; the view that owns it decides what submit means.
 type form struct {

@@ -50,6 +50,10 @@ type publishView struct {
 	outcome string
 	bad     bool
 	sent    int
+	// clean is the form as last sent (or opened); esc on an edited form
+	// asks once before the edits are thrown away.
+	clean    string
+	escAsked bool
 }
 
 // publishedMsg brings a publish's outcome back to its form.
@@ -67,6 +71,7 @@ func newPublishView(c *common, vhost, exchange, routingKey string) *publishView 
 	v := &publishView{c: c, viewID: nextViewID()}
 	v.form = publishForm(vhost, exchange, routingKey, message.Message{Properties: message.Properties{ContentType: "application/json", DeliveryMode: 2}}, "")
 	v.form.get("remove").hidden = true
+	v.clean = v.form.snapshot()
 	// Aimed at a queue, the body is what is left to write; else the key.
 	if exchange == "" && routingKey != "" {
 		v.form.focusOn("body")
@@ -104,7 +109,18 @@ func newRepublishView(c *common, m message.Message, removable bool) *publishView
 		v.form.get("file").hint = fmt.Sprintf("%s body (%s) kept as is; a file path replaces it", kind, bytesIEC(int64(len(m.Body))))
 	}
 	v.form.focusOn("routing_key")
+	v.clean = v.form.snapshot()
 	return v
+}
+
+// holdClose keeps an edited, unsent form open on the first esc.
+func (v *publishView) holdClose() bool {
+	if v.escAsked || v.form.snapshot() == v.clean {
+		return false
+	}
+	v.escAsked = true
+	v.outcome, v.bad = "unsent edits: esc again discards them (ctrl+s sends)", true
+	return true
 }
 
 func publishForm(vhost, exchange, rk string, m message.Message, body string) *form {
@@ -192,6 +208,7 @@ func (v *publishView) help() []helpGroup {
 func (v *publishView) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
+		v.escAsked = false
 		k := v.c.keys.Form
 		switch {
 		case key.Matches(m, k.Submit):
@@ -227,6 +244,7 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 		v.outcome, v.bad = m.summary()
 		if m.err == nil && m.res.Outcome == broker.Confirmed {
 			v.sent++
+			v.clean = v.form.snapshot()
 		}
 		if m.removed != nil {
 			// Whatever became of the original, a second ctrl+s must not

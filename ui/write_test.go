@@ -163,7 +163,7 @@ func TestPublishToTheSelectedQueue(t *testing.T) {
 	if _, ok := a.top().(*publishView); !ok {
 		t.Fatal("q typed into a form must not quit or close it")
 	}
-	settle(t, a, press("esc"))
+	settle(t, a, press("esc"), press("esc")) // the q is an unsent edit: esc asks first
 	if _, ok := a.top().(*publishView); ok {
 		t.Fatal("esc should close the form")
 	}
@@ -577,5 +577,25 @@ func TestEditedOneLineFieldKeepsOneLine(t *testing.T) {
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 || pub.sent[0].key != "demo.orders.created" {
 		t.Fatalf("routing key sent %q", pub.sent[0].key)
+	}
+}
+
+// esc on an edited, unsent form asks once; a second esc discards.
+func TestEscAsksBeforeDiscardingEdits(t *testing.T) {
+	a, _, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.created")
+	settle(t, a, press("P"), press("esc"))
+	if _, ok := a.top().(*publishView); ok {
+		t.Fatal("an untouched form closes at once")
+	}
+	settle(t, a, press("P"))
+	settle(t, a, typed("{}")...)
+	settle(t, a, press("esc"))
+	if _, ok := a.top().(*publishView); !ok || !strings.Contains(screen(a), "esc again discards") {
+		t.Fatalf("the first esc should ask: top %T", a.top())
+	}
+	settle(t, a, press("esc"))
+	if _, ok := a.top().(*publishView); ok {
+		t.Fatal("the second esc should close the form")
 	}
 }
