@@ -215,6 +215,9 @@ func (a *App) titleOf(id int) string {
 
 // Update routes a message: keys by mode, data to the view that asked.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if e, ok := msg.(execEditorMsg); ok && !a.hasView(e.view) {
+		return a, discardEditorFile(e) // the form closed before the editor ran
+	}
 	if r, ok := msg.(routedMsg); ok {
 		return a, a.route(r.viewID(), msg)
 	}

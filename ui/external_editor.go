@@ -66,6 +66,14 @@ func prepareEditor(view int, field, text, suffix string) tea.Cmd {
 	}
 }
 
+// discardEditorFile removes a prepared file no editor will open.
+func discardEditorFile(m execEditorMsg) tea.Cmd {
+	if m.path == "" {
+		return nil
+	}
+	return func() tea.Msg { _ = os.Remove(m.path); return nil }
+}
+
 // runEditor suspends the UI while the editor runs, then reads the file back.
 func runEditor(m execEditorMsg) tea.Cmd {
 	if m.err != nil {

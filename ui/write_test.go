@@ -599,3 +599,16 @@ func TestEscAsksBeforeDiscardingEdits(t *testing.T) {
 		t.Fatal("the second esc should close the form")
 	}
 }
+
+// A file prepared for $EDITOR is removed when its form closed meanwhile.
+func TestEditorFileRemovedWhenFormClosed(t *testing.T) {
+	a, _, _, _, _ := writeApp(t, false)
+	path := filepath.Join(t.TempDir(), "warren-edit.txt")
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, a, execEditorMsg{view: 999999, field: "body", path: path})
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("the orphaned editor file is still there: %v", err)
+	}
+}
