@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -25,14 +26,8 @@ func FormatHeadersJSON(h map[string]any) (string, error) {
 	if len(h) == 0 {
 		return "{}", nil
 	}
-	raw, err := appendEditable(nil, h, 0)
+	tree, err := editableTree(h, 0)
 	if err != nil {
-		return "", err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
 		return "", err
 	}
 	var out bytes.Buffer
@@ -127,67 +122,63 @@ func spaceJSON(b []byte) []byte {
 	return out
 }
 
-func appendEditable(b []byte, v any, depth int) ([]byte, error) {
+// editableTree turns header values into what writeIndented prints: plain
+// JSON values (ints as json.Number), tables and arrays of them, and the
+// JSON Lines typed form (a json.RawMessage) for every other AMQP type.
+func editableTree(v any, depth int) (any, error) {
 	if depth > maxValueDepth {
-		return b, errors.New("nested too deeply")
+		return nil, errors.New("nested too deeply")
 	}
 	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...), nil
-	case bool:
-		if x {
-			return append(b, "true"...), nil
-		}
-		return append(b, "false"...), nil
+	case nil, bool:
+		return x, nil
 	case string:
 		if utf8.ValidString(x) {
-			return appendJSONString(b, x), nil
+			return x, nil
 		}
 	case int64:
-		return fmt.Appendf(b, "%d", x), nil
+		return json.Number(strconv.FormatInt(x, 10)), nil
 	case int:
-		return fmt.Appendf(b, "%d", x), nil
+		return json.Number(strconv.Itoa(x)), nil
 	}
 	if t, ok := asTable(v); ok {
 		if _, looksTyped := typedObject(t); looksTyped {
-			return appendTyped(b, v, depth) // else it would read back as a typed value
+			return typedRaw(v, depth) // else it would read back as a typed value
 		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
+		out := make(map[string]any, len(t))
+		for k, e := range t {
 			if !utf8.ValidString(k) {
-				return appendTyped(b, v, depth) // the JSON Lines entries form
+				return typedRaw(v, depth) // the JSON Lines entries form
 			}
-			keys = append(keys, k)
+			ev, err := editableTree(e, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", k, err)
+			}
+			out[k] = ev
 		}
-		sort.Strings(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			var err error
-			if b, err = appendEditable(b, t[k], depth+1); err != nil {
-				return b, fmt.Errorf("%q: %w", k, err)
-			}
-		}
-		return append(b, '}'), nil
+		return out, nil
 	}
 	if a, ok := asArray(v); ok {
-		b = append(b, '[')
+		out := make([]any, len(a))
 		for i, e := range a {
-			if i > 0 {
-				b = append(b, ',')
+			ev, err := editableTree(e, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
-			var err error
-			if b, err = appendEditable(b, e, depth+1); err != nil {
-				return b, fmt.Errorf("[%d]: %w", i, err)
-			}
+			out[i] = ev
 		}
-		return append(b, ']'), nil
+		return out, nil
 	}
-	return appendTyped(b, v, depth)
+	return typedRaw(v, depth)
+}
+
+// typedRaw is v in the JSON Lines typed form.
+func typedRaw(v any, depth int) (json.RawMessage, error) {
+	b, err := appendTyped(nil, v, depth)
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(b), nil
 }
 
 // ParseHeadersJSON reads headers written as FormatHeadersJSON describes.
