@@ -88,6 +88,16 @@ func orderMsg(i int) message.Message {
 		Body: []byte(fmt.Sprintf(`{"n":%d,"country":"%s"}`, i, []string{"PT", "ES"}[i%2]))}
 }
 
+// tapDemoOrders opens a tap pane on demo.orders, the last exchange of the
+// demo list.
+func tapDemoOrders(t *testing.T, a *App) {
+	t.Helper()
+	settle(t, a, press(":"))
+	settle(t, a, typed("ex")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("G"), press("t"))
+}
+
 // frame runs one pane frame as the frame tick would.
 func frame(t *testing.T, a *App) {
 	t.Helper()
@@ -97,10 +107,7 @@ func frame(t *testing.T, a *App) {
 
 func TestTapPaneTakesBatchesPerFrame(t *testing.T) {
 	a, st := liveApp(t, false)
-	settle(t, a, press(":"))
-	settle(t, a, typed("ex")...)
-	settle(t, a, press("enter"))
-	settle(t, a, press("G"), press("t")) // demo.orders
+	tapDemoOrders(t, a)
 	if len(st.taps) != 1 || st.taps[0].Exchange != "demo.orders" || st.taps[0].Kind != "topic" {
 		t.Fatalf("tap request = %+v", st.taps)
 	}
@@ -145,10 +152,7 @@ func TestTapPaneTakesBatchesPerFrame(t *testing.T) {
 
 func TestPaneBoundsItsRows(t *testing.T) {
 	a, st := liveApp(t, false)
-	settle(t, a, press(":"))
-	settle(t, a, typed("ex")...)
-	settle(t, a, press("enter"))
-	settle(t, a, press("G"), press("t"))
+	tapDemoOrders(t, a)
 	for i := 0; i < maxPaneRows+1234; i++ {
 		st.feed.push(orderMsg(i))
 	}
@@ -202,10 +206,7 @@ func TestReadOnlyAllowsOnlyRequeueConsume(t *testing.T) {
 
 func TestTapKeyCommandRebinds(t *testing.T) {
 	a, st := liveApp(t, false)
-	settle(t, a, press(":"))
-	settle(t, a, typed("ex")...)
-	settle(t, a, press("enter"))
-	settle(t, a, press("G"), press("t"))
+	tapDemoOrders(t, a)
 	settle(t, a, press(":"))
 	settle(t, a, typed("key order.created")...)
 	settle(t, a, press("enter"))
@@ -233,10 +234,7 @@ func TestDefaultExchangeCannotBeTapped(t *testing.T) {
 
 func TestQuitClosesPanes(t *testing.T) {
 	a, st := liveApp(t, false)
-	settle(t, a, press(":"))
-	settle(t, a, typed("ex")...)
-	settle(t, a, press("enter"))
-	settle(t, a, press("G"), press("t"))
+	tapDemoOrders(t, a)
 	_, cmd := a.Update(press("q"))
 	settle(t, a, cmd)
 	deadline := time.Now().Add(time.Second)
@@ -335,10 +333,7 @@ func TestReadOnlyRefusesMove(t *testing.T) {
 // QuitMsg (the terminal hung up) closes live panes' feeds like q does.
 func TestQuitMsgClosesPanes(t *testing.T) {
 	a, st := liveApp(t, false)
-	settle(t, a, press(":"))
-	settle(t, a, typed("ex")...)
-	settle(t, a, press("enter"))
-	settle(t, a, press("G"), press("t"))
+	tapDemoOrders(t, a)
 	settle(t, a, QuitMsg{})
 	if !st.feed.closed {
 		t.Fatal("a hang-up must close the tap like quitting does")

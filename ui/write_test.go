@@ -474,10 +474,7 @@ func TestRepublishFromLivePanes(t *testing.T) {
 	a, st := liveApp(t, false)
 	pub := &fakePublisher{outcome: broker.Confirmed}
 	a.c.target.Publisher = pub
-	settle(t, a, press(":"))
-	settle(t, a, typed("ex")...)
-	settle(t, a, press("enter"))
-	settle(t, a, press("G"), press("t"))
+	tapDemoOrders(t, a)
 	st.feed.push(orderMsg(1), orderMsg(2))
 	frame(t, a)
 	settle(t, a, press("r"))
