@@ -35,6 +35,7 @@ type confirmView struct {
 	busy   bool
 	err    error
 	run    func(ctx context.Context, a Admin) error
+	done   adminDoneMsg // what a success reports
 }
 
 // adminDoneMsg reports a finished admin action to its view.
@@ -48,12 +49,15 @@ type adminDoneMsg struct {
 }
 
 func newPurgeConfirm(c *common, vhost, name string) *confirmView {
-	return &confirmView{c: c, viewID: nextViewID(), what: "purge queue", kind: "queue", vhost: vhost, name: name,
+	v := &confirmView{c: c, viewID: nextViewID(), what: "purge queue", kind: "queue", vhost: vhost, name: name,
 		run: func(ctx context.Context, a Admin) error { return a.PurgeQueue(ctx, vhost, name) }}
+	v.done = adminDoneMsg{view: v.viewID, kind: "queue", name: name, text: "purged queue " + name + " (vhost " + vhost + ")"}
+	return v
 }
 
 func newDeleteConfirm(c *common, kind, vhost, name string) *confirmView {
 	v := &confirmView{c: c, viewID: nextViewID(), what: "delete " + kind, kind: kind, vhost: vhost, name: name, typed: &textEditor{}}
+	v.done = adminDoneMsg{view: v.viewID, kind: kind, name: name, text: "deleted " + kind + " " + name + " (vhost " + vhost + ")", gone: true}
 	v.run = func(ctx context.Context, a Admin) error {
 		if kind == "exchange" {
 			return a.DeleteExchange(ctx, vhost, name)
@@ -124,14 +128,7 @@ func (v *confirmView) start() tea.Cmd {
 		return nil
 	}
 	v.busy, v.err = true, nil
-	done := adminDoneMsg{view: v.viewID, kind: v.kind, name: v.name}
-	switch {
-	case strings.HasPrefix(v.what, "purge"):
-		done.text = "purged queue " + v.name + " (vhost " + v.vhost + ")"
-	default:
-		done.text, done.gone = "deleted "+v.kind+" "+v.name+" (vhost "+v.vhost+")", true
-	}
-	return adminCmd(admin, v.c.opts.Timeout, done, v.run)
+	return adminCmd(admin, v.c.opts.Timeout, v.done, v.run)
 }
 
 // adminCmd runs one admin call off the UI thread and reports it done.

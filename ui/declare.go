@@ -62,9 +62,9 @@ func newDeclareView(c *common, kind string) *declareView {
 	)
 	v.form.get("arguments").hint = `e.g. {"x-dead-letter-exchange": "dlx", "x-max-length": 1000}`
 	v.relabel()
-	v.form.focusOn("name")
-	v.form.focusOn("source")
-	if kind != "binding" {
+	if kind == "binding" {
+		v.form.focusOn("source")
+	} else {
 		v.form.focusOn("name")
 	}
 	return v

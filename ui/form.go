@@ -68,6 +68,16 @@ type field struct {
 	hidden  bool // not shown and skipped
 }
 
+// cycle steps a choice by d, or flips a yes/no field.
+func (f *field) cycle(d int) {
+	if f.kind == toggleField {
+		f.on = !f.on
+		return
+	}
+	n := len(f.choices)
+	f.choice = (f.choice + d + n) % n
+}
+
 func (f *field) value() string {
 	switch f.kind {
 	case choiceField:
@@ -96,7 +106,8 @@ func (fm *form) snapshot() string {
 type form struct {
 	fields []*field
 	focus  int
-	// lastH is the height the form was drawn in, so it scrolls to the focus.
+	// top is the first line shown when the form is taller than its area;
+	// render moves it to keep the focused field in view.
 	top int
 }
 
@@ -185,9 +196,9 @@ func (fm *form) key(m tea.KeyPressMsg, k formKeys) bool {
 	case choiceField, toggleField:
 		switch m.String() {
 		case "space", "right", "x":
-			f.choice, f.on = (f.choice+1)%max(len(f.choices), 1), !f.on
+			f.cycle(1)
 		case "left":
-			f.choice, f.on = (f.choice-1+max(len(f.choices), 1))%max(len(f.choices), 1), !f.on
+			f.cycle(-1)
 		case "enter", "down":
 			fm.move(1)
 		case "up":
