@@ -84,10 +84,8 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(m, g.Refresh):
 		return tea.Batch(a.top().load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
 	case key.Matches(m, a.c.keys.Global.Peek):
-		if qs, ok := a.top().(queueSelector); ok {
-			if vhost, name, _, ok := qs.selectedQueue(); ok {
-				return a.push(newPeekView(a.c, vhost, name))
-			}
+		if vhost, name, _, ok := a.selectedQueue(); ok {
+			return a.push(newPeekView(a.c, vhost, name))
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Move):
@@ -98,25 +96,21 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			vhost, name := pv.peekedQueue()
 			return a.push(newMoveView(a.c, vhost, name, pv.markedMessages()))
 		}
-		if qs, ok := a.top().(queueSelector); ok {
-			if vhost, name, _, ok := qs.selectedQueue(); ok {
-				if a.c.target.ReadOnly {
-					return readOnlyCmd("moving messages")
-				}
-				return a.push(newMoveView(a.c, vhost, name, nil))
+		if vhost, name, _, ok := a.selectedQueue(); ok {
+			if a.c.target.ReadOnly {
+				return readOnlyCmd("moving messages")
 			}
+			return a.push(newMoveView(a.c, vhost, name, nil))
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Pin):
-		if qs, ok := a.top().(queueSelector); ok {
-			if vhost, name, _, ok := qs.selectedQueue(); ok {
-				if a.c.togglePin(vhost, name) {
-					a.setStatus(fmt.Sprintf("pinned %s to the watch board (%d pinned; :watch opens it)", name, len(a.c.pins)), false)
-				} else {
-					a.setStatus("unpinned "+name, false)
-				}
-				return nil
+		if vhost, name, _, ok := a.selectedQueue(); ok {
+			if a.c.togglePin(vhost, name) {
+				a.setStatus(fmt.Sprintf("pinned %s to the watch board (%d pinned; :watch opens it)", name, len(a.c.pins)), false)
+			} else {
+				a.setStatus("unpinned "+name, false)
 			}
+			return nil
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Live):
@@ -339,19 +333,29 @@ func (a *App) renderHelp(w, h int) string {
 	return b.String()
 }
 
+// selectedQueue is the queue selected in the view on top, if any.
+func (a *App) selectedQueue() (vhost, name, qtype string, ok bool) {
+	if qs, is := a.top().(queueSelector); is {
+		return qs.selectedQueue()
+	}
+	return "", "", "", false
+}
+
+// selectedExchange is the exchange selected in the view on top, if any.
+func (a *App) selectedExchange() (vhost, name, kind string, ok bool) {
+	if xs, is := a.top().(exchangeSelector); is {
+		return xs.selectedExchange()
+	}
+	return "", "", "", false
+}
+
 // openLive starts the live pane that fits the selection: a tap for an
 // exchange, a tail for a stream, and for other queues the consume dialog.
 func (a *App) openLive() (tea.Cmd, bool) {
-	if qs, ok := a.top().(queueSelector); ok {
-		if vhost, name, qtype, ok := qs.selectedQueue(); ok {
-			return a.openQueueLive(vhost, name, qtype), true
-		}
+	if vhost, name, qtype, ok := a.selectedQueue(); ok {
+		return a.openQueueLive(vhost, name, qtype), true
 	}
-	if xs, ok := a.top().(exchangeSelector); ok {
-		vhost, name, kind, ok := xs.selectedExchange()
-		if !ok {
-			return nil, false
-		}
+	if vhost, name, kind, ok := a.selectedExchange(); ok {
 		if name == "" {
 			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
 		}

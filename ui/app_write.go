@@ -64,15 +64,11 @@ func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
 			return readOnlyCmd("publishing"), true
 		}
 		vhost, exchange, rk := a.c.target.Vhost, "", ""
-		if qs, ok := a.top().(queueSelector); ok {
-			if vh, name, _, ok := qs.selectedQueue(); ok {
-				vhost, rk = vh, name
-			}
+		if vh, name, _, ok := a.selectedQueue(); ok {
+			vhost, rk = vh, name
 		}
-		if xs, ok := a.top().(exchangeSelector); ok {
-			if vh, name, _, ok := xs.selectedExchange(); ok {
-				vhost, exchange = vh, name
-			}
+		if vh, name, _, ok := a.selectedExchange(); ok {
+			vhost, exchange = vh, name
 		}
 		return a.push(newPublishView(a.c, vhost, exchange, rk)), true
 	case key.Matches(m, w.Republish):
@@ -86,34 +82,28 @@ func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		return a.republish(republishMsg{msg: msg, removable: removable}), true
 	case key.Matches(m, w.Purge):
-		if qs, ok := a.top().(queueSelector); ok {
-			if vh, name, _, ok := qs.selectedQueue(); ok {
-				if ro {
-					return readOnlyCmd("purging"), true
-				}
-				return a.push(newPurgeConfirm(a.c, vh, name)), true
+		if vh, name, _, ok := a.selectedQueue(); ok {
+			if ro {
+				return readOnlyCmd("purging"), true
 			}
+			return a.push(newPurgeConfirm(a.c, vh, name)), true
 		}
 		return statusCmd("ctrl+p purges a queue: select one in :queues", true), true
 	case key.Matches(m, w.Delete):
-		if qs, ok := a.top().(queueSelector); ok {
-			if vh, name, _, ok := qs.selectedQueue(); ok {
-				if ro {
-					return readOnlyCmd("deleting"), true
-				}
-				return a.push(newDeleteConfirm(a.c, "queue", vh, name)), true
+		if vh, name, _, ok := a.selectedQueue(); ok {
+			if ro {
+				return readOnlyCmd("deleting"), true
 			}
+			return a.push(newDeleteConfirm(a.c, "queue", vh, name)), true
 		}
-		if xs, ok := a.top().(exchangeSelector); ok {
-			if vh, name, _, ok := xs.selectedExchange(); ok {
-				if ro {
-					return readOnlyCmd("deleting"), true
-				}
-				if name == "" || isBuiltinExchange(name) {
-					return statusCmd(fmt.Sprintf("%s is built in and cannot be deleted", exchangeName(name)), true), true
-				}
-				return a.push(newDeleteConfirm(a.c, "exchange", vh, name)), true
+		if vh, name, _, ok := a.selectedExchange(); ok {
+			if ro {
+				return readOnlyCmd("deleting"), true
 			}
+			if name == "" || isBuiltinExchange(name) {
+				return statusCmd(fmt.Sprintf("%s is built in and cannot be deleted", exchangeName(name)), true), true
+			}
+			return a.push(newDeleteConfirm(a.c, "exchange", vh, name)), true
 		}
 		return statusCmd("ctrl+d deletes a queue or an exchange: select one in :queues or :exchanges", true), true
 	case key.Matches(m, w.Declare):
