@@ -95,9 +95,8 @@ type tapSource struct {
 }
 
 func (t *tapSource) setup(ctx context.Context, ch *amqp.Channel, prefetch int) error {
-	sp := t.spec
 	// Check the source first, before we create anything a failure would leave.
-	if err := ch.ExchangeDeclarePassive(sp.Exchange, orDefault(sp.Kind, amqp.ExchangeTopic), false, false, false, false, nil); err != nil {
+	if err := t.source(ch); err != nil {
 		return t.err(err)
 	}
 	t.exchange, t.queue = "warren.tap."+tapRandom(), ""
@@ -174,6 +173,11 @@ func (t *tapSource) settle(ch *amqp.Channel, tag uint64) error {
 	return ch.Ack(tag, true)
 }
 
+// source declares the tapped exchange passively: an error when it is gone.
+func (t *tapSource) source(ch *amqp.Channel) error {
+	return ch.ExchangeDeclarePassive(t.spec.Exchange, orDefault(t.spec.Kind, amqp.ExchangeTopic), false, false, false, false, nil)
+}
+
 // lossless: a tap sees copies; its own queue drops the oldest by design.
 func (t *tapSource) lossless() bool { return false }
 
@@ -185,7 +189,7 @@ func (t *tapSource) check(ctx context.Context) error {
 		return nil // the link is down: the session's recovery says so
 	}
 	defer ch.Close()
-	if err := ch.ExchangeDeclarePassive(t.spec.Exchange, orDefault(t.spec.Kind, amqp.ExchangeTopic), false, false, false, false, nil); err != nil {
+	if err := t.source(ch); err != nil {
 		var aerr *amqp.Error
 		if errors.As(err, &aerr) && aerr.Code == amqp.NotFound {
 			return t.err(err)
