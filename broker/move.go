@@ -72,6 +72,11 @@ type MoveRequest struct {
 	Only []string
 	// Window is how many messages are in flight at once (default 1024).
 	Window int
+	// QueueType is the source's type (QueueClassic, QueueQuorum) when the
+	// caller knows it; "" finds out by trying. A known classic queue is
+	// read with a consumer prefetch instead of a channel-wide one, which
+	// costs the queue a call to the channel's limiter for every message.
+	QueueType string
 	// OnBlocked, when set, hears broker alarms blocking the move.
 	OnBlocked func(blocked bool, reason string)
 }
@@ -187,11 +192,12 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 	}
 	m := &mover{req: req, cch: src.ch, pub: pub, budget: budget, start: start, progress: progress,
 		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
+		renewable: src.renewable, renewNow: make(chan struct{}, 1),
 		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only)}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); m.settleAll() }()
-	takeErr := m.take(ctx, src.deliveries)
+	takeErr := m.take(ctx, &src)
 	close(m.items)
 	settled := make(chan struct{})
 	go func() { wg.Wait(); close(settled) }()
@@ -203,7 +209,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		_ = src.conn.CloseDeadline(time.Now().Add(2 * time.Second))
 		<-settled
 	}
-	m.requeueRest(src.tag, src.deliveries)
+	m.requeueRest(&src)
 
 	m.res.NotFound = m.wanted.notFound()
 	m.res.Took = time.Since(start)
@@ -223,20 +229,36 @@ type source struct {
 	ch         *amqp.Channel
 	deliveries <-chan amqp.Delivery
 	tag        string
-	global     bool // a channel-wide prefetch, which can grow while messages are held
-	prefetch   int
+	// retired are the deliveries of consumers cancelled by renew, in
+	// order; each is read to its end before the next, then deliveries.
+	retired   []<-chan amqp.Delivery
+	global    bool // a channel-wide prefetch, which can grow while messages are held
+	renewable bool // a consumer prefetch on a classic queue: renew makes room
+	prefetch  int
 }
 
-// openSource starts consuming the source with a channel-wide prefetch, so
+// next is the channel the source's deliveries come from now.
+func (src *source) next() <-chan amqp.Delivery {
+	if len(src.retired) > 0 {
+		return src.retired[0]
+	}
+	return src.deliveries
+}
+
+// openSource starts consuming the source. A queue known to be classic gets
+// a consumer prefetch of one window, and a fresh consumer (renew) when held
+// failures fill it. Otherwise the consumer gets a channel-wide prefetch, so
 // it can grow while failures are held. A quorum queue refuses one (with a
-// connection error: a new one is dialled), and a consumer's own prefetch
-// cannot grow: it gets
-// one wide enough to take the whole budget (up to the 16-bit cap), so that
+// connection error: a new one is dialled) and gets a consumer prefetch
+// wide enough to take the whole budget (up to the 16-bit cap), so that
 // holding messages does not stall the move. A stream refuses a consumer
 // without a prefetch of its own: that is how a stream is told apart.
 func (s *Session) openSource(ctx context.Context, conn *amqp.Connection, ch *amqp.Channel, req MoveRequest, budget int) (source, error) {
-	src := source{conn: conn, ch: ch, tag: "warren-move-" + newMessageID()[7:], global: true, prefetch: req.Window}
-	if err := ch.Qos(src.prefetch, 0, true); err != nil {
+	src := source{conn: conn, ch: ch, tag: moveConsumerTag(), global: true, prefetch: req.Window}
+	if req.QueueType == QueueClassic {
+		src.global, src.renewable = false, true
+	}
+	if err := ch.Qos(src.prefetch, 0, src.global); err != nil {
 		return src, cleanErr(err)
 	}
 	ds, err := ch.Consume(req.Queue, src.tag, false, false, false, false, nil)
@@ -264,6 +286,9 @@ func (s *Session) openSource(ctx context.Context, conn *amqp.Connection, ch *amq
 	src.deliveries = ds
 	return src, nil
 }
+
+// moveConsumerTag names a mover's consumer, as the broker lists it.
+func moveConsumerTag() string { return "warren-move-" + newMessageID()[7:] }
 
 func (req MoveRequest) check() error {
 	if req.Queue == "" {
@@ -331,6 +356,14 @@ type mover struct {
 	settled  int
 	wanted   *wanted // Only's selection; used by take alone
 	global   bool    // the prefetch is channel-wide and may grow
+	// renewable: held failures fill the consumer's own prefetch, and
+	// take renews the consumer on renewNow once heldNow of them do.
+	renewable bool
+	renewNow  chan struct{}
+	heldNow   int
+	// rpc serializes synchronous calls on cch: amqp091-go hands a reply
+	// to whichever caller waits, so two at once could swap their replies.
+	rpc sync.Mutex
 }
 
 func (m *mover) allSettled() bool {
@@ -340,7 +373,7 @@ func (m *mover) allSettled() bool {
 }
 
 // take consumes up to the budget, publishing each copy in delivery order.
-func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error {
+func (m *mover) take(ctx context.Context, src *source) error {
 	idle := time.NewTimer(time.Second)
 	defer idle.Stop()
 	for m.taken < m.budget && !m.wanted.done() {
@@ -349,7 +382,16 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case d, ok = <-deliveries:
+		case <-m.renewNow:
+			if err := m.renew(src); err != nil {
+				return err
+			}
+			continue
+		case d, ok = <-src.next():
+			if !ok && len(src.retired) > 0 {
+				src.retired = src.retired[1:] // a renewed consumer's last delivery was read
+				continue
+			}
 			if !ok {
 				err := errors.New("the source stopped delivering (queue deleted?)")
 				select { // the broker's reason, when the channel closed
@@ -369,7 +411,10 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 		case <-idle.C:
 			// Others may have taken what the budget counted: stop when the
 			// source has nothing ready and nothing is in flight.
-			if q, err := m.cch.QueueDeclarePassive(m.req.Queue, false, false, false, false, nil); err == nil && q.Messages == 0 && m.allSettled() {
+			m.rpc.Lock()
+			q, err := m.cch.QueueDeclarePassive(m.req.Queue, false, false, false, false, nil)
+			m.rpc.Unlock()
+			if err == nil && q.Messages == 0 && m.allSettled() {
 				return nil
 			}
 			if err := m.stalled(); err != nil {
@@ -402,10 +447,34 @@ func (m *mover) take(ctx context.Context, deliveries <-chan amqp.Delivery) error
 func (m *mover) stalled() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.prefetch == 0 || m.held < m.prefetch {
+	if m.renewable || m.prefetch == 0 || m.held < m.prefetch {
 		return nil
 	}
 	return fmt.Errorf("stopped after holding %d messages in place, as many as a quorum queue lets one consumer hold", m.held)
+}
+
+// renew replaces the source's consumer with a fresh one when held failures
+// fill its prefetch. A cancelled consumer's unacked deliveries stay with
+// the channel (held until the final requeue) and no longer count against a
+// prefetch; its deliveries still on the way are read before the new one's,
+// so the source's order holds.
+func (m *mover) renew(src *source) error {
+	tag := moveConsumerTag()
+	m.rpc.Lock()
+	defer m.rpc.Unlock()
+	if err := m.cch.Cancel(src.tag, false); err != nil {
+		return fmt.Errorf("renewing the source's consumer: %w", cleanErr(err))
+	}
+	ds, err := m.cch.Consume(m.req.Queue, tag, false, false, false, false, nil)
+	if err != nil {
+		return fmt.Errorf("renewing the source's consumer: %w", cleanErr(err))
+	}
+	src.retired = append(src.retired, src.deliveries)
+	src.tag, src.deliveries = tag, ds
+	m.mu.Lock()
+	m.heldNow = 0
+	m.mu.Unlock()
+	return nil
 }
 
 // send publishes d's copy and notes its receipt in it; Remove's discard

@@ -20,6 +20,8 @@ func moveCtx(t *testing.T) context.Context {
 
 // The headline case: 100,000 messages classic → classic, every one
 // arriving with the same body and headers, in order, none left behind.
+// The source is named classic, as the UI does, so the move reads it with a
+// consumer prefetch.
 func TestMove100k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100k messages: skipped under -short")
@@ -35,7 +37,7 @@ func TestMove100k(t *testing.T) {
 
 	s := openTestSession(t, brokertest.URI())
 	var last MoveProgress
-	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst},
+	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst, QueueType: QueueClassic},
 		func(p MoveProgress) { last = p })
 	if err != nil {
 		t.Fatal(err)
@@ -120,27 +122,34 @@ func rejectFirst(t *testing.T, conn *amqp.Connection, queue string, n int) {
 
 // A target nothing is bound to returns every message: all stay in the
 // source, in order, counted unroutable. More messages than the window
-// prove that holding failures does not stall the move.
+// prove that holding failures does not stall the move: with a type not
+// given, the channel-wide prefetch grows; with classic given, the
+// consumer is renewed each time held messages fill half its prefetch.
 func TestMoveUnroutableLeavesSource(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
-	src, ex := brokertest.Name("src"), brokertest.Name("ex")
-	brokertest.DeclareQueue(t, vh, src, "")
-	brokertest.DeclareExchange(t, vh, ex, "direct")
 	conn := adminConn(t, vh)
-	const n = 3000
-	fillSeq(t, conn, src, n)
 	s := openTestSession(t, brokertest.URI())
-	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToExchange, Exchange: ex, RoutingKey: "k", Window: 256}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Moved != 0 || res.Unroutable != n || res.ReturnedToSource != n {
-		t.Fatalf("result %+v", res)
-	}
-	got := readAll(t, conn, src)
-	if len(got) != n || !inOrder(got) {
-		t.Fatalf("source holds %d (in order: %v), want %d in order", len(got), inOrder(got), n)
+	for _, qtype := range []string{"", QueueClassic} {
+		t.Run("type "+qtype, func(t *testing.T) {
+			src, ex := brokertest.Name("src"), brokertest.Name("ex")
+			brokertest.DeclareQueue(t, vh, src, "")
+			brokertest.DeclareExchange(t, vh, ex, "direct")
+			const n = 3000
+			fillSeq(t, conn, src, n)
+			res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToExchange, Exchange: ex, RoutingKey: "k",
+				Window: 256, QueueType: qtype}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Moved != 0 || res.Unroutable != n || res.ReturnedToSource != n {
+				t.Fatalf("result %+v", res)
+			}
+			got := readAll(t, conn, src)
+			if len(got) != n || !inOrder(got) {
+				t.Fatalf("source holds %d (in order: %v), want %d in order", len(got), inOrder(got), n)
+			}
+		})
 	}
 }
 

@@ -70,7 +70,14 @@ func (m *mover) settleOne(it moveItem) {
 		m.res.ReturnedToSource++
 	}
 	m.held++
+	m.heldNow++
 	m.heldTags = append(m.heldTags, it.tag)
+	if m.renewable && m.heldNow >= max(m.prefetch/2, 1) {
+		select { // take renews the consumer
+		case m.renewNow <- struct{}{}:
+		default:
+		}
+	}
 	grow := m.global && m.prefetch != 0 && m.held+m.req.Window > m.prefetch
 	if grow {
 		if m.prefetch += holdStep; m.prefetch > maxPrefetch {
@@ -82,7 +89,9 @@ func (m *mover) settleOne(it moveItem) {
 	// move would stall once a window's worth has failed.
 	m.flushAck() // never ack a held message by a later multiple ack
 	if grow {
+		m.rpc.Lock()
 		_ = m.cch.Qos(m.currentPrefetch(), 0, m.global)
+		m.rpc.Unlock()
 	}
 }
 
@@ -137,7 +146,10 @@ func (m *mover) sendAck(tag uint64, multiple bool, n int) {
 	if barrier {
 		// Qos is a round trip on the same channel: once it answers, the
 		// broker has processed every ack sent before it.
-		if err := m.cch.Qos(m.currentPrefetch(), 0, m.global); err == nil {
+		m.rpc.Lock()
+		err := m.cch.Qos(m.currentPrefetch(), 0, m.global)
+		m.rpc.Unlock()
+		if err == nil {
 			m.mu.Lock()
 			m.unsure = 0
 			m.mu.Unlock()
@@ -149,12 +161,15 @@ func (m *mover) sendAck(tag uint64, multiple bool, n int) {
 // to the source: held failures, and what the prefetch delivered beyond the
 // budget. Requeued messages keep their place, so the source's order
 // survives.
-func (m *mover) requeueRest(consumerTag string, deliveries <-chan amqp.Delivery) {
+func (m *mover) requeueRest(src *source) {
 	if m.linkErr == nil && !m.cch.IsClosed() {
 		var extra uint64 // highest tag delivered but never taken
-		if err := m.cch.Cancel(consumerTag, false); err == nil {
-			for d := range deliveries { // closed once the cancel is done
-				extra = max(extra, d.DeliveryTag)
+		if err := m.cch.Cancel(src.tag, false); err == nil {
+			// Each is closed once its consumer's cancel is done.
+			for _, ds := range append(src.retired, src.deliveries) {
+				for d := range ds {
+					extra = max(extra, d.DeliveryTag)
+				}
 			}
 		}
 		// One multiple nack up to the highest tag still unacked (never

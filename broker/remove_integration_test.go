@@ -58,7 +58,9 @@ next:
 // Only moves exactly the peeked messages marked, the first taken one and
 // two in the middle, stops once it found them, and every other message
 // stays in the source in its order. More are skipped than the window, so
-// holding them must widen the prefetch. A fingerprint never met is
+// holding them must make room: the first move names the queue classic
+// (its consumer is renewed), the others leave the type to be found (the
+// channel-wide prefetch grows). A fingerprint never met is
 // counted NotFound after the whole source was scanned.
 func TestMoveOnlyMarked(t *testing.T) {
 	brokertest.Require(t)
@@ -72,7 +74,7 @@ func TestMoveOnlyMarked(t *testing.T) {
 	fps := peekFingerprints(t, s, vh, src, QueueClassic, 50)
 
 	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst,
-		Only: []string{fps[33], fps[17]}, Window: 16}, nil)
+		Only: []string{fps[33], fps[17]}, Window: 16, QueueType: QueueClassic}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,14 +93,14 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			if a.c.target.ReadOnly {
 				return readOnlyCmd("moving messages")
 			}
-			vhost, name := pv.peekedQueue()
-			return a.push(newMoveView(a.c, vhost, name, pv.markedMessages()))
+			vhost, name, qtype := pv.peekedQueue()
+			return a.push(newMoveView(a.c, vhost, name, qtype, pv.markedMessages()))
 		}
-		if vhost, name, _, ok := a.selectedQueue(); ok {
+		if vhost, name, qtype, ok := a.selectedQueue(); ok {
 			if a.c.target.ReadOnly {
 				return readOnlyCmd("moving messages")
 			}
-			return a.push(newMoveView(a.c, vhost, name, nil))
+			return a.push(newMoveView(a.c, vhost, name, qtype, nil))
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Pin):

@@ -72,6 +72,7 @@ type moveView struct {
 	viewID int
 	vhost  string
 	queue  string            // the source queue; "" for an import
+	qtype  string            // the source's type, as listed; "" when unknown
 	only   []message.Message // move only these (marked in the peek)
 	imp    *importSource     // an import's file
 	target *form             // asking for a queue or an exchange
@@ -102,8 +103,8 @@ type importLoadedMsg struct {
 	err  error
 }
 
-func newMoveView(c *common, vhost, queue string, only []message.Message) *moveView {
-	return &moveView{c: c, viewID: nextViewID(), vhost: vhost, queue: queue, only: only}
+func newMoveView(c *common, vhost, queue, qtype string, only []message.Message) *moveView {
+	return &moveView{c: c, viewID: nextViewID(), vhost: vhost, queue: queue, qtype: qtype, only: only}
 }
 
 // newImportView publishes a JSON Lines export's messages, to their origin
@@ -257,7 +258,7 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	if v.imp != nil && v.imp.msgs == nil {
 		return statusCmd("the file is not read yet", true)
 	}
-	req.Vhost, req.Queue = v.vhost, v.queue
+	req.Vhost, req.Queue, req.QueueType = v.vhost, v.queue, v.qtype
 	for _, m := range v.only {
 		req.Only = append(req.Only, message.Fingerprint(m))
 	}

@@ -460,4 +460,7 @@ func (v *peekView) markedMessages() []message.Message {
 }
 
 // peekedQueue is the queue being peeked, for m (move).
-func (v *peekView) peekedQueue() (vhost, name string) { return v.vhost, v.name }
+// peekedQueue names the peeked queue; qtype is "" until a peek said it.
+func (v *peekView) peekedQueue() (vhost, name, qtype string) {
+	return v.vhost, v.name, v.result.QueueType
+}
