@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -154,12 +157,24 @@ func (p *vhostPool) dialNamed(ctx context.Context, vhost, name string) (*amqp.Co
 		TLSClientConfig: p.cfg.TLS,
 		Properties:      props,
 		Heartbeat:       10 * time.Second,
-		Dial:            dialContext(ctx, 5*time.Second),
+		Dial:            batching(dialContext(ctx, 5*time.Second)),
 	})
 	if err != nil {
 		return nil, p.vhostErr(vhost, err)
 	}
 	return conn, nil
+}
+
+// batching wraps what dial returns in a batchingConn: these connections
+// publish, and a publish is one flush in amqp091-go.
+func batching(dial func(network, addr string) (net.Conn, error)) func(network, addr string) (net.Conn, error) {
+	return func(network, addr string) (net.Conn, error) {
+		c, err := dial(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return newBatchingConn(c), nil
+	}
 }
 
 // newPublisher opens a confirm-mode channel on conn. The caller keeps
@@ -454,9 +469,18 @@ func (p *Publisher) closeAll(closes <-chan *amqp.Error) {
 	}
 }
 
-// newMessageID makes an id for a message that has none.
+// idPrefix makes ids unique across processes; idSeq within this one.
+var (
+	idPrefix = func() string {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		return "warren-" + hex.EncodeToString(b) + "-"
+	}()
+	idSeq atomic.Uint64
+)
+
+// newMessageID makes an id for a message that has none. A move makes one
+// for each such message, so it costs a counter, not a random read.
 func newMessageID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return "warren-" + hex.EncodeToString(b)
+	return idPrefix + strconv.FormatUint(idSeq.Add(1), 36)
 }
