@@ -35,7 +35,7 @@ func BenchmarkMoveVsShovel(b *testing.B) {
 		brokertest.WaitIdle() // neither side may meet a broker busy with the fill
 		b.StartTimer()
 		start := time.Now()
-		res, err := s.Move(context.Background(), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst}, nil)
+		res, err := s.Move(context.Background(), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst, QueueType: QueueClassic}, nil)
 		warrenTime += time.Since(start)
 		b.StopTimer()
 		if err != nil || res.Moved != n {
@@ -72,7 +72,7 @@ func BenchmarkMoveVsShovel(b *testing.B) {
 // connection of its own, a multiple ack every 64 confirms; no returns, no
 // ordering or failure handling. It shows how much of the gap to the shovel
 // is the client's and how much is the broker's cost of serving one.
-func plainMove(b *testing.B, vh, src, dst string, n int) time.Duration {
+func plainMove(b testing.TB, vh, src, dst string, n int) time.Duration {
 	cconn, pconn := adminConn(b, vh), adminConn(b, vh)
 	cch, pch := adminChannel(b, cconn), adminChannel(b, pconn)
 	if err := cch.Qos(1024, 0, false); err != nil {
@@ -118,7 +118,7 @@ func plainMove(b *testing.B, vh, src, dst string, n int) time.Duration {
 // shovelMove moves n messages with a dynamic shovel and returns how long
 // until the target held them all; the timing starts when the shovel is
 // declared. Depths come from passive declares: the management API lags.
-func shovelMove(b *testing.B, conn *amqp.Connection, vh, src, dst string, n int) time.Duration {
+func shovelMove(b testing.TB, conn *amqp.Connection, vh, src, dst string, n int) time.Duration {
 	b.Helper()
 	name := brokertest.Name("shovel")
 	uri := "amqp:///" + brokertest.Esc(vh)
