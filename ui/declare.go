@@ -31,6 +31,8 @@ type declareView struct {
 	done       string
 	busy       bool
 	err        error
+	clean      string // the form as opened: esc closes it unasked
+	escAsked   bool
 }
 
 func newDeclareView(c *common, kind string) *declareView {
@@ -67,7 +69,19 @@ func newDeclareView(c *common, kind string) *declareView {
 	} else {
 		v.form.focusOn("name")
 	}
+	v.clean = v.form.snapshot()
 	return v
+}
+
+// holdClose keeps an edited, undeclared form open on the first esc, as the
+// publish form does.
+func (v *declareView) holdClose() bool {
+	if v.escAsked || v.busy || v.form.snapshot() == v.clean {
+		return false
+	}
+	v.escAsked, v.confirming = true, ""
+	v.err = errors.New("unsent edits: esc again discards them (ctrl+s declares)")
+	return true
 }
 
 // relabel shows the fields of the chosen kind only.

@@ -338,6 +338,27 @@ func TestDeclareQueueAsksThenDeclares(t *testing.T) {
 	}
 }
 
+// esc on an untouched declare form closes it; on an edited one it asks
+// once, keeping what was typed, and a second esc discards it.
+func TestDeclareFormAsksBeforeDiscardingEdits(t *testing.T) {
+	a, _, adm, _, _ := writeApp(t, false)
+	settle(t, a, press("ctrl+n"), press("esc"))
+	if len(a.stack) != 1 {
+		t.Fatalf("esc on an untouched form should close it, top %T", a.top())
+	}
+	settle(t, a, press("ctrl+n"))
+	settle(t, a, typed("orders.retry")...)
+	settle(t, a, press("esc"))
+	dv, ok := a.top().(*declareView)
+	if !ok || !strings.Contains(screen(a), "unsent edits: esc again discards them") || dv.form.text("name") != "orders.retry" {
+		t.Fatalf("the first esc should keep the edited form and say so, top %T:\n%s", a.top(), screen(a))
+	}
+	settle(t, a, press("esc"))
+	if len(a.stack) != 1 || len(adm.specs) != 0 {
+		t.Fatalf("the second esc should discard it: stack %d, declared %+v", len(a.stack), adm.specs)
+	}
+}
+
 func TestDeclareBindingFromTheBindingsList(t *testing.T) {
 	a, _, adm, _, _ := writeApp(t, false)
 	settle(t, a, press(":"))
@@ -558,7 +579,7 @@ func TestDialogsTakeTheKeyboard(t *testing.T) {
 	if a.mode != modeHelp || !strings.Contains(screen(a), "ctrl+s") {
 		t.Fatal("f1 should open help in a form")
 	}
-	settle(t, a, press("f1"), press("esc"))
+	settle(t, a, press("f1"), press("esc"), press("esc")) // the form holds its edit once
 	selectQueue(t, a, "demo.orders.dlq")
 	settle(t, a, press("ctrl+p"), press("q"))
 	if _, ok := a.top().(*confirmView); !ok {
