@@ -28,10 +28,7 @@ func BenchmarkMoveVsShovel(b *testing.B) {
 	var warrenTime, shovelTime, plainTime time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		src, dst := brokertest.Name("src"), brokertest.Name("dst")
-		brokertest.DeclareQueue(b, vh, src, "")
-		brokertest.DeclareQueue(b, vh, dst, "")
-		fillSeq(b, conn, src, n)
+		src, dst, _ := filledPair(b, vh, conn, n)
 		brokertest.WaitIdle() // neither side may meet a broker busy with the fill
 		b.StartTimer()
 		start := time.Now()
@@ -42,17 +39,11 @@ func BenchmarkMoveVsShovel(b *testing.B) {
 			b.Fatalf("move: %v, %+v", err, res)
 		}
 
-		src, dst = brokertest.Name("src"), brokertest.Name("dst")
-		brokertest.DeclareQueue(b, vh, src, "")
-		brokertest.DeclareQueue(b, vh, dst, "")
-		fillSeq(b, conn, src, n)
+		src, dst, _ = filledPair(b, vh, conn, n)
 		brokertest.WaitIdle()
 		shovelTime += shovelMove(b, conn, vh, src, dst, n)
 
-		src, dst = brokertest.Name("src"), brokertest.Name("dst")
-		brokertest.DeclareQueue(b, vh, src, "")
-		brokertest.DeclareQueue(b, vh, dst, "")
-		fillSeq(b, conn, src, n)
+		src, dst, _ = filledPair(b, vh, conn, n)
 		brokertest.WaitIdle()
 		plainTime += plainMove(b, vh, src, dst, n)
 	}

@@ -18,6 +18,16 @@ import (
 // Helpers for the move tests: filling and reading back with plain
 // amqp091-go, never with the code under test.
 
+// filledPair declares two fresh classic queues in vh, a source holding n
+// messages from fillSeq and an empty target, and returns what was sent.
+func filledPair(t testing.TB, vh string, conn *amqp.Connection, n int) (src, dst string, sent []fingerprint) {
+	t.Helper()
+	src, dst = brokertest.Name("src"), brokertest.Name("dst")
+	brokertest.DeclareQueue(t, vh, src, "")
+	brokertest.DeclareQueue(t, vh, dst, "")
+	return src, dst, fillSeq(t, conn, src, n)
+}
+
 // fillSeq publishes n 256-byte messages with headers carrying their
 // sequence number; every third has no message id. It returns their
 // fingerprints, in order.

@@ -28,12 +28,9 @@ func TestMove100k(t *testing.T) {
 	}
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
-	src, dst := brokertest.Name("src"), brokertest.Name("dst")
-	brokertest.DeclareQueue(t, vh, src, "")
-	brokertest.DeclareQueue(t, vh, dst, "")
 	conn := adminConn(t, vh)
 	const n = 100_000
-	want := fillSeq(t, conn, src, n)
+	src, dst, want := filledPair(t, vh, conn, n)
 
 	s := openTestSession(t, brokertest.URI())
 	var last MoveProgress
@@ -158,12 +155,9 @@ func TestMoveUnroutableLeavesSource(t *testing.T) {
 func TestMoveCancelKeepsOrder(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
-	src, dst := brokertest.Name("src"), brokertest.Name("dst")
-	brokertest.DeclareQueue(t, vh, src, "")
-	brokertest.DeclareQueue(t, vh, dst, "")
 	conn := adminConn(t, vh)
 	const n = 20_000
-	fillSeq(t, conn, src, n)
+	src, dst, _ := filledPair(t, vh, conn, n)
 	s := openTestSession(t, brokertest.URI())
 	ctx, cancel := context.WithCancel(moveCtx(t))
 	defer cancel()
@@ -192,12 +186,9 @@ func TestMoveCancelKeepsOrder(t *testing.T) {
 func TestMoveConnectionKilled(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
-	src, dst := brokertest.Name("src"), brokertest.Name("dst")
-	brokertest.DeclareQueue(t, vh, src, "")
-	brokertest.DeclareQueue(t, vh, dst, "")
 	conn := adminConn(t, vh)
 	const n = 30_000
-	fillSeq(t, conn, src, n)
+	src, dst, _ := filledPair(t, vh, conn, n)
 	s := openTestSession(t, brokertest.URI())
 	var once sync.Once
 	killed := make(chan bool, 1)

@@ -65,11 +65,8 @@ next:
 func TestMoveOnlyMarked(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
-	src, dst := brokertest.Name("src"), brokertest.Name("dst")
-	brokertest.DeclareQueue(t, vh, src, "")
-	brokertest.DeclareQueue(t, vh, dst, "")
 	conn := adminConn(t, vh)
-	fillSeq(t, conn, src, 50) // typed, nested headers; a third without message id
+	src, dst, _ := filledPair(t, vh, conn, 50) // typed, nested headers; a third without message id
 	s := openTestSession(t, brokertest.URI())
 	fps := peekFingerprints(t, s, vh, src, QueueClassic, 50)
 
