@@ -89,16 +89,19 @@ func (m *mover) settleOne(it moveItem) {
 	// move would stall once a window's worth has failed.
 	m.flushAck() // never ack a held message by a later multiple ack
 	if grow {
-		m.rpc.Lock()
-		_ = m.cch.Qos(m.currentPrefetch(), 0, m.global)
-		m.rpc.Unlock()
+		_ = m.qos()
 	}
 }
 
-func (m *mover) currentPrefetch() int {
+// qos sends the current prefetch again: it widens a channel-wide one, and
+// as a round trip it proves the broker read every ack sent before it.
+func (m *mover) qos() error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.prefetch
+	prefetch := m.prefetch
+	m.mu.Unlock()
+	m.rpc.Lock()
+	defer m.rpc.Unlock()
+	return m.cch.Qos(prefetch, 0, m.global)
 }
 
 // ack acks by batch while nothing is held (multiple ack), one by one once a
@@ -146,10 +149,7 @@ func (m *mover) sendAck(tag uint64, multiple bool, n int) {
 	if barrier {
 		// Qos is a round trip on the same channel: once it answers, the
 		// broker has processed every ack sent before it.
-		m.rpc.Lock()
-		err := m.cch.Qos(m.currentPrefetch(), 0, m.global)
-		m.rpc.Unlock()
-		if err == nil {
+		if err := m.qos(); err == nil {
 			m.mu.Lock()
 			m.unsure = 0
 			m.mu.Unlock()
