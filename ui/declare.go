@@ -31,8 +31,6 @@ type declareView struct {
 	done       string
 	busy       bool
 	err        error
-	clean      string // the form as opened: esc closes it unasked
-	escAsked   bool
 }
 
 func newDeclareView(c *common, kind string) *declareView {
@@ -69,17 +67,17 @@ func newDeclareView(c *common, kind string) *declareView {
 	} else {
 		v.form.focusOn("name")
 	}
-	v.clean = v.form.snapshot()
+	v.form.markClean()
 	return v
 }
 
 // holdClose keeps an edited, undeclared form open on the first esc, as the
 // publish form does.
 func (v *declareView) holdClose() bool {
-	if v.escAsked || v.busy || v.form.snapshot() == v.clean {
+	if v.busy || !v.form.holdEsc() {
 		return false
 	}
-	v.escAsked, v.confirming = true, ""
+	v.confirming = ""
 	v.err = errors.New("unsent edits: esc again discards them (ctrl+s declares)")
 	return true
 }

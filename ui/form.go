@@ -101,6 +101,24 @@ func (fm *form) snapshot() string {
 	return b.String()
 }
 
+// markClean takes the values now (opened, or just sent) as nothing to
+// lose: esc closes the form unasked until they change.
+func (fm *form) markClean() { fm.clean = fm.snapshot() }
+
+// holdEsc says whether esc should keep the form open, once: it was edited
+// since markClean and esc was not held already since the last key press
+// (see keyPressed).
+func (fm *form) holdEsc() bool {
+	if fm.escHeld || fm.snapshot() == fm.clean {
+		return false
+	}
+	fm.escHeld = true
+	return true
+}
+
+// keyPressed lets the next esc on an edited form be held again.
+func (fm *form) keyPressed() { fm.escHeld = false }
+
 // form is a column of fields with one focused. It handles navigation and
 // editing; the view that owns it decides what submit means.
 type form struct {
@@ -109,6 +127,10 @@ type form struct {
 	// top is the first line shown when the form is taller than its area;
 	// render moves it to keep the focused field in view.
 	top int
+	// clean is the values as opened or last sent; escHeld: esc was held
+	// once on unsent edits (holdEsc).
+	clean   string
+	escHeld bool
 }
 
 func newForm(fields ...*field) *form {

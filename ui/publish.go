@@ -50,10 +50,6 @@ type publishView struct {
 	outcome string
 	bad     bool
 	sent    int
-	// clean is the form as last sent (or opened); esc on an edited form
-	// asks once before the edits are thrown away.
-	clean    string
-	escAsked bool
 }
 
 // publishedMsg brings a publish's outcome back to its form.
@@ -71,7 +67,7 @@ func newPublishView(c *common, vhost, exchange, routingKey string) *publishView 
 	v := &publishView{c: c, viewID: nextViewID()}
 	v.form = publishForm(vhost, exchange, routingKey, message.Message{Properties: message.Properties{ContentType: "application/json", DeliveryMode: 2}}, "")
 	v.form.get("remove").hidden = true
-	v.clean = v.form.snapshot()
+	v.form.markClean()
 	// Aimed at a queue, the body is what is left to write; else the key.
 	if exchange == "" && routingKey != "" {
 		v.form.focusOn("body")
@@ -109,16 +105,15 @@ func newRepublishView(c *common, m message.Message, removable bool) *publishView
 		v.form.get("file").hint = fmt.Sprintf("%s body (%s) kept as is; a file path replaces it", kind, bytesIEC(int64(len(m.Body))))
 	}
 	v.form.focusOn("routing_key")
-	v.clean = v.form.snapshot()
+	v.form.markClean()
 	return v
 }
 
 // holdClose keeps an edited, unsent form open on the first esc.
 func (v *publishView) holdClose() bool {
-	if v.escAsked || v.form.snapshot() == v.clean {
+	if !v.form.holdEsc() {
 		return false
 	}
-	v.escAsked = true
 	v.outcome, v.bad = "unsent edits: esc again discards them (ctrl+s sends)", true
 	return true
 }
@@ -208,7 +203,7 @@ func (v *publishView) help() []helpGroup {
 func (v *publishView) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
-		v.escAsked = false
+		v.form.keyPressed()
 		k := v.c.keys.Form
 		switch {
 		case key.Matches(m, k.Submit):
@@ -244,7 +239,7 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 		v.outcome, v.bad = m.summary()
 		if m.err == nil && m.res.Outcome == broker.Confirmed {
 			v.sent++
-			v.clean = v.form.snapshot()
+			v.form.markClean()
 		}
 		if m.removed != nil {
 			// Whatever became of the original, a second ctrl+s must not
