@@ -119,6 +119,7 @@ func (v *declareView) help() []helpGroup {
 func (v *declareView) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
+		v.form.keyPressed()
 		if v.busy {
 			return nil
 		}

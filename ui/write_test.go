@@ -339,7 +339,8 @@ func TestDeclareQueueAsksThenDeclares(t *testing.T) {
 }
 
 // esc on an untouched declare form closes it; on an edited one it asks
-// once, keeping what was typed, and a second esc discards it.
+// once, keeping what was typed (again after more typing), and a second esc
+// discards it.
 func TestDeclareFormAsksBeforeDiscardingEdits(t *testing.T) {
 	a, _, adm, _, _ := writeApp(t, false)
 	settle(t, a, press("ctrl+n"), press("esc"))
@@ -352,6 +353,11 @@ func TestDeclareFormAsksBeforeDiscardingEdits(t *testing.T) {
 	dv, ok := a.top().(*declareView)
 	if !ok || !strings.Contains(screen(a), "unsent edits: esc again discards them") || dv.form.text("name") != "orders.retry" {
 		t.Fatalf("the first esc should keep the edited form and say so, top %T:\n%s", a.top(), screen(a))
+	}
+	settle(t, a, typed(".more")...)
+	settle(t, a, press("esc"))
+	if _, ok := a.top().(*declareView); !ok {
+		t.Fatalf("after more typing esc should ask again, as in the publish form; top %T", a.top())
 	}
 	settle(t, a, press("esc"))
 	if len(a.stack) != 1 || len(adm.specs) != 0 {
