@@ -275,14 +275,16 @@ type consumerJSON struct {
 	AckRequired flexBool `json:"ack_required"`
 	Prefetch    flexInt  `json:"prefetch_count"`
 	Active      *bool    `json:"active"`
-	Channel     struct {
+	// Channel is [] for a consumer whose channel is already gone: 3.10
+	// keeps listing a stream's consumer for a while after it ended.
+	Channel object[struct {
 		Name           string `json:"name"`
 		ConnectionName string `json:"connection_name"`
-	} `json:"channel_details"`
+	}] `json:"channel_details"`
 }
 
 func (j consumerJSON) consumer() Consumer {
-	return Consumer{Tag: j.Tag, ChannelName: j.Channel.Name, ConnectionName: j.Channel.ConnectionName,
+	return Consumer{Tag: j.Tag, ChannelName: j.Channel.V.Name, ConnectionName: j.Channel.V.ConnectionName,
 		AckRequired: bool(j.AckRequired), Prefetch: int(j.Prefetch),
 		Active: j.Active == nil || *j.Active} // brokers before 3.8 have no "active": all were
 }

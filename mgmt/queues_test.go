@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -256,5 +258,42 @@ func TestQueueDetailDecoding(t *testing.T) {
 	}
 	if len(requests()) != 2 {
 		t.Fatalf("requests %v", requests())
+	}
+}
+
+// TestStreamConsumerDecoding reads recorded 3.10 answers for a stream: one
+// with a live consumer, and the same after the consumer's channel went,
+// when the broker still lists it with "channel_details": [].
+func TestStreamConsumerDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		file, channel, conn string
+	}{
+		{"queue-stream-consumer.json", "127.0.0.1:54938 -> 127.0.0.1:5672 (1)", "127.0.0.1:54938 -> 127.0.0.1:5672"},
+		{"queue-stream-stale-consumer.json", "", ""},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/bindings") {
+					writeJSON(w, 200, `[]`)
+					return
+				}
+				writeJSON(w, 200, string(body))
+			})
+			d, err := c.Queue(context.Background(), "/", "warren-rec-stream")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Type != "stream" || d.Ready != 1 || len(d.ConsumerDetails) != 1 {
+				t.Fatalf("%+v", d)
+			}
+			got := d.ConsumerDetails[0]
+			if got.ChannelName != tc.channel || got.ConnectionName != tc.conn || !got.AckRequired || got.Prefetch != 10 {
+				t.Fatalf("consumer %+v", got)
+			}
+		})
 	}
 }
