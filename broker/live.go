@@ -20,6 +20,7 @@ const (
 	LiveReconnecting           // the channel or connection was lost; retrying
 	LiveFailed                 // gave up: Err says why (deleted queue, refused access)
 	LiveClosed                 // Close was called
+	LiveDone                   // a browse saw the queue and put it back: Note says what it did
 )
 
 func (s LiveState) String() string {
@@ -32,6 +33,8 @@ func (s LiveState) String() string {
 		return "failed"
 	case LiveClosed:
 		return "closed"
+	case LiveDone:
+		return "done"
 	}
 	return "unknown"
 }
@@ -41,6 +44,8 @@ type LiveStatus struct {
 	State LiveState
 	Err   error // why it reconnects or failed; nil while running
 	At    time.Time
+	// Note says what a finished browse did, for the screen.
+	Note string
 }
 
 // LiveOptions tune a live source. The zero value is fine.
@@ -171,7 +176,10 @@ func (l *Live) State() LiveStatus {
 }
 
 func (l *Live) setState(state LiveState, err error) {
-	st := LiveStatus{State: state, Err: err, At: time.Now()}
+	l.setStatus(LiveStatus{State: state, Err: err, At: time.Now()})
+}
+
+func (l *Live) setStatus(st LiveStatus) {
 	l.mu.Lock()
 	l.status = st
 	l.mu.Unlock()

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -86,12 +87,12 @@ func (t *tailSource) lossless() bool { return false }
 // check: a deleted stream cancels the consumer; nothing to look for.
 func (t *tailSource) check(context.Context) error { return nil }
 
-// ConsumeMode is what a destructive consume does with each message.
+// ConsumeMode is how a consume pane settles what it takes.
 type ConsumeMode int
 
 const (
 	ConsumeAck         ConsumeMode = iota // take it off the queue
-	ConsumeNackRequeue                    // put it back (it comes round again, and again)
+	ConsumeNackRequeue                    // browse: hold each message once, then put them all back (see Browse)
 	ConsumeReject                         // drop it, or dead-letter it if the queue says so
 )
 
@@ -100,7 +101,7 @@ func (m ConsumeMode) String() string {
 	case ConsumeAck:
 		return "ack"
 	case ConsumeNackRequeue:
-		return "nack-requeue"
+		return "browse"
 	case ConsumeReject:
 		return "reject"
 	}
@@ -112,18 +113,51 @@ type ConsumeSpec struct {
 	Vhost, Queue string
 	Type         string // QueueClassic, QueueQuorum; streams: use Tail
 	Mode         ConsumeMode
+	// DeliveryLimit, RequeueFree and AcceptRisk mean what they mean in a
+	// PeekRequest: on a quorum queue whose requeues count toward a limit,
+	// a browse puts every message back (and any consume puts back what it
+	// had not shown when it closes), so it starts only once the person
+	// accepted that risk.
+	DeliveryLimit int
+	RequeueFree   bool
+	AcceptRisk    bool
 }
+
+// peekRequest is the spec as the shared queue checks read it.
+func (c ConsumeSpec) peekRequest() PeekRequest {
+	return PeekRequest{Vhost: c.Vhost, Queue: c.Queue, Type: c.Type,
+		DeliveryLimit: c.DeliveryLimit, RequeueFree: c.RequeueFree, AcceptRisk: c.AcceptRisk}
+}
+
+// quorumConsumePrefetch caps what a consume that takes messages holds from
+// a quorum queue whose requeues count: what it had not shown when it
+// closes, or when the link drops, goes back with a raised count.
+const quorumConsumePrefetch = 100
 
 // Consume reads a classic or quorum queue as an ordinary consumer and
 // settles every message in Mode: destructive for ConsumeAck and
 // ConsumeReject, so the UI asks first. Messages are settled only after
 // they are in the pump, and Pause stops reading, so a pause takes nothing.
+// ConsumeNackRequeue is a browse (see Browse). A read-only session
+// refuses the destructive modes.
 func (s *Session) Consume(ctx context.Context, spec ConsumeSpec, opts LiveOptions) (*Live, error) {
 	if spec.Type == QueueStream {
 		return nil, fmt.Errorf("queue %q is a stream: tail it instead", spec.Queue)
 	}
 	if spec.Mode < ConsumeAck || spec.Mode > ConsumeReject {
 		return nil, fmt.Errorf("unknown consume mode %d", spec.Mode)
+	}
+	if s.cfg.ReadOnly && spec.Mode != ConsumeNackRequeue {
+		return nil, fmt.Errorf("read-only: a consume in %s mode would remove messages from queue %q", spec.Mode, spec.Queue)
+	}
+	if err := s.mayRaiseCounts(spec.peekRequest()); err != nil {
+		return nil, err
+	}
+	if spec.Mode == ConsumeNackRequeue {
+		return s.browse(ctx, spec, opts)
+	}
+	if spec.peekRequest().RaisesDeliveryCount() {
+		opts.Prefetch = min(cmp.Or(opts.Prefetch, quorumConsumePrefetch), quorumConsumePrefetch)
 	}
 	return s.startLive(ctx, spec.Vhost, &consumeSource{s: s, spec: spec}, opts)
 }
@@ -151,8 +185,6 @@ func (c *consumeSource) convert(d amqp.Delivery) (message.Message, bool) {
 
 func (c *consumeSource) settle(ch *amqp.Channel, tag uint64) error {
 	switch c.spec.Mode {
-	case ConsumeNackRequeue:
-		return ch.Nack(tag, true, true)
 	case ConsumeReject:
 		return ch.Nack(tag, true, false)
 	}
@@ -162,7 +194,7 @@ func (c *consumeSource) settle(ch *amqp.Channel, tag uint64) error {
 func (c *consumeSource) close(*amqp.Channel) {}
 
 // lossless: ack and reject take the message off the queue for good.
-func (c *consumeSource) lossless() bool { return c.spec.Mode != ConsumeNackRequeue }
+func (c *consumeSource) lossless() bool { return true }
 
 // check: a deleted queue cancels the consumer; nothing to look for.
 func (c *consumeSource) check(context.Context) error { return nil }

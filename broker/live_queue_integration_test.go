@@ -153,7 +153,8 @@ func TestConsumeRejectDeadLetters(t *testing.T) {
 	eventuallyDepth(t, conn, q, 0)
 }
 
-// NackRequeue takes nothing: after Close the queue holds everything.
+// A browse of a quorum queue without a limit takes nothing: after Close
+// the queue holds everything.
 func TestConsumeNackRequeueKeepsAll(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
@@ -162,7 +163,7 @@ func TestConsumeNackRequeueKeepsAll(t *testing.T) {
 	conn := adminConn(t, vh)
 	publishConfirmed(t, conn, "", q, numbered(10, "m")...)
 	s := openTestSession(t, brokertest.URI())
-	l, err := s.Consume(liveCtx(t), ConsumeSpec{Vhost: vh, Queue: q, Type: QueueQuorum, Mode: ConsumeNackRequeue}, LiveOptions{})
+	l, err := s.Consume(liveCtx(t), ConsumeSpec{Vhost: vh, Queue: q, Type: QueueQuorum, Mode: ConsumeNackRequeue, DeliveryLimit: -1}, LiveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

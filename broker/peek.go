@@ -60,9 +60,22 @@ type PeekRequest struct {
 	// DeliveryLimit is the quorum queue's effective x-delivery-limit, or -1
 	// when it has none. The zero value (a limit of 0) is the safe default.
 	DeliveryLimit int
-	// AcceptRisk is set once the user confirmed a quorum peek that may
-	// push messages past DeliveryLimit.
+	// RequeueFree is set where a requeue does not raise a quorum
+	// message's delivery count (RabbitMQ 4.3+ counts only rejects); see
+	// RequeueCounts. The zero value is the side that asks first.
+	RequeueFree bool
+	// AcceptRisk is set for one read only, once the person confirmed
+	// that it may push messages past DeliveryLimit. Never carry it over
+	// to the next read.
 	AcceptRisk bool
+}
+
+// RaisesDeliveryCount says whether reading the queue and putting the
+// messages back can push one past its delivery limit, so that the broker
+// drops or dead-letters it: quorum queues with a limit, on brokers that
+// count requeues.
+func (r PeekRequest) RaisesDeliveryCount() bool {
+	return r.Type == QueueQuorum && r.DeliveryLimit >= 0 && !r.RequeueFree
 }
 
 // PeekResult is what a peek saw and what it did to the queue.
@@ -117,6 +130,47 @@ func (e *DeliveryLimitRiskError) Error() string {
 
 func (e *DeliveryLimitRiskError) Is(target error) bool { return target == ErrDeliveryLimitRisk }
 
+// ErrReadOnlyRisk: a read-only session refused a read that raises
+// delivery counts on a queue with a delivery limit.
+var ErrReadOnlyRisk = errors.New("read-only: this read would raise delivery counts")
+
+// readOnlyRiskError says why a read-only session will not read a quorum
+// queue, and what would work instead.
+func readOnlyRiskError(vhost, queue string, limit int) error {
+	return fmt.Errorf("%w: reading quorum queue %q in vhost %q puts every message back with its delivery count raised by 1, "+
+		"and a message past the delivery limit of %d is dropped or dead-lettered by the broker, so read-only mode does not read it; "+
+		"without --read-only warren asks first and shows how many messages are at risk (on RabbitMQ 4.3+ a requeue no longer counts)",
+		ErrReadOnlyRisk, queue, vhost, limit)
+}
+
+// RequeueCounts says whether the broker of this version raises a quorum
+// message's delivery count when it is requeued (nack or reject with
+// requeue, a cancelled consumer, a closed channel): every 3.x and 4.0 to
+// 4.2; from 4.3 only a reject counts. A version it cannot read counts as
+// counting, the side that asks first.
+func RequeueCounts(rabbitVersion string) bool {
+	major, minor, ok := version(rabbitVersion)
+	return !ok || major < 4 || major == 4 && minor < 3
+}
+
+// version reads "4.2.1" (or "v4.2", "4.3.0-rc.1") as 4, 2.
+func version(s string) (major, minor int, ok bool) {
+	parts := strings.SplitN(strings.TrimPrefix(strings.TrimSpace(s), "v"), ".", 3)
+	if len(parts) < 2 {
+		return 0, 0, false
+	}
+	digits := func(p string) (int, error) {
+		end := strings.IndexFunc(p, func(r rune) bool { return r < '0' || r > '9' })
+		if end >= 0 {
+			p = p[:end]
+		}
+		return strconv.Atoi(p)
+	}
+	major, err1 := digits(parts[0])
+	minor, err2 := digits(parts[1])
+	return major, minor, err1 == nil && err2 == nil
+}
+
 // DefaultDeliveryLimit is the broker's delivery limit for quorum queues
 // that set none: -1 (no limit) before RabbitMQ 4.0, 20 from 4.0. A version
 // it cannot read counts as 4.0 or later, the side that refuses.
@@ -147,9 +201,8 @@ func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error)
 	case QueueClassic:
 		res, err = s.peekClassic(ctx, req)
 	case QueueQuorum:
-		if req.DeliveryLimit >= 0 && !req.AcceptRisk {
-			return PeekResult{QueueType: req.Type, NextOffset: -1},
-				&DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
+		if err := s.mayRaiseCounts(req); err != nil {
+			return PeekResult{QueueType: req.Type, NextOffset: -1}, err
 		}
 		res, err = s.peekQuorum(ctx, req)
 	case QueueStream:
@@ -160,6 +213,21 @@ func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error)
 	res.QueueType = req.Type
 	res.Took = time.Since(start)
 	return res, err
+}
+
+// mayRaiseCounts refuses a read of a quorum queue that could push a
+// message past its delivery limit: always in a read-only session, and
+// otherwise unless the person accepted the risk for this read.
+func (s *Session) mayRaiseCounts(req PeekRequest) error {
+	switch {
+	case !req.RaisesDeliveryCount():
+		return nil
+	case s.cfg.ReadOnly:
+		return readOnlyRiskError(req.Vhost, req.Queue, req.DeliveryLimit)
+	case !req.AcceptRisk:
+		return &DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
+	}
+	return nil
 }
 
 // peekClassic takes Skip+Count messages from a classic queue with
@@ -246,6 +314,9 @@ func queueEffect(req PeekRequest, res PeekResult) string {
 	if res.Reordered {
 		took = fmt.Sprintf("Took %d %s and returned %s to the back of the queue, behind the messages not peeked "+
 			"(a quorum queue without a delivery limit requeues at the back)", n, plural(n, "message", "messages"), plural(n, "it", "them"))
+	}
+	if req.RequeueFree {
+		return took + "; delivery counts did not change (from RabbitMQ 4.3 only a reject counts)."
 	}
 	limit := "no delivery limit"
 	if req.DeliveryLimit >= 0 {

@@ -112,7 +112,7 @@ read:
 		select {
 		case d, ok := <-deliveries:
 			if !ok { // the broker closed the channel, and requeued all with it
-				return fmt.Errorf("the broker stopped the peek of queue %q in vhost %q", req.Queue, req.Vhost)
+				return fmt.Errorf("the broker stopped the reading of queue %q in vhost %q", req.Queue, req.Vhost)
 			}
 			n++
 			take(d)

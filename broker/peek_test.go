@@ -24,6 +24,36 @@ func TestDefaultDeliveryLimit(t *testing.T) {
 	}
 }
 
+func TestRequeueCounts(t *testing.T) {
+	for version, want := range map[string]bool{
+		"3.10.8": true, "3.13.7": true, "4.0.0": true, "4.2.9": true, "v4.2.1": true,
+		"4.3.0": false, "4.3.0-rc.1": false, "v4.4.1": false, "5.0.0": false,
+		"": true, "garbage": true, "4": true, "4.x": true,
+	} {
+		if got := RequeueCounts(version); got != want {
+			t.Errorf("RequeueCounts(%q) = %v, want %v", version, got, want)
+		}
+	}
+}
+
+func TestPeekRequestRaisesDeliveryCount(t *testing.T) {
+	for _, tc := range []struct {
+		req  PeekRequest
+		want bool
+	}{
+		{PeekRequest{Type: QueueQuorum, DeliveryLimit: 0}, true},
+		{PeekRequest{Type: QueueQuorum, DeliveryLimit: 3}, true},
+		{PeekRequest{Type: QueueQuorum, DeliveryLimit: 3, RequeueFree: true}, false},
+		{PeekRequest{Type: QueueQuorum, DeliveryLimit: -1}, false},
+		{PeekRequest{Type: QueueClassic, DeliveryLimit: 3}, false},
+		{PeekRequest{Type: QueueStream, DeliveryLimit: 3}, false},
+	} {
+		if got := tc.req.RaisesDeliveryCount(); got != tc.want {
+			t.Errorf("%+v: %v, want %v", tc.req, got, tc.want)
+		}
+	}
+}
+
 // amqp091-go encodes a Go int as a 32-bit field; the broker wants a long
 // for offsets, so the argument must be an int64.
 func TestStreamOffsetArgTypes(t *testing.T) {

@@ -56,6 +56,10 @@ type Config struct {
 	Retry time.Duration
 	// Name is advertised to the broker so operators see who is connected.
 	Name string
+	// ReadOnly refuses, whatever the caller asks, every read that could
+	// push a quorum message past its delivery limit and every consume
+	// that takes messages: the broker is left as it was.
+	ReadOnly bool
 }
 
 // Session keeps one AMQP connection open, recovering it through
