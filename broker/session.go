@@ -78,6 +78,11 @@ type Session struct {
 	done   chan struct{}
 }
 
+// ReadOnly says whether the session refuses every read that could push a
+// quorum message past its delivery limit and every consume that takes
+// messages (Config.ReadOnly).
+func (s *Session) ReadOnly() bool { return s.cfg.ReadOnly }
+
 // Open validates the URI and starts connecting in the background; it does
 // not wait for the broker. Close it when done.
 func Open(cfg Config) (*Session, error) {

@@ -82,7 +82,11 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.input, a.matches = modeFilter, lineInput{text: f.filter()}, nil
 		return nil
 	case key.Matches(m, g.Refresh):
-		return tea.Batch(a.top().load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
+		load := a.top().load
+		if r, ok := a.top().(rereader); ok {
+			load = r.reread
+		}
+		return tea.Batch(load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
 	case key.Matches(m, a.c.keys.Global.Peek):
 		if vhost, name, _, ok := a.selectedQueue(); ok {
 			return a.push(newPeekView(a.c, vhost, name))

@@ -17,25 +17,81 @@ import (
 	"github.com/warren-tui/warren/message"
 )
 
-// fakePeeker serves fixed messages and records the requests it got.
+// fakePeeker serves fixed messages and records the requests it got. Where
+// a read raises delivery counts (a quorum queue) it keeps each message's
+// count as the broker does: shown in x-delivery-count, raised by 1 when
+// the message goes back, and the message dropped once its count passes
+// the limit. Like the broker, a quorum read returns only its page.
 type fakePeeker struct {
-	mu   sync.Mutex
-	msgs []message.Message
-	reqs []broker.PeekRequest
+	mu      sync.Mutex
+	msgs    []message.Message
+	counts  []int64
+	dropped int
+	reqs    []broker.PeekRequest
 }
 
 func (p *fakePeeker) Peek(_ context.Context, req broker.PeekRequest) (broker.PeekResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reqs = append(p.reqs, req)
-	if req.Type == broker.QueueQuorum && req.DeliveryLimit >= 0 && !req.AcceptRisk {
+	if req.RaisesDeliveryCount() && !req.AcceptRisk {
 		return broker.PeekResult{}, &broker.DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
 	}
 	n := min(req.Skip+req.Count, len(p.msgs))
-	return broker.PeekResult{
+	res := broker.PeekResult{
 		Messages: append([]message.Message(nil), p.msgs[:n]...), QueueType: req.Type, Took: 3 * time.Millisecond,
 		Effect: "returned to the queue in order, now marked redelivered", Taken: n, More: n < len(p.msgs),
-	}, nil
+	}
+	if req.Type == broker.QueueQuorum {
+		p.charge(req, &res)
+	}
+	return res, nil
+}
+
+// charge shows each read message with its count, raises the counts and
+// drops what passed the limit.
+func (p *fakePeeker) charge(req broker.PeekRequest, res *broker.PeekResult) {
+	for len(p.counts) < len(p.msgs) {
+		p.counts = append(p.counts, 0)
+	}
+	var keptMsgs []message.Message
+	var keptCounts []int64
+	for i, m := range p.msgs {
+		if i < res.Taken {
+			shown := m
+			shown.Position = i + 1
+			shown.Headers = map[string]any{}
+			for k, v := range m.Headers {
+				shown.Headers[k] = v
+			}
+			if p.counts[i] > 0 {
+				shown.Headers["x-delivery-count"] = p.counts[i]
+			}
+			res.Messages[i] = shown
+			p.counts[i]++
+			if req.DeliveryLimit >= 0 && p.counts[i] > int64(req.DeliveryLimit) {
+				res.OverLimit++
+				p.dropped++
+				continue
+			}
+		}
+		keptMsgs, keptCounts = append(keptMsgs, m), append(keptCounts, p.counts[i])
+	}
+	p.msgs, p.counts = keptMsgs, keptCounts
+	res.Messages = append([]message.Message(nil), res.Messages[min(req.Skip, len(res.Messages)):]...)
+}
+
+// accepted counts the reads that ran with the risk accepted.
+func (p *fakePeeker) accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, r := range p.reqs {
+		if r.AcceptRisk {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *fakePeeker) last() broker.PeekRequest {
@@ -99,22 +155,143 @@ func TestPeekListGolden(t *testing.T) {
 	golden.RequireEqual(t, got)
 }
 
+// flat is the screen's text with every run of spaces and line breaks as
+// one space, for sentences that wrap.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// later moves the test clock on by d.
+func later(a *App, d time.Duration) {
+	now := a.c.now()
+	a.c.now = func() time.Time { return now.Add(d) }
+}
+
 func TestQuorumPeekAsksFirst(t *testing.T) {
 	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}
 	a := peekApp(t, pk)
 	openPeek(t, a, "payments") // quorum, x-delivery-limit 3
-	if got := screen(a); !strings.Contains(got, "delivery limit of 3") || !strings.Contains(got, "y peek anyway") {
-		t.Fatalf("a limited quorum queue should ask before peeking:\n%s", got)
+	got := flat(screen(a))
+	for _, want := range []string{"delivery limit of 3", "This peek reads up to 50 messages (the queue reports 5 ready)",
+		"up to 50 messages whose delivery counts warren does not know", "y peek anyway, this once"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("a limited quorum queue should ask before peeking, saying %q:\n%s", want, got)
+		}
 	}
-	if pk.last().AcceptRisk {
+	if pk.accepted() != 0 {
 		t.Fatal("peeked with the risk accepted before anyone said yes")
 	}
+	// The question opened after a fetch: a y typed at once is type-ahead.
+	settle(t, a, press("y"))
+	if pk.accepted() != 0 {
+		t.Fatal("a y pressed as the question opened answered it")
+	}
+	later(a, time.Second)
 	settle(t, a, press("y"))
 	if req := pk.last(); !req.AcceptRisk || req.DeliveryLimit != 3 {
 		t.Fatalf("after y: %+v", req)
 	}
 	if !strings.Contains(screen(a), "order-1") {
 		t.Fatal("after y the messages should show")
+	}
+}
+
+// acceptPeek answers the delivery-limit question with y.
+func acceptPeek(t *testing.T, a *App) {
+	t.Helper()
+	if !strings.Contains(screen(a), "y peek anyway") {
+		t.Fatalf("expected the delivery-limit question:\n%s", screen(a))
+	}
+	later(a, time.Second)
+	settle(t, a, press("y"))
+}
+
+// Every read of a limited quorum queue is its own decision: ctrl+r and n
+// ask again with what warren now knows of the counts, and coming back from
+// the inspector shows what was read without reading again. With a limit
+// of 3 and 5 messages, the walk that used to drop them all drops none.
+func TestQuorumPeekAsksForEveryRead(t *testing.T) {
+	pk := &fakePeeker{}
+	for i := 1; i <= 5; i++ {
+		pk.msgs = append(pk.msgs, deadLetter(i, "x"))
+	}
+	a := peekApp(t, pk)
+	openPeek(t, a, "payments")
+	acceptPeek(t, a) // counts 0 -> 1
+	for range 3 {
+		settle(t, a, press("enter")) // inspect
+		settle(t, a, press("esc"))   // back: no read
+	}
+	if n := pk.accepted(); n != 1 || pk.dropped != 0 {
+		t.Fatalf("going back read the queue: %d accepted reads, %d dropped", n, pk.dropped)
+	}
+	if got := flat(screen(a)); !strings.Contains(got, "Showing the read of 12:00:01") || !strings.Contains(got, "ctrl+r reads again (asks first)") {
+		t.Fatalf("coming back should say the list is the earlier read:\n%s", got)
+	}
+	settle(t, a, press("ctrl+r"))
+	if got := flat(screen(a)); !strings.Contains(got, "none of the 5 messages warren showed last time passes the limit; the highest count after this read is 2") ||
+		!strings.Contains(got, "up to 45 messages whose delivery counts warren does not know") {
+		t.Fatalf("ctrl+r should ask again with the known counts:\n%s", got)
+	}
+	acceptPeek(t, a) // counts 1 -> 2
+	settle(t, a, press("ctrl+r"))
+	if got := flat(screen(a)); !strings.Contains(got, "none of the 5 messages warren showed last time passes the limit; the highest count after this read is 3") {
+		t.Fatalf("second ctrl+r:\n%s", got)
+	}
+	acceptPeek(t, a) // counts 2 -> 3: at the limit, still kept
+	settle(t, a, press("ctrl+r"))
+	if got := flat(screen(a)); !strings.Contains(got, "5 of the 5 messages warren showed last time would pass the limit and be dropped or dead-lettered") {
+		t.Fatalf("a read that drops should say how many:\n%s", got)
+	}
+	settle(t, a, press("esc")) // decline
+	if pk.accepted() != 3 || pk.dropped != 0 || len(pk.msgs) != 5 {
+		t.Fatalf("after declining: %d reads, %d dropped, %d left", pk.accepted(), pk.dropped, len(pk.msgs))
+	}
+}
+
+// n on a limited quorum queue asks too.
+func TestQuorumPeekMoreAsks(t *testing.T) {
+	pk := &fakePeeker{}
+	for i := 1; i <= 60; i++ {
+		pk.msgs = append(pk.msgs, deadLetter(i, "x"))
+	}
+	a := peekApp(t, pk)
+	openPeek(t, a, "payments")
+	acceptPeek(t, a)
+	settle(t, a, press("n"))
+	if pk.accepted() != 1 {
+		t.Fatal("n read on without asking")
+	}
+	if got := flat(screen(a)); !strings.Contains(got, "This peek reads up to 100 messages") ||
+		!strings.Contains(got, "none of the 50 messages warren showed last time") ||
+		!strings.Contains(got, "up to 50 messages whose delivery counts warren does not know") {
+		t.Fatalf("n should ask with the numbers:\n%s", got)
+	}
+}
+
+// Read-only mode never peeks a queue where that raises counts toward a
+// limit: it says why and what would work, and offers no y.
+func TestQuorumPeekReadOnlyRefuses(t *testing.T) {
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}
+	a := newTestApp(demoFake(), Target{Peeker: pk, ReadOnly: true})
+	settle(t, a, a.Init(), size())
+	openPeek(t, a, "payments")
+	later(a, time.Second)
+	settle(t, a, press("y"))
+	got := flat(screen(a))
+	if pk.accepted() != 0 || strings.Contains(got, "y peek anyway") ||
+		!strings.Contains(got, "read-only mode does not peek it") || !strings.Contains(got, "without --read-only") {
+		t.Fatalf("read-only should refuse (%d accepted reads):\n%s", pk.accepted(), got)
+	}
+}
+
+// A classic queue costs nothing to read again, so coming back re-reads it.
+func TestClassicPeekReadsAgainOnReturn(t *testing.T) {
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}
+	a := peekApp(t, pk)
+	openPeek(t, a, "dlq")
+	settle(t, a, press("enter"))
+	settle(t, a, press("esc"))
+	if n := len(pk.reqs); n != 2 {
+		t.Fatalf("%d reads, want 2", n)
 	}
 }
 

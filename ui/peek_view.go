@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
@@ -44,20 +45,24 @@ func (k peekKeys) bindings() []key.Binding { return []key.Binding{k.More, k.Mark
 // peekView is the message list of one peek. Peeking is an action, never a
 // poll: it runs on open, on ctrl+r and on n.
 type peekView struct {
-	c       *common
-	vhost   string
-	name    string
-	viewID  int
-	gen     int
-	req     broker.PeekRequest
-	start   broker.StreamFrom // where a stream peek starts; n reads on from there
-	msgs    []message.Message
-	marked  map[int]bool
-	tbl     table
-	busy    bool
-	risk    *broker.DeliveryLimitRiskError // set while asking to confirm
-	err     error
-	result  broker.PeekResult
+	c      *common
+	vhost  string
+	name   string
+	viewID int
+	gen    int
+	req    broker.PeekRequest
+	start  broker.StreamFrom // where a stream peek starts; n reads on from there
+	msgs   []message.Message
+	marked map[int]bool
+	tbl    table
+	busy   bool
+	risk   *peekRisk // set while asking to confirm
+	err    error
+	result broker.PeekResult
+	// readAt is when the messages shown were read; kept sets when going
+	// back showed them without reading again.
+	readAt  time.Time
+	kept    bool
 	queue   mgmt.QueueDetail
 	exports func(path string, msgs []message.Message) error
 }
@@ -117,9 +122,12 @@ func (v *peekView) status() string {
 }
 
 // peek asks for the queue's type and limit, then peeks, in one command.
-func (v *peekView) peek(req broker.PeekRequest) tea.Cmd {
+// accept is the person's consent to raising delivery counts for this one
+// read; it is never carried over to the next.
+func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 	v.gen++
 	v.busy, v.err = true, nil
+	req.AcceptRisk = accept
 	src, pk, version, timeout := v.c.target.Source, v.c.target.Peeker, v.c.rabbitVersion, v.c.opts.Timeout
 	id, gen := v.viewID, v.gen
 	return func() tea.Msg {
@@ -138,6 +146,7 @@ func (v *peekView) peek(req broker.PeekRequest) tea.Cmd {
 		out.queue = q
 		req.Type = q.Type
 		req.DeliveryLimit = deliveryLimit(q, version)
+		req.RequeueFree = !broker.RequeueCounts(version)
 		out.req = req
 		out.res, out.err = pk.Peek(ctx, req)
 		return out
@@ -158,7 +167,25 @@ func deliveryLimit(q mgmt.QueueDetail, version string) int {
 	return broker.DefaultDeliveryLimit(version)
 }
 
+// load reads the queue when the view first shows. Coming back to it (from
+// the inspector, a move, a republish) reads again only where reading
+// costs nothing: a quorum queue whose requeues count toward a delivery
+// limit keeps what was read, and ctrl+r reads again after asking.
 func (v *peekView) load() tea.Cmd {
+	if v.risk != nil || v.busy {
+		return nil
+	}
+	if !v.readAt.IsZero() && v.req.RaisesDeliveryCount() {
+		v.kept = true
+		return nil
+	}
+	return v.reread()
+}
+
+// reread reads the queue again from its head (ctrl+r), as deep as the
+// view shows; where that raises delivery counts the broker refuses until
+// the person accepts, which arrived turns into the question.
+func (v *peekView) reread() tea.Cmd {
 	if v.risk != nil || v.busy {
 		return nil
 	}
@@ -166,9 +193,9 @@ func (v *peekView) load() tea.Cmd {
 	req.Skip, req.From, req.Count = 0, v.start, max(len(v.msgs), broker.DefaultPeekCount)
 	if v.result.QueueType == broker.QueueStream {
 		req.Count = broker.DefaultPeekCount // again from the same start
+		v.msgs = nil
 	}
-	v.msgs, v.marked = nil, map[int]bool{}
-	return v.peek(req)
+	return v.peek(req, false)
 }
 
 func (v *peekView) update(msg tea.Msg) tea.Cmd {
@@ -187,9 +214,15 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 	}
 	v.busy = false
 	v.queue = m.queue
+	m.req.AcceptRisk = false // consent covers the read that carried it
 	var risk *broker.DeliveryLimitRiskError
 	if errors.As(m.err, &risk) {
-		v.risk, v.req = risk, m.req
+		v.req = m.req
+		if v.c.target.ReadOnly {
+			v.err = readOnlyPeekRefusal(m.req)
+			return statusCmd("peek "+v.name+": "+v.err.Error(), true)
+		}
+		v.risk = v.assess(m.req, m.queue)
 		return nil
 	}
 	if m.err != nil {
@@ -197,13 +230,26 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 		return statusCmd("peek "+v.name+": "+m.err.Error(), true)
 	}
 	v.req, v.result = m.req, m.res
+	v.readAt, v.kept = v.c.now(), false
 	if m.res.QueueType == broker.QueueStream {
 		v.msgs = append(v.msgs, m.res.Messages...)
 	} else {
 		v.msgs = m.res.Messages // classic and quorum peeks return every message up to this page
 	}
+	if m.req.Skip == 0 {
+		v.marked = map[int]bool{}
+	}
 	v.renderRows()
 	return nil
+}
+
+// readOnlyPeekRefusal says why read-only mode does not peek a quorum
+// queue whose requeues count toward its delivery limit, and what would.
+func readOnlyPeekRefusal(req broker.PeekRequest) error {
+	return fmt.Errorf("read-only: a peek puts every message of quorum queue %q back with its delivery count raised by 1, "+
+		"and the broker drops or dead-letters a message past the delivery limit of %d, so read-only mode does not peek it; "+
+		"run warren without --read-only to peek after a question that shows how many messages are at risk "+
+		"(from RabbitMQ 4.3 a requeue no longer counts, and warren peeks freely)", req.Queue, req.DeliveryLimit)
 }
 
 func (v *peekView) renderRows() {
@@ -243,11 +289,11 @@ func peekRow(c *common, m message.Message, marked bool) []string {
 func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 	pk := v.c.keys.Peek
 	if v.risk != nil {
-		if key.Matches(m, pk.Confirm) {
-			req := v.req
-			req.AcceptRisk = true
+		// The question opened by itself, after a fetch: a y typed before
+		// it showed must not answer it.
+		if key.Matches(m, pk.Confirm) && v.c.now().Sub(v.risk.asked) >= dialogGrace {
 			v.risk = nil
-			return v.peek(req)
+			return v.peek(v.req, true)
 		}
 		return nil
 	}
@@ -305,7 +351,7 @@ func (v *peekView) more() tea.Cmd {
 		req.Skip = len(v.msgs)
 	}
 	req.Count = broker.DefaultPeekCount
-	return v.peek(req)
+	return v.peek(req, false)
 }
 
 // export writes the marked messages, or all when none is marked, to a
@@ -350,22 +396,27 @@ func (v *peekView) render(w, h int) string {
 	th := v.c.th
 	switch {
 	case v.risk != nil:
-		return th.Warn.Render("This quorum queue has a delivery limit of "+fmt.Sprint(v.risk.Limit)+".") + "\n\n" +
-			v.risk.Error() + ".\n\n" +
-			th.HelpKey.Render("y") + " peek anyway    " + th.HelpKey.Render("esc") + " go back without peeking"
+		return v.risk.render(th, v.c.rabbitVersion, w)
 	case v.err != nil && len(v.msgs) == 0:
 		return th.Error.Render("cannot peek " + v.name + ": " + v.err.Error())
 	case v.busy && len(v.msgs) == 0:
 		return th.Faint.Render("peeking " + v.name + "…")
 	}
 	effect := fmt.Sprintf("%s (%s)", v.result.Effect, v.result.Took.Round(time.Millisecond))
+	if v.kept {
+		effect = fmt.Sprintf("Showing the read of %s: reading again raises delivery counts, so coming back did not; ctrl+r reads again (asks first) · ",
+			v.readAt.Format("15:04:05")) + effect
+	}
 	if v.result.OverLimit > 0 {
 		effect = th.Error.Render(fmt.Sprintf("%d messages passed the delivery limit: the broker dropped or dead-lettered them · ", v.result.OverLimit)) + effect
 	}
 	if len(v.msgs) == 0 {
 		return th.Accent.Render(effect) + "\n" + th.Faint.Render("the queue is empty")
 	}
-	return fit(th.Accent.Render(effect), w) + "\n" + v.tbl.render(th, "", false)
+	// What the peek did is never cut: it wraps, and the table gives way.
+	head := ansi.Wordwrap(th.Accent.Render(effect), max(w, 1), " ")
+	v.tbl.setSize(w, h-1-strings.Count(head, "\n")-1)
+	return head + "\n" + v.tbl.render(th, "", false)
 }
 
 func (v *peekView) help() []helpGroup {
@@ -416,7 +467,7 @@ func (v *peekView) startFrom(arg string) tea.Cmd {
 	req := v.req
 	req.From, req.Skip, req.Count = from, 0, broker.DefaultPeekCount
 	v.msgs, v.marked = nil, map[int]bool{}
-	return v.peek(req)
+	return v.peek(req, false)
 }
 
 func describeFrom(f broker.StreamFrom) string {

@@ -48,6 +48,12 @@ type view interface {
 	help() []helpGroup
 }
 
+// rereader views read again on ctrl+r in a way load does not: load runs
+// each time the view comes back on top, reread only when asked.
+type rereader interface {
+	reread() tea.Cmd
+}
+
 // filterable views take the / prompt.
 type filterable interface {
 	filter() string

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/ui"
 )
 
@@ -110,6 +111,22 @@ func TestFlagsAndEnv(t *testing.T) {
 	fv, _ = parseFlags([]string{"--uri", "amqp://f:f@flaghost/"}, os.Stderr)
 	if fv.URI != "amqp://f:f@flaghost/" {
 		t.Fatal("a flag should beat the environment")
+	}
+}
+
+// A read-only context's AMQP session itself refuses reads that raise
+// delivery counts, whatever the UI asks of it.
+func TestReadOnlySessionRefusesCountingReads(t *testing.T) {
+	for _, ro := range []bool{true, false} {
+		sw := &switcher{pump: newLinkPump()}
+		tg, err := sw.open(settings{URI: "amqp://guest:guest@127.0.0.1:1/", API: "http://127.0.0.1:1", ReadOnly: ro})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.Peeker.(*broker.Session).ReadOnly(); got != ro {
+			t.Fatalf("read-only %v: session read-only %v", ro, got)
+		}
+		sw.closeSession()
 	}
 }
 

@@ -153,7 +153,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	if err != nil {
 		return ui.Target{}, err
 	}
-	session, err := broker.Open(broker.Config{URI: s.URI, TLS: s.TLS, Name: "warren"})
+	session, err := broker.Open(broker.Config{URI: s.URI, TLS: s.TLS, Name: "warren", ReadOnly: s.ReadOnly})
 	if err != nil {
 		return ui.Target{}, err
 	}
