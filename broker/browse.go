@@ -14,11 +14,11 @@ import (
 // turn raises each message's delivery count. A browse is the consume that
 // puts messages back without that: like a peek without a page size, it
 // holds each message it is handed until the queue has nothing more for it
-// (or it holds browseMax), shows each once, gives them all back with one
+// (or it holds BrowseMax), shows each once, gives them all back with one
 // nack(multiple, requeue), and ends.
 
-// browseMax is the most messages one browse holds: the pane keeps as many.
-const browseMax = 5000
+// BrowseMax is the most messages one browse holds: the pane keeps as many.
+const BrowseMax = 5000
 
 // browse starts a browse of a classic or quorum queue; the caller checked
 // the spec (Consume).
@@ -35,9 +35,9 @@ func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions
 		_ = ch.Close()
 		return nil, s.queueErr(req, err)
 	}
-	limit := browseMax
+	limit := BrowseMax
 	if opts.Prefetch > 0 {
-		limit = min(opts.Prefetch, browseMax)
+		limit = min(opts.Prefetch, BrowseMax)
 	}
 	l := &Live{Pump: NewPump(max(opts.Capacity, limit)), s: s, vhost: spec.Vhost, opts: opts,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}

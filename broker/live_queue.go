@@ -129,10 +129,10 @@ func (c ConsumeSpec) peekRequest() PeekRequest {
 		DeliveryLimit: c.DeliveryLimit, RequeueFree: c.RequeueFree, AcceptRisk: c.AcceptRisk}
 }
 
-// quorumConsumePrefetch caps what a consume that takes messages holds from
+// QuorumConsumePrefetch caps what a consume that takes messages holds from
 // a quorum queue whose requeues count: what it had not shown when it
 // closes, or when the link drops, goes back with a raised count.
-const quorumConsumePrefetch = 100
+const QuorumConsumePrefetch = 100
 
 // Consume reads a classic or quorum queue as an ordinary consumer and
 // settles every message in Mode: destructive for ConsumeAck and
@@ -157,7 +157,7 @@ func (s *Session) Consume(ctx context.Context, spec ConsumeSpec, opts LiveOption
 		return s.browse(ctx, spec, opts)
 	}
 	if spec.peekRequest().RaisesDeliveryCount() {
-		opts.Prefetch = min(cmp.Or(opts.Prefetch, quorumConsumePrefetch), quorumConsumePrefetch)
+		opts.Prefetch = min(cmp.Or(opts.Prefetch, QuorumConsumePrefetch), QuorumConsumePrefetch)
 	}
 	return s.startLive(ctx, spec.Vhost, &consumeSource{s: s, spec: spec}, opts)
 }

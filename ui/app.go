@@ -328,6 +328,7 @@ func (m importLoadedMsg) viewID() int { return m.view }
 func (m moveTickMsg) viewID() int     { return m.view }
 func (m execEditorMsg) viewID() int   { return m.view }
 func (m editedMsg) viewID() int       { return m.view }
+func (m consumeQueueMsg) viewID() int { return m.view }
 
 // route hands a view's own result to it, if it is still on the stack.
 func (a *App) route(id int, msg tea.Msg) tea.Cmd {

@@ -1,12 +1,17 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/mgmt"
 )
 
 // consumeKeys choose how a consume pane settles what it takes.
@@ -14,51 +19,129 @@ type consumeKeys struct {
 	Ack     key.Binding
 	Requeue key.Binding
 	Reject  key.Binding
+	Start   key.Binding
 }
 
 func newConsumeKeys() consumeKeys {
 	return consumeKeys{
 		Ack:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "ack: take the messages off the queue")),
-		Requeue: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "nack-requeue: put them back (they come round again, marked redelivered)")),
+		Requeue: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "browse: show each message once, then put them all back (marked redelivered)")),
 		Reject:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reject: drop them, or dead-letter them if the queue has a DLX")),
+		Start:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "start, accepting the delivery-limit risk shown (quorum queues with a limit)")),
 	}
 }
 
-func (k consumeKeys) bindings() []key.Binding { return []key.Binding{k.Ack, k.Requeue, k.Reject} }
+func (k consumeKeys) bindings() []key.Binding { return []key.Binding{k.Ack, k.Requeue, k.Reject, k.Start} }
+
+// modes are the settle choices, in the order the dialog lists them.
+func (k consumeKeys) modes() []key.Binding { return []key.Binding{k.Ack, k.Requeue, k.Reject} }
 
 // consumeDialog asks, before anything is taken, how a consume pane
-// settles messages. Read-only mode offers only nack-requeue.
+// settles messages. Read-only mode offers only the browse. On a quorum
+// queue whose requeues count toward a delivery limit it first reads the
+// limit, then asks once more, with the risk, before it starts.
 type consumeDialog struct {
-	c      *common
-	viewID int
-	spec   broker.ConsumeSpec
+	c       *common
+	viewID  int
+	spec    broker.ConsumeSpec
+	loading bool
+	queue   mgmt.QueueDetail
+	err     error
+	chosen  *broker.ConsumeMode // waiting for y; esc closes the dialog
 }
 
 // liveOpenMsg replaces the dialog with the pane it chose.
 type liveOpenMsg struct{ spec liveSpec }
 
+// consumeQueueMsg brings the queue's detail (its delivery limit).
+type consumeQueueMsg struct {
+	view  int
+	queue mgmt.QueueDetail
+	err   error
+}
+
 func newConsumeDialog(c *common, vhost, queue, qtype string) *consumeDialog {
-	return &consumeDialog{c: c, viewID: nextViewID(), spec: broker.ConsumeSpec{Vhost: vhost, Queue: queue, Type: qtype}}
+	return &consumeDialog{c: c, viewID: nextViewID(),
+		spec: broker.ConsumeSpec{Vhost: vhost, Queue: queue, Type: qtype, DeliveryLimit: -1}}
 }
 
 func (v *consumeDialog) id() int                  { return v.viewID }
 func (v *consumeDialog) title() string            { return "consume " + v.spec.Queue + "?" }
-func (v *consumeDialog) status() string           { return "choose how to settle, or esc" }
-func (v *consumeDialog) load() tea.Cmd            { return nil }
 func (v *consumeDialog) setSize(w, h int) tea.Cmd { return nil }
 func (v *consumeDialog) help() []helpGroup {
 	return []helpGroup{{Title: "Consume", Bindings: v.c.keys.Consume.bindings()}}
 }
-func (v *consumeDialog) hints() string              { return "a ack  n nack-requeue  r reject  esc cancel" }
-func (v *consumeDialog) render(w, h int) string     { return v.text() }
-func (v *consumeDialog) update(msg tea.Msg) tea.Cmd { return v.key(msg) }
+func (v *consumeDialog) render(w, h int) string { return ansi.Wordwrap(v.text(), max(w, 20), " ") }
 
-func (v *consumeDialog) key(msg tea.Msg) tea.Cmd {
-	m, ok := msg.(tea.KeyPressMsg)
-	if !ok {
+func (v *consumeDialog) status() string {
+	switch {
+	case v.loading:
+		return "reading the queue's delivery limit…"
+	case v.chosen != nil:
+		return "y to start, esc to cancel"
+	}
+	return "choose how to settle, or esc"
+}
+
+func (v *consumeDialog) hints() string {
+	if v.chosen != nil {
+		return "y start  esc cancel"
+	}
+	return "a ack  n browse  r reject  esc cancel"
+}
+
+// load reads a quorum queue's delivery limit; other queues have none.
+func (v *consumeDialog) load() tea.Cmd {
+	if v.spec.Type != broker.QueueQuorum || v.loading || v.queue.Name != "" {
 		return nil
 	}
+	if v.c.target.Source == nil {
+		v.err = errors.New("no management API: cannot read the queue's delivery limit")
+		return nil
+	}
+	v.loading = true
+	src, id, spec, timeout := v.c.target.Source, v.viewID, v.spec, v.c.opts.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		q, err := src.Queue(ctx, spec.Vhost, spec.Queue)
+		return consumeQueueMsg{view: id, queue: q, err: err}
+	}
+}
+
+func (v *consumeDialog) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case consumeQueueMsg:
+		v.loading = false
+		if m.err != nil {
+			v.err = m.err
+			return nil
+		}
+		v.queue = m.queue
+		v.spec.DeliveryLimit = deliveryLimit(m.queue, v.c.rabbitVersion)
+		v.spec.RequeueFree = !broker.RequeueCounts(v.c.rabbitVersion)
+		return nil
+	case tea.KeyPressMsg:
+		return v.key(m)
+	}
+	return nil
+}
+
+// risky: settling here can push messages past a delivery limit.
+func (v *consumeDialog) risky() bool {
+	return broker.PeekRequest{Type: v.spec.Type, DeliveryLimit: v.spec.DeliveryLimit, RequeueFree: v.spec.RequeueFree}.RaisesDeliveryCount()
+}
+
+func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 	k := v.c.keys.Consume
+	if v.chosen != nil {
+		if key.Matches(m, k.Start) {
+			spec := v.spec
+			spec.Mode, spec.AcceptRisk = *v.chosen, true
+			return v.open(spec)
+		}
+		return nil
+	}
 	mode := broker.ConsumeMode(-1)
 	switch {
 	case key.Matches(m, k.Ack):
@@ -70,27 +153,92 @@ func (v *consumeDialog) key(msg tea.Msg) tea.Cmd {
 	default:
 		return nil
 	}
-	if v.c.target.ReadOnly && mode != broker.ConsumeNackRequeue {
-		return statusCmd("read-only: "+mode.String()+" would remove messages; only nack-requeue is allowed", true)
+	switch {
+	case v.loading:
+		return statusCmd("wait: warren is reading the queue's delivery limit", true)
+	case v.err != nil:
+		return statusCmd("consume "+v.spec.Queue+": "+v.err.Error(), true)
+	case v.c.target.ReadOnly && mode != broker.ConsumeNackRequeue:
+		return statusCmd("read-only: "+mode.String()+" would remove messages; only browse is allowed", true)
+	case v.c.target.ReadOnly && v.risky():
+		return statusCmd(readOnlyPeekRefusal(v.spec.Queue, v.spec.DeliveryLimit).Error(), true)
+	case v.risky():
+		v.chosen = &mode
+		return nil
 	}
 	spec := v.spec
 	spec.Mode = mode
+	return v.open(spec)
+}
+
+func (v *consumeDialog) open(spec broker.ConsumeSpec) tea.Cmd {
 	return func() tea.Msg { return liveOpenMsg{spec: liveSpec{kind: "consume", consume: spec}} }
 }
 
 func (v *consumeDialog) text() string {
 	th := v.c.th
 	var b strings.Builder
+	switch {
+	case v.loading:
+		return th.Faint.Render("reading the delivery limit of " + v.spec.Queue + "…")
+	case v.err != nil:
+		return th.Error.Render("cannot consume " + v.spec.Queue + ": " + v.err.Error())
+	case v.chosen != nil:
+		b.WriteString(th.Warn.Render(fmt.Sprintf("Start the %s of quorum queue %s?", *v.chosen, v.spec.Queue)) + "\n\n")
+		b.WriteString(v.riskText(*v.chosen) + "\n\n")
+		b.WriteString(th.HelpKey.Render("y") + " start, accepting this risk    " + th.HelpKey.Render("esc") + " cancel: take nothing")
+		return b.String()
+	}
 	b.WriteString(th.Warn.Render("Consuming "+v.spec.Queue+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
+	if v.risky() {
+		b.WriteString(v.limitText() + "\n\n")
+	}
 	b.WriteString("How should warren settle each message it shows?\n\n")
-	for _, bd := range v.c.keys.Consume.bindings() {
+	for _, bd := range v.c.keys.Consume.modes() {
 		line := "  " + th.HelpKey.Render(bd.Help().Key) + "  " + bd.Help().Desc
-		if v.c.target.ReadOnly && bd.Help().Key != "n" {
-			line = "  " + th.Faint.Render(bd.Help().Key+"  "+bd.Help().Desc+" (unavailable: read-only)")
+		unavailable := ""
+		switch {
+		case v.c.target.ReadOnly && bd.Help().Key != "n":
+			unavailable = "read-only"
+		case v.c.target.ReadOnly && v.risky():
+			unavailable = "read-only never raises delivery counts toward a limit"
+		}
+		if unavailable != "" {
+			line = "  " + th.Faint.Render(bd.Help().Key+"  "+bd.Help().Desc+" (unavailable: "+unavailable+")")
 		}
 		b.WriteString(line + "\n")
 	}
 	b.WriteString("\n  " + th.HelpKey.Render("esc") + "  cancel: take nothing\n")
 	b.WriteString("\n" + th.Faint.Render("To look without taking anything, use p (peek) instead."))
 	return b.String()
+}
+
+// limitText says what the delivery limit means here.
+func (v *consumeDialog) limitText() string {
+	on := "this broker"
+	if v.c.rabbitVersion != "" {
+		on = "RabbitMQ " + v.c.rabbitVersion
+	}
+	s := fmt.Sprintf("This quorum queue has a delivery limit of %d. On %s every message put back has its delivery count raised by 1, "+
+		"and the broker drops or dead-letters a message whose count passes the limit.", v.spec.DeliveryLimit, on)
+	if v.queue.HasStats {
+		s += fmt.Sprintf(" The queue reports %d ready.", v.queue.Ready)
+	}
+	return s
+}
+
+// riskText says how many messages a mode can push past the limit.
+func (v *consumeDialog) riskText(mode broker.ConsumeMode) string {
+	s := v.limitText() + "\n\n"
+	if mode == broker.ConsumeNackRequeue {
+		n := broker.BrowseMax
+		if v.queue.HasStats && v.queue.Ready < int64(n) {
+			n = int(v.queue.Ready)
+		}
+		return s + fmt.Sprintf("The browse reads up to %d messages (at most %d) once and puts them all back: each one's delivery count rises by 1, "+
+			"and any already at %d is dropped or dead-lettered. warren does not know their counts before it reads them.", n, broker.BrowseMax, v.spec.DeliveryLimit)
+	}
+	return s + fmt.Sprintf("The %s takes messages off the queue. When the pane closes, or the link drops, up to %d messages delivered "+
+		"but not yet shown go back with their delivery count raised by 1; any already at %d is dropped or dead-lettered.",
+		mode, broker.QuorumConsumePrefetch, v.spec.DeliveryLimit)
 }

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
@@ -405,14 +406,23 @@ func (v *liveView) render(w, h int) string {
 		}
 		return th.Faint.Render("starting " + v.spec.describe() + "…")
 	}
-	if v.state.State == broker.LiveReconnecting || v.state.State == broker.LiveFailed {
+	var head string
+	switch v.state.State {
+	case broker.LiveReconnecting, broker.LiveFailed:
 		msg := v.state.State.String()
 		if v.state.Err != nil {
 			msg += ": " + v.state.Err.Error()
 		}
-		return th.Warn.Render(msg) + "\n" + v.tbl.render(th, "", false)
+		head = th.Warn.Render(msg)
+	case broker.LiveDone:
+		head = th.Accent.Render(v.state.Note)
+	default:
+		return v.tbl.render(th, "", false)
 	}
-	return v.tbl.render(th, "", false)
+	// What happened is never cut: it wraps, and the table gives way.
+	head = ansi.Wordwrap(head, max(w, 1), " ")
+	v.tbl.setSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
+	return head + "\n" + v.tbl.render(th, "", false)
 }
 
 func (v *liveView) help() []helpGroup {

@@ -22,6 +22,7 @@ type fakeFeed struct {
 	dropped  uint64
 	paused   bool
 	closed   bool
+	state    broker.LiveStatus // the zero value is running
 }
 
 func (f *fakeFeed) push(ms ...message.Message) {
@@ -44,7 +45,7 @@ func (f *fakeFeed) Stats() broker.PumpStats {
 	defer f.mu.Unlock()
 	return broker.PumpStats{Received: f.received, Dropped: f.dropped, Rate: 250}
 }
-func (f *fakeFeed) State() broker.LiveStatus { return broker.LiveStatus{State: broker.LiveRunning} }
+func (f *fakeFeed) State() broker.LiveStatus { f.mu.Lock(); defer f.mu.Unlock(); return f.state }
 func (f *fakeFeed) Pause()                   { f.mu.Lock(); f.paused = true; f.mu.Unlock() }
 func (f *fakeFeed) Resume()                  { f.mu.Lock(); f.paused = false; f.mu.Unlock() }
 func (f *fakeFeed) Paused() bool             { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
@@ -201,6 +202,82 @@ func TestReadOnlyAllowsOnlyRequeueConsume(t *testing.T) {
 	settle(t, a, press("n"))
 	if len(st.cons) != 1 || st.cons[0].Mode != broker.ConsumeNackRequeue {
 		t.Fatal("nack-requeue should still be allowed")
+	}
+}
+
+// openPaymentsConsume opens the consume dialog on demo.payments, a quorum
+// queue with a delivery limit of 3.
+func openPaymentsConsume(t *testing.T, a *App) {
+	t.Helper()
+	settle(t, a, press("/"))
+	settle(t, a, typed("payments")...)
+	settle(t, a, press("enter"), press("t"))
+	if _, ok := a.top().(*consumeDialog); !ok {
+		t.Fatalf("t should open the consume dialog, top %T", a.top())
+	}
+}
+
+// On a quorum queue whose requeues count toward a limit, every consume
+// mode asks once more, with the risk, and starts only on y.
+func TestQuorumConsumeAsksWithTheRisk(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		mode broker.ConsumeMode
+		says string
+	}{
+		{"n", broker.ConsumeNackRequeue, "The browse reads up to 5 messages (at most 5000) once and puts them all back"},
+		{"a", broker.ConsumeAck, "up to 100 messages delivered but not yet shown go back with their delivery count raised by 1"},
+	} {
+		a, st := liveApp(t, false)
+		openPaymentsConsume(t, a)
+		if got := flat(screen(a)); !strings.Contains(got, "This quorum queue has a delivery limit of 3") {
+			t.Fatalf("the dialog should name the limit:\n%s", got)
+		}
+		settle(t, a, press(tc.key))
+		if len(st.cons) != 0 {
+			t.Fatalf("%s started without a y", tc.key)
+		}
+		if got := flat(screen(a)); !strings.Contains(got, tc.says) || !strings.Contains(got, "y start, accepting this risk") {
+			t.Fatalf("%s should show the risk:\n%s", tc.key, got)
+		}
+		settle(t, a, press("y"))
+		if len(st.cons) != 1 || st.cons[0].Mode != tc.mode || !st.cons[0].AcceptRisk || st.cons[0].DeliveryLimit != 3 {
+			t.Fatalf("after y: %+v", st.cons)
+		}
+	}
+}
+
+// Read-only mode does not browse a queue where that raises counts toward
+// a limit, and says why.
+func TestReadOnlyRefusesQuorumBrowse(t *testing.T) {
+	a, st := liveApp(t, true)
+	openPaymentsConsume(t, a)
+	settle(t, a, press("n"))
+	settle(t, a, press("y"))
+	if len(st.cons) != 0 || !strings.Contains(a.status, "read-only mode does not peek or browse it") {
+		t.Fatalf("read-only browsed a limited quorum queue (%d consumes): %q", len(st.cons), a.status)
+	}
+}
+
+// A finished browse says what it did above the rows.
+func TestBrowseDoneShowsWhatItDid(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press("/"))
+	settle(t, a, typed("created")...)
+	settle(t, a, press("enter"), press("t"), press("n"))
+	if len(st.cons) != 1 || st.cons[0].AcceptRisk || st.cons[0].DeliveryLimit != -1 {
+		t.Fatalf("a classic browse needs no consent: %+v", st.cons)
+	}
+	st.feed.push(orderMsg(1), orderMsg(2))
+	st.feed.mu.Lock()
+	st.feed.state = broker.LiveStatus{State: broker.LiveDone, Note: "Browsed: Took 2 messages and returned them to the queue in order."}
+	st.feed.mu.Unlock()
+	lv := a.top().(*liveView)
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	got := screen(a)
+	if !strings.Contains(got, "Browsed: Took 2 messages and returned them to the queue in order.") || !strings.Contains(got, "· done") ||
+		!strings.Contains(got, "PT") {
+		t.Fatalf("the pane should show the browse's note and rows:\n%s", got)
 	}
 }
 

@@ -278,7 +278,7 @@ func TestQuorumPeekReadOnlyRefuses(t *testing.T) {
 	settle(t, a, press("y"))
 	got := flat(screen(a))
 	if pk.accepted() != 0 || strings.Contains(got, "y peek anyway") ||
-		!strings.Contains(got, "read-only mode does not peek it") || !strings.Contains(got, "without --read-only") {
+		!strings.Contains(got, "read-only mode does not peek or browse it") || !strings.Contains(got, "without --read-only") {
 		t.Fatalf("read-only should refuse (%d accepted reads):\n%s", pk.accepted(), got)
 	}
 }
