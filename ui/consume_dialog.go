@@ -31,7 +31,9 @@ func newConsumeKeys() consumeKeys {
 	}
 }
 
-func (k consumeKeys) bindings() []key.Binding { return []key.Binding{k.Ack, k.Requeue, k.Reject, k.Start} }
+func (k consumeKeys) bindings() []key.Binding {
+	return []key.Binding{k.Ack, k.Requeue, k.Reject, k.Start}
+}
 
 // modes are the settle choices, in the order the dialog lists them.
 func (k consumeKeys) modes() []key.Binding { return []key.Binding{k.Ack, k.Requeue, k.Reject} }
