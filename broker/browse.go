@@ -64,7 +64,11 @@ func (l *Live) runBrowse(ctx context.Context, ch *amqp.Channel, req PeekRequest,
 		l.Push(fromDelivery(d, req.Vhost, req.Queue, res.Taken))
 	}
 	readErr := l.s.consumeHead(ctx, ch, req, limit, ready, take)
-	backErr := giveBack(ch, lastTag)
+	run := 0
+	if req.Type == QueueQuorum {
+		run = quorumReturnRun
+	}
+	backErr := giveBackInRuns(ch, lastTag, run)
 	res.Reordered = req.Type == QueueQuorum && req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
 	switch {
 	case ctx.Err() != nil:

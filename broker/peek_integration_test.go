@@ -317,3 +317,45 @@ func TestPeekQuorumWithoutLimitSaysWhenItReorders(t *testing.T) {
 		t.Fatalf("read back: %d messages, first %q, last %q", len(got), got[:3], got[len(got)-3:])
 	}
 }
+
+// RabbitMQ 3.10 requeues a quorum queue's messages of one nack in a
+// scrambled order past 32 of them: peeks and browses give them back in
+// runs that keep the order.
+func TestQuorumReadsKeepTheOrder(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	q := brokertest.Name("quorum")
+	declareDurable(t, vh, q, `{"x-queue-type":"quorum","x-delivery-limit":10}`)
+	conn := adminConn(t, vh)
+	publishConfirmed(t, conn, "", q, numbered(200, "m")...)
+	s := openTestSession(t, brokertest.URI())
+	req := PeekRequest{Vhost: vh, Queue: q, Type: QueueQuorum, DeliveryLimit: 10, AcceptRisk: true, Count: 100}
+	for i := range 3 {
+		res := peekOK(t, s, req)
+		if len(res.Messages) != 100 {
+			t.Fatalf("peek %d showed %d", i, len(res.Messages))
+		}
+		for j, m := range res.Messages {
+			if want := fmt.Sprintf("m %d", j); string(m.Body) != want {
+				t.Fatalf("peek %d, row %d: %q, want %q: the previous peek gave them back out of order", i, j, m.Body, want)
+			}
+		}
+	}
+	l, err := s.Consume(liveCtx(t), ConsumeSpec{Vhost: vh, Queue: q, Type: QueueQuorum, Mode: ConsumeNackRequeue, DeliveryLimit: 10, AcceptRisk: true}, LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := waitEnded(t, l); st.State != LiveDone {
+		t.Fatalf("browse: %+v", st)
+	}
+	_ = l.Close()
+	back := drain(t, conn, q, nil)
+	if len(back) != 200 {
+		t.Fatalf("%d left, want 200", len(back))
+	}
+	for i, d := range back {
+		if want := fmt.Sprintf("m %d", i); string(d.Body) != want {
+			t.Fatalf("after the browse, message %d is %q, want %q", i, d.Body, want)
+		}
+	}
+}

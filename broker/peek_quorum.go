@@ -72,7 +72,7 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 	readErr := s.consumeHead(ctx, ch, req, limit, ready, take)
 	res.More = res.Taken > want || (res.Taken == want && limit == want)
 	res.Reordered = req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
-	backErr := giveBack(ch, lastTag)
+	backErr := giveBackInRuns(ch, lastTag, quorumReturnRun)
 	res.Effect = queueEffect(req, res)
 	if res.Taken == 0 && ready > 0 {
 		res.Effect = fmt.Sprintf("Nothing was taken: the queue reports %d ready %s but delivered none to warren "+
