@@ -66,7 +66,7 @@ func vhostURI(vhost string) string {
 func amqpPublish(t testing.TB, vhost, exchange, key string, bodies []string) {
 	t.Helper()
 	if _, err := exec.LookPath("amqp-publish"); err != nil {
-		t.Skip("amqp-publish (amqp-tools) not installed")
+		missingClient(t, "amqp-publish (Debian's amqp-tools)")
 	}
 	cmd := exec.Command("amqp-publish", "-u", vhostURI(vhost), "-e", exchange, "-r", key, "-l")
 	cmd.Stdin = strings.NewReader(strings.Join(bodies, "\n") + "\n")
@@ -75,13 +75,24 @@ func amqpPublish(t testing.TB, vhost, exchange, key string, bodies []string) {
 	}
 }
 
+// missingClient skips a test that needs a third-party client this machine
+// lacks, except under CI, where scripts/ensure-broker.sh installs them and
+// a missing one is a failure.
+func missingClient(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is missing; scripts/ensure-broker.sh installs it", what)
+	}
+	t.Skipf("%s not installed; scripts/ensure-broker.sh installs it", what)
+}
+
 // pikaPublish sends bodies with Python's pika, the client many of our
 // users' services run on.
 func pikaPublish(t testing.TB, vhost, exchange, key string, bodies []string) {
 	t.Helper()
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil || exec.Command(py, "-c", "import pika").Run() != nil {
-		t.Skip("python3 with pika not installed")
+		missingClient(t, "python3 with pika (Debian's python3-pika)")
 	}
 	script := `
 import json, sys, pika

@@ -236,9 +236,15 @@ func TestConsumeAckWaitsForTheScreenInsteadOfDropping(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeLive(t, l)
-	time.Sleep(time.Second) // nobody drains: the ring fills and the consumer must wait
+	// Nobody drains: the ring fills, and then the consumer must wait.
+	for deadline := time.Now().Add(10 * time.Second); l.Stats().Received < 50; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ring never filled: %d received", l.Stats().Received)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // and it must stay full, not drop
 	st := l.Stats()
-	if st.Dropped != 0 || st.Received > 50 {
+	if st.Dropped != 0 || st.Received != 50 {
 		t.Fatalf("undrained: received %d, dropped %d; want at most the ring (50) and no drops", st.Received, st.Dropped)
 	}
 	if n, _, err := s.QueueDepth(liveCtx(t), vh, q); err != nil || n < total-50-100-liveBatch {

@@ -114,6 +114,12 @@ elif ! command -v curl >/dev/null 2>&1 && is_root; then
 fi
 export PATH=$PATH:/usr/sbin:/usr/bin:/usr/lib/rabbitmq/bin
 
+# The integration tests publish with third-party clients too: Python's pika
+# and amqp-tools. Under CI a missing one fails those tests, so install them.
+if is_root && { ! command -v amqp-publish >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import pika' >/dev/null 2>&1; }; then
+	apt_install python3-pika amqp-tools || log "warning: python3-pika and amqp-tools could not be installed"
+fi
+
 # --- 2. plugins -------------------------------------------------------------
 if ! plugins_enabled; then
 	if ! is_root; then
