@@ -96,7 +96,7 @@ func (a *App) makeView(kind, vhost, name string) view {
 	case "exchange":
 		return newExchangeDetail(a.c, vhost, name)
 	case "peek":
-		return newPeekView(a.c, vhost, name)
+		return newPeekView(a.c, vhost, name, "")
 	default:
 		return newListView(a.c, queueSpec())
 	}

@@ -88,8 +88,8 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return tea.Batch(load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
 	case key.Matches(m, a.c.keys.Global.Peek):
-		if vhost, name, _, ok := a.selectedQueue(); ok {
-			return a.push(newPeekView(a.c, vhost, name))
+		if vhost, name, qtype, ok := a.selectedQueue(); ok {
+			return a.push(newPeekView(a.c, vhost, name, qtype))
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Move):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -480,5 +481,33 @@ func TestStreamPeekFromCommand(t *testing.T) {
 	settle(t, a, press("enter"))
 	if !a.statusErr || !strings.Contains(a.status, "stream start") {
 		t.Fatalf("a bad start should be explained: %q", a.status)
+	}
+}
+
+// With the management API down, a classic queue is still peeked as the
+// list showed it, saying so; a quorum queue is not, since its delivery
+// limit is unknown.
+func TestPeekWithTheAPIDown(t *testing.T) {
+	for _, tc := range []struct {
+		filter, want string
+		reads        int
+	}{
+		{"dlq", "read it as the classic queue the list showed", 1},
+		{"payments", "cannot read the delivery limit of quorum queue \"demo.payments\", so warren does not peek it", 0},
+	} {
+		pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}
+		f := demoFake()
+		a := newTestApp(f, Target{Peeker: pk})
+		settle(t, a, a.Init(), size())
+		settle(t, a, press("/"))
+		settle(t, a, typed(tc.filter)...)
+		settle(t, a, press("enter"))
+		f.mu.Lock()
+		f.fail = errors.New("management API at http://127.0.0.1:15672 is unreachable")
+		f.mu.Unlock()
+		settle(t, a, press("p"))
+		if got := flat(screen(a)); !strings.Contains(got, tc.want) || len(pk.reqs) != tc.reads {
+			t.Fatalf("%s: %d reads, screen:\n%s", tc.filter, len(pk.reqs), got)
+		}
 	}
 }

@@ -50,15 +50,17 @@ type peekView struct {
 	name   string
 	viewID int
 	gen    int
-	req    broker.PeekRequest
-	start  broker.StreamFrom // where a stream peek starts; n reads on from there
-	msgs   []message.Message
-	marked map[int]bool
-	tbl    table
-	busy   bool
-	risk   *peekRisk // set while asking to confirm
-	err    error
-	result broker.PeekResult
+	// listedType is the queue's type from the list it was opened from.
+	listedType string
+	req        broker.PeekRequest
+	start      broker.StreamFrom // where a stream peek starts; n reads on from there
+	msgs       []message.Message
+	marked     map[int]bool
+	tbl        table
+	busy       bool
+	risk       *peekRisk // set while asking to confirm
+	err        error
+	result     broker.PeekResult
 	// readAt is when the messages shown were read; kept sets when going
 	// back showed them without reading again.
 	readAt  time.Time
@@ -75,10 +77,15 @@ type peekedMsg struct {
 	res   broker.PeekResult
 	req   broker.PeekRequest
 	err   error
+	// apiErr: the management API did not answer, and the peek went on
+	// with the type the list showed.
+	apiErr error
 }
 
-func newPeekView(c *common, vhost, name string) *peekView {
-	v := &peekView{c: c, vhost: vhost, name: name, viewID: nextViewID(), marked: map[int]bool{}, exports: writeExport}
+// newPeekView peeks a queue; qtype is its type as the list showed it ("" if
+// unknown), used when the management API cannot be asked.
+func newPeekView(c *common, vhost, name, qtype string) *peekView {
+	v := &peekView{c: c, vhost: vhost, name: name, listedType: qtype, viewID: nextViewID(), marked: map[int]bool{}, exports: writeExport}
 	v.req = broker.PeekRequest{Vhost: vhost, Queue: name, Count: broker.DefaultPeekCount}
 	v.tbl.cols = []column{
 		{Title: "#", Width: 3, Right: true},
@@ -129,7 +136,7 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 	v.busy, v.err = true, nil
 	req.AcceptRisk = accept
 	src, pk, version, timeout := v.c.target.Source, v.c.target.Peeker, v.c.rabbitVersion, v.c.opts.Timeout
-	id, gen := v.viewID, v.gen
+	id, gen, listed := v.viewID, v.gen, v.listedType
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
@@ -139,7 +146,18 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 			return out
 		}
 		q, err := src.Queue(ctx, req.Vhost, req.Queue)
-		if err != nil {
+		switch {
+		case err == nil:
+		case listed == broker.QueueClassic || listed == broker.QueueStream:
+			// Without the API a classic queue or a stream is still safe
+			// to read as the list said it was; a quorum queue's limit
+			// is unknown.
+			q = mgmt.QueueDetail{Queue: mgmt.Queue{Vhost: req.Vhost, Name: req.Queue, Type: listed}}
+			out.apiErr = err
+		case listed == broker.QueueQuorum:
+			out.err = fmt.Errorf("cannot read the delivery limit of quorum queue %q, so warren does not peek it: %w", req.Queue, err)
+			return out
+		default:
 			out.err = err
 			return out
 		}
@@ -230,6 +248,9 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 		return statusCmd("peek "+v.name+": "+m.err.Error(), true)
 	}
 	v.req, v.result = m.req, m.res
+	if m.apiErr != nil {
+		v.result.Effect += fmt.Sprintf(" (The management API did not answer, so warren read it as the %s queue the list showed: %v.)", m.req.Type, m.apiErr)
+	}
 	v.readAt, v.kept = v.c.now(), false
 	if m.res.QueueType == broker.QueueStream {
 		v.msgs = append(v.msgs, m.res.Messages...)
