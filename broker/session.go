@@ -170,14 +170,27 @@ func (s *Session) run(ctx context.Context) {
 }
 
 // watch relays the connection's recovery states until it closes for good
-// or the session ends.
+// or the session ends. amqp091-go's recovery reports no reason until it
+// gives up, which it never does here, so while it retries the session
+// dials once itself every two retry intervals to say why the link is down
+// (port unreachable, login refused, vhost refused, TLS).
 func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
 	states := make(chan *amqp.StateChanged, 8)
 	conn.NotifyStateChange(states)
+	probeEvery := 2 * s.cfg.Retry
+	probe := time.NewTicker(probeEvery)
+	probe.Stop()
+	defer probe.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-probe.C:
+			if err := s.probe(); err != nil {
+				s.emit(LinkDown, fmt.Errorf("%w; retrying every %s", err, s.cfg.Retry))
+			} else {
+				s.emit(LinkReconnecting, errors.New("the broker answers again; recovering the connection"))
+			}
 		case sc, ok := <-states:
 			if !ok {
 				return
@@ -185,7 +198,9 @@ func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
 			switch sc.To {
 			case amqp.StateReconnecting:
 				s.emit(LinkReconnecting, errors.New("connection lost; reconnecting"))
+				probe.Reset(probeEvery)
 			case amqp.StateOpen:
+				probe.Stop()
 				s.emit(LinkUp, nil)
 			case amqp.StateClosed:
 				s.emit(LinkDown, cleanErr(sc.Err))
@@ -193,6 +208,20 @@ func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
 			}
 		}
 	}
+}
+
+// probe dials the broker once, without recovery, and closes at once: nil
+// when it answers, else why not, in cleanErr's words.
+func (s *Session) probe() error {
+	props := amqp.NewConnectionProperties()
+	props.SetClientConnectionName(s.cfg.Name + " (probe)")
+	conn, err := amqp.DialConfig(s.cfg.URI, amqp.Config{TLSClientConfig: s.cfg.TLS, Properties: props,
+		Dial: amqp.DefaultDial(3 * time.Second)})
+	if err != nil {
+		return cleanErr(err)
+	}
+	_ = conn.Close()
+	return nil
 }
 
 func (s *Session) dial() (*amqp.Connection, error) {

@@ -425,6 +425,10 @@ func TestLinkStateInHeader(t *testing.T) {
 	if !strings.Contains(screen(a), "AMQP ◌ reconnecting") {
 		t.Fatal("reconnecting should show in the header")
 	}
+	settle(t, a, LinkMsg{State: LinkDown, Err: errors.New("AMQP login refused: wrong username or password")})
+	if got := screen(a); !strings.Contains(got, "AMQP ● down (login refused: wrong username or password)") {
+		t.Fatalf("down should say why in the header:\n%s", got)
+	}
 	settle(t, a, LinkMsg{State: LinkUp})
 	if !strings.Contains(screen(a), "AMQP ● up") {
 		t.Fatal("up should show in the header")

@@ -84,6 +84,10 @@ func linkAMQP(c *common, h headerState) string {
 	case LinkClosed:
 		return label + th.Faint.Render("○ closed")
 	default:
-		return label + th.LinkDown.Render("● down")
+		down := label + th.LinkDown.Render("● down")
+		if h.link.Err != nil { // why, right beside it: link states come first
+			down += th.LinkDown.Render(" (" + strings.TrimPrefix(h.link.Err.Error(), "AMQP ") + ")")
+		}
+		return down
 	}
 }
