@@ -38,6 +38,10 @@ const (
 	// InDoubt: the channel or connection closed before its confirm arrived;
 	// it may or may not have reached a queue.
 	InDoubt
+	// Refused: the broker closed the channel or connection over this very
+	// message (no permission, a frame too large, a header it cannot take):
+	// it reached no queue. Err says why. Only a lone publish can tell.
+	Refused
 )
 
 func (o Outcome) String() string {
@@ -50,6 +54,8 @@ func (o Outcome) String() string {
 		return "nacked"
 	case InDoubt:
 		return "in doubt"
+	case Refused:
+		return "refused"
 	}
 	return "pending"
 }
@@ -60,7 +66,7 @@ type PublishResult struct {
 	MessageID string // the id sent: the message's own, or one warren made
 	ReplyCode uint16 // for Returned
 	ReplyText string // for Returned
-	Err       error  // for InDoubt: why the channel closed
+	Err       error  // for InDoubt and Refused: why the channel closed
 }
 
 // Receipt tracks one message until its outcome is known.
@@ -452,7 +458,7 @@ func (p *Publisher) closeAll(closes <-chan *amqp.Error) {
 	select {
 	case e, ok := <-closes:
 		if ok && e != nil {
-			err = cleanErr(e)
+			err = liveErr(e) // readable, and still the *amqp.Error for its code
 		}
 	case <-time.After(50 * time.Millisecond): // a clean Close sends no error
 	}

@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,39 @@ func TestPublishAfterClose(t *testing.T) {
 	}
 	if _, err := p.Publish(context.Background(), "", "q", message.Message{}); !errors.Is(err, ErrPublisherClosed) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A publish the broker refuses over the message itself is said to be
+// refused, with the broker's reason, not in doubt, and not a login error.
+func TestPublishMessageRefusedSaysWhy(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	q := brokertest.Name("classic")
+	brokertest.DeclareQueue(t, vh, q, "")
+	user, pass := createUser(t, vh, "^$", "^$", ".*") // may read, may not write
+	ro := openTestSession(t, userURI(t, user, pass))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := ro.PublishMessage(ctx, vh, "", q, message.Message{Body: []byte("x")})
+	if err != nil || res.Outcome != Refused || res.Err == nil ||
+		!strings.Contains(res.Err.Error(), "access refused: access to exchange 'amq.default'") || strings.Contains(res.Err.Error(), "password") {
+		t.Fatalf("publish without write permission: %+v, %v", res, err)
+	}
+
+	s := openTestSession(t, brokertest.URI())
+	huge := map[string]any{"big": strings.Repeat("h", 200_000)} // a header frame past frame_max
+	res, err = s.PublishMessage(ctx, vh, "", q, message.Message{Body: []byte("x"), Headers: huge})
+	if err == nil && res.Outcome == Confirmed {
+		t.Fatal("a header frame past frame_max was confirmed")
+	}
+	if err == nil && res.Outcome == InDoubt {
+		t.Fatalf("a header the broker refuses is reported in doubt: %+v", res)
+	}
+	if err != nil || res.Outcome != Refused || !strings.Contains(res.Err.Error(), "the broker refused a frame of 2000") || !strings.Contains(res.Err.Error(), "more than its frame size of 131064") {
+		t.Fatalf("oversized header: %+v, %v", res, err)
+	}
+	if n := depth(t, adminConn(t, vh), q); n != 0 {
+		t.Fatalf("queue holds %d after refused publishes", n)
 	}
 }

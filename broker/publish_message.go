@@ -2,7 +2,10 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/warren-tui/warren/message"
 )
@@ -30,18 +33,43 @@ func publishOne(ctx context.Context, p *Publisher, exchange, key string, m messa
 	r, err := p.Publish(ctx, exchange, key, m)
 	if err != nil {
 		p.abort()
+		// The broker may have closed the link over this message while it
+		// was being written: then say why it refused it.
+		p.mu.Lock()
+		closedErr := p.closedErr
+		p.mu.Unlock()
+		if res := refusedAlone(PublishResult{Outcome: InDoubt, MessageID: m.Properties.MessageID, Err: closedErr}); res.Outcome == Refused {
+			return res, nil
+		}
 		return PublishResult{MessageID: m.Properties.MessageID}, err
 	}
 	if _, err := r.Wait(ctx); err != nil {
 		err = p.waitErr(ctx) // before abort: closing forgets the alarm
 		p.abort()            // settles the receipt: InDoubt, unless its confirm came first
 		if res := r.Result(); res.Outcome != InDoubt {
-			return res, nil
+			return refusedAlone(res), nil
 		}
 		return r.Result(), err
 	}
 	p.abort()
-	return r.Result(), nil
+	return refusedAlone(r.Result()), nil
+}
+
+// refusedAlone turns the InDoubt of a lone publish into Refused when the
+// broker closed the channel or connection with an error that the publish
+// itself raised: with nothing else in flight it was this message, and a
+// message the broker raised an error over reached no queue.
+func refusedAlone(res PublishResult) PublishResult {
+	var aerr *amqp.Error
+	if res.Outcome != InDoubt || !errors.As(res.Err, &aerr) || !aerr.Server {
+		return res
+	}
+	switch aerr.Code {
+	case amqp.AccessRefused, amqp.NotFound, amqp.PreconditionFailed, amqp.FrameError, amqp.SyntaxError,
+		amqp.CommandInvalid, amqp.UnexpectedFrame, amqp.NotAllowed, amqp.NotImplemented:
+		res.Outcome = Refused
+	}
+	return res
 }
 
 // abort closes the publisher's own connection without waiting long for

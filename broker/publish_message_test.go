@@ -78,7 +78,7 @@ func TestPublishMessageOutcomes(t *testing.T) {
 		t.Fatalf("to a full queue: %+v, %v", res, err)
 	}
 	res, err = s.PublishMessage(moveCtx(t), vh, brokertest.Name("missing"), "k", body)
-	if err != nil || res.Outcome != InDoubt || res.Err == nil || !strings.Contains(res.Err.Error(), "no exchange") {
+	if err != nil || res.Outcome != Refused || res.Err == nil || !strings.Contains(res.Err.Error(), "no exchange") {
 		t.Fatalf("to a missing exchange: %+v, %v", res, err)
 	}
 }

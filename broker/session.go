@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -256,9 +257,22 @@ func cleanErr(err error) error {
 	if errors.As(err, &aerr) {
 		switch aerr.Code {
 		case amqp.AccessRefused:
-			return fmt.Errorf("AMQP login refused: wrong username or password")
+			if strings.Contains(aerr.Reason, "Login was refused") || aerr.Reason == amqp.ErrCredentials.Reason {
+				return fmt.Errorf("AMQP login refused: wrong username or password")
+			}
+			// A channel refused an operation: the login was fine.
+			return fmt.Errorf("AMQP access refused: %s", strings.TrimPrefix(aerr.Reason, "ACCESS_REFUSED - "))
 		case amqp.NotAllowed:
 			return fmt.Errorf("AMQP access to the vhost refused: %s", aerr.Reason)
+		}
+		if aerr.Code == amqp.FrameError {
+			var got, limit int
+			if i := strings.Index(aerr.Reason, "{frame_too_large,"); i >= 0 {
+				if n, _ := fmt.Sscanf(aerr.Reason[i:], "{frame_too_large,%d,%d}", &got, &limit); n == 2 {
+					return fmt.Errorf("AMQP: the broker refused a frame of %d bytes, more than its frame size of %d "+
+						"(a message's properties and headers must fit in one frame)", got, limit)
+				}
+			}
 		}
 		return fmt.Errorf("AMQP: %s", aerr.Reason)
 	}

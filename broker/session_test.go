@@ -30,6 +30,23 @@ func TestParseURIErrorsNeverEchoTheURI(t *testing.T) {
 	}
 }
 
+// Each kind of malformed URI gets its own reason, never the URI.
+func TestParseURIReasons(t *testing.T) {
+	for raw, want := range map[string]string{
+		"amqp://user:s3cret@host:abc/":   "the port is not a number",
+		"amqp://user:s3cret@host:0/":     `port "0" is not a number from 1 to 65535`,
+		"amqp://user:s3c%zzret@host/":    "a % must start an escape",
+		"amqp://us er:s3cret@host/":      "white space",
+		"amqp://user:s3cret@ho^st:5672/": "the host name holds a character",
+		"amqp://user:s3cret@/":           "no host",
+	} {
+		_, err := ParseURI(raw)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: %v, want it to say %q without the password", raw, err, want)
+		}
+	}
+}
+
 func TestVhostOfURI(t *testing.T) {
 	for raw, want := range map[string]string{"amqp://h/": "/", "amqp://h": "/", "amqp://h/%2F": "/", "amqp://h/orders": "orders"} {
 		u, err := url.Parse(raw)

@@ -19,7 +19,7 @@ func ParseURI(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reserved characters in the user name or password must be percent-encoded", ErrBadURI)
+		return nil, fmt.Errorf("%w: %s", ErrBadURI, uriParseReason(err))
 	}
 	if u.Scheme != "amqp" && u.Scheme != "amqps" {
 		return nil, fmt.Errorf("%w: the scheme must be amqp:// or amqps://", ErrBadURI)
@@ -34,6 +34,27 @@ func ParseURI(raw string) (*url.URL, error) {
 		}
 	}
 	return u, nil
+}
+
+// uriParseReason says what url.Parse refused, in words that never quote
+// the URI: its own message repeats it, password and all.
+func uriParseReason(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "invalid port"):
+		return "the port is not a number from 1 to 65535"
+	case strings.HasPrefix(msg, "invalid URL escape"):
+		return "a % must start an escape such as %40 (write % itself as %25)"
+	case strings.HasPrefix(msg, "invalid userinfo"):
+		return "reserved characters in the user name or password must be percent-encoded"
+	case strings.HasPrefix(msg, "invalid character") && strings.Contains(msg, "host name"):
+		return "the host name holds a character a host name cannot"
+	}
+	return "it is not a URI (reserved characters in the user name or password must be percent-encoded)"
 }
 
 // Redact returns the URI with its password replaced, or a placeholder when

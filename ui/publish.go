@@ -405,6 +405,11 @@ func (m publishedMsg) summary() (string, bool) {
 		s = fmt.Sprintf("✗ returned as unroutable by %s: %d %s; no queue got it", m.target, r.ReplyCode, r.ReplyText)
 	case broker.Nacked:
 		s = "✗ nacked by the broker: not delivered (a queue full with overflow reject-publish?)"
+	case broker.Refused:
+		s = "✗ refused by the broker: no queue got it"
+		if r.Err != nil {
+			s += " (" + r.Err.Error() + ")"
+		}
 	default:
 		s = "? in doubt: the link closed before the confirm; it may or may not have arrived"
 		if r.Err != nil {

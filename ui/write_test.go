@@ -545,6 +545,8 @@ func TestPublishSummaries(t *testing.T) {
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.InDoubt}, err: context.DeadlineExceeded, target: "queue q"}, "in doubt", true},
 		{publishedMsg{err: errors.New("no such vhost")}, "not published: no such vhost", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Nacked}}, "nacked", true},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Refused, Err: errors.New("AMQP access refused: access to exchange 'x' refused")}},
+			"refused by the broker: no queue got it (AMQP access refused: access to exchange 'x' refused)", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, remErr: errors.New("link lost"), fromQ: "dlq"}, "may or may not have been removed", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, fromQ: "dlq"}, "not found in dlq", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1}, fromQ: "dlq"}, "removed from dlq", false},
