@@ -45,6 +45,8 @@ type App struct {
 	statusErr bool
 	// pollStatus marks a status that a failed poll set, to clear on success.
 	pollStatus bool
+	// statusSeq counts statuses set, so an expiry clears only its own.
+	statusSeq int
 
 	width, height int
 	sized         bool
@@ -202,6 +204,29 @@ func (a *App) quit() tea.Cmd { return tea.Sequence(a.closeAll(), tea.Quit) }
 
 func (a *App) setStatus(text string, isErr bool) {
 	a.status, a.statusErr, a.pollStatus = text, isErr, false
+	a.statusSeq++
+}
+
+// How long a status line stays (k9s's flash): long enough to read an
+// error twice; a failing poll sets its error again each time.
+const (
+	statusInfoFor  = 5 * time.Second
+	statusErrorFor = 12 * time.Second
+)
+
+// statusExpiredMsg clears the status it was armed for, if still shown.
+type statusExpiredMsg struct{ seq int }
+
+// expireStatus arms the expiry of a status set since seq.
+func (a *App) expireStatus(seq int) tea.Cmd {
+	if a.statusSeq == seq || a.status == "" {
+		return nil
+	}
+	d, now := statusInfoFor, a.statusSeq
+	if a.statusErr {
+		d = statusErrorFor
+	}
+	return a.c.tick(d, func(time.Time) tea.Msg { return statusExpiredMsg{seq: now} })
 }
 
 func (a *App) titleOf(id int) string {
@@ -213,8 +238,24 @@ func (a *App) titleOf(id int) string {
 	return "?"
 }
 
-// Update routes a message: keys by mode, data to the view that asked.
+// Update routes a message: keys by mode, data to the view that asked. A
+// status line set while handling it expires by itself.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(statusExpiredMsg); ok {
+		if m.seq == a.statusSeq {
+			a.status, a.statusErr, a.pollStatus = "", false, false
+		}
+		return a, nil
+	}
+	seq := a.statusSeq
+	model, cmd := a.update(msg)
+	if expire := a.expireStatus(seq); expire != nil {
+		cmd = tea.Batch(cmd, expire)
+	}
+	return model, cmd
+}
+
+func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if e, ok := msg.(execEditorMsg); ok && !a.hasView(e.view) {
 		return a, discardEditorFile(e) // the form closed before the editor ran
 	}

@@ -181,6 +181,9 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 
 func (a *App) applyFilter(expr string) tea.Cmd {
 	if f, ok := a.top().(filterable); ok {
+		if a.statusErr && strings.HasPrefix(a.status, filterErrPrefix) && validFilter(expr) {
+			a.setStatus("", false) // the half-typed filter's error is over
+		}
 		return f.setFilter(expr)
 	}
 	return nil

@@ -513,3 +513,48 @@ func TestActionsWaitForAFreshList(t *testing.T) {
 		t.Fatal("the list should be fresh once its rows arrived")
 	}
 }
+
+// Status lines expire by themselves (k9s's flash): an info line after
+// statusInfoFor, an error after statusErrorFor, and an expiry never
+// clears a newer line.
+func TestStatusExpires(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	var armed []time.Duration
+	var fire []func(time.Time) tea.Msg
+	a.c.tick = func(d time.Duration, f func(time.Time) tea.Msg) tea.Cmd {
+		if d == statusInfoFor || d == statusErrorFor {
+			armed, fire = append(armed, d), append(fire, f)
+			return nil
+		}
+		return testTick(d, f)
+	}
+	settle(t, a, statusMsg{text: "exported 3 messages"})
+	settle(t, a, statusMsg{text: "peek failed", err: true})
+	if len(armed) != 2 || armed[0] != statusInfoFor || armed[1] != statusErrorFor {
+		t.Fatalf("expiries armed: %v", armed)
+	}
+	settle(t, a, fire[0](fixedNow)) // the info line's expiry: the error stays
+	if !strings.Contains(screen(a), "peek failed") {
+		t.Fatal("an older status's expiry cleared a newer one")
+	}
+	settle(t, a, fire[1](fixedNow))
+	if strings.Contains(screen(a), "peek failed") {
+		t.Fatal("the error should have expired")
+	}
+}
+
+// A half-typed filter's error goes once the filter is valid again.
+func TestFilterErrorClearsWhenValid(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("/"))
+	settle(t, a, typed("orders(")...)
+	if !strings.Contains(a.status, "not a valid regular expression") {
+		t.Fatalf("status %q", a.status)
+	}
+	settle(t, a, press("backspace"))
+	if a.status != "" {
+		t.Fatalf("a valid filter left the error: %q", a.status)
+	}
+}

@@ -98,12 +98,22 @@ func (v *listView[T]) status() string {
 
 func (v *listView[T]) filter() string { return v.opts.Filter }
 
+// filterErrPrefix starts every status that says a filter is wrong, so a
+// valid filter typed after it clears it.
+const filterErrPrefix = "filter: "
+
+// validFilter says whether expr compiles as a list filter.
+func validFilter(expr string) bool {
+	_, err := regexp.Compile(expr)
+	return err == nil
+}
+
 func (v *listView[T]) setFilter(expr string) tea.Cmd {
 	if expr == v.opts.Filter {
 		return nil
 	}
 	if _, err := regexp.Compile(expr); err != nil {
-		return statusCmd("filter: not a valid regular expression: "+err.Error(), true)
+		return statusCmd(filterErrPrefix+"not a valid regular expression: "+err.Error(), true)
 	}
 	v.opts.Filter = expr
 	v.opts.Page = 1
