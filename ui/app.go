@@ -278,7 +278,11 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case LinkMsg:
+		back := m.State == LinkUp && a.header.haveLink && a.header.link.State != LinkUp
 		a.header.link, a.header.haveLink = m, true
+		if back {
+			return a, a.relinked()
+		}
 		return a, nil
 	case openMsg:
 		if m.kind == "message" && m.msg != nil {
@@ -348,6 +352,18 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (a *App) headerID() int { return a.headPoll.viewID }
+
+// relinked tells the views on screen that the AMQP link is back, so one
+// that failed during the outage tries again by itself.
+func (a *App) relinked() tea.Cmd {
+	var cmds []tea.Cmd
+	for i := max(len(a.stack)-2, 0); i < len(a.stack); i++ {
+		if r, ok := a.stack[i].(relinker); ok {
+			cmds = append(cmds, r.relinked())
+		}
+	}
+	return tea.Batch(cmds...)
+}
 
 func (a *App) hasView(id int) bool {
 	for _, v := range a.stack {

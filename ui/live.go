@@ -182,6 +182,16 @@ func (v *liveView) load() tea.Cmd {
 	}
 }
 
+// relinked starts again a pane whose feed failed to start while the link
+// was down; a running feed reconnects by itself.
+func (v *liveView) relinked() tea.Cmd {
+	if v.feed != nil || v.err == nil {
+		return nil
+	}
+	v.err = nil
+	return v.load()
+}
+
 func (v *liveView) frame() tea.Cmd {
 	id, gen := v.viewID, v.gen
 	return v.c.tick(v.c.frame, func(time.Time) tea.Msg { return liveFrameMsg{view: id, gen: gen} })

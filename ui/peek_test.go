@@ -511,3 +511,33 @@ func TestPeekWithTheAPIDown(t *testing.T) {
 		}
 	}
 }
+
+// flakyPeeker fails its first peek, as during an outage.
+type flakyPeeker struct {
+	fakePeeker
+	failed bool
+}
+
+func (p *flakyPeeker) Peek(ctx context.Context, req broker.PeekRequest) (broker.PeekResult, error) {
+	if !p.failed {
+		p.failed = true
+		return broker.PeekResult{}, errors.New("AMQP port unreachable: connection refused")
+	}
+	return p.fakePeeker.Peek(ctx, req)
+}
+
+// A peek that failed while the link was down reads again once it is up.
+func TestFailedPeekRetriesWhenTheLinkIsBack(t *testing.T) {
+	pk := &flakyPeeker{fakePeeker: fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}}
+	a := newTestApp(demoFake(), Target{Peeker: pk})
+	settle(t, a, a.Init(), size())
+	settle(t, a, LinkMsg{State: LinkDown, Err: errors.New("AMQP port unreachable")})
+	openPeek(t, a, "dlq")
+	if !strings.Contains(screen(a), "cannot peek") {
+		t.Fatalf("the first peek should fail:\n%s", screen(a))
+	}
+	settle(t, a, LinkMsg{State: LinkUp})
+	if got := screen(a); !strings.Contains(got, "order-1") || len(pk.reqs) != 1 {
+		t.Fatalf("the peek should have run again (%d good reads):\n%s", len(pk.reqs), got)
+	}
+}

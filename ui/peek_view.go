@@ -200,6 +200,15 @@ func (v *peekView) load() tea.Cmd {
 	return v.reread()
 }
 
+// relinked retries a peek that failed: the link it needed is back. A
+// queue whose reads raise delivery counts asks first, as ever.
+func (v *peekView) relinked() tea.Cmd {
+	if v.err == nil || v.busy || v.risk != nil {
+		return nil
+	}
+	return v.reread()
+}
+
 // reread reads the queue again from its head (ctrl+r), as deep as the
 // view shows; where that raises delivery counts the broker refuses until
 // the person accepts, which arrived turns into the question.

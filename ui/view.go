@@ -54,6 +54,12 @@ type rereader interface {
 	reread() tea.Cmd
 }
 
+// relinker views retry what failed while the AMQP link was down once it
+// is back.
+type relinker interface {
+	relinked() tea.Cmd
+}
+
 // filterable views take the / prompt.
 type filterable interface {
 	filter() string
