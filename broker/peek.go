@@ -185,8 +185,8 @@ func DefaultDeliveryLimit(rabbitVersion string) int {
 // Peek shows messages of a queue without losing or reordering them:
 // streams are read by offset; classic queues with basic.get and manual
 // acks, quorum queues with a consumer capped by its prefetch, and both
-// are then given back with one nack(multiple, requeue). See PRODUCT.md,
-// "Safety rules". Each peek uses a fresh channel on the vhost's
+// are then given back with nacks (multiple, requeue): the README's Peek
+// section says what each does to a queue. Each peek uses a fresh channel on the vhost's
 // connection, so a channel the broker closes harms nothing else. On an
 // error the result still says what was taken and given back.
 func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error) {

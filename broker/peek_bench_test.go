@@ -11,7 +11,7 @@ import (
 	"github.com/warren-tui/warren/internal/brokertest"
 )
 
-// BenchmarkPeek100 times a peek of 100 messages of 256 bytes (PRODUCT.md:
+// BenchmarkPeek100 times a peek of 100 messages of 256 bytes (the README:
 // under 150 ms), per queue type. The classic case also reports, as
 // raw-ms/peek, the plain amqp091-go loop it is built on (fresh channel,
 // 100 × basic.get, one nack, close), measured in the same iterations:

@@ -1,5 +1,5 @@
 // Command warren-bench-live measures warren's live pane against the
-// targets in PRODUCT.md: the pane's rate beside a plain amqp091-go
+// targets in the README: the pane's rate beside a plain amqp091-go
 // consumer of the same kind in the same run, the delay from a key press
 // to the screen during a flood, and RSS after a million messages. It runs
 // the real UI (ui.App in a tea.Program writing to a discarding terminal)

@@ -1,5 +1,5 @@
 // Command warren-bench measures warren's queue list against the targets
-// in PRODUCT.md ("Performance targets"): first paint with 2,000 and
+// in the README ("Performance targets"): first paint with 2,000 and
 // 50,000 queues, the UI's RSS and idle CPU, and the broker's CPU while
 // warren idles, beside a naive poller of the whole queue listing.
 //
@@ -65,7 +65,7 @@ func main() {
 	fs.DurationVar(&child.Idle, "child-idle", 0, "")
 	fs.Int64Var(&spawned, "child-spawned", 0, "")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: warren-bench [flags]\n\nPrints warren's queue-list performance figures beside PRODUCT.md's targets.\n\n")
+		fmt.Fprintf(fs.Output(), "usage: warren-bench [flags]\n\nPrints warren's queue-list performance figures beside the README's targets.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			if !strings.HasPrefix(f.Name, "child") {
 				fmt.Fprintf(fs.Output(), "  --%-14s %s (default %s)\n", f.Name, f.Usage, f.DefValue)

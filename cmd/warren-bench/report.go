@@ -116,7 +116,7 @@ func (r *results) print(w io.Writer, cfg config) {
 	fmt.Fprintf(w, "\nwarren-bench: RabbitMQ %s, broker pid(s) %v, %d CPUs, terminal %dx%d at %d fps, refresh 5s, windows of %s\n\n",
 		r.version, r.brokerPIDs, runtime.NumCPU(), termWidth, termHeight, ui.FPS, cfg.idle)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET (PRODUCT.md)\t")
+	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET (README)\t")
 	for i, s := range r.sizes {
 		printSize(tw, s, i == 0)
 	}
