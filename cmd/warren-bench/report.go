@@ -104,12 +104,21 @@ func verdict(got, limit float64) string {
 	return "MISSES"
 }
 
-// extraRatio is warren's extra broker load over the naive poller's.
+// loadNoise is the smallest extra broker load (% of a core) told apart
+// from the broker's own jitter between 5 s slices; below it a ratio would
+// divide by noise.
+const loadNoise = 0.05
+
+// extraRatio is warren's extra broker load over the naive poller's, or
+// why there is no ratio to give.
 func extraRatio(warren, naive float64) string {
-	if naive <= 0 {
-		return "n/a (the naive poller added nothing measurable)"
+	switch {
+	case naive < loadNoise:
+		return fmt.Sprintf("n/a (the naive poller's extra load, %.2f %%, is within noise)", naive)
+	case warren < loadNoise:
+		return fmt.Sprintf("n/a (warren's extra load, %.2f %%, is within noise; the naive poller's is %.2f %%)", warren, naive)
 	}
-	return fmt.Sprintf("%.3f (%.1f times less)", warren/naive, naive/max(warren, 0.01))
+	return fmt.Sprintf("%.3f (%.1f times less)", warren/naive, naive/warren)
 }
 
 func (r *results) print(w io.Writer, cfg config) {
