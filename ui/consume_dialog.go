@@ -81,7 +81,7 @@ func (v *consumeDialog) key(msg tea.Msg) tea.Cmd {
 func (v *consumeDialog) text() string {
 	th := v.c.th
 	var b strings.Builder
-	b.WriteString(th.Warn.Render("Consuming "+v.spec.Queue+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
+	b.WriteString(th.Warn.Render("Consuming "+safe(v.spec.Queue)+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
 	b.WriteString("How should warren settle each message it shows?\n\n")
 	for _, bd := range v.c.keys.Consume.bindings() {
 		line := "  " + th.HelpKey.Render(bd.Help().Key) + "  " + bd.Help().Desc

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/theme"
 )
 
@@ -131,8 +132,10 @@ func (e *textEditor) vertical(up bool) {
 
 // lines renders the text as at most h lines of width w, the cursor shown
 // when focused. A one-line field scrolls sideways to keep the cursor in
-// view; a multi-line field wraps long lines. Control characters show as ·
-// so they cannot break the layout; the text itself keeps them.
+// view; a multi-line field wraps long lines. Control and bidi runes show
+// escaped (\x1b, \u202e), so they can neither act nor hide; the text itself
+// keeps them. Columns count runes, so a line of escapes may be cut short
+// on screen.
 func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 	w = max(w, 4)
 	e.width = w - 1
@@ -155,23 +158,26 @@ func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 	e.top = max(min(e.top, len(rows)-1), 0)
 	out := make([]string, 0, h)
 	for i := e.top; i < len(rows) && len(out) < h; i++ {
-		vis := []rune(visibleText(string(rows[i])))
-		if !focused || i != cr {
-			out = append(out, string(vis))
-			continue
+		var b strings.Builder
+		for j, r := range rows[i] {
+			if focused && i == cr && j == cc {
+				b.WriteString(th.Cursor.Render(shownRune(r)))
+			} else if message.Unsafe(r) {
+				b.WriteString(shownRune(r))
+			} else {
+				b.WriteRune(r)
+			}
 		}
-		at := " "
-		if cc < len(vis) {
-			at = string(vis[cc])
+		if focused && i == cr && cc >= len(rows[i]) {
+			b.WriteString(th.Cursor.Render(" "))
 		}
-		line := string(vis[:min(cc, len(vis))]) + th.Cursor.Render(at)
-		if cc+1 < len(vis) {
-			line += string(vis[cc+1:])
-		}
-		out = append(out, line)
+		out = append(out, b.String())
 	}
 	return out
 }
+
+// shownRune is one rune of edited text as the terminal shows it.
+func shownRune(r rune) string { return message.Escape(string(r)) }
 
 // rows splits the text into display rows: one per line, and for a
 // multi-line field a long line wraps every w runes. starts holds each
@@ -200,14 +206,4 @@ func (e *textEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursor
 		n += len([]rune(line)) + 1
 	}
 	return rows, starts, cursorRow, cursorCol
-}
-
-// visibleText maps control characters to · one for one, keeping columns.
-func visibleText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '·'
-		}
-		return r
-	}, s)
 }

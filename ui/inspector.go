@@ -239,24 +239,27 @@ func (v *inspector) render(w, h int) string {
 	return strings.Join(out, "\n")
 }
 
-// renderLine colours one body line's spans from the theme.
+// renderLine colours one body line's spans from the theme. The message
+// package escapes body text already; EscapeText again is the last guard
+// (a scan of the visible lines only).
 func (v *inspector) renderLine(l message.Line) string {
 	th := v.c.th
 	var b strings.Builder
 	for _, s := range l {
+		text := message.EscapeText(s.Text)
 		switch s.Class {
 		case message.SpanKey:
-			b.WriteString(th.JSONKey.Render(s.Text))
+			b.WriteString(th.JSONKey.Render(text))
 		case message.SpanString:
-			b.WriteString(th.JSONString.Render(s.Text))
+			b.WriteString(th.JSONString.Render(text))
 		case message.SpanNumber:
-			b.WriteString(th.JSONNumber.Render(s.Text))
+			b.WriteString(th.JSONNumber.Render(text))
 		case message.SpanBool, message.SpanNull:
-			b.WriteString(th.JSONLiteral.Render(s.Text))
+			b.WriteString(th.JSONLiteral.Render(text))
 		case message.SpanPunct:
-			b.WriteString(th.Faint.Render(s.Text))
+			b.WriteString(th.Faint.Render(text))
 		default:
-			b.WriteString(s.Text)
+			b.WriteString(text)
 		}
 	}
 	return b.String()

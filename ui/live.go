@@ -401,14 +401,14 @@ func (v *liveView) render(w, h int) string {
 	th := v.c.th
 	if v.feed == nil {
 		if v.err != nil {
-			return th.Error.Render(v.spec.describe() + ": " + v.err.Error())
+			return th.Error.Render(safe(v.spec.describe() + ": " + v.err.Error()))
 		}
-		return th.Faint.Render("starting " + v.spec.describe() + "…")
+		return th.Faint.Render("starting " + safe(v.spec.describe()) + "…")
 	}
 	if v.state.State == broker.LiveReconnecting || v.state.State == broker.LiveFailed {
 		msg := v.state.State.String()
 		if v.state.Err != nil {
-			msg += ": " + v.state.Err.Error()
+			msg += ": " + safe(v.state.Err.Error())
 		}
 		return th.Warn.Render(msg) + "\n" + v.tbl.render(th, "", false)
 	}

@@ -330,15 +330,16 @@ func (v *peekView) export() tea.Cmd {
 	}
 }
 
-// exportPath names an export file after the queue and the time.
+// exportPath names an export file after the queue and the time; control
+// and bidi runes become _ too, so the name lists cleanly in a terminal.
 func exportPath(queue string, now time.Time) string {
-	safe := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r < 0x20 || r == ':' {
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || message.Unsafe(r) {
 			return '_'
 		}
 		return r
 	}, queue)
-	return fmt.Sprintf("warren-%s-%s.jsonl", safe, now.UTC().Format("20060102-150405"))
+	return fmt.Sprintf("warren-%s-%s.jsonl", name, now.UTC().Format("20060102-150405"))
 }
 
 func (v *peekView) setSize(w, h int) tea.Cmd {
@@ -351,14 +352,14 @@ func (v *peekView) render(w, h int) string {
 	switch {
 	case v.risk != nil:
 		return th.Warn.Render("This quorum queue has a delivery limit of "+fmt.Sprint(v.risk.Limit)+".") + "\n\n" +
-			v.risk.Error() + ".\n\n" +
+			safe(v.risk.Error()) + ".\n\n" +
 			th.HelpKey.Render("y") + " peek anyway    " + th.HelpKey.Render("esc") + " go back without peeking"
 	case v.err != nil && len(v.msgs) == 0:
-		return th.Error.Render("cannot peek " + v.name + ": " + v.err.Error())
+		return th.Error.Render("cannot peek " + safe(v.name) + ": " + safe(v.err.Error()))
 	case v.busy && len(v.msgs) == 0:
-		return th.Faint.Render("peeking " + v.name + "…")
+		return th.Faint.Render("peeking " + safe(v.name) + "…")
 	}
-	effect := fmt.Sprintf("%s (%s)", v.result.Effect, v.result.Took.Round(time.Millisecond))
+	effect := fmt.Sprintf("%s (%s)", safe(v.result.Effect), v.result.Took.Round(time.Millisecond))
 	if v.result.OverLimit > 0 {
 		effect = th.Error.Render(fmt.Sprintf("%d messages passed the delivery limit: the broker dropped or dead-lettered them · ", v.result.OverLimit)) + effect
 	}

@@ -124,15 +124,18 @@ func TestPageLocally(t *testing.T) {
 	}
 }
 
-func TestCellFitsAndStripsControls(t *testing.T) {
+func TestCellFitsAndEscapesControls(t *testing.T) {
 	if got := cell("abcdef", 4, false); got != "abc…" {
 		t.Errorf("cut = %q", got)
 	}
 	if got := cell("7", 3, true); got != "  7" {
 		t.Errorf("right = %q", got)
 	}
-	if got := cell("a\x1b[31mb\nc", 6, false); strings.ContainsAny(got, "\x1b\n") {
-		t.Errorf("control characters leaked into a cell: %q", got)
+	if got, want := cell("a\x1b[31mb\nc\u202e", 22, false), `a\x1b[31mb\nc\u202e   `; got != want {
+		t.Errorf("cell = %q, want the controls escaped: %q", got, want)
+	}
+	if got, want := cell("注文\u009b", 12, true), `  注文\u009b`; got != want {
+		t.Errorf("cell = %q, want %q (wide runes keep their two columns)", got, want)
 	}
 }
 
