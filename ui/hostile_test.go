@@ -68,7 +68,7 @@ func hostileMessage(i, kind int) message.Message {
 		},
 		// Enough plain text that the body reads as text, not as binary; valid
 		// UTF-8, or it would be shown as hex.
-		Body: []byte("body " + text + strings.Repeat(" plain words", 20) + "\nsecond line " + text + strings.Repeat(" more", 30)),
+		Body: []byte("body " + text + strings.Repeat(" plain words", 20) + "\nsecond\tline " + text + strings.Repeat(" more", 30)),
 	}
 	switch kind {
 	case 1:

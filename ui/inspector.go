@@ -241,12 +241,14 @@ func (v *inspector) render(w, h int) string {
 
 // renderLine colours one body line's spans from the theme. The message
 // package escapes body text already; EscapeText again is the last guard
-// (a scan of the visible lines only).
+// (a scan of the visible lines only). Tabs become spaces to the next stop,
+// so the line is as wide on screen as it is measured.
 func (v *inspector) renderLine(l message.Line) string {
 	th := v.c.th
 	var b strings.Builder
+	col := 0
 	for _, s := range l {
-		text := message.EscapeText(s.Text)
+		text := expandTabs(message.EscapeText(s.Text), &col)
 		switch s.Class {
 		case message.SpanKey:
 			b.WriteString(th.JSONKey.Render(text))
@@ -260,6 +262,30 @@ func (v *inspector) renderLine(l message.Line) string {
 			b.WriteString(th.Faint.Render(text))
 		default:
 			b.WriteString(text)
+		}
+	}
+	return b.String()
+}
+
+// tabStop is the tab width of body text, as terminals and pagers use.
+const tabStop = 8
+
+// expandTabs replaces the tabs of s with spaces to the next tab stop,
+// counting from *col, the line's width before s; it adds s's width to it.
+func expandTabs(s string, col *int) string {
+	if !strings.Contains(s, "\t") {
+		*col += ansi.StringWidth(s)
+		return s
+	}
+	var b strings.Builder
+	for _, part := range strings.SplitAfter(s, "\t") {
+		text, tab := strings.CutSuffix(part, "\t")
+		b.WriteString(text)
+		*col += ansi.StringWidth(text)
+		if tab {
+			n := tabStop - *col%tabStop
+			b.WriteString(strings.Repeat(" ", n))
+			*col += n
 		}
 	}
 	return b.String()

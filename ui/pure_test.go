@@ -163,3 +163,18 @@ func TestNoDuplicateKeysInAScope(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandTabs(t *testing.T) {
+	col := 0
+	a := expandTabs("ab\tc", &col)
+	b := expandTabs("\t注\td", &col)
+	if want := "ab      c"; a != want {
+		t.Errorf("first span = %q, want %q", a, want)
+	}
+	if want := "       注      d"; b != want { // stops at 16 and 24; 注 is two wide
+		t.Errorf("second span = %q, want %q", b, want)
+	}
+	if col != 25 {
+		t.Errorf("col = %d, want 25", col)
+	}
+}
