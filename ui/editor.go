@@ -5,6 +5,7 @@ import (
 	"unicode"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/theme"
@@ -142,12 +143,20 @@ func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 	rows, _, cr, cc := e.rows(e.width)
 	if !e.multi {
 		h = 1
+		// Scroll sideways, counting cells as shown (escapes, wide runes):
+		// the cursor keeps its cell and the row fits w-1 cells.
 		r := rows[0]
-		from := max(cc-(w-2), 0) // scroll sideways
-		rows[0], cc = r[min(from, len(r)):], cc-from
-		if len(rows[0]) > w-1 {
-			rows[0] = rows[0][:w-1]
+		from, used := min(cc, len(r)), 1
+		for from > 0 && used+runeCells(r[from-1]) <= w-1 {
+			from--
+			used += runeCells(r[from])
 		}
+		end, cells := from, 0
+		for end < len(r) && cells+runeCells(r[end]) <= w-1 {
+			cells += runeCells(r[end])
+			end++
+		}
+		rows[0], cc = r[from:end], cc-from
 	}
 	if cr < e.top {
 		e.top = cr
@@ -178,6 +187,14 @@ func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 
 // shownRune is one rune of edited text as the terminal shows it.
 func shownRune(r rune) string { return message.Escape(string(r)) }
+
+// runeCells is how many cells shownRune(r) takes.
+func runeCells(r rune) int {
+	if message.Unsafe(r) {
+		return len(shownRune(r))
+	}
+	return max(ansi.StringWidth(string(r)), 1)
+}
 
 // rows splits the text into display rows: one per line, and for a
 // multi-line field a long line wraps every w runes. starts holds each

@@ -89,3 +89,20 @@ func TestOneLineFieldScrollsToTheCursor(t *testing.T) {
 		t.Fatalf("the end should show with the cursor: %q", row)
 	}
 }
+
+// Escaped runes and wide runes take their cells in the sideways scroll:
+// the row fits its width and the cursor at the end shows.
+func TestOneLineFieldScrollsByCells(t *testing.T) {
+	for _, text := range []string{strings.Repeat("\x1b]8;;x", 8) + "END", strings.Repeat("東京", 12) + "END"} {
+		var e textEditor
+		e.set(text)
+		line := e.lines(theme.Default(), 20, 1, true)[0]
+		row := ansi.Strip(line)
+		if !strings.Contains(row, "END") || ansi.StringWidth(row) > 20 {
+			t.Errorf("%q shows as %q (%d cells): want the end, within 20 cells", text, row, ansi.StringWidth(row))
+		}
+		if strings.ContainsRune(text, 0x1b) && !strings.Contains(row, `\x1b`) {
+			t.Errorf("%q: the escapes should show: %q", text, row)
+		}
+	}
+}
