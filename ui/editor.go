@@ -188,6 +188,18 @@ func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 // shownRune is one rune of edited text as the terminal shows it.
 func shownRune(r rune) string { return message.Escape(string(r)) }
 
+// fitRunes is how many runes of r fit in w cells as shown; at least one,
+// so that wrapping always moves on.
+func fitRunes(r []rune, w int) int {
+	cells := 0
+	for i, c := range r {
+		if cells += runeCells(c); cells > w {
+			return max(i, 1)
+		}
+	}
+	return len(r)
+}
+
 // runeCells is how many cells shownRune(r) takes.
 func runeCells(r rune) int {
 	if message.Unsafe(r) {
@@ -197,26 +209,27 @@ func runeCells(r rune) int {
 }
 
 // rows splits the text into display rows: one per line, and for a
-// multi-line field a long line wraps every w runes. starts holds each
-// row's offset in the text; the cursor's row and column come with them.
+// multi-line field a long line wraps where its next rune would pass w
+// cells as shown (escapes, wide runes). starts holds each row's offset in
+// the text; the cursor's row and column (in runes) come with them.
 func (e *textEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
 	n := 0
 	for _, line := range strings.Split(string(e.r), "\n") {
 		r := []rune(line)
 		first, at := len(rows), n
 		if e.multi && w > 0 {
-			for len(r) > w {
-				rows, starts, r, at = append(rows, r[:w]), append(starts, at), r[w:], at+w
+			for k := fitRunes(r, w); k < len(r); k = fitRunes(r, w) {
+				rows, starts, r, at = append(rows, r[:k]), append(starts, at), r[k:], at+k
 			}
 		}
 		rows, starts = append(rows, r), append(starts, at)
 		if ln := len([]rune(line)); e.pos >= n && e.pos <= n+ln {
-			off := e.pos - n
-			cursorRow, cursorCol = first, off
-			if e.multi && w > 0 {
-				cursorRow, cursorCol = first+off/w, off%w
-				if cursorRow >= len(rows) { // at the end of a full row
-					cursorRow, cursorCol = len(rows)-1, w
+			// The row holding the cursor; at the end of a full last row it
+			// stays there, one past its last rune.
+			for i := first; i < len(rows); i++ {
+				if off := e.pos - starts[i]; off < len(rows[i]) || i == len(rows)-1 {
+					cursorRow, cursorCol = i, off
+					break
 				}
 			}
 		}

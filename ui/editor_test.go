@@ -106,3 +106,22 @@ func TestOneLineFieldScrollsByCells(t *testing.T) {
 		}
 	}
 }
+
+// A multi-line field wraps by the cells runes take on screen, so no row
+// is cut: every rune of the text shows.
+func TestMultiLineFieldWrapsByCells(t *testing.T) {
+	e := textEditor{multi: true}
+	text := "ab\u202ecd東京ef\x1bgh"
+	e.set(text)
+	e.pos = 0
+	got := e.lines(theme.Default(), 7, 10, false) // rows of 6 cells
+	want := []string{`ab`, `\u202e`, `cd東京`, `ef\x1b`, `gh`}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	for _, r := range got {
+		if ansi.StringWidth(r) > 6 {
+			t.Errorf("row %q is wider than 6 cells", r)
+		}
+	}
+}
