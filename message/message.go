@@ -6,7 +6,11 @@ package message
 
 import "time"
 
-// Message is one message as seen by warren.
+// Message is one message as seen by warren. Its fields hold exactly what
+// the broker delivered, control characters included, because republish,
+// move, export and fingerprints need the bytes as they were; whatever
+// shows a field escapes it (Escape), and the helpers here that format for
+// display (Preview, HeaderTree, FormatValue, Body's views) already do.
 type Message struct {
 	// Where it was read.
 	Vhost    string

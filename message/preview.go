@@ -12,9 +12,10 @@ import (
 
 // Preview is a one-line summary of m's body for a message list, at most
 // width terminal cells (<= 0: no limit, but never more than a sample of the
-// body): decoded, whitespace collapsed, control characters dropped;
-// "‹empty›" or "‹binary 1.2 KiB›" when there is no text to show. It decodes
-// only the start of the body, so it is cheap even for huge messages.
+// body): decoded, whitespace collapsed, control and bidi characters
+// escaped (\x1b, \u202e); "‹empty›" or "‹binary 1.2 KiB›" when there is no
+// text to show. It decodes only the start of the body, so it is cheap even
+// for huge messages.
 func Preview(m Message, width int) string {
 	if len(m.Body) == 0 {
 		return truncateCells("‹empty›", width)
@@ -86,7 +87,8 @@ func previewSample(m Message, n int) ([]byte, bool) {
 }
 
 // collapseForPreview turns every run of white space into one space and
-// drops control and bidi characters.
+// escapes control and bidi characters: dropped, they would hide what the
+// body holds.
 func collapseForPreview(s string) string {
 	var sb strings.Builder
 	sb.Grow(len(s))
@@ -95,13 +97,17 @@ func collapseForPreview(s string) string {
 		switch {
 		case unicode.IsSpace(r):
 			space = true
-		case unsafeRune(r) || r == '\ufeff':
+		case r == '\ufeff': // a byte order mark says nothing
 		default:
 			if space && sb.Len() > 0 {
 				sb.WriteByte(' ')
 			}
 			space = false
-			sb.WriteRune(r)
+			if unsafeRune(r) {
+				sb.Write(appendEscapedRune(nil, r))
+			} else {
+				sb.WriteRune(r)
+			}
 		}
 	}
 	return sb.String()

@@ -19,9 +19,9 @@ func TestPreview(t *testing.T) {
 	}{
 		{name: "empty", m: msg("", "", nil), width: 20, want: "‹empty›"},
 		{name: "collapse", m: msg("", "", []byte(" a\n\n b\t\tc \r\n")), width: 20, want: "a b c"},
-		{name: "controls dropped", m: msg("", "", []byte("a\x1b[31mred and a lot more text to dilute")), width: 0,
-			want: "a[31mred and a lot more text to dilute"},
-		{name: "bidi dropped", m: msg("", "", []byte("abc\u202edef")), width: 20, want: "abcdef"},
+		{name: "controls escaped", m: msg("", "", []byte("a\x1b[31mred and a lot more text to dilute")), width: 0,
+			want: `a\x1b[31mred and a lot more text to dilute`},
+		{name: "bidi escaped", m: msg("", "", []byte("abc\u202edef")), width: 20, want: `abc\u202edef`},
 		{name: "gzip json", m: msg("application/json", "gzip", gz), width: 40, want: `{ "id": 7, "ok": true }`},
 		{name: "sniffed gzip", m: msg("", "", gz), width: 40, want: `{ "id": 7, "ok": true }`},
 		{name: "corrupt gzip", m: msg("", "gzip", corrupt), width: 40, checkFn: func(s string) bool {

@@ -9,10 +9,28 @@ import (
 	"golang.org/x/text/width"
 )
 
-// Text from a message goes to a terminal. Raw control characters could move
-// the cursor or rewrite the screen, and bidi overrides can make text read
-// differently from what it is, so every string this package hands to the UI
-// for display has them replaced by visible escapes.
+// Text from a broker or a producer goes to a terminal. Raw control
+// characters could move the cursor, rewrite the screen, set the clipboard or
+// plant a hyperlink (ESC, OSC, CSI, C1), and bidi overrides can make text
+// read differently from what it is, so every such string is shown with
+// them replaced by visible escapes: never dropped, since two different
+// names must not look the same.
+
+// Escape returns s made safe for one line of a terminal: C0 and C1
+// controls, DEL, bidi embeddings, overrides and isolates become Go-style
+// escapes (\x1b, \n, \u009b, \u202e) and each invalid UTF-8 byte becomes
+// \xNN. Everything else, wide runes included, is kept as is, so clean text
+// comes back unchanged (the same string, not a copy). The result holds only
+// safe runes, so Escape(Escape(s)) == Escape(s).
+func Escape(s string) string { return escapeDisplay(s, false) }
+
+// EscapeText is Escape for text laid out on several lines (a message
+// body): it keeps tabs, newlines and the CR of a CRLF.
+func EscapeText(s string) string { return escapeDisplay(s, true) }
+
+// Unsafe reports whether r must not reach the terminal as is; Escape
+// escapes exactly these runes (and invalid UTF-8).
+func Unsafe(r rune) bool { return unsafeRune(r) }
 
 // unsafeRune reports whether r must not reach the terminal as is.
 func unsafeRune(r rune) bool {

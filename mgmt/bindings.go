@@ -40,8 +40,8 @@ func bindingsFrom(infos []rabbithole.BindingInfo, vhost string) []Binding {
 	out := make([]Binding, 0, len(infos))
 	for _, in := range infos {
 		b := Binding{Vhost: in.Vhost, Source: in.Source, Destination: in.Destination,
-			DestinationType: in.DestinationType, RoutingKey: in.RoutingKey,
-			Arguments: in.Arguments, PropertiesKey: in.PropertiesKey}
+			DestinationType: escaped(in.DestinationType), RoutingKey: in.RoutingKey,
+			Arguments: escapedTable(in.Arguments), PropertiesKey: in.PropertiesKey}
 		if b.Vhost == "" {
 			b.Vhost = vhost
 		}

@@ -33,9 +33,9 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 		return Overview{}, err
 	}
 	o := Overview{
-		ClusterName: string(j.ClusterName), RabbitMQVersion: string(j.RabbitMQVersion),
-		ErlangVersion: string(j.ErlangVersion), ManagementVersion: string(j.ManagementVersion),
-		User: user, Node: string(j.Node),
+		ClusterName: escaped(string(j.ClusterName)), RabbitMQVersion: escaped(string(j.RabbitMQVersion)),
+		ErlangVersion: escaped(string(j.ErlangVersion)), ManagementVersion: escaped(string(j.ManagementVersion)),
+		User: escaped(user), Node: escaped(string(j.Node)),
 		Queues: int(j.Objects.Queues), Exchanges: int(j.Objects.Exchanges),
 		Connections: int(j.Objects.Connections), Consumers: int(j.Objects.Consumers),
 		Channels: int(j.Objects.Channels),
@@ -119,12 +119,12 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	nodes := make([]Node, 0, len(infos))
 	for _, n := range infos {
 		nodes = append(nodes, Node{
-			Name: n.Name, Type: n.NodeType, Running: n.IsRunning,
+			Name: escaped(n.Name), Type: escaped(n.NodeType), Running: n.IsRunning,
 			Uptime:  time.Duration(n.Uptime) * time.Millisecond,
 			MemUsed: int64(n.MemUsed), MemLimit: int64(n.MemLimit), MemAlarm: n.MemAlarm,
 			DiskFree: int64(n.DiskFree), DiskLimit: int64(n.DiskFreeLimit), DiskAlarm: n.DiskFreeAlarm,
 			FDUsed: n.FdUsed, FDTotal: n.FdTotal, Processes: n.ProcUsed, ProcTotal: n.ProcTotal,
-			Partitions: n.Partitions,
+			Partitions: escapedAll(n.Partitions),
 		})
 	}
 	slices.SortFunc(nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })

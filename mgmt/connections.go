@@ -81,11 +81,11 @@ type connectionJSON struct {
 }
 
 func (j connectionJSON) connection() Connection {
-	cn := Connection{Name: j.Name, Vhost: j.Vhost, User: string(j.User), State: string(j.State),
-		Protocol: string(j.Protocol), Channels: int(j.Channels),
-		Client:     strings.TrimSpace(string(j.ClientProperties.Product) + " " + string(j.ClientProperties.Version)),
-		ClientName: cmp.Or(string(j.UserProvidedName), string(j.ClientProperties.ConnectionName)),
-		PeerHost:   string(j.PeerHost), PeerPort: int(j.PeerPort),
+	cn := Connection{Name: j.Name, Vhost: j.Vhost, User: escaped(string(j.User)), State: escaped(string(j.State)),
+		Protocol: escaped(string(j.Protocol)), Channels: int(j.Channels),
+		Client:     escaped(strings.TrimSpace(string(j.ClientProperties.Product) + " " + string(j.ClientProperties.Version))),
+		ClientName: escaped(cmp.Or(string(j.UserProvidedName), string(j.ClientProperties.ConnectionName))),
+		PeerHost:   escaped(string(j.PeerHost)), PeerPort: int(j.PeerPort),
 		RecvRate: j.Recv.Rate, SendRate: j.Send.Rate}
 	if j.ConnectedAt > 0 {
 		cn.ConnectedAt = time.UnixMilli(int64(j.ConnectedAt))

@@ -2,7 +2,10 @@ package mgmt
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/warren-tui/warren/message"
 )
 
 func TestLooseFields(t *testing.T) {
@@ -42,11 +45,14 @@ func TestListingReadsBothShapes(t *testing.T) {
 	}
 }
 
-// Whatever the API sends, decoding fails cleanly or yields rows; it never panics.
+// Whatever the API sends, decoding fails cleanly or yields rows; it never
+// panics, and every string but the queue's name and vhost (which address
+// it) comes out safe for a terminal.
 func FuzzQueueListing(f *testing.F) {
 	f.Add([]byte(statsPage))
 	f.Add([]byte(totalsPage))
 	f.Add([]byte(`[{"name":"x","consumers":null,"messages":"7","arguments":[],"message_stats":{"publish_details":[]}}]`))
+	f.Add([]byte(`[{"name":"\u001b]8;;x","state":"\u001b[2J\u009b","policy":"\u202e","arguments":{"\u001bk":["\u0085",{"a":"\u0007"}]}}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var l listing[queueJSON]
 		if json.Unmarshal(data, &l) != nil {
@@ -58,5 +64,32 @@ func FuzzQueueListing(f *testing.F) {
 		if len(p.Items) > max(len(l.Items), 0) {
 			t.Fatalf("more rows than items: %d > %d", len(p.Items), len(l.Items))
 		}
+		for _, q := range p.Items {
+			if !terminalSafe([]any{q.Type, q.State, q.Node, q.Policy, q.Arguments}) {
+				t.Fatalf("unsafe text in a decoded row: %+v", q)
+			}
+		}
 	})
+}
+
+// terminalSafe reports whether every string in a decoded JSON value, map
+// keys included, holds no rune message.Unsafe refuses.
+func terminalSafe(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return !strings.ContainsFunc(x, message.Unsafe)
+	case []any:
+		for _, e := range x {
+			if !terminalSafe(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if !terminalSafe(k) || !terminalSafe(e) {
+				return false
+			}
+		}
+	}
+	return true
 }

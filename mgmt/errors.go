@@ -199,9 +199,10 @@ func innermost(err error) string {
 }
 
 // scrub is a last guard: no message may carry the password, whatever a
-// lower layer put into it.
+// lower layer put into it, nor reach a terminal as control sequences (the
+// broker's reason, a name it echoes).
 func (c *Client) scrub(e *Error) *Error {
-	e.Msg = scrubString(e.Msg, c.password)
+	e.Msg = escaped(scrubString(e.Msg, c.password))
 	return e
 }
 

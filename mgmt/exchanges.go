@@ -106,8 +106,8 @@ type exchangeJSON struct {
 }
 
 func (j exchangeJSON) exchange(statsDisabled bool) Exchange {
-	x := Exchange{Vhost: j.Vhost, Name: j.Name, Type: string(j.Type), Durable: bool(j.Durable),
-		AutoDelete: bool(j.AutoDelete), Internal: bool(j.Internal), Arguments: j.Arguments,
+	x := Exchange{Vhost: j.Vhost, Name: j.Name, Type: escaped(string(j.Type)), Durable: bool(j.Durable),
+		AutoDelete: bool(j.AutoDelete), Internal: bool(j.Internal), Arguments: escapedTable(j.Arguments),
 		HasStats: !statsDisabled} // an exchange without message_stats has seen no traffic: zero is right
 	if ms := j.MessageStats.V; j.MessageStats.Set {
 		x.PublishIn, x.PublishOut = ms.PublishIn.Rate, ms.PublishOut.Rate

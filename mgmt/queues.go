@@ -200,7 +200,7 @@ func (c *Client) Queue(ctx context.Context, vhost, name string) (QueueDetail, er
 	if err != nil {
 		return QueueDetail{}, err
 	}
-	d := QueueDetail{Queue: j.queue(c.statsDisabled.Load()), EffectivePolicy: j.EffectivePolicy,
+	d := QueueDetail{Queue: j.queue(c.statsDisabled.Load()), EffectivePolicy: escapedTable(j.EffectivePolicy),
 		Bindings: bindingsFrom(bindings, vhost)}
 	for _, cj := range j.ConsumerDetails {
 		d.ConsumerDetails = append(d.ConsumerDetails, cj.consumer())
@@ -233,15 +233,15 @@ type queueJSON struct {
 
 func (j queueJSON) queue(statsDisabled bool) Queue {
 	q := Queue{
-		Vhost: j.Vhost, Name: j.Name, Type: string(j.Type), State: string(j.State),
+		Vhost: j.Vhost, Name: j.Name, Type: escaped(string(j.Type)), State: escaped(string(j.State)),
 		Durable: bool(j.Durable), AutoDelete: bool(j.AutoDelete), Exclusive: bool(j.Exclusive),
-		Node: cmp.Or(string(j.Node), string(j.Leader)), Ready: int64(j.Ready), Unacked: int64(j.Unacked),
-		Messages: j.messages(), Memory: int64(j.Memory), Policy: string(j.Policy),
-		Arguments: j.Arguments,
+		Node: escaped(cmp.Or(string(j.Node), string(j.Leader))), Ready: int64(j.Ready), Unacked: int64(j.Unacked),
+		Messages: j.messages(), Memory: int64(j.Memory), Policy: escaped(string(j.Policy)),
+		Arguments: escapedTable(j.Arguments),
 	}
 	if q.Type == "" { // brokers before 3.8 report no type
 		q.Type = "classic"
-		if t, ok := j.Arguments["x-queue-type"].(string); ok && t != "" {
+		if t, ok := q.Arguments["x-queue-type"].(string); ok && t != "" {
 			q.Type = t
 		}
 	}
@@ -284,7 +284,7 @@ type consumerJSON struct {
 }
 
 func (j consumerJSON) consumer() Consumer {
-	return Consumer{Tag: j.Tag, ChannelName: j.Channel.V.Name, ConnectionName: j.Channel.V.ConnectionName,
+	return Consumer{Tag: escaped(j.Tag), ChannelName: escaped(j.Channel.V.Name), ConnectionName: escaped(j.Channel.V.ConnectionName),
 		AckRequired: bool(j.AckRequired), Prefetch: int(j.Prefetch),
 		Active: j.Active == nil || *j.Active} // brokers before 3.8 have no "active": all were
 }

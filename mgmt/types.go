@@ -1,5 +1,12 @@
 // Package mgmt reads a RabbitMQ broker through its management HTTP API.
 // It owns its domain types so that the UI never sees rabbit-hole's.
+//
+// Strings in these types come escaped for display (message.Escape), but
+// for the names that address the broker, which are kept exactly as the
+// broker has them: vhosts, queue, exchange and connection names, binding
+// sources, destinations, routing keys and properties keys. Escape those
+// where they are shown. Argument and policy tables have their keys and
+// string values escaped, so they are for showing, not for sending back.
 package mgmt
 
 import "time"

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
@@ -483,15 +484,15 @@ func (a *App) render() string {
 	var body string
 	switch {
 	case a.mode == modeHelp:
-		body = fitHeight(a.renderHelp(bw, bh), bh)
+		body = fitBox(a.renderHelp(bw, bh), bw, bh)
 	case a.split():
 		n := len(a.stack)
 		tw, th := a.sizeOf(n - 2)
 		pw, ph := a.sizeOf(n - 1)
-		rule := a.c.th.Title.Render(" ▼ "+a.top().title()+" ") + " " + a.c.th.TitleCount.Render(a.top().status())
-		body = fitHeight(a.stack[n-2].render(tw, th), th) + "\n" + fit(rule, bw) + "\n" + fitHeight(a.top().render(pw, ph), ph)
+		rule := a.c.th.Title.Render(" ▼ "+safe(a.top().title())+" ") + " " + a.c.th.TitleCount.Render(safe(a.top().status()))
+		body = fitBox(a.stack[n-2].render(tw, th), tw, th) + "\n" + fit(rule, bw) + "\n" + fitBox(a.top().render(pw, ph), pw, ph)
 	default:
-		body = fitHeight(a.top().render(bw, bh), bh)
+		body = fitBox(a.top().render(bw, bh), bw, bh)
 	}
 	b.WriteString(body)
 	b.WriteByte('\n')
@@ -500,14 +501,16 @@ func (a *App) render() string {
 }
 
 // titleBar shows the breadcrumbs of the stack and the top view's status.
+// Titles name queues and messages, so they are escaped here, where they
+// are drawn (views keep them raw: adminDone compares them).
 func (a *App) titleBar() string {
 	th := a.c.th
 	crumbs := make([]string, len(a.stack))
 	for i, v := range a.stack {
-		crumbs[i] = v.title()
+		crumbs[i] = safe(v.title())
 	}
 	left := th.Title.Render(" " + strings.Join(crumbs, " › ") + " ")
-	right := th.TitleCount.Render(a.top().status())
+	right := th.TitleCount.Render(safe(a.top().status()))
 	return fit(left+" "+right, a.width)
 }
 
@@ -519,33 +522,40 @@ func (a *App) bottomLine() string {
 		if a.mode == modeFilter {
 			prefix = "/"
 		}
-		line := th.Prompt.Render(prefix) + th.PromptText.Render(a.input.text) + th.Prompt.Render("█")
-		if len(a.matches) > 1 {
-			line += "  " + th.Suggestion.Render(strings.Join(a.matches, " "))
+		line := th.Prompt.Render(prefix) + th.PromptText.Render(safe(a.input.text)) + th.Prompt.Render("█")
+		if len(a.matches) > 1 { // vhost and context names
+			line += "  " + th.Suggestion.Render(safe(strings.Join(a.matches, " ")))
 		}
 		return fit(line, a.width)
 	}
-	if a.status != "" {
+	if a.status != "" { // errors carry the broker's reasons and names
 		if a.statusErr {
-			return fit(th.StatusError.Render(a.status), a.width)
+			return fit(th.StatusError.Render(safe(a.status)), a.width)
 		}
-		return fit(th.StatusInfo.Render(a.status), a.width)
+		return fit(th.StatusInfo.Render(safe(a.status)), a.width)
 	}
 	hints := "? help  : command  / filter  enter open  esc back  N/M/C/R sort  ctrl+r refresh  q quit"
 	if h, ok := a.top().(hinter); ok {
 		hints = h.hints()
 	}
-	return fit(th.Faint.Render(hints), a.width)
+	return fit(th.Faint.Render(safe(hints)), a.width)
 }
 
 // hinter views say their own most useful keys on the bottom line.
 type hinter interface{ hints() string }
 
-// fitHeight pads or cuts s to exactly h lines.
-func fitHeight(s string, h int) string {
+// fitBox pads or cuts s to exactly h lines and cuts lines wider than w: a
+// long name (longer still escaped) must not widen the frame past the
+// screen.
+func fitBox(s string, w, h int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
 	}
 	for len(lines) < h {
 		lines = append(lines, "")

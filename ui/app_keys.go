@@ -324,7 +324,7 @@ func (a *App) helpGroups() []helpGroup {
 func (a *App) renderHelp(w, h int) string {
 	th := a.c.th
 	var b strings.Builder
-	b.WriteString(th.Section.Render("Keys of "+a.top().title()) + th.Faint.Render("   (esc or ? closes)") + "\n")
+	b.WriteString(th.Section.Render("Keys of "+safe(a.top().title())) + th.Faint.Render("   (esc or ? closes)") + "\n")
 	for _, g := range a.helpGroups() {
 		b.WriteString("\n" + th.HelpGroup.Render(g.Title) + "\n")
 		for _, k := range g.Bindings {

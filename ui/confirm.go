@@ -144,7 +144,7 @@ func adminCmd(admin Admin, timeout time.Duration, done adminDoneMsg, run func(co
 func (v *confirmView) render(w, h int) string {
 	th := v.c.th
 	var b strings.Builder
-	b.WriteString(th.Section.Render(strings.ToUpper(v.what[:1])+v.what[1:]+" "+v.name+" in vhost "+v.vhost+"?") + "\n\n")
+	b.WriteString(th.Section.Render(strings.ToUpper(v.what[:1])+v.what[1:]+" "+safe(v.name)+" in vhost "+safe(v.vhost)+"?") + "\n\n")
 	switch {
 	case v.kind == "queue" && v.typed == nil:
 		b.WriteString("Every ready message in the queue is dropped for good (unacked messages stay with their consumers).\n\n")
@@ -161,7 +161,7 @@ func (v *confirmView) render(w, h int) string {
 		b.WriteString("\n" + th.Faint.Render("working…"))
 	}
 	if v.err != nil {
-		b.WriteString("\n" + th.Error.Render(v.err.Error()))
+		b.WriteString("\n" + th.Error.Render(safe(v.err.Error())))
 	}
 	if v.c.target.ReadOnly {
 		b.WriteString("\n" + th.Warn.Render("read-only: unavailable"))

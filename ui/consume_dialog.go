@@ -182,16 +182,16 @@ func (v *consumeDialog) text() string {
 	var b strings.Builder
 	switch {
 	case v.loading:
-		return th.Faint.Render("reading the delivery limit of " + v.spec.Queue + "…")
+		return th.Faint.Render("reading the delivery limit of " + safe(v.spec.Queue) + "…")
 	case v.err != nil:
-		return th.Error.Render("cannot consume " + v.spec.Queue + ": " + v.err.Error())
+		return th.Error.Render("cannot consume " + safe(v.spec.Queue) + ": " + safe(v.err.Error()))
 	case v.chosen != nil:
-		b.WriteString(th.Warn.Render(fmt.Sprintf("Start the %s of quorum queue %s?", *v.chosen, v.spec.Queue)) + "\n\n")
+		b.WriteString(th.Warn.Render(fmt.Sprintf("Start the %s of quorum queue %s?", *v.chosen, safe(v.spec.Queue))) + "\n\n")
 		b.WriteString(v.riskText(*v.chosen) + "\n\n")
 		b.WriteString(th.HelpKey.Render("y") + " start, accepting this risk    " + th.HelpKey.Render("esc") + " cancel: take nothing")
 		return b.String()
 	}
-	b.WriteString(th.Warn.Render("Consuming "+v.spec.Queue+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
+	b.WriteString(th.Warn.Render("Consuming "+safe(v.spec.Queue)+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
 	if v.risky() {
 		b.WriteString(v.limitText() + "\n\n")
 	}
@@ -219,7 +219,7 @@ func (v *consumeDialog) text() string {
 func (v *consumeDialog) limitText() string {
 	on := "this broker"
 	if v.c.rabbitVersion != "" {
-		on = "RabbitMQ " + v.c.rabbitVersion
+		on = "RabbitMQ " + safe(v.c.rabbitVersion)
 	}
 	s := fmt.Sprintf("This quorum queue has a delivery limit of %d. On %s every message put back has its delivery count raised by 1, "+
 		"and the broker drops or dead-letters a message whose count passes the limit.", v.spec.DeliveryLimit, on)

@@ -246,13 +246,13 @@ func (v *declareView) render(w, h int) string {
 	head := []string{th.Section.Render("Declare a queue, an exchange or a binding") + th.Faint.Render("  · ctrl+s, then y"), ""}
 	var foot []string
 	if v.confirming != "" {
-		foot = append(foot, "", th.Warn.Render(v.confirming)+"  "+th.HelpKey.Render("y")+" yes  "+th.HelpKey.Render("n")+" no")
+		foot = append(foot, "", th.Warn.Render(safe(v.confirming))+"  "+th.HelpKey.Render("y")+" yes  "+th.HelpKey.Render("n")+" no")
 	}
 	if v.busy {
 		foot = append(foot, "", th.Faint.Render("declaring…"))
 	}
 	if v.err != nil {
-		foot = append(foot, "", th.Error.Render(v.err.Error()))
+		foot = append(foot, "", th.Error.Render(safe(v.err.Error())))
 	}
 	lines := v.form.render(th, w, h-len(head)-len(foot))
 	return strings.Join(append(append(head, lines...), foot...), "\n")

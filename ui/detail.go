@@ -66,7 +66,7 @@ func (d *detailPage[T]) renderPage(what string, w, h int) string {
 		return d.doc.render(d.c, w, h)
 	}
 	if d.poll.err != nil {
-		return d.c.th.Error.Render("cannot read " + what + ": " + d.poll.err.Error())
+		return d.c.th.Error.Render("cannot read " + safe(what) + ": " + safe(d.poll.err.Error()))
 	}
-	return d.c.th.Faint.Render("loading " + what + "…")
+	return d.c.th.Faint.Render("loading " + safe(what) + "…")
 }

@@ -5,7 +5,9 @@ import (
 	"unicode"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/theme"
 )
 
@@ -131,20 +133,30 @@ func (e *textEditor) vertical(up bool) {
 
 // lines renders the text as at most h lines of width w, the cursor shown
 // when focused. A one-line field scrolls sideways to keep the cursor in
-// view; a multi-line field wraps long lines. Control characters show as ·
-// so they cannot break the layout; the text itself keeps them.
+// view; a multi-line field wraps long lines. Control and bidi runes show
+// escaped (\x1b, \u202e), so they can neither act nor hide; the text itself
+// keeps them. Columns count runes, so a line of escapes may be cut short
+// on screen.
 func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 	w = max(w, 4)
 	e.width = w - 1
 	rows, _, cr, cc := e.rows(e.width)
 	if !e.multi {
 		h = 1
+		// Scroll sideways, counting cells as shown (escapes, wide runes):
+		// the cursor keeps its cell and the row fits w-1 cells.
 		r := rows[0]
-		from := max(cc-(w-2), 0) // scroll sideways
-		rows[0], cc = r[min(from, len(r)):], cc-from
-		if len(rows[0]) > w-1 {
-			rows[0] = rows[0][:w-1]
+		from, used := min(cc, len(r)), 1
+		for from > 0 && used+runeCells(r[from-1]) <= w-1 {
+			from--
+			used += runeCells(r[from])
 		}
+		end, cells := from, 0
+		for end < len(r) && cells+runeCells(r[end]) <= w-1 {
+			cells += runeCells(r[end])
+			end++
+		}
+		rows[0], cc = r[from:end], cc-from
 	}
 	if cr < e.top {
 		e.top = cr
@@ -155,59 +167,73 @@ func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
 	e.top = max(min(e.top, len(rows)-1), 0)
 	out := make([]string, 0, h)
 	for i := e.top; i < len(rows) && len(out) < h; i++ {
-		vis := []rune(visibleText(string(rows[i])))
-		if !focused || i != cr {
-			out = append(out, string(vis))
-			continue
+		var b strings.Builder
+		for j, r := range rows[i] {
+			if focused && i == cr && j == cc {
+				b.WriteString(th.Cursor.Render(shownRune(r)))
+			} else if message.Unsafe(r) {
+				b.WriteString(shownRune(r))
+			} else {
+				b.WriteRune(r)
+			}
 		}
-		at := " "
-		if cc < len(vis) {
-			at = string(vis[cc])
+		if focused && i == cr && cc >= len(rows[i]) {
+			b.WriteString(th.Cursor.Render(" "))
 		}
-		line := string(vis[:min(cc, len(vis))]) + th.Cursor.Render(at)
-		if cc+1 < len(vis) {
-			line += string(vis[cc+1:])
-		}
-		out = append(out, line)
+		out = append(out, b.String())
 	}
 	return out
 }
 
+// shownRune is one rune of edited text as the terminal shows it.
+func shownRune(r rune) string { return message.Escape(string(r)) }
+
+// fitRunes is how many runes of r fit in w cells as shown; at least one,
+// so that wrapping always moves on.
+func fitRunes(r []rune, w int) int {
+	cells := 0
+	for i, c := range r {
+		if cells += runeCells(c); cells > w {
+			return max(i, 1)
+		}
+	}
+	return len(r)
+}
+
+// runeCells is how many cells shownRune(r) takes.
+func runeCells(r rune) int {
+	if message.Unsafe(r) {
+		return len(shownRune(r))
+	}
+	return max(ansi.StringWidth(string(r)), 1)
+}
+
 // rows splits the text into display rows: one per line, and for a
-// multi-line field a long line wraps every w runes. starts holds each
-// row's offset in the text; the cursor's row and column come with them.
+// multi-line field a long line wraps where its next rune would pass w
+// cells as shown (escapes, wide runes). starts holds each row's offset in
+// the text; the cursor's row and column (in runes) come with them.
 func (e *textEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
 	n := 0
 	for _, line := range strings.Split(string(e.r), "\n") {
 		r := []rune(line)
 		first, at := len(rows), n
 		if e.multi && w > 0 {
-			for len(r) > w {
-				rows, starts, r, at = append(rows, r[:w]), append(starts, at), r[w:], at+w
+			for k := fitRunes(r, w); k < len(r); k = fitRunes(r, w) {
+				rows, starts, r, at = append(rows, r[:k]), append(starts, at), r[k:], at+k
 			}
 		}
 		rows, starts = append(rows, r), append(starts, at)
 		if ln := len([]rune(line)); e.pos >= n && e.pos <= n+ln {
-			off := e.pos - n
-			cursorRow, cursorCol = first, off
-			if e.multi && w > 0 {
-				cursorRow, cursorCol = first+off/w, off%w
-				if cursorRow >= len(rows) { // at the end of a full row
-					cursorRow, cursorCol = len(rows)-1, w
+			// The row holding the cursor; at the end of a full last row it
+			// stays there, one past its last rune.
+			for i := first; i < len(rows); i++ {
+				if off := e.pos - starts[i]; off < len(rows[i]) || i == len(rows)-1 {
+					cursorRow, cursorCol = i, off
+					break
 				}
 			}
 		}
 		n += len([]rune(line)) + 1
 	}
 	return rows, starts, cursorRow, cursorCol
-}
-
-// visibleText maps control characters to · one for one, keeping columns.
-func visibleText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '·'
-		}
-		return r
-	}, s)
 }

@@ -89,3 +89,39 @@ func TestOneLineFieldScrollsToTheCursor(t *testing.T) {
 		t.Fatalf("the end should show with the cursor: %q", row)
 	}
 }
+
+// Escaped runes and wide runes take their cells in the sideways scroll:
+// the row fits its width and the cursor at the end shows.
+func TestOneLineFieldScrollsByCells(t *testing.T) {
+	for _, text := range []string{strings.Repeat("\x1b]8;;x", 8) + "END", strings.Repeat("東京", 12) + "END"} {
+		var e textEditor
+		e.set(text)
+		line := e.lines(theme.Default(), 20, 1, true)[0]
+		row := ansi.Strip(line)
+		if !strings.Contains(row, "END") || ansi.StringWidth(row) > 20 {
+			t.Errorf("%q shows as %q (%d cells): want the end, within 20 cells", text, row, ansi.StringWidth(row))
+		}
+		if strings.ContainsRune(text, 0x1b) && !strings.Contains(row, `\x1b`) {
+			t.Errorf("%q: the escapes should show: %q", text, row)
+		}
+	}
+}
+
+// A multi-line field wraps by the cells runes take on screen, so no row
+// is cut: every rune of the text shows.
+func TestMultiLineFieldWrapsByCells(t *testing.T) {
+	e := textEditor{multi: true}
+	text := "ab\u202ecd東京ef\x1bgh"
+	e.set(text)
+	e.pos = 0
+	got := e.lines(theme.Default(), 7, 10, false) // rows of 6 cells
+	want := []string{`ab`, `\u202e`, `cd東京`, `ef\x1b`, `gh`}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	for _, r := range got {
+		if ansi.StringWidth(r) > 6 {
+			t.Errorf("row %q is wider than 6 cells", r)
+		}
+	}
+}

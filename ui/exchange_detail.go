@@ -41,7 +41,7 @@ func (v *exchangeDetail) rebuild() {
 	x := v.x
 	var d doc
 	flags := fmt.Sprintf("durable %v   auto-delete %v   internal %v", x.Durable, x.AutoDelete, x.Internal)
-	d.add(th.Label.Render("type ") + th.HeaderValue.Render(x.Type) + "   " + th.Label.Render(flags))
+	d.add(th.Label.Render("type ") + th.HeaderValue.Render(safe(x.Type)) + "   " + th.Label.Render(flags))
 	d.add(th.Label.Render("in ") + th.HeaderValue.Render(rate(x.PublishIn, x.HasStats)+"/s") + "   " +
 		th.Label.Render("out ") + th.HeaderValue.Render(rate(x.PublishOut, x.HasStats)+"/s"))
 	if x.Name == "" {
@@ -53,10 +53,12 @@ func (v *exchangeDetail) rebuild() {
 		d.add(th.Faint.Render("  none"))
 	}
 	for _, k := range sortedKeys(x.Arguments) {
-		d.add("  " + th.Label.Render(k+" = ") + argValue(x.Arguments[k]))
+		d.add("  " + th.Label.Render(safe(k)+" = ") + argValue(x.Arguments[k]))
 	}
 	d.add("")
-	row := func(a, b, c string) string { return fmt.Sprintf("  %-36s %-10s %-28s %s", a, b, c, "") }
+	row := func(a, b, c string) string {
+		return fmt.Sprintf("  %-36s %-10s %-28s %s", safe(a), safe(b), safe(c), "")
+	}
 	d.add(th.Section.Render(fmt.Sprintf("BINDINGS FROM THIS EXCHANGE (%d)", len(x.Outgoing))) + th.Faint.Render("  enter opens the destination"))
 	d.add(th.TableHeader.Render(row("DESTINATION", "KIND", "ROUTING KEY") + "ARGUMENTS"))
 	if len(x.Outgoing) == 0 {

@@ -27,6 +27,10 @@ type fakeSource struct {
 	connections []mgmt.Connection
 	nodes       []mgmt.Node
 	lastQueues  mgmt.ListOptions
+	// policy and consumers, when set, replace every queue detail's
+	// effective policy and consumers.
+	policy    map[string]any
+	consumers []mgmt.Consumer
 }
 
 func (f *fakeSource) enter() error {
@@ -103,6 +107,12 @@ func (f *fakeSource) Queue(_ context.Context, vhost, name string) (mgmt.QueueDet
 				}
 			}
 			d.ConsumerDetails = []mgmt.Consumer{{Tag: "ctag-1", ChannelName: "127.0.0.1:50000 -> 127.0.0.1:5672 (1)", AckRequired: true, Prefetch: 10, Active: true}}
+			if f.policy != nil {
+				d.EffectivePolicy = f.policy
+			}
+			if f.consumers != nil {
+				d.ConsumerDetails = f.consumers
+			}
 			return d, nil
 		}
 	}

@@ -272,23 +272,23 @@ func (fm *form) render(th theme.Theme, w, h int) []string {
 			var parts []string
 			for j, c := range f.choices {
 				if j == f.choice {
-					parts = append(parts, th.Field.Render(" "+c+" "))
+					parts = append(parts, th.Field.Render(" "+safe(c)+" "))
 				} else {
-					parts = append(parts, th.Faint.Render(" "+c+" "))
+					parts = append(parts, th.Faint.Render(" "+safe(c)+" "))
 				}
 			}
-			lines = append(lines, label+" "+strings.Join(parts, "")+"  "+th.Faint.Render(f.hint))
+			lines = append(lines, label+" "+strings.Join(parts, "")+"  "+th.Faint.Render(safe(f.hint)))
 		case toggleField:
 			box := "[ ] no"
 			if f.on {
 				box = "[x] yes"
 			}
-			lines = append(lines, label+" "+th.Field.Render(" "+box+" ")+"  "+th.Faint.Render(f.hint))
+			lines = append(lines, label+" "+th.Field.Render(" "+box+" ")+"  "+th.Faint.Render(safe(f.hint)))
 		case textField:
 			v := f.ed.lines(th, valueW-2, 1, focused)[0]
 			line := label + " " + v
 			if f.hint != "" && (f.ed.String() == "" || focused && ansi.StringWidth(v)+len(f.hint)+2 <= valueW) {
-				line += "  " + th.Faint.Render(f.hint)
+				line += "  " + th.Faint.Render(safe(f.hint)) // a hint may name a queue
 			}
 			lines = append(lines, line)
 		case multiField:
@@ -304,7 +304,7 @@ func (fm *form) render(th theme.Theme, w, h int) []string {
 				lines = append(lines, lead+" "+th.Faint.Render("│")+l)
 			}
 			if f.hint != "" {
-				lines = append(lines, strings.Repeat(" ", labelW)+" "+th.Faint.Render(f.hint))
+				lines = append(lines, strings.Repeat(" ", labelW)+" "+th.Faint.Render(safe(f.hint)))
 			}
 		}
 		if focused {

@@ -85,7 +85,8 @@ func yesNo(b bool, mark string) string {
 	return ""
 }
 
-// orDefault shows the default exchange's empty name readably.
+// exchangeName shows the default exchange's empty name readably. Like
+// every name it is raw: escape it (safe) where it is drawn.
 func exchangeName(s string) string {
 	if s == "" {
 		return "(default)"
@@ -101,13 +102,14 @@ func vhostLabel(v string) string {
 	return v
 }
 
-// argValue renders an argument or policy value on one line.
+// argValue renders an argument or policy value on one line, escaped for
+// the terminal (safe).
 func argValue(v any) string {
 	switch t := v.(type) {
 	case nil:
 		return "null"
 	case string:
-		return t
+		return safe(t)
 	case float64:
 		if t == math.Trunc(t) && math.Abs(t) < 1e15 {
 			return strconv.FormatInt(int64(t), 10)
@@ -122,16 +124,17 @@ func argValue(v any) string {
 	case map[string]any:
 		return "{" + argsInline(t) + "}"
 	default:
-		return fmt.Sprint(t)
+		return safe(fmt.Sprint(t))
 	}
 }
 
-// argsInline renders a table of arguments sorted by key: "a=1 b=x".
+// argsInline renders a table of arguments sorted by key, "a=1 b=x",
+// escaped for the terminal.
 func argsInline(m map[string]any) string {
 	keys := sortedKeys(m)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + argValue(m[k])
+		parts[i] = safe(k) + "=" + argValue(m[k])
 	}
 	return strings.Join(parts, " ")
 }

@@ -23,7 +23,7 @@ type headerState struct {
 // broker's totals and rates on the second. Pure; tested with goldens.
 func renderHeader(c *common, h headerState, width int) string {
 	th := c.th
-	kv := func(k, v string) string { return th.HeaderKey.Render(k+" ") + th.HeaderValue.Render(v) }
+	kv := func(k, v string) string { return th.HeaderKey.Render(k+" ") + th.HeaderValue.Render(safe(v)) }
 	o := h.overview
 	cluster, versions, user := "?", "RabbitMQ ? · Erlang ?", "?"
 	if h.haveOV {
@@ -39,7 +39,7 @@ func renderHeader(c *common, h headerState, width int) string {
 	if c.target.Context != "" {
 		parts = append(parts, kv("ctx", c.target.Context))
 	}
-	parts = append(parts, kv("vhost", vhostLabel(c.target.Vhost)), kv("user", user), kv("cluster", cluster), th.HeaderKey.Render(versions))
+	parts = append(parts, kv("vhost", vhostLabel(c.target.Vhost)), kv("user", user), kv("cluster", cluster), th.HeaderKey.Render(safe(versions)))
 	line1 := strings.Join(parts, "  ")
 
 	var line2 string
@@ -51,7 +51,7 @@ func renderHeader(c *common, h headerState, width int) string {
 			kv("publish", rate(o.PublishRate, true)+"/s"), kv("deliver", rate(o.DeliverRate, true)+"/s"),
 		}, "  ")
 	} else {
-		line2 = th.Faint.Render("reading the broker overview from " + c.target.API + "…")
+		line2 = th.Faint.Render("reading the broker overview from " + safe(c.target.API) + "…")
 	}
 	return ansi.Truncate(line1, width, "…") + "\n" + ansi.Truncate(line2, width, "…")
 }
@@ -86,7 +86,7 @@ func linkAMQP(c *common, h headerState) string {
 	default:
 		down := label + th.LinkDown.Render("● down")
 		if h.link.Err != nil { // why, right beside it: link states come first
-			down += th.LinkDown.Render(" (" + strings.TrimPrefix(h.link.Err.Error(), "AMQP ") + ")")
+			down += th.LinkDown.Render(" (" + safe(strings.TrimPrefix(h.link.Err.Error(), "AMQP ")) + ")")
 		}
 		return down
 	}

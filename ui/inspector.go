@@ -239,24 +239,53 @@ func (v *inspector) render(w, h int) string {
 	return strings.Join(out, "\n")
 }
 
-// renderLine colours one body line's spans from the theme.
+// renderLine colours one body line's spans from the theme. The message
+// package escapes body text already; EscapeText again is the last guard
+// (a scan of the visible lines only). Tabs become spaces to the next stop,
+// so the line is as wide on screen as it is measured.
 func (v *inspector) renderLine(l message.Line) string {
 	th := v.c.th
 	var b strings.Builder
+	col := 0
 	for _, s := range l {
+		text := expandTabs(message.EscapeText(s.Text), &col)
 		switch s.Class {
 		case message.SpanKey:
-			b.WriteString(th.JSONKey.Render(s.Text))
+			b.WriteString(th.JSONKey.Render(text))
 		case message.SpanString:
-			b.WriteString(th.JSONString.Render(s.Text))
+			b.WriteString(th.JSONString.Render(text))
 		case message.SpanNumber:
-			b.WriteString(th.JSONNumber.Render(s.Text))
+			b.WriteString(th.JSONNumber.Render(text))
 		case message.SpanBool, message.SpanNull:
-			b.WriteString(th.JSONLiteral.Render(s.Text))
+			b.WriteString(th.JSONLiteral.Render(text))
 		case message.SpanPunct:
-			b.WriteString(th.Faint.Render(s.Text))
+			b.WriteString(th.Faint.Render(text))
 		default:
-			b.WriteString(s.Text)
+			b.WriteString(text)
+		}
+	}
+	return b.String()
+}
+
+// tabStop is the tab width of body text, as terminals and pagers use.
+const tabStop = 8
+
+// expandTabs replaces the tabs of s with spaces to the next tab stop,
+// counting from *col, the line's width before s; it adds s's width to it.
+func expandTabs(s string, col *int) string {
+	if !strings.Contains(s, "\t") {
+		*col += ansi.StringWidth(s)
+		return s
+	}
+	var b strings.Builder
+	for _, part := range strings.SplitAfter(s, "\t") {
+		text, tab := strings.CutSuffix(part, "\t")
+		b.WriteString(text)
+		*col += ansi.StringWidth(text)
+		if tab {
+			n := tabStop - *col%tabStop
+			b.WriteString(strings.Repeat(" ", n))
+			*col += n
 		}
 	}
 	return b.String()

@@ -20,12 +20,12 @@ func (v *inspector) buildMeta() {
 			if pairs[i+1] == "" {
 				continue
 			}
-			parts = append(parts, th.Label.Render(pairs[i]+" ")+th.HeaderValue.Render(safeLine(pairs[i+1])))
+			parts = append(parts, th.Label.Render(pairs[i]+" ")+th.HeaderValue.Render(safe(pairs[i+1])))
 		}
 		return "  " + strings.Join(parts, "   ")
 	}
 	out = append(out, th.Section.Render("DELIVERY"))
-	where := fmt.Sprintf("#%d in %s (vhost %s)", m.Position, m.Queue, m.Vhost)
+	where := fmt.Sprintf("#%d in %s (vhost %s)", m.Position, m.Queue, m.Vhost) // kv escapes it
 	if m.Offset >= 0 {
 		where += fmt.Sprintf(" at offset %d", m.Offset)
 	}
@@ -40,15 +40,15 @@ func (v *inspector) buildMeta() {
 				at = " at " + d.Time.UTC().Format(time.RFC3339)
 			}
 			line := fmt.Sprintf("  %d. %s in queue %s, published to %s with %s, ×%d%s",
-				i+1, th.Error.Render(d.Reason), th.HeaderValue.Render(d.Queue), exchangeName(d.Exchange),
+				i+1, th.Error.Render(safe(d.Reason)), th.HeaderValue.Render(safe(d.Queue)), safe(exchangeName(d.Exchange)),
 				routingKeys(d.RoutingKeys), d.Count, at)
 			if d.OriginalExpiration != "" {
-				line += " (ttl " + d.OriginalExpiration + " ms)"
+				line += " (ttl " + safe(d.OriginalExpiration) + " ms)"
 			}
-			out = append(out, safeLine(line))
+			out = append(out, line)
 		}
 		if q, x, keys, ok := message.Origin(m); ok {
-			out = append(out, th.Faint.Render(fmt.Sprintf("  origin: queue %s (exchange %s, %s)", q, exchangeName(x), routingKeys(keys))))
+			out = append(out, th.Faint.Render(fmt.Sprintf("  origin: queue %s (exchange %s, %s)", safe(q), safe(exchangeName(x)), routingKeys(keys))))
 		}
 	}
 	p := m.Properties
@@ -90,7 +90,8 @@ func (v *inspector) buildMeta() {
 		out = append(out, th.Faint.Render("  none"))
 	}
 	for _, t := range tree {
-		out = append(out, "  "+strings.Repeat("  ", t.Depth)+th.Label.Render(t.Key)+" "+th.Faint.Render(t.Type)+" "+t.Value)
+		// HeaderTree escapes keys and values already; safe again costs a scan.
+		out = append(out, "  "+strings.Repeat("  ", t.Depth)+th.Label.Render(safe(t.Key))+" "+th.Faint.Render(safe(t.Type))+" "+safe(t.Value))
 	}
 
 	if n, ok := message.DeliveryCount(m.Headers); ok {
@@ -102,18 +103,19 @@ func (v *inspector) buildMeta() {
 	if v.decoded {
 		head += th.Faint.Render(fmt.Sprintf(" · %s · view %s (v switches)", v.body.Kind, viewName(v.mode)))
 		for _, n := range v.body.Notes {
-			head += th.Warn.Render(" · " + safeLine(n))
+			head += th.Warn.Render(" · " + safe(n)) // notes quote the content type's charset
 		}
 	}
 	out = append(out, head)
 	v.meta = out
 }
 
+// routingKeys lists a dead letter's routing keys, escaped for the terminal.
 func routingKeys(keys []string) string {
 	if len(keys) == 0 {
 		return "no routing key"
 	}
-	return "key " + strings.Join(keys, ", ")
+	return "key " + safe(strings.Join(keys, ", "))
 }
 
 func orDash(s string) string {
@@ -122,19 +124,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-// safeLine replaces control characters so a hostile value cannot move the
-// cursor or recolour the screen.
-func safeLine(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isControl(r) && r != 0x1b {
-			return '·'
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool { return (r < 0x20 && r != 0x1b) || r == 0x7f }

@@ -283,16 +283,16 @@ func (v *listView[T]) setSize(w, h int) tea.Cmd {
 
 func (v *listView[T]) render(w, h int) string {
 	if v.poll.err != nil && !v.loaded {
-		return v.c.th.Error.Render("cannot list "+v.spec.kind+": "+v.poll.err.Error()) +
+		return v.c.th.Error.Render("cannot list "+v.spec.kind+": "+safe(v.poll.err.Error())) +
 			"\n" + v.c.th.Faint.Render("retrying every "+v.c.opts.Refresh.String()+"…")
 	}
 	if v.loaded && len(v.items) == 0 {
 		msg := "no " + v.spec.kind
 		if v.opts.Filter != "" {
-			msg += " match /" + v.opts.Filter + "/ (esc clears the filter)"
+			msg += " match /" + safe(v.opts.Filter) + "/ (esc clears the filter)"
 		}
 		if v.opts.Vhost != "" {
-			msg += " in vhost " + v.opts.Vhost
+			msg += " in vhost " + safe(v.opts.Vhost)
 		}
 		return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse) + "\n" + v.c.th.Faint.Render(msg)
 	}

@@ -412,20 +412,20 @@ func (v *liveView) render(w, h int) string {
 	th := v.c.th
 	if v.feed == nil {
 		if v.err != nil {
-			return th.Error.Render(v.spec.describe() + ": " + v.err.Error())
+			return ansi.Wordwrap(th.Error.Render(safe(v.spec.describe()+": "+v.err.Error())), max(w, 1), " ")
 		}
-		return th.Faint.Render("starting " + v.spec.describe() + "…")
+		return th.Faint.Render("starting " + safe(v.spec.describe()) + "…")
 	}
 	var head string
 	switch v.state.State {
 	case broker.LiveReconnecting, broker.LiveFailed:
 		msg := v.state.State.String()
 		if v.state.Err != nil {
-			msg += ": " + v.state.Err.Error()
+			msg += ": " + safe(v.state.Err.Error())
 		}
 		head = th.Warn.Render(msg)
 	case broker.LiveDone:
-		head = th.Accent.Render(v.state.Note)
+		head = th.Accent.Render(safe(v.state.Note))
 	default:
 		return v.tbl.render(th, "", false)
 	}

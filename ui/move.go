@@ -319,9 +319,9 @@ func (v *moveView) render(w, h int) string {
 		if v.imp != nil {
 			verb = "Publish "
 		}
-		b.WriteString(th.Section.Render(verb+v.what()) + "\n\n")
+		b.WriteString(th.Section.Render(verb+safe(v.what())) + "\n\n")
 		if v.imp != nil && v.imp.err != nil {
-			b.WriteString(th.Error.Render("cannot import: "+v.imp.err.Error()) + "\n")
+			b.WriteString(th.Error.Render("cannot import: "+safe(v.imp.err.Error())) + "\n")
 			return b.String()
 		}
 		if v.target != nil {
@@ -358,7 +358,7 @@ func (v *moveView) render(w, h int) string {
 	if v.imp != nil {
 		where = v.imp.path
 	}
-	b.WriteString(th.Section.Render(targetLabel(v.req)+" · "+where) + "\n\n")
+	b.WriteString(th.Section.Render(safe(targetLabel(v.req)+" · "+where)) + "\n\n")
 	b.WriteString(fmt.Sprintf("  %s %d / %d\n\n", bar, p.Moved, p.Total))
 	eta := "-"
 	if p.Rate > 0 && p.Total > p.Moved {
@@ -368,7 +368,7 @@ func (v *moveView) render(w, h int) string {
 	if v.done {
 		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes}) + "\n")
 		if v.err != nil {
-			b.WriteString("  " + th.Error.Render(v.err.Error()) + "\n")
+			b.WriteString("  " + th.Error.Render(safe(v.err.Error())) + "\n")
 		}
 	}
 	return b.String()

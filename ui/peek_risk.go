@@ -69,9 +69,9 @@ func (r *peekRisk) render(th theme.Theme, version string, width int) string {
 	var b strings.Builder
 	on := "this broker"
 	if version != "" {
-		on = "RabbitMQ " + version
+		on = "RabbitMQ " + safe(version)
 	}
-	b.WriteString(th.Warn.Render(fmt.Sprintf("Quorum queue %s has a delivery limit of %d.", r.queue, r.limit)) + "\n\n")
+	b.WriteString(th.Warn.Render(fmt.Sprintf("Quorum queue %s has a delivery limit of %d.", safe(r.queue), r.limit)) + "\n\n")
 	b.WriteString(fmt.Sprintf("On %s a peek puts every message it reads back with its delivery count raised by 1, "+
 		"and the broker drops or dead-letters a message whose count passes the limit.\n\n", on))
 	reads := fmt.Sprintf("This peek reads up to %d %s", r.reads, plural(r.reads, "message", "messages"))

@@ -406,15 +406,16 @@ func (v *peekView) export() tea.Cmd {
 	}
 }
 
-// exportPath names an export file after the queue and the time.
+// exportPath names an export file after the queue and the time; control
+// and bidi runes become _ too, so the name lists cleanly in a terminal.
 func exportPath(queue string, now time.Time) string {
-	safe := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r < 0x20 || r == ':' {
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || message.Unsafe(r) {
 			return '_'
 		}
 		return r
 	}, queue)
-	return fmt.Sprintf("warren-%s-%s.jsonl", safe, now.UTC().Format("20060102-150405"))
+	return fmt.Sprintf("warren-%s-%s.jsonl", name, now.UTC().Format("20060102-150405"))
 }
 
 func (v *peekView) setSize(w, h int) tea.Cmd {
@@ -428,11 +429,11 @@ func (v *peekView) render(w, h int) string {
 	case v.risk != nil:
 		return v.risk.render(th, v.c.rabbitVersion, w)
 	case v.err != nil && len(v.msgs) == 0:
-		return th.Error.Render("cannot peek " + v.name + ": " + v.err.Error())
+		return ansi.Wordwrap(th.Error.Render("cannot peek "+safe(v.name)+": "+safe(v.err.Error())), max(w, 1), " ")
 	case v.busy && len(v.msgs) == 0:
-		return th.Faint.Render("peeking " + v.name + "…")
+		return th.Faint.Render("peeking " + safe(v.name) + "…")
 	}
-	effect := fmt.Sprintf("%s (%s)", v.result.Effect, v.result.Took.Round(time.Millisecond))
+	effect := fmt.Sprintf("%s (%s)", safe(v.result.Effect), v.result.Took.Round(time.Millisecond))
 	if v.kept {
 		effect = fmt.Sprintf("Showing the read of %s: reading again raises delivery counts, so coming back did not; ctrl+r reads again (asks first) · ",
 			v.readAt.Format("15:04:05")) + effect

@@ -11,6 +11,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
@@ -440,7 +441,7 @@ func (v *publishView) render(w, h int) string {
 		if from == "" {
 			from = v.orig.Exchange
 		}
-		head = append(head, th.Section.Render("Republish a message from "+from)+th.Faint.Render("  · aimed at its origin; edit anything, then ctrl+s"))
+		head = append(head, th.Section.Render("Republish a message from "+safe(from))+th.Faint.Render("  · aimed at its origin; edit anything, then ctrl+s"))
 	} else {
 		head = append(head, th.Section.Render("Publish a message")+th.Faint.Render("  · mandatory, with a publisher confirm; ctrl+s sends"))
 	}
@@ -451,7 +452,10 @@ func (v *publishView) render(w, h int) string {
 		if v.bad {
 			style = th.Error
 		}
-		foot = append(foot, "", style.Render(v.outcome))
+		foot = append(foot, "") // wrapped: the outcome names queues and the broker's reasons
+		for _, l := range strings.Split(ansi.Wrap(safe(v.outcome), max(w, 10), ""), "\n") {
+			foot = append(foot, style.Render(l))
+		}
 	}
 	if v.c.target.ReadOnly {
 		foot = append(foot, "", th.Warn.Render("read-only: publishing is unavailable"))

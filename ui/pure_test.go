@@ -124,15 +124,18 @@ func TestPageLocally(t *testing.T) {
 	}
 }
 
-func TestCellFitsAndStripsControls(t *testing.T) {
+func TestCellFitsAndEscapesControls(t *testing.T) {
 	if got := cell("abcdef", 4, false); got != "abc…" {
 		t.Errorf("cut = %q", got)
 	}
 	if got := cell("7", 3, true); got != "  7" {
 		t.Errorf("right = %q", got)
 	}
-	if got := cell("a\x1b[31mb\nc", 6, false); strings.ContainsAny(got, "\x1b\n") {
-		t.Errorf("control characters leaked into a cell: %q", got)
+	if got, want := cell("a\x1b[31mb\nc\u202e", 22, false), `a\x1b[31mb\nc\u202e   `; got != want {
+		t.Errorf("cell = %q, want the controls escaped: %q", got, want)
+	}
+	if got, want := cell("注文\u009b", 12, true), `  注文\u009b`; got != want {
+		t.Errorf("cell = %q, want %q (wide runes keep their two columns)", got, want)
 	}
 }
 
@@ -158,5 +161,20 @@ func TestNoDuplicateKeysInAScope(t *testing.T) {
 				seen[key] = b.Help().Desc
 			}
 		}
+	}
+}
+
+func TestExpandTabs(t *testing.T) {
+	col := 0
+	a := expandTabs("ab\tc", &col)
+	b := expandTabs("\t注\td", &col)
+	if want := "ab      c"; a != want {
+		t.Errorf("first span = %q, want %q", a, want)
+	}
+	if want := "       注      d"; b != want { // stops at 16 and 24; 注 is two wide
+		t.Errorf("second span = %q, want %q", b, want)
+	}
+	if col != 25 {
+		t.Errorf("col = %d, want 25", col)
 	}
 }

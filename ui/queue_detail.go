@@ -52,7 +52,7 @@ func (v *queueDetail) rebuild() {
 			if i > 0 {
 				b.WriteString("   ")
 			}
-			b.WriteString(th.Label.Render(pairs[i]+" ") + th.HeaderValue.Render(pairs[i+1]))
+			b.WriteString(th.Label.Render(pairs[i]+" ") + th.HeaderValue.Render(safe(pairs[i+1])))
 		}
 		return b.String()
 	}
@@ -77,7 +77,7 @@ func (v *queueDetail) rebuild() {
 	v.addTable(&d, q.Arguments, "none")
 	title := "EFFECTIVE POLICY"
 	if q.Policy != "" {
-		title += " (" + q.Policy + ")"
+		title += " (" + safe(q.Policy) + ")"
 	}
 	d.add(th.Section.Render(title))
 	v.addTable(&d, q.EffectivePolicy, "none")
@@ -97,13 +97,13 @@ func (v *queueDetail) rebuild() {
 		if !c.Active {
 			active = "waiting"
 		}
-		d.add(fmt.Sprintf("  %-24s %-40s %-10s prefetch %-5d %s", c.Tag, c.ChannelName, ack, c.Prefetch, active))
+		d.add(fmt.Sprintf("  %-24s %-40s %-10s prefetch %-5d %s", safe(c.Tag), safe(c.ChannelName), ack, c.Prefetch, active))
 	}
 	d.add("")
 	d.add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS QUEUE (%d)", len(q.Bindings))) + th.Faint.Render("  enter opens the source exchange"))
 	d.add(th.TableHeader.Render(fmt.Sprintf("  %-30s %-30s %s", "SOURCE", "ROUTING KEY", "ARGUMENTS")))
 	for _, b := range q.Bindings {
-		line := fmt.Sprintf("  %-30s %-30s %s", exchangeName(b.Source), b.RoutingKey, argsInline(b.Arguments))
+		line := fmt.Sprintf("  %-30s %-30s %s", safe(exchangeName(b.Source)), safe(b.RoutingKey), argsInline(b.Arguments))
 		d.addLink(line, line, openCmd("exchange", b.Vhost, b.Source))
 	}
 	v.doc.replace(d)
@@ -115,7 +115,7 @@ func (v *queueDetail) addTable(d *doc, m map[string]any, none string) {
 		return
 	}
 	for _, k := range sortedKeys(m) {
-		d.add("  " + v.c.th.Label.Render(k+" = ") + argValue(m[k]))
+		d.add("  " + v.c.th.Label.Render(safe(k)+" = ") + argValue(m[k]))
 	}
 }
 

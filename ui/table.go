@@ -155,14 +155,10 @@ func (t *table) render(th theme.Theme, sort mgmt.SortKey, reverse bool) string {
 	return b.String()
 }
 
-// cell fits s into exactly width columns, cutting with an ellipsis.
+// cell fits s into exactly width columns, cutting with an ellipsis. s is
+// plain text, escaped here (safe): a cell never emits a control sequence.
 func cell(s string, width int, right bool) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' ' // control characters would break the layout
-		}
-		return r
-	}, s)
+	s = safe(s)
 	if ansi.StringWidth(s) > width {
 		s = ansi.Truncate(s, width, "…")
 	}

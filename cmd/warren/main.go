@@ -17,6 +17,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/internal/wiring"
+	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui"
 )
@@ -24,7 +25,7 @@ import (
 func main() {
 	if err := run(os.Args[1:], os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "warren:", err)
+			fmt.Fprintln(os.Stderr, "warren:", message.Escape(err.Error())) // may quote the broker
 		}
 		os.Exit(2)
 	}
