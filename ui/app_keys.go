@@ -33,6 +33,10 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(m, g.ForceQ) {
 		return a.quit()
 	}
+	if a.quitAsked && !a.quitting && !key.Matches(m, g.Quit) {
+		a.quitAsked = false // any other key: the move goes on
+		a.setStatus("the move goes on", false)
+	}
 	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
 		switch {
 		case key.Matches(m, g.Back):

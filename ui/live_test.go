@@ -23,6 +23,7 @@ type fakeFeed struct {
 	paused   bool
 	closed   bool
 	state    broker.LiveStatus // the zero value is running
+	hang     chan struct{}     // when set, Close waits for it: a broker that hangs
 }
 
 func (f *fakeFeed) push(ms ...message.Message) {
@@ -50,7 +51,15 @@ func (f *fakeFeed) Pause()                   { f.mu.Lock(); f.paused = true; f.m
 func (f *fakeFeed) Resume()                  { f.mu.Lock(); f.paused = false; f.mu.Unlock() }
 func (f *fakeFeed) Paused() bool             { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
 func (f *fakeFeed) Clear()                   { f.mu.Lock(); f.pending, f.received, f.dropped = nil, 0, 0; f.mu.Unlock() }
-func (f *fakeFeed) Close() error             { f.mu.Lock(); f.closed = true; f.mu.Unlock(); return nil }
+func (f *fakeFeed) Close() error {
+	if f.hang != nil {
+		<-f.hang
+	}
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	return nil
+}
 
 // fakeStreamer hands out one fake feed and remembers what it was asked.
 type fakeStreamer struct {
@@ -414,5 +423,23 @@ func TestQuitMsgClosesPanes(t *testing.T) {
 	settle(t, a, QuitMsg{})
 	if !st.feed.closed {
 		t.Fatal("a hang-up must close the tap like quitting does")
+	}
+}
+
+// With the broker hung, closing a pane never returns; q still ends warren
+// within about a second, leaving the broker to drop the tap's exclusive
+// objects with the connection.
+func TestQuitWithinASecondWhenTheBrokerHangs(t *testing.T) {
+	a, st := liveApp(t, false)
+	st.feed.hang = make(chan struct{})
+	defer close(st.feed.hang)
+	tapDemoOrders(t, a)
+	_, cmd := a.Update(press("q"))
+	start := time.Now()
+	if !quits(cmd) {
+		t.Fatal("q should quit")
+	}
+	if took := time.Since(start); took > quitCloseWait+500*time.Millisecond {
+		t.Fatalf("quitting took %s with a hung broker", took)
 	}
 }

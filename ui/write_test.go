@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warren-tui/warren/broker"
@@ -638,4 +639,109 @@ func TestEditorFileRemovedWhenFormClosed(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("the orphaned editor file is still there: %v", err)
 	}
+}
+
+// blockingMover runs until its move is cancelled, then says what it did.
+type blockingMover struct{ fakeMover }
+
+func (f *blockingMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	progress(broker.MoveProgress{Total: 1000, Taken: 300, Moved: 256})
+	<-ctx.Done()
+	return broker.MoveResult{Moved: 256, ReturnedToSource: 44, DuplicateRisk: 3}, ctx.Err()
+}
+
+// spawn runs cmd (and a batch's commands) off the test's thread, sending
+// what they return to out, as Bubble Tea would.
+func spawn(cmd tea.Cmd, out chan<- tea.Msg) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		switch m := cmd().(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range m {
+				spawn(c, out)
+			}
+		default:
+			out <- m
+		}
+	}()
+}
+
+// q during a move asks first; the second q stops the move and quits only
+// once it has put back what it held, leaving its summary for the shell.
+func TestQuitDuringAMoveAsksThenStopsItSafely(t *testing.T) {
+	mv := &blockingMover{}
+	a := newTestApp(demoFake(), Target{Mover: mv, Peeker: &fakePeeker{}})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"))
+	out := make(chan tea.Msg, 16)
+	_, cmd := a.Update(press("enter")) // return to origin: the move starts
+	spawn(cmd, out)
+	if a.runningMove() == nil {
+		t.Fatal("the move should be running")
+	}
+	_, cmd = a.Update(press("q"))
+	spawn(cmd, out)
+	if !strings.Contains(a.status, "a move is running: q again stops it") || a.quitting {
+		t.Fatalf("the first q should ask: %q", a.status)
+	}
+	a.Update(press("j")) // another key: the move goes on
+	if a.quitAsked {
+		t.Fatal("another key should have taken the question back")
+	}
+	a.Update(press("q"))
+	a.Update(press("q"))
+	if !a.quitting {
+		t.Fatal("the second q should stop the move to quit")
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case m := <-out:
+			done, ok := m.(moveDoneMsg)
+			if !ok {
+				continue
+			}
+			_, cmd := a.Update(done)
+			if !strings.Contains(a.ExitNote(), "moved 256") || !strings.Contains(a.ExitNote(), "returned to the source 44") {
+				t.Fatalf("exit note %q", a.ExitNote())
+			}
+			if !quits(cmd) {
+				t.Fatal("warren should quit once the move has stopped")
+			}
+			return
+		case <-deadline:
+			t.Fatal("the move never reported after it was stopped")
+		}
+	}
+}
+
+// quits says whether running cmd (and its batches and sequences) ends
+// the program.
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	switch m := cmd().(type) {
+	case tea.QuitMsg:
+		return true
+	case tea.BatchMsg:
+		for _, c := range m {
+			if quits(c) {
+				return true
+			}
+		}
+	default:
+		if rv := reflect.ValueOf(m); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+			for i := 0; i < rv.Len(); i++ {
+				if quits(rv.Index(i).Interface().(tea.Cmd)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
