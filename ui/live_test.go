@@ -443,3 +443,38 @@ func TestQuitWithinASecondWhenTheBrokerHangs(t *testing.T) {
 		t.Fatalf("quitting took %s with a hung broker", took)
 	}
 }
+
+// A tap that came back after a lost link marks the gap in its rows; the
+// mark is not a message: enter, r and s pass it by.
+func TestTapMarksTheGapAfterAResumption(t *testing.T) {
+	a, st := liveApp(t, false)
+	tapDemoOrders(t, a)
+	lv := a.top().(*liveView)
+	st.feed.push(orderMsg(1))
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	st.feed.mu.Lock()
+	st.feed.state = broker.LiveStatus{State: broker.LiveRunning, Resumed: 1}
+	st.feed.mu.Unlock()
+	st.feed.push(orderMsg(2))
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	got := screen(a)
+	if !strings.Contains(got, "── gap ──") || !strings.Contains(got, "published meanwhile: unseen") {
+		t.Fatalf("the gap should show:\n%s", got)
+	}
+	if len(lv.rows) != 3 || !lv.gap[1] {
+		t.Fatalf("rows %d, gaps %v", len(lv.rows), lv.gap)
+	}
+	lv.tbl.cursor = 1
+	if _, _, ok := lv.selectedMessage(); ok {
+		t.Fatal("a gap mark is not a message")
+	}
+	settle(t, a, press("enter"))
+	if a.top() != view(lv) {
+		t.Fatal("enter on a gap mark opened something")
+	}
+	// The same resumption is marked once.
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	if len(lv.rows) != 3 {
+		t.Fatalf("the gap was marked again: %d rows", len(lv.rows))
+	}
+}
