@@ -2,9 +2,11 @@ package broker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/warren-tui/warren/internal/brokertest"
 	"github.com/warren-tui/warren/internal/testnode"
+	"github.com/warren-tui/warren/message"
 )
 
 // Faults lose nothing. A durable classic queue is filled with persistent
@@ -147,6 +150,153 @@ func TestMoveFaults(t *testing.T) {
 		}
 		deleteQueues(t, node, orig, dlq)
 	})
+
+	t.Run("memory alarm during a publish and a move", func(t *testing.T) { alarmCase(t, node, s) })
+}
+
+// A memory alarm blocks every publishing connection. A publish and a move
+// started under it wait, say why (the move through OnBlocked), hang on
+// nothing and lose nothing; once the alarm clears both finish. A publish
+// whose deadline ends under the alarm says the broker blocked it.
+func alarmCase(t *testing.T, node *testnode.Node, s *Session) {
+	const n = 5000
+	src, dst, pq := brokertest.Name("src"), brokertest.Name("dst"), brokertest.Name("pub")
+	conn := nodeConn(t, node)
+	for _, q := range []string{src, dst, pq} {
+		declareDurableQueue(t, conn, q, nil)
+	}
+	defer deleteQueues(t, node, src, dst, pq)
+	fillPersistent(t, conn, "", src, n)
+	if err := node.SetMemoryAlarm(true); err != nil {
+		t.Fatal(err)
+	}
+	alarmOn := true
+	defer func() {
+		if alarmOn {
+			_ = node.SetMemoryAlarm(false)
+		}
+	}()
+
+	// A publish whose deadline ends under the alarm.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	start := time.Now()
+	short, shortErr := s.PublishMessage(ctx, "/", "", pq, message.Message{Body: []byte("short deadline")})
+	cancel()
+	took := time.Since(start)
+	t.Logf("publish with a 3 s deadline under the alarm: %v after %v: outcome %v, err %v",
+		short.Outcome, took.Round(time.Millisecond), short.Outcome, shortErr)
+	if took > 10*time.Second {
+		t.Errorf("a publish with a 3 s deadline took %v", took)
+	}
+	if !errors.Is(shortErr, ErrBlocked) {
+		t.Errorf("a publish blocked past its deadline says %v, want it to name the broker's block", shortErr)
+	}
+
+	type published struct {
+		res  PublishResult
+		err  error
+		took time.Duration
+	}
+	pubDone := make(chan published, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		start := time.Now()
+		res, err := s.PublishMessage(ctx, "/", "", pq, message.Message{Body: []byte("long deadline")})
+		pubDone <- published{res, err, time.Since(start)}
+	}()
+	type moved struct {
+		res MoveResult
+		err error
+	}
+	moveDone := make(chan moved, 1)
+	var bmu sync.Mutex
+	var blocks []string
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		res, err := s.Move(ctx, MoveRequest{Vhost: "/", Queue: src, Target: ToQueue, TargetQueue: dst, QueueType: QueueClassic,
+			OnBlocked: func(blocked bool, reason string) {
+				bmu.Lock()
+				blocks = append(blocks, fmt.Sprintf("%v %s", blocked, reason))
+				bmu.Unlock()
+			}}, nil)
+		moveDone <- moved{res, err}
+	}()
+	time.Sleep(5 * time.Second)
+	select {
+	case p := <-pubDone:
+		t.Errorf("the publish ended under the alarm: %+v %v", p.res, p.err)
+	case m := <-moveDone:
+		t.Errorf("the move ended under the alarm: %+v %v", m.res, m.err)
+	default:
+	}
+	bmu.Lock()
+	heard := append([]string(nil), blocks...)
+	bmu.Unlock()
+	t.Logf("under the alarm: the move heard %q; source %d, target %d; connections: %s",
+		heard, nodeDepth(t, conn, src), nodeDepth(t, conn, dst), connStates(t, node))
+	if len(heard) == 0 || !strings.HasPrefix(heard[0], "true ") {
+		t.Errorf("the move was not told it is blocked: %q", heard)
+	}
+
+	if err := node.SetMemoryAlarm(false); err != nil {
+		t.Fatal(err)
+	}
+	alarmOn = false
+	cleared := time.Now()
+	p := <-pubDone
+	t.Logf("publish: %v %v, %v after the alarm cleared (%v in all)", p.res.Outcome, p.err,
+		time.Since(cleared).Round(time.Millisecond), p.took.Round(time.Millisecond))
+	if p.err != nil || p.res.Outcome != Confirmed {
+		t.Errorf("the publish after the alarm cleared: %+v %v", p.res, p.err)
+	}
+	m := <-moveDone
+	bmu.Lock()
+	heard = append(heard[:0], blocks...)
+	bmu.Unlock()
+	t.Logf("move: %s (err %v), %v after the alarm cleared; it heard %q", resultLine(m.res), m.err,
+		time.Since(cleared).Round(time.Millisecond), heard)
+	if m.err != nil || m.res.Moved != n || m.res.DuplicateRisk != 0 {
+		t.Errorf("the move after the alarm cleared: %+v %v", m.res, m.err)
+	}
+	time.Sleep(time.Second) // a publish in doubt would land by now
+	bodies := map[string]int{}
+	for _, d := range drain(t, conn, pq, nil) {
+		bodies[string(d.Body)]++
+	}
+	t.Logf("the publish queue holds %v", bodies)
+	if bodies["long deadline"] != 1 {
+		t.Errorf("the confirmed publish arrived %d times", bodies["long deadline"])
+	}
+	if short.Outcome == InDoubt && bodies["short deadline"] > 1 || short.Outcome != InDoubt && bodies["short deadline"] != 0 {
+		t.Errorf("the publish that gave up (%v) arrived %d times", short.Outcome, bodies["short deadline"])
+	}
+	if left, got := nodeDepth(t, conn, src), nodeDepth(t, conn, dst); left != 0 || got != n {
+		t.Errorf("after the move: source %d, target %d, want 0 and %d", left, got, n)
+	}
+}
+
+// connStates lists the node's connections and their states (running,
+// blocking, blocked, flow) as its API says.
+func connStates(t *testing.T, node *testnode.Node) string {
+	t.Helper()
+	code, body, err := node.Do("GET", "/api/connections?columns=client_properties.connection_name,state")
+	if err != nil || code != 200 {
+		return fmt.Sprintf("(%d %v)", code, err)
+	}
+	var conns []struct {
+		State  string `json:"state"`
+		Client struct {
+			Name string `json:"connection_name"`
+		} `json:"client_properties"`
+	}
+	_ = json.Unmarshal(body, &conns)
+	var out []string
+	for _, c := range conns {
+		out = append(out, fmt.Sprintf("%q %s", c.Client.Name, c.State))
+	}
+	return strings.Join(out, ", ")
 }
 
 // moveWithFault runs a Move and, once 30% of its messages are moved, injects
