@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,7 +253,7 @@ func (n *Node) Start() error {
 	cmd := exec.Command(filepath.Join(n.bin, "rabbitmq-server"))
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = n.dir, n.env(), out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: n.cred, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
+	if err := startOnSpawner(cmd); err != nil {
 		n.mu.Unlock()
 		out.Close()
 		return fmt.Errorf("starting rabbitmq-server: %w", err)
@@ -275,6 +276,35 @@ func (n *Node) Start() error {
 		return fmt.Errorf("node %s did not start: %w\n%s", n.name, err, n.LogTail(30))
 	}
 	return nil
+}
+
+// The kernel sends Pdeathsig when the thread that forked the child exits,
+// not the process, and Go may end a thread (one whose goroutine exits while
+// locked to it). So every node is forked by one goroutine locked to its
+// thread for the life of the test process.
+var (
+	spawnOnce sync.Once
+	spawns    chan spawn
+)
+
+type spawn struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func startOnSpawner(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() {
+		spawns = make(chan spawn)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives as long as the process
+			for s := range spawns {
+				s.done <- s.cmd.Start()
+			}
+		}()
+	})
+	done := make(chan error, 1)
+	spawns <- spawn{cmd, done}
+	return <-done
 }
 
 // waitReady waits for the AMQP port, the management API and the pid file.
