@@ -68,8 +68,7 @@ func TestMoveFaults(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := moveWithFault(t, s, req, c.fault)
-			conn := nodeConn(t, node)
-			left, moved := nodeDepth(t, conn, src), nodeDepth(t, conn, dst)
+			left, moved := stableDepths(t, nodeConn(t, node), src, dst)
 			dups := left + moved - held
 			held = left + moved
 			t.Logf("%s: source %d, target %d: %d new duplicates (negative: lost); the summary: %s (err %v)",
@@ -462,6 +461,23 @@ func waitDepth(t *testing.T, conn *amqp.Connection, queue string, want int) {
 		}
 	}
 	t.Fatalf("%s holds %d messages, want %d", queue, n, want)
+}
+
+// stableDepths reads both queues' depths until two reads half a second
+// apart agree: the broker requeues a closed channel's unacked messages a
+// moment after the client saw the close.
+func stableDepths(t *testing.T, conn *amqp.Connection, a, b string) (int, int) {
+	t.Helper()
+	da, db := nodeDepth(t, conn, a), nodeDepth(t, conn, b)
+	for range 20 {
+		time.Sleep(500 * time.Millisecond)
+		na, nb := nodeDepth(t, conn, a), nodeDepth(t, conn, b)
+		if na == da && nb == db {
+			break
+		}
+		da, db = na, nb
+	}
+	return da, db
 }
 
 // resultLine is a move's result in the words of the UI's summary.
