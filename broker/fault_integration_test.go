@@ -397,14 +397,14 @@ func fillPersistent(t *testing.T, conn *amqp.Connection, exchange, key string, n
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pending := make([]*amqp.DeferredConfirmation, 0, 2048)
-	wait := func() {
-		for _, dc := range pending {
-			if ok, err := dc.WaitContext(ctx); err != nil || !ok {
-				t.Fatalf("fill not confirmed: %v", err)
-			}
+	// A sliding window of confirms keeps the broker busy; waiting for a
+	// whole batch at a time would leave it idle at every batch's end.
+	const window = 4096
+	pending := make([]*amqp.DeferredConfirmation, 0, n)
+	waitOne := func(dc *amqp.DeferredConfirmation) {
+		if ok, err := dc.WaitContext(ctx); err != nil || !ok {
+			t.Fatalf("fill not confirmed: %v", err)
 		}
-		pending = pending[:0]
 	}
 	pad := make([]byte, 256)
 	for i := range pad {
@@ -419,11 +419,14 @@ func fillPersistent(t *testing.T, conn *amqp.Connection, exchange, key string, n
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pending = append(pending, dc); len(pending) == cap(pending) {
-			wait()
+		pending = append(pending, dc)
+		if i >= window {
+			waitOne(pending[i-window])
 		}
 	}
-	wait()
+	for _, dc := range pending[max(n-window, 0):] {
+		waitOne(dc)
+	}
 	t.Logf("filled %d persistent messages in %v", n, time.Since(start).Round(time.Millisecond))
 }
 
