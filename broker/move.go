@@ -100,10 +100,13 @@ type MoveResult struct {
 	ReturnedToSource int // requeued to the source: the sum of the four below
 	Unroutable       int // returned by the broker: no queue was bound
 	Nacked           int // refused by the broker
-	InDoubt          int // channel closed before the confirm; the source keeps it
+	InDoubt          int // channel closed before the confirm; the source keeps it, the target may too
 	NoOrigin         int // ReturnToOrigin only: no x-death to go back to
-	// DuplicateRisk: confirmed at the target, but the link died before the
-	// source ack was certainly processed, so the source may still hold it.
+	// DuplicateRisk: may now be both at the target and in the source:
+	// confirmed at the target while the link died before the source ack was
+	// certainly processed, and every InDoubt one (its copy may have
+	// arrived). A bound while the broker lives; one killed outright can
+	// also lose acks it had read, which no client can count.
 	DuplicateRisk int
 	// Skipped: taken but not listed in Only, and requeued in place.
 	Skipped int

@@ -62,6 +62,7 @@ func (m *mover) settleOne(it moveItem) {
 		m.res.Nacked++
 	case res.Outcome == InDoubt:
 		m.res.InDoubt++
+		m.res.DuplicateRisk++ // kept by the source; its copy may have arrived
 		if m.linkErr == nil {
 			m.linkErr = res.Err
 		}
