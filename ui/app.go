@@ -80,9 +80,40 @@ func New(t Target, opts Options, sw Switcher) *App {
 // Init starts the header poll; views load once the size is known.
 func (a *App) Init() tea.Cmd { return a.loadHeader() }
 
+// headerData is what the header polls: the overview, and the alarms of
+// the cluster's nodes (nil when the nodes could not be read).
+type headerData struct {
+	overview mgmt.Overview
+	alarms   []string
+}
+
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src := a.c.target.Source
-	return func(ctx context.Context) (any, error) { return src.Overview(ctx) }
+	return func(ctx context.Context) (any, error) {
+		o, err := src.Overview(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d := headerData{overview: o}
+		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
+			d.alarms = nodeAlarms(nodes)
+		}
+		return d, nil
+	}
+}
+
+// nodeAlarms names each alarm in force and where, e.g. "memory on rabbit@a".
+func nodeAlarms(nodes []mgmt.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		if n.MemAlarm {
+			out = append(out, "memory on "+n.Name)
+		}
+		if n.DiskAlarm {
+			out = append(out, "disk on "+n.Name)
+		}
+	}
+	return out
 }
 
 func (a *App) loadHeader() tea.Cmd { return a.headPoll.start(a.c.opts.Timeout, a.headerFetch()) }
@@ -510,7 +541,8 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 		ok, cmd = a.headPoll.done(m, a.c, a.headerFetch())
 		current = ok
 		if ok && m.err == nil {
-			a.header.overview = m.data.(mgmt.Overview)
+			d := m.data.(headerData)
+			a.header.overview, a.header.alarms = d.overview, d.alarms
 			a.header.haveOV = true
 			a.c.rabbitVersion = a.header.overview.RabbitMQVersion
 		}

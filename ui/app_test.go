@@ -558,3 +558,22 @@ func TestFilterErrorClearsWhenValid(t *testing.T) {
 		t.Fatalf("a valid filter left the error: %q", a.status)
 	}
 }
+
+// A memory or disk alarm shows in the header, named with its node, for as
+// long as the nodes report it.
+func TestAlarmInHeader(t *testing.T) {
+	f := demoFake()
+	f.nodes[0].MemAlarm = true
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	if got := screen(a); !strings.Contains(got, "ALARM memory on rabbit@demo: publishing blocked") {
+		t.Fatalf("the alarm should show in the header:\n%s", got)
+	}
+	f.mu.Lock()
+	f.nodes[0].MemAlarm = false
+	f.mu.Unlock()
+	settle(t, a, press("ctrl+r"))
+	if strings.Contains(screen(a), "ALARM") {
+		t.Fatal("a cleared alarm should go from the header")
+	}
+}
