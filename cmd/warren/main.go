@@ -34,7 +34,7 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	fs := flag.NewFlagSet("warren", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var fv flagValues
-	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user:pass@host:5672/vhost (env WARREN_URI; default "+defaultURI+")")
+	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user@host:5672/vhost (env WARREN_URI; default "+defaultURI+"); the password comes from WARREN_PASSWORD, the context's password-file or a prompt")
 	fs.StringVar(&fv.API, "api", "", "management API URL (env WARREN_API; default derived from --uri's host, port 15672)")
 	fs.StringVar(&fv.Context, "context", "", "named context from the config file")
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
@@ -50,6 +50,18 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	if fs.NArg() > 0 {
 		return fv, fmt.Errorf("unexpected argument %q (see warren -h)", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "config":
+			fv.ConfigGiven = true
+		case "refresh":
+			fv.RefreshGiven = true
+		}
+	})
+	if fv.RefreshGiven && fv.Refresh < time.Second {
+		return fv, fmt.Errorf("--refresh must be a duration of at least 1s, such as 5s or 1m (got %s)", fv.Refresh)
+	}
+	fv.Password = os.Getenv("WARREN_PASSWORD")
 	if fv.URI == "" {
 		fv.URI = os.Getenv("WARREN_URI")
 	}
@@ -64,12 +76,18 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fc, err := loadConfig(fv.ConfigPath)
+	fc, err := loadConfig(fv.ConfigPath, fv.ConfigGiven)
 	if err != nil {
 		return err
 	}
+	if fc.warning != "" {
+		fmt.Fprintln(stderr, "warren: warning:", fc.warning)
+	}
 	s, err := resolve(fv, fc)
 	if err != nil {
+		return err
+	}
+	if err := askPassword(&s, os.Stdin, stderr); err != nil {
 		return err
 	}
 	sw := &switcher{flags: fv, config: fc, pump: newLinkPump()}
@@ -79,7 +97,7 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer sw.closeSession()
 
-	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second}, sw)
+	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: fc.warning}, sw)
 	p := tea.NewProgram(app, ui.ProgramOptions()...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
@@ -138,10 +156,14 @@ type switcher struct {
 func (sw *switcher) Contexts() []string { return sw.config.names() }
 
 func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
+	// WARREN_PASSWORD was for the first target: it is not sent to another.
 	fv := flagValues{Context: name, Refresh: sw.flags.Refresh, ReadOnly: sw.flags.ReadOnly}
 	s, err := resolve(fv, sw.config)
 	if err != nil {
 		return ui.Target{}, err
+	}
+	if s.NeedPassword != "" {
+		return ui.Target{}, fmt.Errorf("context %s: no password for user %q: add a password-file to the context, or start warren with --context %s to be asked", name, s.NeedPassword, name)
 	}
 	return sw.open(s)
 }
@@ -149,7 +171,7 @@ func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
 // open builds the API client and a fresh AMQP session for settings s,
 // closing the previous session.
 func (sw *switcher) open(s settings) (ui.Target, error) {
-	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.TLS})
+	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.APITLS})
 	if err != nil {
 		return ui.Target{}, err
 	}
@@ -162,7 +184,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.pump.follow(session)
 	t := ui.Target{
 		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, AMQP: broker.Redact(s.URI), API: s.API,
-		Vhost: s.Vhost, ReadOnly: s.ReadOnly,
+		Vhost: s.Vhost, ReadOnly: s.ReadOnly, Insecure: s.Insecure,
 	}
 	return withoutWrites(t), nil
 }
