@@ -250,6 +250,11 @@ func (r *JSONLReader) readLine() ([]byte, error) {
 			r.line++
 			return nil, fmt.Errorf("line %d is longer than %s, the limit of one line (is this a warren export?)", r.line, sizeLabel(r.maxLine))
 		}
+		if cap(r.buf)-len(r.buf) < len(chunk) { // grow by doubling: a long line is copied little
+			grown := make([]byte, len(r.buf), min(max(2*cap(r.buf), len(r.buf)+len(chunk)), r.maxLine))
+			copy(grown, r.buf)
+			r.buf = grown
+		}
 		r.buf = append(r.buf, chunk...)
 		switch {
 		case err == nil:

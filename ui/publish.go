@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/internal/boundedfile"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -357,7 +357,7 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 	return func() tea.Msg {
 		out := publishedMsg{view: view, target: describeRoute(req.exchange, req.key)}
 		if req.file != "" {
-			b, err := os.ReadFile(req.file)
+			b, _, err := boundedfile.ReadFile(req.file, maxBodyFile)
 			if err != nil {
 				out.err = fmt.Errorf("body file: %w", err)
 				return out

@@ -5,6 +5,7 @@
 package boundedfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -54,10 +55,14 @@ func ReadFile(path string, limit int64) ([]byte, fs.FileInfo, error) {
 	if limit > 0 {
 		r = io.LimitReader(f, limit+1)
 	}
-	b, err := io.ReadAll(r)
-	if err != nil {
+	// Sized to the file (plus one byte to see it end) so that a large one
+	// is read without regrowing.
+	var buf bytes.Buffer
+	buf.Grow(int(info.Size()) + 1)
+	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, nil, err
 	}
+	b := buf.Bytes()
 	if limit > 0 && int64(len(b)) > limit {
 		return nil, nil, tooLarge(path, int64(len(b)), limit)
 	}
