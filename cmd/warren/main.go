@@ -22,6 +22,9 @@ import (
 )
 
 func main() {
+	if os.Getenv(crashMonitorEnv) == "1" {
+		os.Exit(runCrashMonitor())
+	}
 	if err := run(os.Args[1:], os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "warren:", err)
@@ -97,11 +100,20 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer sw.closeSession()
 
+	stopMonitor, err := startCrashMonitor()
+	if err != nil {
+		fmt.Fprintln(stderr, "warren: warning: a crash would leave the terminal as it is:", err)
+	}
 	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: fc.warning}, sw)
-	p := tea.NewProgram(app, ui.ProgramOptions()...)
+	// Panics go to the runtime, so that the crash monitor restores the
+	// terminal and keeps a report for every one of them alike.
+	p := tea.NewProgram(app, append(ui.ProgramOptions(), tea.WithoutCatchPanics())...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
 	_, err = p.Run()
+	// Only now, never deferred: a deferred call would also run while a
+	// panic unwinds, and let the monitor go before the crash is written.
+	stopMonitor()
 	stop()
 	sw.pump.stop()
 	return err
