@@ -214,4 +214,3 @@ func ioCopy(dst *screenLog, src *os.File) (int64, error) {
 		}
 	}
 }
-
