@@ -244,7 +244,8 @@ func resolve(fv flagValues, fc fileConfig) (settings, error) {
 		if s.APITLS, err = apiTLS.build(au.Hostname()); err != nil {
 			return settings{}, err
 		}
-		s.Insecure = ctx.TLS.Insecure
+		// Only a TLS connection has certificates to leave unchecked.
+		s.Insecure = ctx.TLS.Insecure && (u.Scheme == "amqps" || au.Scheme == "https")
 	}
 	if err := s.findPassword(u, fv.Password, ctx, fc.path); err != nil {
 		return settings{}, err

@@ -223,6 +223,11 @@ func TestTLSServerNamePerHost(t *testing.T) {
 	if err != nil || s.TLS.ServerName != "rabbit.example" || s.APITLS.ServerName != "mgmt.example" || !s.Insecure || !s.APITLS.InsecureSkipVerify {
 		t.Fatalf("other API host: %+v %v", s, err)
 	}
+	// Nothing to leave unchecked without TLS: no badge.
+	fc.Contexts = append(fc.Contexts, contextConfig{Name: "plain", URI: "amqp://u:p@h/", TLS: tlsConfig{Insecure: true}})
+	if s, err := resolve(flagValues{Context: "plain"}, fc); err != nil || s.Insecure {
+		t.Fatalf("plain amqp and http: %+v %v", s, err)
+	}
 }
 
 // A :ctx switch never carries WARREN_PASSWORD to another context, and a
