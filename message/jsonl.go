@@ -194,10 +194,10 @@ func UnmarshalJSONL(line []byte) (Message, error) {
 }
 
 // MaxJSONLLine bounds one line of a JSON Lines file being read: room for a
-// 64 MiB body in base64 with its properties and headers. A longer line is
-// an error, so a file that is not an export (or is endless) cannot take
-// all memory.
-const MaxJSONLLine = 96 << 20
+// body of 24 MiB in base64 with its properties and headers (RabbitMQ 4
+// refuses messages over 16 MiB by default). A longer line is an error, so
+// a file that is not an export (or is endless) cannot take all memory.
+const MaxJSONLLine = 32 << 20
 
 // JSONLReader reads messages written by WriteJSONL one at a time, so a file
 // of any size is read in bounded memory: one line at a time, each at most

@@ -58,7 +58,7 @@ func TestImportRefusesDevicesPipesAndLongLines(t *testing.T) {
 	a, _, _, mv, _ := writeApp(t, false)
 	files := badFiles(t)
 	defer func(limit int) { importLineLimit = limit }(importLineLimit)
-	importLineLimit = 1 << 20 // as 96 MiB, without writing that much
+	importLineLimit = 1 << 20 // as 32 MiB, without writing that much
 	files[sparse(t, "zeros.jsonl", 1<<20+1)] = "line 1 is longer than 1 MiB, the limit of one line"
 	good, _ := message.MarshalJSONL(message.Message{Offset: -1, Body: []byte("ok")})
 	long := filepath.Join(t.TempDir(), "long.jsonl")

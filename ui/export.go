@@ -14,7 +14,7 @@ import (
 const maxBodyFile = 64 << 20
 
 // importLineLimit bounds one line of an import; a variable only so that
-// tests need not write 96 MiB.
+// tests need not write 32 MiB.
 var importLineLimit = message.MaxJSONLLine
 
 // writeExport writes messages as JSON Lines, refusing to overwrite a file.
