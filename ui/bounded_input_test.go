@@ -90,7 +90,7 @@ func TestBodyFileIsARegularFileUpTo64MiB(t *testing.T) {
 	pv := a.top().(*publishView)
 	files := badFiles(t)
 	big := sparse(t, "big.bin", maxBodyFile+1)
-	files[big] = big + " is 64.0 MiB or more, file too large: the limit is 64 MiB"
+	files[big] = big + " is 67108865 bytes, too large: the limit is 64 MiB"
 	for path, want := range files {
 		pv.form.get("file").ed.set(path)
 		settle(t, a, press("ctrl+s"))

@@ -11,13 +11,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 )
 
 // ErrNotRegular is returned for a device, pipe, socket or directory.
 var ErrNotRegular = errors.New("not a regular file")
 
 // ErrTooLarge is returned for a file over the caller's limit.
-var ErrTooLarge = errors.New("file too large")
+var ErrTooLarge = errors.New("too large")
 
 // Open opens path for reading if it is a regular file of at most limit
 // bytes (no limit when limit <= 0). The check is made on the opened file,
@@ -38,7 +39,7 @@ func Open(path string, limit int64) (*os.File, fs.FileInfo, error) {
 	}
 	if limit > 0 && info.Size() > limit {
 		f.Close()
-		return nil, nil, tooLarge(path, info.Size(), limit)
+		return nil, nil, tooLarge(path, overSize(info.Size(), limit), limit)
 	}
 	return f, info, nil
 }
@@ -64,17 +65,23 @@ func ReadFile(path string, limit int64) ([]byte, fs.FileInfo, error) {
 	}
 	b := buf.Bytes()
 	if limit > 0 && int64(len(b)) > limit {
-		return nil, nil, tooLarge(path, int64(len(b)), limit)
+		return nil, nil, tooLarge(path, "over "+Size(limit)+" (it grew while read)", limit)
 	}
 	return b, info, nil
 }
 
-func tooLarge(path string, size, limit int64) error {
-	more := ""
-	if size > limit {
-		more = " or more"
+// overSize writes a size known to exceed limit so that it reads as more:
+// 64 MiB and one byte is not "64.0 MiB".
+func overSize(n, limit int64) string {
+	text := Size(n)
+	if v, _, _ := strings.Cut(text, " "); strings.TrimSuffix(v, ".0") == strings.Fields(Size(limit))[0] {
+		return fmt.Sprintf("%d bytes", n)
 	}
-	return fmt.Errorf("%s is %s%s, %w: the limit is %s", path, Size(size), more, ErrTooLarge, Size(limit))
+	return text
+}
+
+func tooLarge(path, size string, limit int64) error {
+	return fmt.Errorf("%s is %s, %w: the limit is %s", path, size, ErrTooLarge, Size(limit))
 }
 
 func kind(m fs.FileMode) string {
