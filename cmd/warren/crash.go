@@ -136,10 +136,12 @@ func runCrashMonitor() int {
 const resetScreen = "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[<u\x1b[>4;0m\x1b[0m"
 
 // crashSummary is the first line that says what happened ("panic: …",
-// "fatal error: …"), with control characters made visible.
+// "fatal error: …", "SIGSEGV: …"), with control characters made visible.
 func crashSummary(out []byte) string {
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+		signal, _, isSignal := strings.Cut(line, ": ")
+		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") ||
+			(isSignal && strings.HasPrefix(signal, "SIG") && strings.ToUpper(signal) == signal) {
 			return printable(strings.TrimSpace(line), 200)
 		}
 	}

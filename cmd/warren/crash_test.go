@@ -214,3 +214,18 @@ func ioCopy(dst *screenLog, src *os.File) (int64, error) {
 		}
 	}
 }
+
+func TestCrashSummary(t *testing.T) {
+	t.Parallel()
+	for out, want := range map[string]string{
+		"panic: boom\n\ngoroutine 1 [running]:\n":         "panic: boom",
+		"fatal error: runtime: out of memory\n\nruntime…": "fatal error: runtime: out of memory",
+		"SIGQUIT: quit\nPC=0x48f2e1 m=0 sigcode=0\n":      "SIGQUIT: quit",
+		"panic: \x1b]52;c;x\x07evil\n":                    `panic: \x1b]52;c;x\x07evil`,
+		"goroutine 1 [running]:\n":                        "unexpectedly",
+	} {
+		if got := crashSummary([]byte(out)); got != want {
+			t.Errorf("crashSummary(%q) = %q, want %q", out, got, want)
+		}
+	}
+}
