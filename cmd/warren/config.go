@@ -279,7 +279,15 @@ func (t tlsConfig) build(host string) (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if t.CertFile != "" || t.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		certPEM, _, err := readSmallFile(t.CertFile, maxPEMSize)
+		if err != nil {
+			return nil, fmt.Errorf("tls cert-file: %w", err)
+		}
+		keyPEM, _, err := readSmallFile(t.KeyFile, maxPEMSize)
+		if err != nil {
+			return nil, fmt.Errorf("tls key-file: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("tls cert-file/key-file: %w", err)
 		}

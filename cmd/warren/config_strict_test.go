@@ -240,3 +240,13 @@ func TestSwitchNeedsTheContextsOwnPassword(t *testing.T) {
 		t.Fatalf("switch: %v", err)
 	}
 }
+
+// TLS files are read like every file a person names: never a device.
+func TestTLSFilesAreRegularFiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []tlsConfig{{CAFile: "/dev/zero"}, {CertFile: "/dev/zero", KeyFile: "/dev/zero"}} {
+		if _, err := tc.build("h"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%+v: %v", tc, err)
+		}
+	}
+}
