@@ -57,6 +57,7 @@ type settings struct {
 	TLS      *tls.Config // for AMQP: checks the AMQP host's certificate
 	APITLS   *tls.Config // for the API: checks the API host's certificate
 	Insecure bool        // certificates are not checked
+	Warning  string      // one line for the person, e.g. a password file others can read
 
 	// NeedPassword is the user that has no password from any source yet;
 	// the caller asks for one (setPassword) or refuses.

@@ -169,19 +169,23 @@ func TestPasswordFileIsBoundedAndNotADevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/dev/zero", big} {
-		if _, err := readPasswordFile(p, ""); err == nil {
+		if _, _, err := readPasswordFile(p, ""); err == nil {
 			t.Errorf("%s accepted as a password file", p)
 		}
 	}
 	empty := filepath.Join(dir, "empty")
 	_ = os.WriteFile(empty, []byte("\n"), 0o600)
-	if _, err := readPasswordFile(empty, ""); err == nil {
+	if _, _, err := readPasswordFile(empty, ""); err == nil {
 		t.Error("an empty password file accepted")
 	}
 	crlf := filepath.Join(dir, "crlf")
 	_ = os.WriteFile(crlf, []byte("pw\r\nignored\n"), 0o600)
-	if pw, err := readPasswordFile(crlf, ""); err != nil || pw != "pw" {
-		t.Errorf("crlf: %q %v", pw, err)
+	if pw, warning, err := readPasswordFile(crlf, ""); err != nil || pw != "pw" || warning != "" {
+		t.Errorf("crlf: %q %q %v", pw, warning, err)
+	}
+	_ = os.Chmod(crlf, 0o644)
+	if _, warning, _ := readPasswordFile(crlf, ""); !strings.Contains(warning, crlf+" may be read by others (mode 0644)") {
+		t.Errorf("a password file others can read: %q", warning)
 	}
 }
 

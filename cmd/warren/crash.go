@@ -53,7 +53,7 @@ func startCrashMonitor() (stop func(), err error) {
 		return func() {}, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), crashMonitorEnv+"=1")
+	cmd.Env = append(withoutEnv(os.Environ(), "WARREN_PASSWORD"), crashMonitorEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = crashR, readyW, os.Stderr
 	err = cmd.Start()
 	crashR.Close()
@@ -98,6 +98,17 @@ func startCrashMonitor() (stop func(), err error) {
 			_ = cmd.Process.Kill()
 		}
 	}, nil
+}
+
+// withoutEnv drops one variable: the monitor needs no password.
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // runCrashMonitor is the monitor's whole life. Its stdin is the crash

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -83,12 +84,13 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if fc.warning != "" {
-		fmt.Fprintln(stderr, "warren: warning:", fc.warning)
-	}
 	s, err := resolve(fv, fc)
 	if err != nil {
 		return err
+	}
+	notice := strings.Join(nonEmpty(fc.warning, s.Warning), "; ")
+	if notice != "" {
+		fmt.Fprintln(stderr, "warren: warning:", notice)
 	}
 	if err := askPassword(&s, os.Stdin, stderr); err != nil {
 		return err
@@ -100,14 +102,18 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer sw.closeSession()
 
+	opts := ui.ProgramOptions()
 	stopMonitor, err := startCrashMonitor()
-	if err != nil {
-		fmt.Fprintln(stderr, "warren: warning: a crash would leave the terminal as it is:", err)
+	if err == nil {
+		// Panics go to the runtime, so that the crash monitor restores the
+		// terminal and keeps a report for every one of them alike.
+		opts = append(opts, tea.WithoutCatchPanics())
+	} else {
+		// Bubble Tea's own recovery then covers at least its goroutines.
+		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
 	}
-	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: fc.warning}, sw)
-	// Panics go to the runtime, so that the crash monitor restores the
-	// terminal and keeps a report for every one of them alike.
-	p := tea.NewProgram(app, append(ui.ProgramOptions(), tea.WithoutCatchPanics())...)
+	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice}, sw)
+	p := tea.NewProgram(app, opts...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
 	_, err = p.Run()
@@ -208,6 +214,16 @@ func withoutWrites(t ui.Target) ui.Target {
 		t.Mover, t.Publisher, t.Admin = nil, nil, nil
 	}
 	return t
+}
+
+func nonEmpty(vals ...string) []string {
+	var out []string
+	for _, v := range vals {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (sw *switcher) closeSession() {

@@ -36,11 +36,12 @@ func (s *settings) findPassword(u *url.URL, env string, ctx contextConfig, confi
 	case env != "":
 		s.setPassword(env)
 	case ctx.PasswordFile != "":
-		pw, err := readPasswordFile(ctx.PasswordFile, configFile)
+		pw, warning, err := readPasswordFile(ctx.PasswordFile, configFile)
 		if err != nil {
 			return fmt.Errorf("context %q: password-file: %w", ctx.Name, err)
 		}
 		s.setPassword(pw)
+		s.Warning = warning
 	default:
 		s.NeedPassword = u.User.Username()
 	}
@@ -63,27 +64,31 @@ func (s *settings) setPassword(pw string) {
 }
 
 // readPasswordFile reads the first line of a password file; a relative
-// path is relative to the config file, and ~/ is the home directory.
-func readPasswordFile(path, configFile string) (string, error) {
+// path is relative to the config file, and ~/ is the home directory. A
+// file others may read comes with a warning.
+func readPasswordFile(path, configFile string) (pw, warning string, err error) {
 	if rest, ok := strings.CutPrefix(path, "~/"); ok {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		path = filepath.Join(home, rest)
 	} else if !filepath.IsAbs(path) && configFile != "" {
 		path = filepath.Join(filepath.Dir(configFile), path)
 	}
-	b, _, err := readSmallFile(path, maxPasswordFile)
+	b, info, err := readSmallFile(path, maxPasswordFile)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	if len(line) == 0 {
-		return "", fmt.Errorf("%s: the first line is empty", path)
+		return "", "", fmt.Errorf("%s: the first line is empty", path)
 	}
-	return string(line), nil
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		warning = fmt.Sprintf("password-file %s may be read by others (mode %04o): chmod 600 it", path, perm)
+	}
+	return string(line), warning, nil
 }
 
 // askPassword asks on the terminal, without echo, for the password that s
