@@ -24,10 +24,16 @@ import (
 // notes the terminal's state before the screen takes it over and reads
 // this process's crash output (runtime/debug.SetCrashOutput). If any
 // arrives, the monitor restores the terminal, saves the report to a file
-// and says where. On a normal exit it reads nothing and leaves quietly.
+// and says where. A normal exit says goodbye on the same pipe and the
+// monitor leaves quietly; a warren that ends with neither (killed, by the
+// out-of-memory killer say) still gets its terminal restored.
 
 // crashMonitorEnv marks the monitor process.
 const crashMonitorEnv = "WARREN_CRASH_MONITOR"
+
+// cleanExit is what a normal exit writes to the monitor; crash output
+// never starts with a NUL.
+const cleanExit = "\x00warren: clean exit\n"
 
 // maxCrashReport bounds what the monitor keeps; a trace of every
 // goroutine of a busy warren is well under this.
@@ -80,16 +86,18 @@ func startCrashMonitor() (stop func(), err error) {
 	}
 	readyR.Close()
 	if err == nil {
-		err = debug.SetCrashOutput(crashW, debug.CrashOptions{})
+		err = debug.SetCrashOutput(crashW, debug.CrashOptions{}) // the runtime keeps its own copy
 	}
-	crashW.Close() // SetCrashOutput keeps its own copy
 	if err != nil {
+		crashW.Close()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return func() {}, err
 	}
 	return func() {
-		_ = debug.SetCrashOutput(nil, debug.CrashOptions{}) // EOF: no crash
+		_ = debug.SetCrashOutput(nil, debug.CrashOptions{})
+		_, _ = crashW.WriteString(cleanExit)
+		crashW.Close()
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
 		select {
@@ -125,12 +133,16 @@ func runCrashMonitor() int {
 	var buf bytes.Buffer
 	_, _ = io.Copy(&buf, io.LimitReader(os.Stdin, maxCrashReport))
 	_, _ = io.Copy(io.Discard, os.Stdin)
-	if buf.Len() == 0 {
+	if buf.String() == cleanExit {
 		return 0 // warren ended normally
 	}
 	if stateErr == nil {
 		_ = term.Restore(fd, state)
 		os.Stderr.WriteString(resetScreen)
+	}
+	if buf.Len() == 0 {
+		fmt.Fprintln(os.Stderr, "\nwarren ended without a word (killed, perhaps by the out-of-memory killer); the terminal is restored.")
+		return 0
 	}
 	path, err := writeCrashReport(buf.Bytes(), time.Now())
 	where := "the crash report is in " + path

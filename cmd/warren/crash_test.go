@@ -44,6 +44,10 @@ func (m panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		panic("boom from Update")
 	case ok && k.String() == "c": // on a goroutine of its own, as every command
 		return m, func() tea.Msg { panic("boom from a command") }
+	case ok && k.String() == "k":
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	case ok && k.String() == "q":
+		return m, tea.Quit
 	}
 	return m, nil
 }
@@ -124,6 +128,51 @@ func TestCrashRestoresTheTerminalAndSavesAReport(t *testing.T) {
 	}
 }
 
+// startInPTY runs the test binary as the panicky program on a fresh
+// pseudo-terminal and waits until it has taken the screen over.
+func startInPTY(t *testing.T, cache string) (cmd *exec.Cmd, master, slave *os.File, before *term.State, screen *screenLog) {
+	master, slave = openPTY(t)
+	t.Cleanup(func() { master.Close(); slave.Close() })
+	before, err := term.GetState(slave.Fd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "WARREN_TEST_PANICKY=1", "XDG_CACHE_HOME="+cache, "TERM=xterm-256color")
+	// Not a session of its own: were the program the terminal's
+	// controlling process, its death would hang the terminal up for the
+	// monitor too, which a shell running warren never does.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	screen = &screenLog{}
+	go func() { _, _ = ioCopy(screen, master) }()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	screen.waitFor(t, "ready for x")
+	if during, err := term.GetState(slave.Fd()); err != nil || reflect.DeepEqual(before, during) {
+		t.Fatalf("the program never put the terminal in raw mode (%v): the test proves nothing", err)
+	}
+	return cmd, master, slave, before, screen
+}
+
+// A warren killed outright leaves no crash output, yet its terminal is
+// restored too.
+func TestKilledRestoresTheTerminal(t *testing.T) {
+	cache := t.TempDir()
+	cmd, master, slave, before, screen := startInPTY(t, cache)
+	if _, err := master.Write([]byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	screen.waitFor(t, "warren ended without a word")
+	if after, err := term.GetState(slave.Fd()); err != nil || !reflect.DeepEqual(before, after) {
+		t.Fatalf("the terminal was left as the program set it (%v)", err)
+	}
+	if reports, _ := filepath.Glob(filepath.Join(cache, "warren", "*")); len(reports) != 0 {
+		t.Fatalf("a kill has no report to save: %v", reports)
+	}
+}
+
 func crashTest(t *testing.T, key, panicText string) {
 	master, slave := openPTY(t)
 	defer master.Close()
@@ -186,15 +235,20 @@ func crashTest(t *testing.T, key, panicText string) {
 	}
 }
 
-// Without a crash the monitor leaves quietly and writes no report.
+// Without a crash the monitor leaves quietly: no message, no report.
 func TestCleanExitLeavesNoReport(t *testing.T) {
 	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
-	stop, err := startCrashMonitor()
-	if err != nil {
+	cmd, master, _, _, screen := startInPTY(t, cache)
+	if _, err := master.Write([]byte("q")); err != nil {
 		t.Fatal(err)
 	}
-	stop()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("a clean exit: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a monitor that would speak
+	if out := screen.String(); strings.Contains(out, "warren crashed") || strings.Contains(out, "without a word") {
+		t.Fatalf("the monitor spoke after a clean exit: %q", out)
+	}
 	if reports, _ := filepath.Glob(filepath.Join(cache, "warren", "*")); len(reports) != 0 {
 		t.Fatalf("reports after a clean exit: %v", reports)
 	}
