@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -104,5 +105,17 @@ func TestBodyFileIsARegularFileUpTo64MiB(t *testing.T) {
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 || len(pub.sent[0].msg.Body) != 1<<20 {
 		t.Fatalf("a 1 MiB body file should be sent: %d sent, outcome %q", len(pub.sent), pv.outcome)
+	}
+}
+
+// An import that stops part way says how far it got.
+func TestImportSummarySaysWhereItStopped(t *testing.T) {
+	t.Parallel()
+	got := summaryText(moveDoneMsg{imp: &broker.ImportResult{Published: 40, Read: 40}, total: 100})
+	if !strings.Contains(got, "published 40") || !strings.Contains(got, "stopped after 40 of 100: the rest were not published") {
+		t.Fatalf("summary %q", got)
+	}
+	if got := summaryText(moveDoneMsg{imp: &broker.ImportResult{Published: 100, Read: 100}, total: 100}); strings.Contains(got, "stopped") {
+		t.Fatalf("a whole import: %q", got)
 	}
 }
