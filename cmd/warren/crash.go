@@ -124,7 +124,7 @@ func withoutEnv(env []string, name string) []string {
 func runCrashMonitor() int {
 	// Keys like ctrl+c reach the whole process group; the monitor outlives
 	// them to do its job, and ends when warren's crash output closes.
-	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGTSTP)
+	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
 	fd := os.Stderr.Fd()
 	state, stateErr := term.GetState(fd)
 	fmt.Fprintln(os.Stdout, "ready")
