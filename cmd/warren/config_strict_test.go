@@ -65,6 +65,19 @@ contexts:
 	if err != nil || len(fc.Contexts) != 2 || !fc.Contexts[0].ReadOnly || fc.Contexts[1].TLS.ServerName != "h" || fc.Contexts[0].PasswordFile != "pw" {
 		t.Fatalf("%+v %v", fc, err)
 	}
+	// Merge keys bring in keys that are checked like any other.
+	fc, err = loadConfig(writeConfig(t, 0o600, "x: &d\n  read-only: true\n"), true)
+	if err == nil || !strings.Contains(err.Error(), `unknown key "x"`) {
+		t.Fatalf("top-level anchor holder: %v", err)
+	}
+	merged := "contexts:\n  - &base\n    name: a\n    read-only: true\n  - <<: *base\n    name: b\n"
+	if fc, err = loadConfig(writeConfig(t, 0o600, merged), true); err != nil || len(fc.Contexts) != 2 || !fc.Contexts[1].ReadOnly {
+		t.Fatalf("merge: %+v %v", fc, err)
+	}
+	badMerge := "contexts:\n  - &base\n    name: a\n  - <<: [*base, {readonly: true}]\n    name: b\n"
+	if _, err = loadConfig(writeConfig(t, 0o600, badMerge), true); err == nil || !strings.Contains(err.Error(), `unknown key "readonly"`) {
+		t.Fatalf("a bad key through a merge: %v", err)
+	}
 	if fc, err := loadConfig(writeConfig(t, 0o600, ""), true); err != nil || len(fc.Contexts) != 0 {
 		t.Fatalf("an empty file: %+v %v", fc, err)
 	}

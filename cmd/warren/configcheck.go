@@ -43,6 +43,12 @@ func checkNode(n *yaml.Node, t reflect.Type, key string) error {
 		fields := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" { // <<: *defaults brings in keys of the same kind
+				if err := checkMerge(v, t, key); err != nil {
+					return err
+				}
+				continue
+			}
 			f, ok := fields[k.Value]
 			if !ok {
 				return fmt.Errorf("line %d: unknown key %q%s (known: %s)", k.Line, k.Value, within(key), strings.Join(fieldNames(t), ", "))
@@ -70,6 +76,21 @@ func checkNode(n *yaml.Node, t reflect.Type, key string) error {
 		}
 	}
 	return nil
+}
+
+func checkMerge(v *yaml.Node, t reflect.Type, key string) error {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind == yaml.SequenceNode {
+		for _, e := range v.Content {
+			if err := checkNode(e, t, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return checkNode(v, t, key)
 }
 
 func within(key string) string {
