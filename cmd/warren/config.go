@@ -76,6 +76,7 @@ type flagValues struct {
 	// Password is WARREN_PASSWORD: for the URI's user when the URI has no
 	// password. Only the first target gets it, never a :ctx switch.
 	Password string
+	Warning  string // a password on the command line
 }
 
 const (

@@ -267,3 +267,18 @@ func TestTLSFilesAreRegularFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestPasswordOnTheCommandLineWarns(t *testing.T) {
+	t.Setenv("WARREN_URI", "amqp://u:envpw@h/") // the environment is not ps's to show
+	fv, err := parseFlags(nil, discard{})
+	if err != nil || fv.Warning != "" {
+		t.Fatalf("WARREN_URI: %q %v", fv.Warning, err)
+	}
+	fv, err = parseFlags([]string{"--uri", "amqp://u:clipw@h/"}, discard{})
+	if err != nil || !strings.Contains(fv.Warning, "--uri carries a password") || strings.Contains(fv.Warning, "clipw") {
+		t.Fatalf("--uri with a password: %q %v", fv.Warning, err)
+	}
+	if fv, _ := parseFlags([]string{"--uri", "amqp://u@h/"}, discard{}); fv.Warning != "" {
+		t.Fatalf("--uri without a password: %q", fv.Warning)
+	}
+}

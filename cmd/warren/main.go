@@ -60,6 +60,10 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 			fv.ConfigGiven = true
 		case "refresh":
 			fv.RefreshGiven = true
+		case "uri", "api":
+			if uriHasPassword(f.Value.String()) {
+				fv.Warning = "--" + f.Name + " carries a password, which every local user can read with ps: give the user only, and the password through WARREN_PASSWORD, a password-file or the prompt"
+			}
 		}
 	})
 	if fv.RefreshGiven && fv.Refresh < time.Second {
@@ -88,7 +92,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	notice := strings.Join(nonEmpty(fc.warning, s.Warning), "; ")
+	notice := strings.Join(nonEmpty(fv.Warning, fc.warning, s.Warning), "; ")
 	if notice != "" {
 		fmt.Fprintln(stderr, "warren: warning:", notice)
 	}
