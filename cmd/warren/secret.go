@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/charmbracelet/x/term"
 
@@ -105,6 +107,22 @@ func askPassword(s *settings, in *os.File, out io.Writer) error {
 		where = u.Host
 	}
 	fmt.Fprintf(out, "password for %s at %s: ", s.NeedPassword, where)
+	// ctrl+c at the prompt must not leave the terminal without echo.
+	if state, err := term.GetState(in.Fd()); err == nil {
+		interrupt := make(chan os.Signal, 1)
+		signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		defer func() { signal.Stop(interrupt); close(done) }()
+		go func() {
+			select {
+			case <-interrupt:
+				_ = term.Restore(in.Fd(), state)
+				fmt.Fprintln(out)
+				os.Exit(130)
+			case <-done:
+			}
+		}()
+	}
 	pw, err := term.ReadPassword(in.Fd())
 	fmt.Fprintln(out)
 	if err != nil {
