@@ -74,6 +74,9 @@ func New(t Target, opts Options, sw Switcher) *App {
 		a.contexts = sw.Contexts()
 	}
 	a.stack = []view{a.makeView("queues", "", "")}
+	if opts.Notice != "" {
+		a.setStatus(opts.Notice, true)
+	}
 	return a
 }
 

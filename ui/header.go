@@ -42,6 +42,9 @@ func renderHeader(c *common, h headerState, width int) string {
 	if c.target.ReadOnly {
 		parts = append(parts, th.Badge.Render("READ-ONLY"))
 	}
+	if c.target.Insecure {
+		parts = append(parts, th.Badge.Render("TLS UNVERIFIED"))
+	}
 	if c.target.Context != "" {
 		parts = append(parts, kv("ctx", c.target.Context))
 	}

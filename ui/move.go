@@ -18,7 +18,7 @@ import (
 // confirms; *broker.Session satisfies it.
 type Mover interface {
 	Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error)
-	Import(ctx context.Context, req broker.ImportRequest, msgs []message.Message, progress func(done int)) (broker.ImportResult, error)
+	Import(ctx context.Context, req broker.ImportRequest, next func() (message.Message, error), progress func(done int)) (broker.ImportResult, error)
 }
 
 // moveKeys choose where a move (or an import) sends the messages.
@@ -56,11 +56,14 @@ func (s *moveState) get() broker.MoveProgress {
 	return s.progress
 }
 
-// importSource is the file an import reads.
+// importSource is the file an import reads: read through once to check
+// it and count its messages, then again while publishing.
 type importSource struct {
-	path string
-	msgs []message.Message
-	err  error
+	path    string
+	scanned bool
+	count   int
+	err     error
+	stop    context.CancelFunc // ends the first read
 }
 
 // moveView asks where to move a queue's messages (all, or the ones marked
@@ -83,6 +86,7 @@ type moveView struct {
 	done   bool
 	result broker.MoveResult
 	impRes *broker.ImportResult
+	total  int // an import's message count, for its summary
 	err    error
 }
 
@@ -93,13 +97,15 @@ type moveDoneMsg struct {
 	queue  string
 	result broker.MoveResult
 	imp    *broker.ImportResult
+	total  int // an import's message count
 	err    error
 }
 
-// importLoadedMsg brings an import's file, read off the UI thread.
+// importLoadedMsg brings what the first read of an import's file found,
+// read off the UI thread.
 type importLoadedMsg struct {
 	view int
-	msgs []message.Message
+	sum  exportSummary
 	err  error
 }
 
@@ -127,13 +133,15 @@ func (v *moveView) help() []helpGroup {
 }
 
 func (v *moveView) load() tea.Cmd {
-	if v.imp == nil || v.imp.msgs != nil || v.imp.err != nil {
+	if v.imp == nil || v.imp.scanned || v.imp.err != nil || v.imp.stop != nil {
 		return nil
 	}
 	path, id := v.imp.path, v.viewID
+	ctx, stop := context.WithCancel(context.Background())
+	v.imp.stop = stop
 	return func() tea.Msg {
-		msgs, err := readExport(path)
-		return importLoadedMsg{view: id, msgs: msgs, err: err}
+		sum, err := scanExport(ctx, path)
+		return importLoadedMsg{view: id, sum: sum, err: err}
 	}
 }
 
@@ -184,12 +192,9 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 			v.target.paste(m.Content)
 		}
 	case importLoadedMsg:
-		v.imp.msgs, v.imp.err = m.msgs, m.err
-		if v.imp.msgs == nil && m.err == nil {
-			v.imp.msgs = []message.Message{}
-		}
-		if v.vhost == "" && len(m.msgs) > 0 {
-			v.vhost = m.msgs[0].Vhost
+		v.imp.scanned, v.imp.count, v.imp.err = true, m.sum.count, m.err
+		if v.vhost == "" {
+			v.vhost = m.sum.vhost
 		}
 		if v.vhost == "" {
 			v.vhost = "/"
@@ -201,6 +206,7 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		return v.tick()
 	case moveDoneMsg:
 		v.done, v.result, v.impRes, v.err = true, m.result, m.imp, m.err
+		v.total = m.total
 		v.cancel = nil
 		return moveSummary(v.title(), m)
 	}
@@ -255,7 +261,7 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	if v.imp != nil && v.imp.err != nil {
 		return statusCmd("cannot import: "+v.imp.err.Error(), true)
 	}
-	if v.imp != nil && v.imp.msgs == nil {
+	if v.imp != nil && !v.imp.scanned {
 		return statusCmd("the file is not read yet", true)
 	}
 	req.Vhost, req.Queue, req.QueueType = v.vhost, v.queue, v.qtype
@@ -272,15 +278,20 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 		return moveDoneMsg{view: id, queue: title, result: res, err: err}
 	}
 	if v.imp != nil {
-		msgs := v.imp.msgs
+		path, total := v.imp.path, v.imp.count
 		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
 		run = func() tea.Msg {
+			file, err := openExport(path)
+			if err != nil {
+				return moveDoneMsg{view: id, queue: title, imp: &broker.ImportResult{}, total: total, err: err}
+			}
+			defer file.Close()
 			start := time.Now()
-			res, err := mv.Import(ctx, ireq, msgs, func(done int) {
+			res, err := mv.Import(ctx, ireq, file.next, func(done int) {
 				el := time.Since(start)
-				state.set(broker.MoveProgress{Total: len(msgs), Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
+				state.set(broker.MoveProgress{Total: total, Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
 			})
-			return moveDoneMsg{view: id, queue: title, imp: &res, err: err}
+			return moveDoneMsg{view: id, queue: title, imp: &res, total: total, err: err}
 		}
 	}
 	return tea.Batch(run, v.tick())
@@ -289,6 +300,9 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 // close cancels a running move: the broker package settles what is in
 // flight and leaves every unmoved message in the source.
 func (v *moveView) close() tea.Cmd {
+	if v.imp != nil && v.imp.stop != nil {
+		v.imp.stop()
+	}
 	if v.cancel != nil {
 		v.cancel()
 		v.cancel = nil
@@ -301,10 +315,10 @@ func (v *moveView) what() string {
 	switch {
 	case v.imp != nil && v.imp.err != nil:
 		return "the file " + v.imp.path
-	case v.imp != nil && v.imp.msgs == nil:
+	case v.imp != nil && !v.imp.scanned:
 		return "the messages of " + v.imp.path + " (reading…)"
 	case v.imp != nil:
-		return fmt.Sprintf("the %d messages of %s into vhost %s", len(v.imp.msgs), v.imp.path, v.vhost)
+		return fmt.Sprintf("the %d messages of %s into vhost %s", v.imp.count, v.imp.path, v.vhost)
 	case len(v.only) > 0:
 		return fmt.Sprintf("the %d marked messages of %s (vhost %s); the others stay in place, in order (on a quorum queue, those met on the way get their delivery count raised)", len(v.only), v.queue, v.vhost)
 	}
@@ -366,7 +380,7 @@ func (v *moveView) render(w, h int) string {
 	}
 	b.WriteString(fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d\n", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed))
 	if v.done {
-		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes}) + "\n")
+		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes, total: v.total}) + "\n")
 		if v.err != nil {
 			b.WriteString("  " + th.Error.Render(safe(v.err.Error())) + "\n")
 		}
@@ -400,6 +414,9 @@ func summaryText(m moveDoneMsg) string {
 				more = fmt.Sprintf(" and %d more", n-10)
 			}
 			s += " · lines not published: " + strings.Join(lines, ", ") + more
+		}
+		if m.total > r.Read {
+			s += fmt.Sprintf(" · stopped after %d of %d: the rest were not published", r.Read, m.total)
 		}
 		return s
 	}

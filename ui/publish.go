@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/internal/boundedfile"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -358,7 +358,7 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 	return func() tea.Msg {
 		out := publishedMsg{view: view, target: describeRoute(req.exchange, req.key)}
 		if req.file != "" {
-			b, err := os.ReadFile(req.file)
+			b, _, err := boundedfile.ReadFile(req.file, maxBodyFile)
 			if err != nil {
 				out.err = fmt.Errorf("body file: %w", err)
 				return out

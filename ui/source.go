@@ -39,6 +39,7 @@ type Target struct {
 	API      string // redacted API URL
 	Vhost    string // the vhost lists start in; "" means all
 	ReadOnly bool
+	Insecure bool // TLS certificates are not checked: the header says so
 }
 
 // Switcher opens another configured context (for :ctx). The wiring in
@@ -71,4 +72,5 @@ type LinkMsg struct {
 type Options struct {
 	Refresh time.Duration // poll interval of the visible view
 	Timeout time.Duration // per request
+	Notice  string        // a warning for the status bar at start, e.g. about the config
 }

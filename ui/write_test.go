@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,13 +36,24 @@ func (f *fakeMover) Move(ctx context.Context, req broker.MoveRequest, progress f
 	return broker.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
 }
 
-func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, msgs []message.Message, progress func(int)) (broker.ImportResult, error) {
+func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, next func() (message.Message, error), progress func(int)) (broker.ImportResult, error) {
+	var msgs []message.Message
+	for {
+		m, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return broker.ImportResult{Read: len(msgs)}, err
+		}
+		msgs = append(msgs, m)
+	}
 	f.mu.Lock()
 	f.imports = append(f.imports, req)
 	f.msgs = append(f.msgs, msgs)
 	f.mu.Unlock()
 	progress(len(msgs))
-	return broker.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}}, nil
+	return broker.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}, Read: len(msgs)}, nil
 }
 
 // published is one PublishMessage call.
