@@ -357,6 +357,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	}
+	a.logMsg(msg)
 	seq := a.statusSeq
 	model, cmd := a.update(msg)
 	if expire := a.expireStatus(seq); expire != nil {

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/warren-tui/warren/mgmt"
@@ -73,4 +74,7 @@ type Options struct {
 	Refresh time.Duration // poll interval of the visible view
 	Timeout time.Duration // per request
 	Notice  string        // a warning for the status bar at start, e.g. about the config
+	// Log, when set, hears failed polls and every write action with its
+	// outcome (--log).
+	Log *slog.Logger
 }

@@ -77,6 +77,7 @@ type flagValues struct {
 	// password. Only the first target gets it, never a :ctx switch.
 	Password string
 	Warning  string // a password on the command line
+	LogPath  string // --log or WARREN_LOG: where the structured log goes
 }
 
 const (

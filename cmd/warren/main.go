@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -45,6 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
 	fs.BoolVar(&fv.ReadOnly, "read-only", false, "remove every write action")
 	fs.DurationVar(&fv.Refresh, "refresh", 5*time.Second, "poll interval of the visible view (at least 1s)")
+	fs.StringVar(&fv.LogPath, "log", "", "append a structured log (JSON lines) of connections, recoveries, failed polls and every write action to this file (env WARREN_LOG)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warren [flags]\n\nA terminal UI for exploring and debugging RabbitMQ.\n\nflags:")
 		fs.PrintDefaults()
@@ -77,6 +79,9 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	if fv.API == "" {
 		fv.API = os.Getenv("WARREN_API")
 	}
+	if fv.LogPath == "" {
+		fv.LogPath = os.Getenv("WARREN_LOG")
+	}
 	return fv, nil
 }
 
@@ -100,12 +105,21 @@ func run(args []string, stderr io.Writer) error {
 	if err := askPassword(&s, os.Stdin, stderr); err != nil {
 		return err
 	}
-	sw := &switcher{flags: fv, config: fc, pump: newLinkPump()}
-	target, err := sw.open(s)
+	logger, closeLog, err := openLog(fv.LogPath)
 	if err != nil {
 		return err
 	}
-	defer sw.closeSession()
+	defer closeLog()
+	logger.Info("start", "context", s.Context, "amqp", broker.Redact(s.URI), "api", redactURL(s.API), "read_only", s.ReadOnly)
+	sw := &switcher{flags: fv, config: fc, pump: newLinkPump(), log: logger}
+	sw.pump.log = logger
+	target, err := sw.open(s)
+	if err != nil {
+		logger.Error("start failed", "err", err)
+		return err
+	}
+	// A hung broker must not hold warren open once its screen is gone.
+	defer sw.closeSessionWithin(time.Second)
 
 	opts := ui.ProgramOptions()
 	stopMonitor, err := startCrashMonitor()
@@ -117,16 +131,20 @@ func run(args []string, stderr io.Writer) error {
 		// Bubble Tea's own recovery then covers at least its goroutines.
 		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
 	}
-	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice}, sw)
+	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}, sw)
 	p := tea.NewProgram(app, opts...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
-	_, err = p.Run()
+	final, err := p.Run()
 	// Only now, never deferred: a deferred call would also run while a
 	// panic unwinds, and let the monitor go before the crash is written.
 	stopMonitor()
 	stop()
 	sw.pump.stop()
+	if a, ok := final.(*ui.App); ok && a.ExitNote() != "" { // a move stopped to quit
+		fmt.Fprintln(stderr, "warren:", message.Escape(a.ExitNote()))
+	}
+	logger.Info("quit", "err", err)
 	return err
 }
 
@@ -171,6 +189,7 @@ func quitOnHangup(p *tea.Program) (stop func()) {
 // AMQP session and hands its link events to the pump.
 type switcher struct {
 	flags   flagValues
+	log     *slog.Logger
 	config  fileConfig
 	pump    *linkPump
 	session *broker.Session
@@ -229,6 +248,17 @@ func nonEmpty(vals ...string) []string {
 		}
 	}
 	return out
+}
+
+// closeSessionWithin closes the session, waiting at most d for it.
+func (sw *switcher) closeSessionWithin(d time.Duration) {
+	done := make(chan struct{})
+	go func() { sw.closeSession(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		sw.log.Warn("the AMQP session did not close in time; the broker drops its connections itself")
+	}
 }
 
 func (sw *switcher) closeSession() {
