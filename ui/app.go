@@ -412,7 +412,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.quitting { // stopped to quit: its summary goes to the shell
 			a.exitNote = m.queue + ": " + summaryText(m)
 			if m.err != nil {
-				a.exitNote += ": " + m.err.Error()
+				a.exitNote += ": " + moveErrText(m.err)
 			}
 			cmd := a.route(m.view, m)
 			return a, tea.Batch(cmd, a.quit())

@@ -27,7 +27,7 @@ func (a *App) logMsg(msg tea.Msg) {
 	case moveDoneMsg:
 		attrs := []any{"source", safe(m.queue), "summary", safe(summaryText(m))}
 		if m.err != nil {
-			attrs = append(attrs, "err", safe(m.err.Error()))
+			attrs = append(attrs, "err", safe(moveErrText(m.err)))
 		}
 		log.Log(context.Background(), levelOf(m.err != nil), "move", attrs...)
 	case adminDoneMsg:

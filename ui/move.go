@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -382,7 +383,7 @@ func (v *moveView) render(w, h int) string {
 	if v.done {
 		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes, total: v.total}) + "\n")
 		if v.err != nil {
-			b.WriteString("  " + th.Error.Render(safe(v.err.Error())) + "\n")
+			b.WriteString("  " + th.Error.Render(safe(moveErrText(v.err))) + "\n")
 		}
 	}
 	return b.String()
@@ -430,10 +431,19 @@ func summaryText(m moveDoneMsg) string {
 }
 
 // moveSummary is the status line a finished (or cancelled) move leaves.
+// moveErrText says why a move ended early; a cancel is the person's own
+// stop, not a failure.
+func moveErrText(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "stopped before the end: what was not moved stayed in the source"
+	}
+	return err.Error()
+}
+
 func moveSummary(title string, m moveDoneMsg) tea.Cmd {
 	text := title + ": " + summaryText(m)
 	if m.err != nil {
-		return statusCmd(text+": "+m.err.Error(), true)
+		return statusCmd(text+": "+moveErrText(m.err), true)
 	}
 	return statusCmd(text, false)
 }
