@@ -1,0 +1,259 @@
+package broker
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/warren-tui/warren/internal/brokertest"
+)
+
+// quorumMoveRequest moves everything from a quorum queue with the given
+// delivery limit to a queue, as the UI asks for it.
+func quorumMoveRequest(vh, src, dst string, limit int) MoveRequest {
+	return MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst, QueueType: QueueQuorum, DeliveryLimit: limit}
+}
+
+// chargeHead takes the first n messages of a quorum queue with a consumer
+// and requeues them, count times: each time their delivery count rises by
+// one, as a peek's would.
+func chargeHead(t *testing.T, conn *amqp.Connection, queue string, n, count int) {
+	t.Helper()
+	for i := 0; i < count; i++ {
+		ch := adminChannel(t, conn)
+		if err := ch.Qos(n, 0, false); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := ch.Consume(queue, "charge", false, false, false, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last uint64
+		for j := 0; j < n; j++ {
+			select {
+			case d := <-ds:
+				last = d.DeliveryTag
+			case <-time.After(10 * time.Second):
+				t.Fatalf("charge: %d of %d delivered", j, n)
+			}
+		}
+		if err := ch.Cancel("charge", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Nack(last, true, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readCounts consumes the queue like readAll and also returns each
+// message's x-delivery-count (0 when absent), in order.
+func readCounts(t *testing.T, conn *amqp.Connection, queue string) (fps []fingerprint, counts []int64) {
+	t.Helper()
+	ch := adminChannel(t, conn)
+	for {
+		d, ok, err := ch.Get(queue, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			if depth(t, conn, queue) == 0 {
+				return fps, counts
+			}
+			continue
+		}
+		fps = append(fps, fingerprintOf(withoutCount(d.Headers), d.Body))
+		counts = append(counts, deliveryCount(d.Headers))
+	}
+}
+
+func withoutCount(h amqp.Table) amqp.Table { return without(h, "x-delivery-count") }
+
+// A quorum source is checked out a window at a time, so the move's idle
+// check once saw zero ready (all checked out to the move itself) and
+// ended at once, "moved 0", with the broker then requeueing everything.
+// The move must move the whole queue, and the copies must not carry the
+// source's delivery count. The type is left for the move to find out.
+func TestMoveQuorumMovesAll(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	conn := adminConn(t, vh)
+	src, dst := brokertest.Name("quorum"), brokertest.Name("dst")
+	declareDurable(t, vh, src, `{"x-queue-type":"quorum","x-delivery-limit":2}`)
+	brokertest.DeclareQueue(t, vh, dst, "")
+	const n = 20_000
+	want := fillSeq(t, conn, src, n)
+	chargeHead(t, conn, src, 10, 1) // ten carry x-delivery-count 1
+	s := openTestSession(t, brokertest.URI())
+	req := quorumMoveRequest(vh, src, dst, 2)
+	req.QueueType = ""
+	res, err := s.Move(moveCtx(t), req, nil)
+	t.Logf("result %+v", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != n || res.Requeued != 0 || res.RequeuedUnseen != 0 || res.ReturnedToSource != 0 || res.QueueType != QueueQuorum {
+		t.Fatalf("result %+v", res)
+	}
+	eventuallyDepth(t, conn, src, 0)
+	got, counts := readCounts(t, conn, dst)
+	if len(got) != n {
+		t.Fatalf("target holds %d, want %d", len(got), n)
+	}
+	seen := map[fingerprint]int{}
+	for i, f := range got {
+		seen[f]++
+		if counts[i] != 0 {
+			t.Fatalf("copy of seq %d carries x-delivery-count %d", f.seq, counts[i])
+		}
+	}
+	for _, f := range want {
+		if seen[f] != 1 {
+			t.Fatalf("seq %d arrived %d times", f.seq, seen[f])
+		}
+	}
+}
+
+// Return to origin from a quorum dead-letter queue with a delivery limit
+// of 3, holding messages without x-death among dead letters: the plain
+// ones stay, each requeued once (delivery count +1, back at the head in
+// order), except those already at the limit, which a requeue would have
+// the broker drop: they go to the tail as copies. Nothing is lost, and the
+// result counts each.
+func TestMoveQuorumReturnToOriginKeepsPlain(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	conn := adminConn(t, vh)
+	origin, dlq := brokertest.Name("origin"), brokertest.Name("dlq")
+	declareDurable(t, vh, dlq, `{"x-queue-type":"quorum","x-delivery-limit":3}`)
+	brokertest.DeclareQueue(t, vh, origin, `{"x-dead-letter-exchange":"","x-dead-letter-routing-key":"`+dlq+`"}`)
+	plain := func(from, n int) {
+		msgs := make([]amqp.Publishing, n)
+		for i := range msgs {
+			msgs[i] = amqp.Publishing{Body: []byte(fmt.Sprintf("plain %d", from+i)), Headers: amqp.Table{"seq": int64(from + i)}}
+		}
+		publishConfirmed(t, conn, "", dlq, msgs...)
+	}
+	dead := func(from, n int) {
+		msgs := make([]amqp.Publishing, n)
+		for i := range msgs {
+			msgs[i] = amqp.Publishing{Body: []byte(fmt.Sprintf("dead %d", from+i)), Headers: amqp.Table{"seq": int64(from + i)}}
+		}
+		publishConfirmed(t, conn, "", origin, msgs...)
+		rejectFirst(t, conn, origin, n)
+	}
+	// The DLQ: 50 plain (0-49), 100 dead (1000-1099), 50 plain (50-99),
+	// 100 dead (1100-1199). The first 100 are charged to the limit.
+	plain(0, 50)
+	dead(1000, 100)
+	plain(50, 50)
+	dead(1100, 100)
+	eventuallyDepth(t, conn, dlq, 300)
+	chargeHead(t, conn, dlq, 100, 3)
+
+	s := openTestSession(t, brokertest.URI())
+	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: dlq, Target: ReturnToOrigin, QueueType: QueueQuorum, DeliveryLimit: 3}, nil)
+	t.Logf("result %+v", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != 200 || res.NoOrigin != 100 || res.ToTail != 50 || res.Requeued != 50 || res.OverLimit != 0 || res.RequeuedUnseen != 0 {
+		t.Fatalf("result %+v, want 200 moved, 100 without origin: 50 requeued, 50 to the tail", res)
+	}
+	if got := depth(t, conn, origin); got != 200 {
+		t.Errorf("origin holds %d, want 200", got)
+	}
+	got, counts := readCounts(t, conn, dlq)
+	if len(got) != 100 {
+		for i, f := range got {
+			t.Logf("%d: seq %d count %d", i, f.seq, counts[i])
+		}
+		t.Fatalf("the DLQ holds %d, want the 100 plain ones", len(got))
+	}
+	seen := map[int64]bool{}
+	for i, f := range got {
+		seen[f.seq] = true
+		// First the ones requeued in place (charged once, in order), then
+		// the copies at the tail (a fresh count).
+		switch {
+		case i < 50 && (f.seq != int64(50+i) || counts[i] != 1):
+			t.Errorf("position %d: seq %d count %d, want seq %d count 1", i, f.seq, counts[i], 50+i)
+		case i >= 50 && (f.seq >= 50 || counts[i] != 0):
+			t.Errorf("position %d: seq %d count %d, want a copy of seq 0-49 with count 0", i, f.seq, counts[i])
+		}
+	}
+	if len(seen) != 100 {
+		t.Errorf("%d distinct plain messages, want 100", len(seen))
+	}
+}
+
+// Losing the move's link twice on a quorum queue with a delivery limit of
+// 3 loses nothing: only the messages checked out at the time are charged
+// (a window, not the queue), and the charges the results report match the
+// delivery counts the broker then shows.
+func TestMoveQuorumLinkLostTwice(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	conn := adminConn(t, vh)
+	src, dst := brokertest.Name("quorum"), brokertest.Name("dst")
+	declareDurable(t, vh, src, `{"x-queue-type":"quorum","x-delivery-limit":3}`)
+	brokertest.DeclareQueue(t, vh, dst, "")
+	const n = 20_000
+	fillSeq(t, conn, src, n)
+	s := openTestSession(t, brokertest.URI())
+	var results []MoveResult
+	for round := 0; round < 2; round++ {
+		var once sync.Once
+		killed := make(chan bool, 1)
+		res, err := s.Move(moveCtx(t), quorumMoveRequest(vh, src, dst, 3), func(p MoveProgress) {
+			if p.Moved >= 3000 {
+				once.Do(func() {
+					ok := false
+					for end := time.Now().Add(20 * time.Second); !ok && time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+						ok = killMoveConnection(t, vh)
+					}
+					killed <- ok
+				})
+			}
+		})
+		t.Logf("round %d: err %v; result %+v", round, err, res)
+		if !<-killed || err == nil {
+			t.Fatalf("round %d: the link was not lost (err %v)", round, err)
+		}
+		if res.Requeued > 1024+64 || res.OverLimit != 0 {
+			t.Fatalf("round %d: %d requeued, %d over the limit: more than the window was checked out", round, res.Requeued, res.OverLimit)
+		}
+		results = append(results, res)
+	}
+	moved := readAll(t, conn, dst)
+	left, counts := readCounts(t, conn, src)
+	seen := map[int64]int{}
+	for _, f := range append(append([]fingerprint(nil), moved...), left...) {
+		seen[f.seq]++
+	}
+	if len(seen) != n {
+		t.Fatalf("lost %d messages", n-len(seen))
+	}
+	var charges int64
+	for _, c := range counts {
+		charges += c
+		if c > 2 {
+			t.Errorf("a message was charged %d times in two link losses", c)
+		}
+	}
+	var low, high int
+	for _, r := range results {
+		low += r.Requeued - r.DuplicateRisk
+		high += r.Requeued + r.RequeuedUnseen
+	}
+	t.Logf("target %d, source %d, delivery counts in the source add up to %d; reported %d to %d", len(moved), len(left), charges, low, high)
+	if charges < int64(low) || charges > int64(high) {
+		t.Fatalf("the source shows %d charges, the results report %d to %d", charges, low, high)
+	}
+}
