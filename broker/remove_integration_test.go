@@ -188,12 +188,14 @@ func TestRemoveAfterQuorumPeek(t *testing.T) {
 	fps := peekFingerprints(t, s, vh, q, QueueQuorum, 6)
 	eventuallyDepth(t, conn, q, 6)
 
-	res, err := s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fps[2]}})
+	// No limit (RabbitMQ 3.x): requeued messages go to the tail, so the
+	// whole queue is taken and the other five requeued, in order.
+	res, err := s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fps[2]}, DeliveryLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Removed != 1 || res.NotFound != 0 {
-		t.Fatalf("result %+v, want 1 removed", res)
+	if res.Removed != 1 || res.NotFound != 0 || res.Requeued != 5 || res.ToTail != 0 {
+		t.Fatalf("result %+v, want 1 removed, 5 requeued", res)
 	}
 	eventuallyDepth(t, conn, q, 5)
 	wantSeqs(t, conn, q, seqRange(0, 6, 2))
