@@ -72,7 +72,12 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 	readErr := s.consumeHead(ctx, ch, req, limit, ready, take)
 	res.More = res.Taken > want || (res.Taken == want && limit == want)
 	res.Reordered = req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
-	backErr := giveBack(ch, lastTag)
+	var backErr error
+	if req.DeliveryLimit >= 0 {
+		backErr = giveBackInRuns(ch, lastTag)
+	} else {
+		backErr = giveBack(ch, lastTag)
+	}
 	res.Effect = queueEffect(req, res)
 	if res.Taken == 0 && ready > 0 {
 		res.Effect = fmt.Sprintf("Nothing was taken: the queue reports %d ready %s but delivered none to warren "+
@@ -131,4 +136,25 @@ read:
 		take(d)
 	}
 	return readErr
+}
+
+// giveBackInRuns returns tags 1 to lastTag (all taken, none acked) like
+// giveBack, but in runs of requeueRun, each a multiple nack and a round
+// trip: a quorum queue with a delivery limit returns a larger set in hash
+// order (measured on RabbitMQ 3.10), and puts it back at the head.
+func giveBackInRuns(ch *amqp.Channel, lastTag uint64) error {
+	for tag := uint64(requeueRun); lastTag > 0 && !ch.IsClosed(); tag += requeueRun {
+		if tag >= lastTag {
+			break
+		}
+		err := ch.Nack(tag, true, true)
+		if err == nil {
+			err = ch.Qos(0, 0, false)
+		}
+		if err != nil {
+			_ = ch.Close()
+			return cleanErr(err)
+		}
+	}
+	return giveBack(ch, lastTag)
 }
