@@ -239,7 +239,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
 		renewable: src.renewable, renewNow: make(chan struct{}, 1),
 		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only),
-		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, wholeQueue: src.prefetch >= q.Messages}
+		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, wholeQueue: src.prefetch >= q.Messages}
 	m.res.QueueType, m.res.DeliveryLimit = QueueClassic, -1
 	if m.quorum {
 		m.res.QueueType, m.res.DeliveryLimit = QueueQuorum, req.DeliveryLimit
@@ -447,17 +447,18 @@ type mover struct {
 	quorum    bool // the source is a quorum queue
 	// capped: a quorum source, whose checked-out messages are counted: at
 	// most ceiling were ever checked out to the move (see move_quorum.go).
-	capped     bool
-	ceiling    int
-	gen        int        // the source consumer's generation, bumped by renew
-	pendCur    int        // of pendN: delivered by the current consumer
-	pendRisk   int        // of pendN: risky
-	deferred   []moveItem // acks held back so no more is checked out than the budget
-	frozen     bool       // no more acks of the current consumer until it is cancelled
-	ackedSent  int        // acks written to the source channel
-	riskOpen   int        // risky messages taken and not acked
-	wholeQueue bool       // the prefetch covered the whole source
-	heldRisky  int        // risky messages held for the final requeue
+	capped      bool
+	ceiling     int
+	gen         int        // the source consumer's generation, bumped by renew
+	pendCur     int        // of pendN: delivered by the current consumer
+	pendRisk    int        // of pendN: risky
+	deferred    []moveItem // acks held back so no more is checked out than the budget
+	frozen      bool       // no more acks of the current consumer until it is cancelled
+	ackedSent   int        // acks written to the source channel
+	riskOpen    int        // risky messages taken and not acked
+	wholeQueue  bool       // the prefetch covered the whole source
+	curPrefetch int        // the current quorum consumer's prefetch
+	heldRisky   int        // risky messages held for the final requeue
 	// tailPub publishes copies to the source's tail: pub, or for Remove
 	// one dialled on first need (dialTail; closeTail closes it).
 	tailPub   *Publisher
@@ -595,10 +596,11 @@ func (m *mover) renew(src *source) error {
 		if left <= 0 {
 			return nil // the move is done taking
 		}
-		prefetch := min(quorumPrefetch(m.req, left), left)
+		prefetch := nextPrefetch(m.req, m.curPrefetch, left)
 		if err := m.cch.Qos(prefetch, 0, false); err != nil {
 			return fmt.Errorf("renewing the source's consumer: %w", cleanErr(err))
 		}
+		m.curPrefetch = prefetch
 		m.mu.Lock()
 		m.gen++
 		m.ceiling = m.taken + prefetch

@@ -31,16 +31,31 @@ import (
 // order: the broker walks a larger set in hash order.
 const requeueRun = 32
 
-// quorumPrefetch is the consumer prefetch of a quorum source: one window,
-// so a lost link charges at most that many. An Only move of a queue
-// without a limit takes the whole budget (up to the 16-bit cap) instead:
-// there the messages it requeues go to the tail, which keeps their order
-// only if nothing untaken is ahead of them.
+// quorumPrefetch is the first consumer prefetch of a quorum source: one
+// window, so a lost link charges at most that many. An Only move of a
+// queue without a limit takes the whole budget (up to the 16-bit cap)
+// instead: there the messages it requeues go to the tail, which keeps
+// their order only if nothing untaken is ahead of them. An Only move of a
+// queue with a limit starts with one run and doubles on each renew: what
+// it checks out past the last marked message is requeued for nothing, so
+// that waste stays below what it had to take anyway.
 func quorumPrefetch(req MoveRequest, budget int) int {
-	if req.DeliveryLimit < 0 && len(req.Only) > 0 {
+	switch {
+	case len(req.Only) > 0 && req.DeliveryLimit < 0:
 		return max(min(budget, maxPrefetch), 1)
+	case len(req.Only) > 0:
+		return max(min(requeueRun, req.Window, budget), 1)
 	}
 	return max(min(req.Window, budget, maxPrefetch), 1)
+}
+
+// nextPrefetch is the prefetch of a renewed quorum consumer, left being
+// what the budget still allows.
+func nextPrefetch(req MoveRequest, last, left int) int {
+	if len(req.Only) > 0 && req.DeliveryLimit >= 0 {
+		return max(min(2*last, req.Window, left, maxPrefetch), 1)
+	}
+	return max(min(quorumPrefetch(req, left), left), 1)
 }
 
 // limited: the source is a quorum queue whose requeues can drop messages.

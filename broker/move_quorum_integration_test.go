@@ -257,3 +257,87 @@ func TestMoveQuorumLinkLostTwice(t *testing.T) {
 		t.Fatalf("the source shows %d charges, the results report %d to %d", charges, low, high)
 	}
 }
+
+// seqMessages are n persistent messages carrying their sequence number,
+// with the fingerprints a peek would show for them.
+func seqMessages(n int) ([]amqp.Publishing, []string) {
+	msgs, fps := make([]amqp.Publishing, n), make([]string, n)
+	for i := range msgs {
+		msgs[i] = amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: fmt.Sprintf("m-%d", i),
+			Headers: amqp.Table{"seq": int64(i)}, Body: []byte(fmt.Sprintf("body %d", i))}
+		fps[i] = deliveryFingerprint(&amqp.Delivery{DeliveryMode: amqp.Persistent, MessageId: msgs[i].MessageId,
+			Headers: msgs[i].Headers, Body: msgs[i].Body})
+	}
+	return msgs, fps
+}
+
+// Held messages fill a quorum consumer's small prefetch (every copy is
+// unroutable): the move renews its consumer instead of stalling, and gives
+// every one back in order, charged once.
+func TestMoveQuorumUnroutableKeepsOrder(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	conn := adminConn(t, vh)
+	src, ex := brokertest.Name("quorum"), brokertest.Name("ex")
+	declareDurable(t, vh, src, `{"x-queue-type":"quorum","x-delivery-limit":3}`)
+	brokertest.DeclareExchange(t, vh, ex, "direct")
+	const n = 3000
+	fillSeq(t, conn, src, n)
+	s := openTestSession(t, brokertest.URI())
+	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToExchange, Exchange: ex, RoutingKey: "k",
+		Window: 256, QueueType: QueueQuorum, DeliveryLimit: 3}, nil)
+	t.Logf("result %+v", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != 0 || res.Unroutable != n || res.Requeued != n || res.Reordered || res.OverLimit != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	eventuallyDepth(t, conn, src, n)
+	got, counts := readCounts(t, conn, src)
+	if len(got) != n || !inOrder(got) {
+		t.Fatalf("source holds %d (in order: %v), want %d in order", len(got), inOrder(got), n)
+	}
+	for i, c := range counts {
+		if c != 1 {
+			t.Fatalf("message %d: delivery count %d, want 1", i, c)
+		}
+	}
+}
+
+// Removing one message 300 deep in a quorum queue with a limit charges
+// the 300 ahead of it (they must be taken) and few past it: the consumer
+// starts small and doubles. Everything else stays, in order.
+func TestRemoveFromQuorumChargesLittle(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	conn := adminConn(t, vh)
+	q := brokertest.Name("quorum")
+	declareDurable(t, vh, q, `{"x-queue-type":"quorum","x-delivery-limit":3}`)
+	msgs, fps := seqMessages(5000)
+	publishConfirmed(t, conn, "", q, msgs...)
+	s := openTestSession(t, brokertest.URI())
+	res, err := s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fps[300]}, DeliveryLimit: 3})
+	t.Logf("result %+v", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Removed != 1 || res.NotFound != 0 || res.ToTail != 0 || res.Requeued < 300 || res.Requeued > 2*300 {
+		t.Fatalf("result %+v, want 1 removed and 300 to 600 requeued", res)
+	}
+	eventuallyDepth(t, conn, q, 4999)
+	got, counts := readCounts(t, conn, q)
+	if len(got) != 4999 || !inOrder(got) || got[299].seq != 299 || got[300].seq != 301 {
+		t.Fatalf("queue holds %d (in order %v)", len(got), inOrder(got))
+	}
+	charged := 0
+	for i, c := range counts {
+		if c > 1 || (i < 300 && c != 1) {
+			t.Fatalf("message %d (seq %d): delivery count %d", i, got[i].seq, c)
+		}
+		charged += int(c)
+	}
+	if charged != res.Requeued {
+		t.Fatalf("%d messages charged, the result says %d requeued", charged, res.Requeued)
+	}
+}
