@@ -130,7 +130,8 @@ type MoveResult struct {
 	// whose delivery count was at the limit, so a requeue would have had
 	// the broker drop them: a copy went to the tail of the source (fresh
 	// delivery count, place in the queue lost) and the original was acked.
-	// They are counted in Skipped, NoOrigin or the failures as well.
+	// They are counted in Skipped, NoOrigin or the failures as well, unless
+	// taken past the budget.
 	ToTail int
 	// OverLimit counts messages requeued past the delivery limit, which
 	// the broker dropped or dead-lettered: only on a lost link, or when a
@@ -239,7 +240,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
 		renewable: src.renewable, renewNow: make(chan struct{}, 1),
 		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only),
-		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, wholeQueue: src.prefetch >= q.Messages}
+		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, depth: q.Messages}
 	m.res.QueueType, m.res.DeliveryLimit = QueueClassic, -1
 	if m.quorum {
 		m.res.QueueType, m.res.DeliveryLimit = QueueQuorum, req.DeliveryLimit
@@ -456,7 +457,7 @@ type mover struct {
 	frozen      bool       // no more acks of the current consumer until it is cancelled
 	ackedSent   int        // acks written to the source channel
 	riskOpen    int        // risky messages taken and not acked
-	wholeQueue  bool       // the prefetch covered the whole source
+	depth       int        // the source's ready messages at the start
 	curPrefetch int        // the current quorum consumer's prefetch
 	heldRisky   int        // risky messages held for the final requeue
 	// tailPub publishes copies to the source's tail: pub, or for Remove

@@ -257,7 +257,7 @@ func (m *mover) requeueQuorum(src *source) {
 		m.res.OverLimit = m.riskOpen
 		m.res.Reordered = m.res.Requeued > 0
 	}
-	if !m.limited() && m.res.Requeued > 0 && !m.wholeQueue {
+	if !m.limited() && m.res.Requeued > 0 && m.taken < m.depth {
 		m.res.Reordered = true // to the tail, behind messages never taken
 	}
 }
@@ -271,13 +271,16 @@ type settleOp struct {
 
 // settleRuns settles ops in tag order, each run of the same kind with one
 // multiple ack or nack (which covers every unacked tag up to its last, and
-// the runs before are settled), followed by a round trip. Two things
-// measured on RabbitMQ 3.10 shape it: the broker stashes a burst of
-// settles and merges them into one command, losing what it stashed if the
-// channel closes right after; and a requeue of more than requeueRun
-// messages in one command comes back in hash order when the queue has a
-// limit. Without a limit requeued messages go to the tail in order, and a
-// run may be as long as it likes.
+// the runs before are settled). Two things measured on RabbitMQ 3.10 shape
+// it: a requeue of more than requeueRun messages in one command comes back
+// in hash order when the queue has a limit; and the broker's client end of
+// a quorum queue stashes the settles a channel sends while earlier ones
+// are not yet applied, merging them into one command (so runs sent back
+// to back merged, and came back scrambled, under load). So with a limit
+// each run waits until the queue shows it ready again before the next
+// goes; a run that never shows up in time leaves the order uncertain, and
+// the result says it may be reordered. Without a limit requeued messages
+// go to the tail in order, and one run does.
 func (m *mover) settleRuns(ops []settleOp) (requeued int, err error) {
 	slices.SortFunc(ops, func(a, b settleOp) int { return cmp.Compare(a.tag, b.tag) })
 	i := 0
@@ -288,6 +291,12 @@ func (m *mover) settleRuns(ops []settleOp) (requeued int, err error) {
 			}
 		}
 	}()
+	ready := -1
+	if m.limited() {
+		if ready, err = m.ready(); err != nil {
+			return 0, err
+		}
+	}
 	for i < len(ops) {
 		j, risk := i, 0
 		for j < len(ops) && ops[j].requeue == ops[i].requeue && (!ops[i].requeue || !m.limited() || j-i < requeueRun) {
@@ -300,6 +309,13 @@ func (m *mover) settleRuns(ops []settleOp) (requeued int, err error) {
 				return requeued, err
 			}
 			requeued += j - i
+			if ready >= 0 {
+				var back bool
+				if ready, back, err = waitReady(m.cch, m.req.Queue, ready+j-i); err != nil {
+					return requeued, err
+				}
+				m.res.Reordered = m.res.Reordered || !back
+			}
 		} else {
 			m.sendAck(last, true, j-i, 0, risk) // on failure it counts them at risk
 			if m.linkErr != nil {
@@ -307,12 +323,36 @@ func (m *mover) settleRuns(ops []settleOp) (requeued int, err error) {
 				return requeued, nil
 			}
 		}
-		if err := m.qos(); err != nil {
-			return requeued, err
-		}
 		i = j
 	}
-	return requeued, nil
+	// A round trip: the broker has read every ack and nack above.
+	return requeued, m.qos()
+}
+
+// ready is the source's ready count.
+func (m *mover) ready() (int, error) {
+	q, err := m.cch.QueueDeclarePassive(m.req.Queue, false, false, false, false, nil)
+	return q.Messages, err
+}
+
+// waitReady polls queue's ready count until it reaches want (a requeue
+// was applied), for at most a second; it returns the count last seen and
+// whether it got there.
+func waitReady(ch *amqp.Channel, queue string, want int) (int, bool, error) {
+	deadline := time.Now().Add(time.Second)
+	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
+		q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+		if err != nil {
+			return 0, false, cleanErr(err)
+		}
+		if q.Messages >= want {
+			return q.Messages, true, nil
+		}
+		if time.Now().After(deadline) {
+			return q.Messages, false, nil
+		}
+		time.Sleep(wait)
+	}
 }
 
 func b2i(b bool) int {

@@ -86,8 +86,10 @@ type PeekResult struct {
 	OverLimit int
 	// Reordered is set when the peeked messages went back to the tail of
 	// a quorum queue without a delivery limit, behind messages not peeked
-	// (the queue was too big to take whole). Paging on with Skip then
-	// shows other messages than it would have.
+	// (the queue was too big to take whole), or to the head of one with a
+	// limit without the broker showing each run of them back in time (so
+	// their order is not sure). Paging on with Skip then may show other
+	// messages than it would have.
 	Reordered bool
 }
 
@@ -243,7 +245,11 @@ func queueEffect(req PeekRequest, res PeekResult) string {
 	if req.Type != QueueQuorum {
 		return took + "; " + plural(n, "it is", "they are") + " now marked redelivered."
 	}
-	if res.Reordered {
+	switch {
+	case res.Reordered && req.DeliveryLimit >= 0:
+		took = fmt.Sprintf("Took %d messages and returned them to the head of the queue, maybe not in their old order "+
+			"(the broker was slow to take them back, and merges requeues it is not done with)", n)
+	case res.Reordered:
 		took = fmt.Sprintf("Took %d %s and returned %s to the back of the queue, behind the messages not peeked "+
 			"(a quorum queue without a delivery limit requeues at the back)", n, plural(n, "message", "messages"), plural(n, "it", "them"))
 	}

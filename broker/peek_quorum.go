@@ -74,7 +74,9 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 	res.Reordered = req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
 	var backErr error
 	if req.DeliveryLimit >= 0 {
-		backErr = giveBackInRuns(ch, lastTag)
+		var inOrder bool
+		inOrder, backErr = giveBackInRuns(ch, req.Queue, lastTag)
+		res.Reordered = res.Reordered || !inOrder
 	} else {
 		backErr = giveBack(ch, lastTag)
 	}
@@ -139,22 +141,28 @@ read:
 }
 
 // giveBackInRuns returns tags 1 to lastTag (all taken, none acked) like
-// giveBack, but in runs of requeueRun, each a multiple nack and a round
-// trip: a quorum queue with a delivery limit returns a larger set in hash
-// order (measured on RabbitMQ 3.10), and puts it back at the head.
-func giveBackInRuns(ch *amqp.Channel, lastTag uint64) error {
-	for tag := uint64(requeueRun); lastTag > 0 && !ch.IsClosed(); tag += requeueRun {
-		if tag >= lastTag {
-			break
-		}
-		err := ch.Nack(tag, true, true)
-		if err == nil {
-			err = ch.Qos(0, 0, false)
-		}
-		if err != nil {
-			_ = ch.Close()
-			return cleanErr(err)
+// giveBack, but in runs of requeueRun, each a multiple nack, the next only
+// once the queue shows the last one ready again: a quorum queue with a
+// delivery limit returns a larger set in hash order, and merges requeues
+// sent back to back (see settleRuns). It says whether every run was seen
+// back in time, which is what keeps their order.
+func giveBackInRuns(ch *amqp.Channel, queue string, lastTag uint64) (inOrder bool, err error) {
+	inOrder = true
+	if lastTag <= requeueRun || ch.IsClosed() {
+		return inOrder, giveBack(ch, lastTag)
+	}
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	ready := q.Messages
+	for tag := uint64(requeueRun); err == nil && tag < lastTag; tag += requeueRun {
+		if err = ch.Nack(tag, true, true); err == nil {
+			var back bool
+			ready, back, err = waitReady(ch, queue, ready+requeueRun)
+			inOrder = inOrder && back
 		}
 	}
-	return giveBack(ch, lastTag)
+	if err != nil {
+		_ = ch.Close()
+		return false, cleanErr(err)
+	}
+	return inOrder, giveBack(ch, lastTag)
 }
