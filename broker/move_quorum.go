@@ -145,8 +145,18 @@ func (m *mover) drain(src *source) {
 		return
 	}
 	frozen := make(chan struct{})
-	m.items <- moveItem{freeze: frozen}
-	<-frozen // everything before is settled and its acks sent
+	wait := time.NewTimer(settleTimeout)
+	defer wait.Stop()
+	select { // everything before is settled and its acks sent, unless confirms stopped coming
+	case m.items <- moveItem{freeze: frozen}:
+	case <-wait.C:
+		return
+	}
+	select {
+	case <-frozen:
+	case <-wait.C:
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	quiet := false

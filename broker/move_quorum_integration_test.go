@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -53,23 +55,30 @@ func chargeHead(t *testing.T, conn *amqp.Connection, queue string, n, count int)
 }
 
 // readCounts consumes the queue like readAll and also returns each
-// message's x-delivery-count (0 when absent), in order.
+// message's x-delivery-count (0 when absent), in order. Acks never charge.
 func readCounts(t *testing.T, conn *amqp.Connection, queue string) (fps []fingerprint, counts []int64) {
 	t.Helper()
 	ch := adminChannel(t, conn)
+	if err := ch.Qos(1000, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := ch.Consume(queue, "", false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for {
-		d, ok, err := ch.Get(queue, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
+		select {
+		case d := <-ds:
+			fps = append(fps, fingerprintOf(withoutCount(d.Headers), d.Body))
+			counts = append(counts, deliveryCount(d.Headers))
+			if err := d.Ack(false); err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(500 * time.Millisecond):
 			if depth(t, conn, queue) == 0 {
 				return fps, counts
 			}
-			continue
 		}
-		fps = append(fps, fingerprintOf(withoutCount(d.Headers), d.Body))
-		counts = append(counts, deliveryCount(d.Headers))
 	}
 }
 
@@ -354,5 +363,49 @@ func TestRemoveFromQuorumChargesLittle(t *testing.T) {
 	}
 	if charged != res.Requeued {
 		t.Fatalf("%d messages charged, the result says %d requeued", charged, res.Requeued)
+	}
+}
+
+// Cancelling a quorum move mid-way: what was checked out and not moved
+// goes back to the head in order, charged once each, and the result counts
+// exactly those; the rest were never touched.
+func TestMoveQuorumCancelSaysWhatItCharged(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	conn := adminConn(t, vh)
+	src, dst := brokertest.Name("quorum"), brokertest.Name("dst")
+	declareDurable(t, vh, src, `{"x-queue-type":"quorum","x-delivery-limit":3}`)
+	brokertest.DeclareQueue(t, vh, dst, "")
+	const n = 20_000
+	fillSeq(t, conn, src, n)
+	s := openTestSession(t, brokertest.URI())
+	ctx, cancel := context.WithCancel(moveCtx(t))
+	defer cancel()
+	res, err := s.Move(ctx, quorumMoveRequest(vh, src, dst, 3), func(p MoveProgress) {
+		if p.Moved >= 2000 {
+			cancel()
+		}
+	})
+	t.Logf("result %+v", res)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	moved := readAll(t, conn, dst)
+	left, counts := readCounts(t, conn, src)
+	if len(moved) != res.Moved || len(moved)+len(left) != n || res.DuplicateRisk != 0 || res.RequeuedUnseen != 0 || res.Reordered {
+		t.Fatalf("result %+v, target %d, source %d", res, len(moved), len(left))
+	}
+	if !inOrder(moved) || !inOrder(left) || (len(moved) > 0 && len(left) > 0 && left[0].seq != moved[len(moved)-1].seq+1) {
+		t.Fatal("order not kept")
+	}
+	charged := 0
+	for i, c := range counts {
+		if c > 1 || (c == 1) != (i < res.Requeued) {
+			t.Fatalf("source message %d (seq %d): delivery count %d; %d reported requeued", i, left[i].seq, c, res.Requeued)
+		}
+		charged += int(c)
+	}
+	if charged != res.Requeued || charged > 1024 {
+		t.Fatalf("%d charged, %d reported", charged, res.Requeued)
 	}
 }
