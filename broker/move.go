@@ -79,11 +79,11 @@ type MoveRequest struct {
 	// DeliveryLimit is a quorum source's effective x-delivery-limit, -1
 	// when it has none (RabbitMQ 3.x by default). On 3.x and 4.0-4.2 every
 	// requeue raises a quorum message's delivery count, and the broker
-	// drops or dead-letters one whose count passes the limit. With a limit
-	// the move keeps few messages checked out (a lost link charges only
-	// those), and a message it would requeue past the limit is published
-	// to the tail of the source instead (ToTail). The zero value, a limit
-	// of 0, is the safe default when the limit is not known.
+	// drops or dead-letters one whose count passes the limit. So a quorum
+	// source is read a window at a time (a lost link charges at most that
+	// many), and with a limit a message the move would requeue past it is
+	// published to the tail of the source instead (ToTail). The zero
+	// value, a limit of 0, is the safe default when the limit is unknown.
 	DeliveryLimit int
 	// OnBlocked, when set, hears broker alarms blocking the move.
 	OnBlocked func(blocked bool, reason string)
