@@ -136,3 +136,36 @@ func shovelMove(b testing.TB, conn *amqp.Connection, vh, src, dst string, n int)
 		}
 	}
 }
+
+// BenchmarkMoveQuorum40k moves 40,000 messages of 256 bytes out of a
+// quorum queue with a delivery limit into a classic queue and reports the
+// rate. The source's prefetch decides how many messages a lost link
+// charges a delivery, so this is the price of keeping it small:
+//
+//	go test -run '^$' -bench MoveQuorum40k -benchtime 1x ./broker/
+func BenchmarkMoveQuorum40k(b *testing.B) {
+	brokertest.Require(b)
+	vh := brokertest.Vhost(b)
+	conn := adminConn(b, vh)
+	s := openTestSession(b, brokertest.URI())
+	const n = 40_000
+	var took time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		src, dst := brokertest.Name("quorum"), brokertest.Name("dst")
+		declareDurable(b, vh, src, `{"x-queue-type":"quorum","x-delivery-limit":3}`)
+		brokertest.DeclareQueue(b, vh, dst, "")
+		fillSeq(b, conn, src, n)
+		brokertest.WaitIdle()
+		b.StartTimer()
+		res, err := s.Move(context.Background(), quorumMoveRequest(vh, src, dst, 3), nil)
+		b.StopTimer()
+		if err != nil || res.Moved != n {
+			b.Fatalf("move: %v, %+v", err, res)
+		}
+		took += res.Took
+	}
+	rate := float64(n*b.N) / took.Seconds()
+	b.ReportMetric(rate, "msg/s")
+	b.Logf("quorum → classic: %d messages in %v (%.0f msg/s)", n*b.N, took, rate)
+}

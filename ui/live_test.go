@@ -478,3 +478,44 @@ func TestTapMarksTheGapAfterAResumption(t *testing.T) {
 		t.Fatalf("the gap was marked again: %d rows", len(lv.rows))
 	}
 }
+
+// A move reads the source's type and delivery limit from the broker when
+// it starts, so a quorum move keeps what a requeue would drop; a classic
+// queue has no limit.
+func TestMoveAsksTheDeliveryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		queue, qtype string
+		limit        int
+	}{{"demo.payments", broker.QueueQuorum, 3}, {"demo.orders.dlq", broker.QueueClassic, -1}} {
+		mv := &fakeMover{}
+		a := newTestApp(demoFake(), Target{Mover: mv})
+		settle(t, a, a.Init(), size())
+		settle(t, a, press("/"))
+		settle(t, a, typed(tc.queue)...)
+		settle(t, a, press("enter"), press("m"), press("enter"))
+		if len(mv.reqs) != 1 || mv.reqs[0].Queue != tc.queue || mv.reqs[0].QueueType != tc.qtype || mv.reqs[0].DeliveryLimit != tc.limit {
+			t.Fatalf("%s: move request %+v, want type %s limit %d", tc.queue, mv.reqs, tc.qtype, tc.limit)
+		}
+	}
+}
+
+func TestMoveSummarySaysWhatWasCharged(t *testing.T) {
+	r := broker.MoveResult{Moved: 900, ReturnedToSource: 100, NoOrigin: 100, Requeued: 60, ToTail: 40,
+		QueueType: broker.QueueQuorum, DeliveryLimit: 3}
+	got := summaryText(moveDoneMsg{result: r})
+	for _, want := range []string{"moved 900", "requeued 60, each one's delivery count +1 (limit 3)", "copied to the tail of the source instead 40"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary %q lacks %q", got, want)
+		}
+	}
+	r = broker.MoveResult{Moved: 10, Requeued: 5, RequeuedUnseen: 7, OverLimit: 2, Reordered: true, QueueType: broker.QueueQuorum, DeliveryLimit: -1}
+	got = summaryText(moveDoneMsg{result: r})
+	for _, want := range []string{"requeued 5 (and up to 7 checked out but never delivered), each one's delivery count +1, not back in their old places", "past the delivery limit 2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary %q lacks %q", got, want)
+		}
+	}
+	if got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 3}}); strings.Contains(got, "requeued") {
+		t.Errorf("nothing requeued, yet %q", got)
+	}
+}

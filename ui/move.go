@@ -151,7 +151,7 @@ func (v *moveView) status() string {
 	case v.done:
 		return "done"
 	case v.state != nil:
-		return "moving… (esc cancels; unmoved messages stay in the source, in order)"
+		return "moving… (esc cancels; unmoved messages stay in the source)"
 	}
 	return "choose where the messages go, or esc"
 }
@@ -274,7 +274,22 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	state, id, title := v.state, v.viewID, v.title()
+	src, version, timeout := v.c.target.Source, v.c.rabbitVersion, v.c.opts.Timeout
 	run := func() tea.Msg {
+		req := req
+		if src != nil && req.Queue != "" {
+			// The type and delivery limit as the broker has them now: a
+			// quorum move keeps what a requeue would push past the limit.
+			lctx, lcancel := context.WithTimeout(ctx, timeout)
+			q, err := src.Queue(lctx, req.Vhost, req.Queue)
+			lcancel()
+			if err == nil {
+				if q.Type != "" {
+					req.QueueType = q.Type
+				}
+				req.DeliveryLimit = deliveryLimit(q, version)
+			}
+		}
 		res, err := mv.Move(ctx, req, state.set)
 		return moveDoneMsg{view: id, queue: title, result: res, err: err}
 	}
@@ -353,8 +368,9 @@ func (v *moveView) render(w, h int) string {
 				"reach a queue (unroutable, nacked, in doubt, or without an origin); the file is left untouched."))
 		} else {
 			b.WriteString(th.Faint.Render("Each copy is published with confirms; a source message is acked only after its copy is confirmed and\n" +
-				"not returned. Anything returned, nacked or in doubt stays in the source, in order. A message with no\n" +
-				"x-death (no origin) is left in place and counted."))
+				"not returned. Anything returned, nacked or in doubt stays in the source. A message with no x-death\n" +
+				"(no origin) is left in place and counted. On a quorum queue each message left in place gets its\n" +
+				"delivery count raised by 1; one already at the delivery limit is copied to the tail instead."))
 		}
 		if v.c.target.ReadOnly {
 			b.WriteString("\n\n" + th.Warn.Render("read-only: moving is unavailable"))
@@ -427,7 +443,35 @@ func summaryText(m moveDoneMsg) string {
 	if r.Skipped > 0 || r.NotFound > 0 {
 		s += fmt.Sprintf(" · unmarked left in place %d · marked not found %d", r.Skipped, r.NotFound)
 	}
-	return s + " · took " + r.Took.Round(time.Millisecond).String()
+	return s + requeueText(r) + " · took " + r.Took.Round(time.Millisecond).String()
+}
+
+// requeueText says what went back to the source by a requeue, and what
+// that cost a quorum queue's messages.
+func requeueText(r broker.MoveResult) string {
+	var s string
+	if r.Requeued > 0 || r.RequeuedUnseen > 0 {
+		s = fmt.Sprintf(" · requeued %d", r.Requeued)
+		if r.RequeuedUnseen > 0 {
+			s += fmt.Sprintf(" (and up to %d checked out but never delivered)", r.RequeuedUnseen)
+		}
+		if r.QueueType == broker.QueueQuorum {
+			s += ", each one's delivery count +1"
+			if r.DeliveryLimit >= 0 {
+				s += fmt.Sprintf(" (limit %d)", r.DeliveryLimit)
+			}
+		}
+		if r.Reordered {
+			s += ", not back in their old places"
+		}
+	}
+	if r.ToTail > 0 {
+		s += fmt.Sprintf(" · at the delivery limit, so copied to the tail of the source instead %d", r.ToTail)
+	}
+	if r.OverLimit > 0 {
+		s += fmt.Sprintf(" · requeued past the delivery limit %d (the broker dropped or dead-lettered them)", r.OverLimit)
+	}
+	return s
 }
 
 // moveSummary is the status line a finished (or cancelled) move leaves.

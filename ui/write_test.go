@@ -263,7 +263,8 @@ func TestRepublishAimsAtOriginAndRemovesAfterConfirm(t *testing.T) {
 	if _, isInt32 := sent.Headers["tenant"].(map[string]any)["id"].(int32); !isInt32 {
 		t.Fatal("an int32 header must stay int32")
 	}
-	if len(pub.removes) != 1 || pub.removes[0].Queue != "demo.orders.dlq" || pub.removes[0].Fingerprints[0] != message.Fingerprint(orig) {
+	if len(pub.removes) != 1 || pub.removes[0].Queue != "demo.orders.dlq" || pub.removes[0].Fingerprints[0] != message.Fingerprint(orig) ||
+		pub.removes[0].DeliveryLimit != -1 { // a classic queue: no limit
 		t.Fatalf("the original should be removed by its fingerprint: %+v", pub.removes)
 	}
 	if !strings.Contains(strings.Join(strings.Fields(screen(a)), " "), "the original was removed from demo.orders.dlq") { // wrapped
@@ -563,6 +564,8 @@ func TestPublishSummaries(t *testing.T) {
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, remErr: errors.New("link lost"), fromQ: "dlq"}, "may or may not have been removed", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, fromQ: "dlq"}, "not found in dlq", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1}, fromQ: "dlq"}, "removed from dlq", false},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1, Requeued: 30, ToTail: 2}, fromQ: "dlq"},
+			"removed from dlq; 30 other messages were taken on the way and requeued (on a quorum queue each one's delivery count rose by 1); 2 others taken on the way were at the delivery limit, so they were copied to the tail of dlq instead", false},
 	} {
 		got, bad := tc.m.summary()
 		if !strings.Contains(got, tc.want) || bad != tc.wantBad {
