@@ -312,23 +312,6 @@ func TestExchangeDetailGolden(t *testing.T) {
 	golden.RequireEqual(t, screen(a))
 }
 
-func TestHelpListsEveryKey(t *testing.T) {
-	a := newTestApp(demoFake(), Target{})
-	settle(t, a, a.Init(), size())
-	settle(t, a, press("?"))
-	got := screen(a)
-	for _, b := range append(append(a.c.keys.Global.bindings(), a.c.keys.Table.bindings()...), a.c.keys.Sort.bindings()...) {
-		if !strings.Contains(got, b.Help().Key) {
-			t.Errorf("help lacks %q", b.Help().Key)
-		}
-	}
-	golden.RequireEqual(t, got)
-	settle(t, a, press("esc"))
-	if a.mode != modeNormal {
-		t.Fatal("esc should close help")
-	}
-}
-
 func TestVhostCommandAndCompletion(t *testing.T) {
 	f := demoFake()
 	a := newTestApp(f, Target{})
