@@ -45,6 +45,7 @@ type App struct {
 	debounce            time.Duration
 	vhosts              []string
 	contexts            []string
+	helpTop             int // the first help body line on screen
 
 	header    headerState
 	headPoll  poller
