@@ -312,7 +312,9 @@ func moveWithFault(t *testing.T, s *Session, req MoveRequest, fault func() error
 		if p.Moved >= p.Total*3/10 {
 			once.Do(func() {
 				t.Logf("fault at %d moved (%v in)", p.Moved, time.Since(start).Round(time.Millisecond))
-				go func() { faulted <- fault() }()
+				// Inline: the move waits for the fault to land, so a busy
+				// machine cannot let it finish first.
+				faulted <- fault()
 			})
 		}
 	})

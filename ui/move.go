@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,23 @@ func (k moveKeys) bindings() []key.Binding {
 type moveState struct {
 	mu       sync.Mutex
 	progress broker.MoveProgress
+	blocked  string // why the broker blocks publishing now; "" when it does not
+}
+
+// block hears the broker block (an alarm) and unblock the move's publisher.
+func (s *moveState) block(blocked bool, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked = ""
+	if blocked {
+		s.blocked = cmp.Or(reason, "a resource alarm")
+	}
+}
+
+func (s *moveState) blockedBy() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blocked
 }
 
 func (s *moveState) set(p broker.MoveProgress) { s.mu.Lock(); s.progress = p; s.mu.Unlock() }
@@ -269,8 +287,9 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	for _, m := range v.only {
 		req.Only = append(req.Only, message.Fingerprint(m))
 	}
-	v.req = req
 	v.state = &moveState{}
+	req.OnBlocked = v.state.block
+	v.req = req
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	state, id, title := v.state, v.viewID, v.title()
@@ -295,7 +314,8 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	}
 	if v.imp != nil {
 		path, total := v.imp.path, v.imp.count
-		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
+		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey,
+			OnBlocked: state.block}
 		run = func() tea.Msg {
 			file, err := openExport(path)
 			if err != nil {
@@ -396,6 +416,9 @@ func (v *moveView) render(w, h int) string {
 		eta = (time.Duration(float64(p.Total-p.Moved)/p.Rate) * time.Second).Round(time.Second).String()
 	}
 	b.WriteString(fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d\n", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed))
+	if why := v.state.blockedBy(); why != "" && !v.done {
+		b.WriteString("\n  " + th.Warn.Render("blocked by the broker ("+safe(why)+"): the move waits until the alarm clears, losing nothing; esc stops it and says what it did") + "\n")
+	}
 	if v.done {
 		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes, total: v.total}) + "\n")
 		if v.err != nil {

@@ -661,6 +661,9 @@ type blockingMover struct{ fakeMover }
 
 func (f *blockingMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
 	progress(broker.MoveProgress{Total: 1000, Taken: 300, Moved: 256})
+	if req.OnBlocked != nil { // as a memory alarm does
+		req.OnBlocked(true, "low on memory")
+	}
 	<-ctx.Done()
 	return broker.MoveResult{Moved: 256, ReturnedToSource: 44, DuplicateRisk: 3}, ctx.Err()
 }
@@ -759,4 +762,26 @@ func quits(cmd tea.Cmd) bool {
 		}
 	}
 	return false
+}
+
+// A move that the broker blocks (an alarm) says so while it waits.
+func TestMoveSaysWhenTheBrokerBlocksIt(t *testing.T) {
+	mv := &blockingMover{}
+	a := newTestApp(demoFake(), Target{Mover: mv, Peeker: &fakePeeker{}})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"))
+	out := make(chan tea.Msg, 16)
+	_, cmd := a.Update(press("enter"))
+	spawn(cmd, out)
+	v := a.runningMove()
+	for deadline := time.Now().Add(5 * time.Second); v.state.blockedBy() == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the move never heard the block")
+		}
+	}
+	if got := flat(screen(a)); !strings.Contains(got, "blocked by the broker (low on memory): the move waits until the alarm clears") {
+		t.Fatalf("a blocked move should say so:\n%s", got)
+	}
+	v.close()
 }
