@@ -463,6 +463,11 @@ func summaryText(m moveDoneMsg) string {
 	r := m.result
 	s := fmt.Sprintf("moved %d · returned to the source %d (unroutable %d, nacked %d, in doubt %d, no origin %d) · may exist twice %d",
 		r.Moved, r.ReturnedToSource, r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin, r.DuplicateRisk)
+	if m.err != nil && !errors.Is(m.err, context.Canceled) {
+		// What no client can count: a broker that died may have lost acks
+		// it had already read, leaving more copies than any count here.
+		s += " (or more, if the broker itself crashed: it can lose acks it had already read)"
+	}
 	if r.Skipped > 0 || r.NotFound > 0 {
 		s += fmt.Sprintf(" · unmarked left in place %d · marked not found %d", r.Skipped, r.NotFound)
 	}

@@ -785,3 +785,17 @@ func TestMoveSaysWhenTheBrokerBlocksIt(t *testing.T) {
 	}
 	v.close()
 }
+
+// A move that ended on an error says plainly that its duplicate count is
+// a floor if the broker crashed; a move stopped by the person does not.
+func TestMoveSummarySaysWhatCannotBeCounted(t *testing.T) {
+	r := broker.MoveResult{Moved: 10, DuplicateRisk: 2}
+	if got := summaryText(moveDoneMsg{result: r, err: errors.New("AMQP: EOF")}); !strings.Contains(got, "may exist twice 2 (or more, if the broker itself crashed") {
+		t.Fatalf("summary after a lost link: %q", got)
+	}
+	for _, err := range []error{nil, context.Canceled} {
+		if got := summaryText(moveDoneMsg{result: r, err: err}); strings.Contains(got, "or more") {
+			t.Fatalf("summary with %v: %q", err, got)
+		}
+	}
+}
