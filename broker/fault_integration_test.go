@@ -187,7 +187,7 @@ func alarmCase(t *testing.T, node *testnode.Node, s *Session) {
 	if took > 10*time.Second {
 		t.Errorf("a publish with a 3 s deadline took %v", took)
 	}
-	if !errors.Is(shortErr, ErrBlocked) {
+	if !errors.Is(shortErr, ErrBlocked) || !strings.Contains(shortErr.Error(), "memory") {
 		t.Errorf("a publish blocked past its deadline says %v, want it to name the broker's block", shortErr)
 	}
 
