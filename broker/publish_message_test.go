@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
