@@ -80,4 +80,3 @@ func TestPublishMessageOutcomes(t *testing.T) {
 		t.Fatalf("to a missing exchange: %+v, %v", res, err)
 	}
 }
-
