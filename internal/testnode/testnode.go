@@ -491,14 +491,24 @@ func (n *Node) SetMemoryAlarm(on bool) error {
 
 // Ctl runs rabbitmqctl against the node and returns its output.
 func (n *Node) Ctl(args ...string) (string, error) {
+	return n.cli("rabbitmqctl", args...)
+}
+
+// Plugins runs rabbitmq-plugins against the node (its own enabled-plugins
+// file), e.g. Plugins("disable", "rabbitmq_management").
+func (n *Node) Plugins(args ...string) (string, error) {
+	return n.cli("rabbitmq-plugins", args...)
+}
+
+func (n *Node) cli(tool string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), ctlTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(n.bin, "rabbitmqctl"), append([]string{"-q", "-n", n.name}, args...)...)
+	cmd := exec.CommandContext(ctx, filepath.Join(n.bin, tool), append([]string{"-q", "-n", n.name}, args...)...)
 	cmd.Dir, cmd.Env = n.dir, n.env()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: n.cred}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return string(out), fmt.Errorf("rabbitmqctl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return string(out), fmt.Errorf("%s %s: %w: %s", tool, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return string(out), nil
 }
