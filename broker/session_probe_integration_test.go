@@ -170,3 +170,33 @@ func TestTapResumesAfterTheLinkDropsAndCountsIt(t *testing.T) {
 		t.Fatalf("after the resumption the tap saw %q first", got[0].Body)
 	}
 }
+
+// A warren that dies (its connections cut, no AMQP close, as in a crash or
+// a kill) leaves no tap object behind: the queue is exclusive and the
+// exchange auto-delete, so the broker removes both with the connection.
+func TestTapLeavesNothingWhenWarrenDies(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	ex := brokertest.Name("fanout")
+	brokertest.DeclareExchange(t, vh, ex, "fanout")
+	p := newLinkProxy(t)
+	s, err := Open(Config{URI: p.uri(), Name: brokertest.Name("tap-crash"), Retry: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.Tap(liveCtx(t), TapSpec{Vhost: vh, Exchange: ex, Kind: "fanout"}, LiveOptions{Retry: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countTapObjects(t, vh); n != 2 {
+		t.Fatalf("%d tap objects while tapping, want an exchange and a queue", n)
+	}
+	p.down() // the process is gone: nothing says goodbye
+	for deadline := time.Now().Add(15 * time.Second); countTapObjects(t, vh) != 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tap objects left after the connection died", countTapObjects(t, vh))
+		}
+	}
+	_ = l.Close()
+	_ = s.Close()
+}
