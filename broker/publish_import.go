@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -43,6 +44,11 @@ func (s *Session) Import(ctx context.Context, req ImportRequest, msgs []message.
 	mreq := MoveRequest{Queue: "(import)", Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
 	if err := mreq.check(); err != nil {
 		return ImportResult{}, errors.New(strings.Replace(err.Error(), "move:", "import:", 1))
+	}
+	for i, m := range msgs { // all or nothing: refuse before the first publish
+		if err := message.CheckHeaders(m.Headers); err != nil {
+			return ImportResult{}, fmt.Errorf("import: message %d of %d: %w", i+1, len(msgs), err)
+		}
 	}
 	p, err := s.OpenPublisher(ctx, req.Vhost, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
 	if err != nil {

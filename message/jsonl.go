@@ -180,6 +180,11 @@ func UnmarshalJSONL(line []byte) (Message, error) {
 	}
 	if len(l.Headers) > 0 && string(l.Headers) != "null" {
 		h, err := parseTable(l.Headers, 0)
+		if err == nil {
+			// An import would publish it, and no amqp091-go reader could
+			// read it back.
+			err = CheckHeaders(h)
+		}
 		if err != nil {
 			return Message{}, fmt.Errorf("headers: %w", err)
 		}
