@@ -75,6 +75,9 @@ type Session struct {
 
 	vhosts *vhostPool // one plain connection per vhost, for peek and friends
 
+	headMu sync.Mutex
+	head   HeadReader // reads a classic queue's head past an undecodable message
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }

@@ -113,9 +113,45 @@ func (p *vhostPool) uriFor(vhost string) string {
 	return u.String()
 }
 
+// own dials a connection for one reader alone (a peek, a live pane), so
+// that a message amqp091-go cannot decode, which makes it close the whole
+// connection, ends that reader and nothing else. The caller closes it.
+func (p *vhostPool) own(ctx context.Context, vhost, purpose string) (*amqp.Connection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return nil, errors.New("AMQP session closed")
+	}
+	return p.dialAs(ctx, vhost, p.cfg.Name+" ("+purpose+", vhost "+vhost+")")
+}
+
+// ownChannel is a channel on a connection of its own (see own); closing
+// the connection closes the channel.
+func (p *vhostPool) ownChannel(ctx context.Context, vhost, purpose string) (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := p.own(ctx, vhost, purpose)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		_ = conn.Close()
+		return nil, nil, cleanErr(err)
+	}
+	return conn, ch, nil
+}
+
 func (p *vhostPool) dial(ctx context.Context, vhost string) (*amqp.Connection, error) {
+	return p.dialAs(ctx, vhost, p.cfg.Name+" (vhost "+vhost+")")
+}
+
+// dialAs dials vhost for reading, advertising name to the broker.
+func (p *vhostPool) dialAs(ctx context.Context, vhost, name string) (*amqp.Connection, error) {
 	props := amqp.NewConnectionProperties()
-	props.SetClientConnectionName(p.cfg.Name + " (vhost " + vhost + ")")
+	props.SetClientConnectionName(name)
 	conn, err := amqp.DialConfig(p.uriFor(vhost), amqp.Config{
 		Vhost:           vhost,
 		TLSClientConfig: p.cfg.TLS,
