@@ -338,10 +338,14 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		for len(batch) > 0 {
 			n := len(batch)
 			if lossless {
-				if l.WaitRoom(ctx, n) != nil {
+				// Push what fits as soon as anything fits: waiting for
+				// room for the whole batch could leave the ring short of
+				// full forever.
+				if l.WaitRoom(ctx, 1) != nil {
 					break
 				}
-				n = min(n, l.Capacity())
+				_, buffered := l.Progress()
+				n = min(n, l.Capacity()-buffered)
 			}
 			l.Push(batch[:n]...)
 			pushed += uint64(n)
