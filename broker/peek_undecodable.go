@@ -96,7 +96,8 @@ func (s *Session) quorumUndecodable(req PeekRequest, res PeekResult, ready int) 
 	bad := res.Taken + 1
 	res.Messages = appendShown(res.Messages, req, undecodableRow(req.Vhost, req.Queue, bad, -1))
 	res.More = false
-	s1 := fmt.Sprintf("Message %d could not be decoded by amqp091-go, which closed the peek's own connection; "+
+	s1 := fmt.Sprintf("Message %d, or one of the few after it that amqp091-go held but had not handed over, "+
+		"could not be decoded by amqp091-go, which closed the peek's own connection; "+
 		"the broker returned every message it had handed to the peek (at least %d) at once", bad, bad)
 	switch {
 	case req.RequeueFree:

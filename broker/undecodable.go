@@ -49,10 +49,11 @@ func (e *UndecodableError) Error() string {
 		where = fmt.Sprintf("the message at offset %d", e.Offset)
 	case e.Position > 0 && (e.Reader == "peek" || e.Reader == "browse"):
 		where = fmt.Sprintf("message %d", e.Position)
-	case e.Position > 1:
-		where = fmt.Sprintf("the message after the %d it received", e.Position-1)
-	case e.Position == 1:
-		where = "the first message it was handed"
+	case e.Position > 0:
+		// A consumer's deliveries buffered in amqp091-go are lost with
+		// the connection, so the count is a floor.
+		where = fmt.Sprintf("a message it could not decode, after the %d it had shown "+
+			"(deliveries amqp091-go held but had not handed over went back to the queue with it)", e.Position-1)
 	}
 	return fmt.Sprintf("the %s of %s %q in vhost %q stopped at %s: %s", e.Reader, of, e.Queue, e.Vhost, where, UndecodableReason)
 }

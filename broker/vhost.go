@@ -34,6 +34,7 @@ type vhostPool struct {
 
 	mu     sync.Mutex
 	conns  map[string]*vhostConn
+	owned  map[*amqp.Connection]struct{} // readers' own connections, closed with the pool
 	closed bool
 }
 
@@ -47,7 +48,7 @@ func newVhostPool(cfg Config) (*vhostPool, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &vhostPool{cfg: cfg, base: u, conns: map[string]*vhostConn{}}, nil
+	return &vhostPool{cfg: cfg, base: u, conns: map[string]*vhostConn{}, owned: map[*amqp.Connection]struct{}{}}, nil
 }
 
 // user is the user name the pool logs in as, for error messages.
@@ -120,13 +121,26 @@ func (p *vhostPool) own(ctx context.Context, vhost, purpose string) (*amqp.Conne
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	conn, err := p.dialAs(ctx, vhost, p.cfg.Name+" ("+purpose+", vhost "+vhost+")")
+	if err != nil {
+		return nil, err
+	}
 	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.closed { // the session closed while we dialled
+		p.mu.Unlock()
+		_ = conn.Close()
 		return nil, errors.New("AMQP session closed")
 	}
-	return p.dialAs(ctx, vhost, p.cfg.Name+" ("+purpose+", vhost "+vhost+")")
+	p.owned[conn] = struct{}{}
+	p.mu.Unlock()
+	gone := conn.NotifyClose(make(chan *amqp.Error, 1))
+	go func() {
+		<-gone
+		p.mu.Lock()
+		delete(p.owned, conn)
+		p.mu.Unlock()
+	}()
+	return conn, nil
 }
 
 // ownChannel is a channel on a connection of its own (see own); closing
@@ -206,7 +220,12 @@ func (p *vhostPool) close() {
 	p.closed = true
 	conns := p.conns
 	p.conns = map[string]*vhostConn{}
+	owned := p.owned
+	p.owned = map[*amqp.Connection]struct{}{}
 	p.mu.Unlock()
+	for conn := range owned {
+		_ = conn.Close()
+	}
 	for _, vc := range conns {
 		vc.mu.Lock()
 		if vc.conn != nil {
