@@ -28,6 +28,9 @@ const JSONLVersion = 1
 //	 "properties":{"content_type":"application/json","delivery_mode":2},
 //	 "headers":{"x-death":{"type":"array","value":[…]}},"body":"eyJpZCI6MX0="}
 func MarshalJSONL(m Message) ([]byte, error) {
+	if m.FullSize > len(m.Body) {
+		return nil, fmt.Errorf("the body holds only the first %d of its %d bytes (the management API cut it)", len(m.Body), m.FullSize)
+	}
 	b := make([]byte, 0, 256+len(m.Body)*4/3)
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, JSONLVersion, 10)

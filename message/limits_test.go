@@ -188,3 +188,11 @@ func limitTree(g *gen) (h map[string]any, deepest, widest int) {
 	h = build(0).(map[string]any)
 	return h, deepest, widest
 }
+
+// A body the management API cut is never exported as if it were whole.
+func TestMarshalJSONLRefusesCutBody(t *testing.T) {
+	_, err := MarshalJSONL(Message{Offset: -1, Body: []byte("0123"), FullSize: 10})
+	if err == nil || !strings.Contains(err.Error(), "first 4 of its 10 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+}
