@@ -186,8 +186,9 @@ func DefaultDeliveryLimit(rabbitVersion string) int {
 // streams are read by offset; classic queues with basic.get and manual
 // acks, quorum queues with a consumer capped by its prefetch, and both
 // are then given back with nacks (multiple, requeue): the README's Peek
-// section says what each does to a queue. Each peek uses a fresh channel on the vhost's
-// connection, so a channel the broker closes harms nothing else. On an
+// section says what each does to a queue. Each peek reads on a
+// connection of its own, so a channel the broker closes, or a message
+// amqp091-go cannot decode (undecodable.go), harms nothing else. On an
 // error the result still says what was taken and given back.
 func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error) {
 	start := time.Now()
