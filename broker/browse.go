@@ -72,12 +72,16 @@ func (l *Live) runBrowse(ctx context.Context, ch *amqp.Channel, req PeekRequest,
 			ue, res.Taken+1, plural(res.Taken+1, "message", "messages"), chargedNote(req)))
 		return
 	}
-	run := 0
-	if req.Type == QueueQuorum {
-		run = quorumReturnRun
+	var backErr error
+	if req.Type == QueueQuorum && req.DeliveryLimit >= 0 {
+		// Back to the head, in runs the broker keeps in order.
+		var inOrder bool
+		inOrder, backErr = giveBackInRuns(ch, req.Queue, lastTag)
+		res.Reordered = !inOrder
+	} else {
+		backErr = giveBack(ch, lastTag)
 	}
-	backErr := giveBackInRuns(ch, lastTag, run)
-	res.Reordered = req.Type == QueueQuorum && req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
+	res.Reordered = res.Reordered || req.Type == QueueQuorum && req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
 	switch {
 	case ctx.Err() != nil:
 		l.setState(LiveClosed, nil)

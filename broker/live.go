@@ -47,6 +47,9 @@ type LiveStatus struct {
 	At    time.Time
 	// Note says what a finished browse did, for the screen.
 	Note string
+	// Resumed counts the times the source came back after a loss: a tap
+	// saw nothing published meanwhile, so a pane marks the gap.
+	Resumed int
 }
 
 // LiveOptions tune a live source. The zero value is fine.
@@ -126,8 +129,9 @@ type Live struct {
 	paused atomic.Bool
 	wake   chan struct{} // pause/resume changed
 
-	mu     sync.Mutex
-	status LiveStatus
+	mu      sync.Mutex
+	status  LiveStatus
+	resumed int
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -210,8 +214,13 @@ func (l *Live) setState(state LiveState, err error) {
 	l.setStatus(LiveStatus{State: state, Err: err, At: time.Now()})
 }
 
+// setStatus sets st, keeping the count of resumptions.
 func (l *Live) setStatus(st LiveStatus) {
 	l.mu.Lock()
+	if st.State == LiveRunning && l.status.State == LiveReconnecting {
+		l.resumed++
+	}
+	st.Resumed = l.resumed
 	l.status = st
 	l.mu.Unlock()
 	if l.opts.OnState != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -65,10 +66,8 @@ type MoveRequest struct {
 	// most k of them. Every other delivery taken is held unacked and
 	// requeued at the end, so it keeps its place (Skipped). Taking stops
 	// once every listed one was found, or after the source's depth at the
-	// start. On a quorum queue the consumer is handed the whole queue (up
-	// to 65,535), so that requeued messages keep their order even where
-	// they go back to the tail (no delivery limit): each one's delivery
-	// count rises by 1, as in a peek.
+	// start. On a quorum queue each requeued message's delivery count
+	// rises by 1 (see DeliveryLimit).
 	Only []string
 	// Window is how many messages are in flight at once (default 1024).
 	Window int
@@ -77,6 +76,15 @@ type MoveRequest struct {
 	// read with a consumer prefetch instead of a channel-wide one, which
 	// costs the queue a call to the channel's limiter for every message.
 	QueueType string
+	// DeliveryLimit is a quorum source's effective x-delivery-limit, -1
+	// when it has none (RabbitMQ 3.x by default). On 3.x and 4.0-4.2 every
+	// requeue raises a quorum message's delivery count, and the broker
+	// drops or dead-letters one whose count passes the limit. So a quorum
+	// source is read a window at a time (a lost link charges at most that
+	// many), and with a limit a message the move would requeue past it is
+	// published to the tail of the source instead (ToTail). The zero
+	// value, a limit of 0, is the safe default when the limit is unknown.
+	DeliveryLimit int
 	// OnBlocked, when set, hears broker alarms blocking the move.
 	OnBlocked func(blocked bool, reason string)
 }
@@ -100,16 +108,46 @@ type MoveResult struct {
 	ReturnedToSource int // requeued to the source: the sum of the four below
 	Unroutable       int // returned by the broker: no queue was bound
 	Nacked           int // refused by the broker
-	InDoubt          int // channel closed before the confirm; the source keeps it
+	InDoubt          int // channel closed before the confirm; the source keeps it, the target may too
 	NoOrigin         int // ReturnToOrigin only: no x-death to go back to
-	// DuplicateRisk: confirmed at the target, but the link died before the
-	// source ack was certainly processed, so the source may still hold it.
+	// DuplicateRisk: may now be both at the target and in the source:
+	// confirmed at the target while the link died before the source ack was
+	// certainly processed, and every InDoubt one (its copy may have
+	// arrived). A bound while the broker lives; one killed outright can
+	// also lose acks it had read, which no client can count.
 	DuplicateRisk int
 	// Skipped: taken but not listed in Only, and requeued in place.
 	Skipped int
 	// NotFound: listed in Only but never met within the source's depth.
 	NotFound int
-	Took     time.Duration
+	// Requeued counts the messages given back to the source with a
+	// requeue: those held above, those taken past the budget, and on a
+	// lost link every one taken and not acked (the broker requeues them).
+	// On a quorum queue each one's delivery count rose by 1.
+	Requeued int
+	// RequeuedUnseen: at most this many more were checked out to the move
+	// but never reached it before it stopped (a lost link, a cancel); the
+	// broker requeued them too.
+	RequeuedUnseen int
+	// ToTail counts messages that were to stay in a quorum source but
+	// whose delivery count was at the limit, so a requeue would have had
+	// the broker drop them: a copy went to the tail of the source (fresh
+	// delivery count, place in the queue lost) and the original was acked.
+	// They are counted in Skipped, NoOrigin or the failures as well, unless
+	// taken past the budget.
+	ToTail int
+	// OverLimit counts messages requeued past the delivery limit, which
+	// the broker dropped or dead-lettered: only on a lost link, or when a
+	// copy to the tail failed.
+	OverLimit int
+	// Reordered: requeued quorum messages did not go back in place (to the
+	// tail with no delivery limit, or in the broker's order on a lost link).
+	Reordered bool
+	// QueueType is the source's type as the move found it (classic or
+	// quorum), and DeliveryLimit the limit it went by.
+	QueueType     string
+	DeliveryLimit int
+	Took          time.Duration
 }
 
 // settleTimeout bounds the wait for the confirms still in flight when a
@@ -122,6 +160,17 @@ type moveItem struct {
 	receipt  *Receipt // nil: never published
 	noOrigin bool
 	skip     bool // not selected by Only: held, not counted as a failure
+	extra    bool // taken past the budget while draining: held, requeued
+	gen      int  // which of the source's consumers delivered it
+	// risky: a quorum message whose delivery count is at the limit, so a
+	// requeue would have the broker drop it. tail: receipt is its copy to
+	// the source's tail, not to the target. copy: a risky message's copy
+	// to publish to the tail should its move fail.
+	risky, tail bool
+	copy        *amqp.Publishing
+	// freeze, when set, makes this no message but drain's marker: the
+	// settling goroutine closes it once all before it are settled.
+	freeze chan struct{}
 }
 
 // Move moves messages from a queue with publisher confirms, losing none:
@@ -190,14 +239,44 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 	if err != nil {
 		return MoveResult{NotFound: len(req.Only)}, err
 	}
-	m := &mover{req: req, cch: src.ch, pub: pub, budget: budget, start: start, progress: progress,
+	m := &mover{req: req, cch: src.ch, pub: pub, tailPub: pub, budget: budget, start: start, progress: progress,
 		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
 		renewable: src.renewable, renewNow: make(chan struct{}, 1),
-		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only)}
+		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only),
+		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, depth: q.Messages}
+	m.res.QueueType, m.res.DeliveryLimit = QueueClassic, -1
+	if m.quorum {
+		m.res.QueueType, m.res.DeliveryLimit = QueueQuorum, req.DeliveryLimit
+	}
+	if pub == nil && m.quorum && req.DeliveryLimit >= 0 {
+		// Remove publishes nothing, unless a message at the delivery limit
+		// must go to the tail rather than be requeued past it.
+		m.dialTail = func() (*Publisher, error) {
+			pconn, err := s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move-publish (vhost "+req.Vhost+")")
+			if err != nil {
+				return nil, err
+			}
+			p, err := newPublisher(pconn, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
+			if err != nil {
+				_ = pconn.Close()
+				return nil, err
+			}
+			m.closeTail = func() { p.Close(); _ = pconn.Close() }
+			return p, nil
+		}
+		defer func() {
+			if m.closeTail != nil {
+				m.closeTail()
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); m.settleAll() }()
 	takeErr := m.take(ctx, &src)
+	if m.capped {
+		m.drain(&src)
+	}
 	close(m.items)
 	settled := make(chan struct{})
 	go func() { wg.Wait(); close(settled) }()
@@ -209,7 +288,11 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		_ = src.conn.CloseDeadline(time.Now().Add(2 * time.Second))
 		<-settled
 	}
-	m.requeueRest(&src)
+	if m.capped {
+		m.requeueQuorum(&src)
+	} else {
+		m.requeueRest(&src)
+	}
 
 	m.res.NotFound = m.wanted.notFound()
 	m.res.Took = time.Since(start)
@@ -234,6 +317,7 @@ type source struct {
 	retired   []<-chan amqp.Delivery
 	global    bool // a channel-wide prefetch, which can grow while messages are held
 	renewable bool // a consumer prefetch on a classic queue: renew makes room
+	quorum    bool // a quorum queue: see openSource
 	prefetch  int
 }
 
@@ -249,14 +333,17 @@ func (src *source) next() <-chan amqp.Delivery {
 // a consumer prefetch of one window, and a fresh consumer (renew) when held
 // failures fill it. Otherwise the consumer gets a channel-wide prefetch, so
 // it can grow while failures are held. A quorum queue refuses one (with a
-// connection error: a new one is dialled) and gets a consumer prefetch
-// wide enough to take the whole budget (up to the 16-bit cap), so that
-// holding messages does not stall the move. A stream refuses a consumer
-// without a prefetch of its own: that is how a stream is told apart.
+// connection error: a new one is dialled), so one known to be quorum gets
+// its consumer prefetch (quorumPrefetch) at once. A stream refuses a
+// consumer without a prefetch of its own: that is how a stream is told
+// apart.
 func (s *Session) openSource(ctx context.Context, conn *amqp.Connection, ch *amqp.Channel, req MoveRequest, budget int) (source, error) {
 	src := source{conn: conn, ch: ch, tag: moveConsumerTag(), global: true, prefetch: req.Window}
-	if req.QueueType == QueueClassic {
+	switch req.QueueType {
+	case QueueClassic:
 		src.global, src.renewable = false, true
+	case QueueQuorum:
+		src.global, src.quorum, src.prefetch = false, true, quorumPrefetch(req, budget)
 	}
 	if err := ch.Qos(src.prefetch, 0, src.global); err != nil {
 		return src, cleanErr(err)
@@ -270,7 +357,7 @@ func (s *Session) openSource(ctx context.Context, conn *amqp.Connection, ch *amq
 		if ch, err = src.conn.Channel(); err != nil {
 			return src, cleanErr(err)
 		}
-		src.ch, src.global, src.prefetch = ch, false, min(max(budget, req.Window), maxPrefetch)
+		src.ch, src.global, src.quorum, src.prefetch = ch, false, true, quorumPrefetch(req, budget)
 		if err := ch.Qos(src.prefetch, 0, false); err != nil {
 			return src, cleanErr(err)
 		}
@@ -361,6 +448,26 @@ type mover struct {
 	renewable bool
 	renewNow  chan struct{}
 	heldNow   int
+	quorum    bool // the source is a quorum queue
+	// capped: a quorum source, whose checked-out messages are counted: at
+	// most ceiling were ever checked out to the move (see move_quorum.go).
+	capped      bool
+	ceiling     int
+	gen         int        // the source consumer's generation, bumped by renew
+	pendCur     int        // of pendN: delivered by the current consumer
+	pendRisk    int        // of pendN: risky
+	deferred    []moveItem // acks held back so no more is checked out than the budget
+	frozen      bool       // no more acks of the current consumer until it is cancelled
+	ackedSent   int        // acks written to the source channel
+	riskOpen    int        // risky messages taken and not acked
+	depth       int        // the source's ready messages at the start
+	curPrefetch int        // the current quorum consumer's prefetch
+	heldRisky   int        // risky messages held for the final requeue
+	// tailPub publishes copies to the source's tail: pub, or for Remove
+	// one dialled on first need (dialTail; closeTail closes it).
+	tailPub   *Publisher
+	dialTail  func() (*Publisher, error)
+	closeTail func()
 	// rpc serializes synchronous calls on cch: amqp091-go hands a reply
 	// to whichever caller waits, so two at once could swap their replies.
 	rpc sync.Mutex
@@ -376,6 +483,7 @@ func (m *mover) allSettled() bool {
 func (m *mover) take(ctx context.Context, src *source) error {
 	idle := time.NewTimer(time.Second)
 	defer idle.Stop()
+	quiet := false // the source looked empty, and a barrier was passed since
 	for m.taken < m.budget && !m.wanted.done() {
 		var d amqp.Delivery
 		var ok bool
@@ -409,13 +517,25 @@ func (m *mover) take(ctx context.Context, src *source) error {
 				return nil
 			}
 		case <-idle.C:
+			if quiet && m.allSettled() {
+				return nil // nothing came after the barrier either
+			}
 			// Others may have taken what the budget counted: stop when the
-			// source has nothing ready and nothing is in flight.
+			// source has nothing ready and nothing is in flight. Zero ready
+			// also means "all checked out", maybe to this very consumer:
+			// the broker answers the declare before it passes on messages
+			// checked out just before, so a second round trip on the
+			// channel (which it serves after them) must come back too, and
+			// nothing arrive after it.
 			m.rpc.Lock()
 			q, err := m.cch.QueueDeclarePassive(m.req.Queue, false, false, false, false, nil)
 			m.rpc.Unlock()
 			if err == nil && q.Messages == 0 && m.allSettled() {
-				return nil
+				if err := m.qos(); err == nil {
+					quiet = true
+					idle.Reset(200 * time.Millisecond)
+					continue
+				}
 			}
 			if err := m.stalled(); err != nil {
 				return err
@@ -423,15 +543,21 @@ func (m *mover) take(ctx context.Context, src *source) error {
 			idle.Reset(time.Second)
 			continue
 		}
+		quiet = false
 		m.mu.Lock()
 		m.taken++
+		gen := m.gen
 		m.mu.Unlock()
-		it := moveItem{tag: d.DeliveryTag, skip: !m.wanted.take(&d)}
+		it := moveItem{tag: d.DeliveryTag, gen: gen, skip: !m.wanted.take(&d)}
 		if !it.skip {
 			if err := m.send(ctx, &d, &it); err != nil {
 				m.items <- it // unpublished: it stays in the source
 				return err
 			}
+		}
+		if err := m.guard(ctx, &d, &it); err != nil {
+			m.items <- it
+			return err
 		}
 		m.items <- it
 		if !idle.Stop() {
@@ -447,7 +573,7 @@ func (m *mover) take(ctx context.Context, src *source) error {
 func (m *mover) stalled() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.renewable || m.prefetch == 0 || m.held < m.prefetch {
+	if m.renewable || m.capped || m.prefetch == 0 || m.held < m.prefetch {
 		return nil
 	}
 	return fmt.Errorf("stopped after holding %d messages in place, as many as a quorum queue lets one consumer hold", m.held)
@@ -464,6 +590,25 @@ func (m *mover) renew(src *source) error {
 	defer m.rpc.Unlock()
 	if err := m.cch.Cancel(src.tag, false); err != nil {
 		return fmt.Errorf("renewing the source's consumer: %w", cleanErr(err))
+	}
+	if m.capped {
+		// The old consumer had no credit left, so nothing of it is on the
+		// way. The new one may have what the budget still allows.
+		m.mu.Lock()
+		left := m.budget - m.taken
+		m.mu.Unlock()
+		if left <= 0 {
+			return nil // the move is done taking
+		}
+		prefetch := nextPrefetch(m.req, m.curPrefetch, left)
+		if err := m.cch.Qos(prefetch, 0, false); err != nil {
+			return fmt.Errorf("renewing the source's consumer: %w", cleanErr(err))
+		}
+		m.curPrefetch = prefetch
+		m.mu.Lock()
+		m.gen++
+		m.ceiling = m.taken + prefetch
+		m.mu.Unlock()
 	}
 	ds, err := m.cch.Consume(m.req.Queue, tag, false, false, false, false, nil)
 	if err != nil {
@@ -493,6 +638,9 @@ func (m *mover) send(ctx context.Context, d *amqp.Delivery, it *moveItem) error 
 	if ex == "" {
 		pub.Headers = withoutCC(pub.Headers)
 	}
+	if m.quorum {
+		pub.Headers = without(pub.Headers, "x-delivery-count")
+	}
 	r, err := m.pub.publish(ctx, ex, key, pub)
 	if err != nil {
 		return err
@@ -504,15 +652,21 @@ func (m *mover) send(ctx context.Context, d *amqp.Delivery, it *moveItem) error 
 // withoutCC drops the CC and BCC headers (sender-selected distribution)
 // from a copy sent to one queue through the default exchange, where every
 // CC entry would name one more queue to deliver to.
-func withoutCC[T ~map[string]any](h T) T {
-	_, cc := h["CC"]
-	_, bcc := h["BCC"]
-	if !cc && !bcc {
+func withoutCC[T ~map[string]any](h T) T { return without(h, "CC", "BCC") }
+
+// without returns h without keys, copying it only when it has one.
+func without[T ~map[string]any](h T, keys ...string) T {
+	found := false
+	for _, k := range keys {
+		_, ok := h[k]
+		found = found || ok
+	}
+	if !found {
 		return h
 	}
 	out := make(T, len(h))
 	for k, v := range h {
-		if k != "CC" && k != "BCC" {
+		if !slices.Contains(keys, k) {
 			out[k] = v
 		}
 	}

@@ -22,6 +22,14 @@ const (
 // nothing.
 func (m *mover) settleAll() {
 	for it := range m.items {
+		if it.freeze != nil {
+			m.flushAck()
+			m.mu.Lock()
+			m.frozen = true
+			m.mu.Unlock()
+			close(it.freeze)
+			continue
+		}
 		if it.receipt != nil && len(m.items) == 0 {
 			select {
 			case <-it.receipt.Done():
@@ -33,6 +41,11 @@ func (m *mover) settleAll() {
 			<-it.receipt.Done()
 		}
 		m.settleOne(it)
+		if m.capped && len(m.items) == 0 {
+			// A small prefetch may be used up by batched acks alone.
+			m.flushAck()
+		}
+		m.maybeRenew()
 		m.report(false)
 	}
 	m.flushAck()
@@ -46,12 +59,16 @@ func (m *mover) settleOne(it moveItem) {
 	if it.receipt != nil {
 		res = it.receipt.Result()
 	}
-	if res.Outcome == Confirmed {
-		m.ack(it.tag)
+	if res.Outcome == Confirmed && !it.tail {
+		m.mu.Lock()
+		m.res.Moved++
+		m.mu.Unlock()
+		m.ack(it)
 		return
 	}
 	m.mu.Lock()
 	switch {
+	case it.extra:
 	case it.skip:
 		m.res.Skipped++
 	case it.noOrigin:
@@ -62,13 +79,26 @@ func (m *mover) settleOne(it moveItem) {
 		m.res.Nacked++
 	case res.Outcome == InDoubt:
 		m.res.InDoubt++
+		m.res.DuplicateRisk++ // kept by the source; its copy may have arrived
 		if m.linkErr == nil {
 			m.linkErr = res.Err
 		}
 	}
-	if !it.skip {
+	if !it.skip && !it.extra {
 		m.res.ReturnedToSource++
 	}
+	m.mu.Unlock()
+	if (it.tail && res.Outcome == Confirmed) || (it.copy != nil && res.Outcome != InDoubt && m.copyToTail(it.copy)) {
+		// At the delivery limit: its copy is at the tail, so the original
+		// goes (a requeue would have had the broker drop it).
+		m.mu.Lock()
+		m.res.ToTail++
+		m.mu.Unlock()
+		m.ack(it)
+		return
+	}
+	m.mu.Lock()
+	m.heldRisky += b2i(it.risky)
 	m.held++
 	m.heldNow++
 	m.heldTags = append(m.heldTags, it.tag)
@@ -105,18 +135,30 @@ func (m *mover) qos() error {
 }
 
 // ack acks by batch while nothing is held (multiple ack), one by one once a
-// held message sits among the unacked ones.
-func (m *mover) ack(tag uint64) {
+// held message sits among the unacked ones. On a quorum source an ack that
+// would let the broker check out more than the budget (or any more, once
+// frozen) is held back until the consumer is gone.
+func (m *mover) ack(it moveItem) {
 	m.mu.Lock()
-	m.res.Moved++
-	held := m.held
+	cur := it.gen == m.gen
+	later := m.capped && cur && (m.frozen || m.ceiling+m.pendCur+1 > m.budget)
+	single := m.held > 0 || len(m.deferred) > 0
 	m.mu.Unlock()
-	if held > 0 {
-		m.sendAck(tag, false, 1)
+	if later {
+		m.flushAck() // no later multiple ack may cover it
+		m.mu.Lock()
+		m.deferred = append(m.deferred, it)
+		m.mu.Unlock()
 		return
 	}
-	m.pendAck = tag
+	if single {
+		m.sendAck(it.tag, false, 1, b2i(cur), b2i(it.risky))
+		return
+	}
+	m.pendAck = it.tag
 	m.pendN++
+	m.pendCur += b2i(cur)
+	m.pendRisk += b2i(it.risky)
 	if m.pendN >= ackBatch {
 		m.flushAck()
 	}
@@ -126,12 +168,15 @@ func (m *mover) flushAck() {
 	if m.pendN == 0 {
 		return
 	}
-	tag, n := m.pendAck, m.pendN
-	m.pendAck, m.pendN = 0, 0
-	m.sendAck(tag, true, n)
+	tag, n, cur, risk := m.pendAck, m.pendN, m.pendCur, m.pendRisk
+	m.pendAck, m.pendN, m.pendCur, m.pendRisk = 0, 0, 0, 0
+	m.sendAck(tag, true, n, cur, risk)
 }
 
-func (m *mover) sendAck(tag uint64, multiple bool, n int) {
+// sendAck acks n messages up to tag; cur of them came from the current
+// consumer (each ack gives it credit for one more) and risk were at the
+// delivery limit.
+func (m *mover) sendAck(tag uint64, multiple bool, n, cur, risk int) {
 	if err := m.cch.Ack(tag, multiple); err != nil {
 		// Confirmed at the target but not acked: the source keeps a copy.
 		m.mu.Lock()
@@ -143,6 +188,9 @@ func (m *mover) sendAck(tag uint64, multiple bool, n int) {
 		return
 	}
 	m.mu.Lock()
+	m.ackedSent += n
+	m.ceiling += cur
+	m.riskOpen -= risk
 	m.unsure += n
 	barrier := m.unsure >= ackBarrier
 	m.mu.Unlock()
@@ -164,11 +212,13 @@ func (m *mover) sendAck(tag uint64, multiple bool, n int) {
 func (m *mover) requeueRest(src *source) {
 	if m.linkErr == nil && !m.cch.IsClosed() {
 		var extra uint64 // highest tag delivered but never taken
+		extras := 0
 		if err := m.cch.Cancel(src.tag, false); err == nil {
 			// Each is closed once its consumer's cancel is done.
 			for _, ds := range append(src.retired, src.deliveries) {
 				for d := range ds {
 					extra = max(extra, d.DeliveryTag)
+					extras++
 				}
 			}
 		}
@@ -186,6 +236,8 @@ func (m *mover) requeueRest(src *source) {
 		}
 		if err != nil {
 			m.linkErr = cleanErr(err)
+		} else {
+			m.res.Requeued = len(m.heldTags) + extras
 		}
 		// A synchronous close makes sure the nacks and acks were read.
 		if err := m.cch.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) && m.linkErr == nil {
@@ -197,6 +249,7 @@ func (m *mover) requeueRest(src *source) {
 		// last barrier may have been lost with the link.
 		m.res.DuplicateRisk += m.unsure
 		m.unsure = 0
+		m.res.Requeued = m.taken - m.ackedSent
 	}
 }
 

@@ -99,8 +99,10 @@ type PeekResult struct {
 	OverLimit int
 	// Reordered is set when the peeked messages went back to the tail of
 	// a quorum queue without a delivery limit, behind messages not peeked
-	// (the queue was too big to take whole). Paging on with Skip then
-	// shows other messages than it would have.
+	// (the queue was too big to take whole), or to the head of one with a
+	// limit without the broker showing each run of them back in time (so
+	// their order is not sure). Paging on with Skip then may show other
+	// messages than it would have.
 	Reordered bool
 }
 
@@ -289,37 +291,15 @@ func firstErr(req PeekRequest, readErr, backErr error) error {
 // nack(multiple, requeue), never a reject, and closes ch only once the
 // broker has processed the nack, so no message is ever closed over.
 func giveBack(ch *amqp.Channel, lastTag uint64) error {
-	return giveBackInRuns(ch, lastTag, 0)
-}
-
-// quorumReturnRun is the most messages one nack gives back to a quorum
-// queue in their order. RabbitMQ 3.10 requeues the messages of one nack in
-// the order of an Erlang map of their ids, which is sorted up to 32 keys
-// and scrambled past that (seen: a peek of 50 came back as 016 018 005
-// 019 …); runs of 32, oldest first, come back in order.
-const quorumReturnRun = 32
-
-// giveBackInRuns is giveBack for a channel whose deliveries are tagged 1
-// to lastTag: run > 0 gives them back in nacks of at most run messages,
-// oldest first.
-func giveBackInRuns(ch *amqp.Channel, lastTag uint64, run int) error {
 	if lastTag == 0 || ch.IsClosed() {
 		// Nothing fetched, or the broker closed the channel and with it
 		// requeued everything unacked.
 		return ch.Close()
 	}
-	var err error
-	if run > 0 {
-		for tag := uint64(run); tag < lastTag && err == nil; tag += uint64(run) {
-			err = ch.Nack(tag, true, true)
-		}
-	}
-	if err == nil {
-		err = ch.Nack(lastTag, true, true)
-	}
+	err := ch.Nack(lastTag, true, true)
 	if err == nil {
 		// basic.qos is synchronous and a channel's methods are handled in
-		// order: its reply proves the nacks were processed.
+		// order: its reply proves the nack was processed.
 		err = ch.Qos(0, 0, false)
 	}
 	if cerr := ch.Close(); err == nil {
@@ -340,7 +320,11 @@ func queueEffect(req PeekRequest, res PeekResult) string {
 	if req.Type != QueueQuorum {
 		return took + "; " + plural(n, "it is", "they are") + " now marked redelivered."
 	}
-	if res.Reordered {
+	switch {
+	case res.Reordered && req.DeliveryLimit >= 0:
+		took = fmt.Sprintf("Took %d messages and returned them to the head of the queue, maybe not in their old order "+
+			"(the broker was slow to take them back, and merges requeues it is not done with)", n)
+	case res.Reordered:
 		took = fmt.Sprintf("Took %d %s and returned %s to the back of the queue, behind the messages not peeked "+
 			"(a quorum queue without a delivery limit requeues at the back)", n, plural(n, "message", "messages"), plural(n, "it", "them"))
 	}

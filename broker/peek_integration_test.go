@@ -253,6 +253,33 @@ func TestPeekQuorumRespectsTheDeliveryLimit(t *testing.T) {
 	}
 }
 
+// With a limit, a quorum queue returns a large requeue in its own hash
+// order: a peek of 200 gives them back in runs it keeps in order, at the
+// head, each charged once.
+func TestPeekQuorumWithLimitKeepsOrder(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	q := brokertest.Name("quorum")
+	declareDurable(t, vh, q, `{"x-queue-type":"quorum","x-delivery-limit":5}`)
+	conn := adminConn(t, vh)
+	fillSeq(t, conn, q, 300)
+	s := openTestSession(t, brokertest.URI())
+	res := peekOK(t, s, PeekRequest{Vhost: vh, Queue: q, Type: QueueQuorum, Count: 200, DeliveryLimit: 5, AcceptRisk: true})
+	if len(res.Messages) != 200 || res.Reordered {
+		t.Fatalf("peek: %d messages, reordered %v", len(res.Messages), res.Reordered)
+	}
+	eventuallyDepth(t, conn, q, 300)
+	got, counts := readCounts(t, conn, q)
+	if len(got) != 300 || !inOrder(got) {
+		t.Fatalf("the queue holds %d (in order: %v), want 300 in order", len(got), inOrder(got))
+	}
+	for i, c := range counts {
+		if want := int64(b2i(i < 200)); c != want {
+			t.Fatalf("message %d: delivery count %d, want %d", i, c, want)
+		}
+	}
+}
+
 // Without a limit a quorum peek needs no consent and keeps the order.
 func TestPeekQuorumWithoutLimitKeepsOrder(t *testing.T) {
 	brokertest.Require(t)

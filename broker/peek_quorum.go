@@ -77,7 +77,14 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 	}
 	res.More = res.Taken > want || (res.Taken == want && limit == want)
 	res.Reordered = req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
-	backErr := giveBackInRuns(ch, lastTag, quorumReturnRun)
+	var backErr error
+	if req.DeliveryLimit >= 0 {
+		var inOrder bool
+		inOrder, backErr = giveBackInRuns(ch, req.Queue, lastTag)
+		res.Reordered = res.Reordered || !inOrder
+	} else {
+		backErr = giveBack(ch, lastTag)
+	}
 	res.Effect = queueEffect(req, res)
 	if res.Taken == 0 && ready > 0 {
 		res.Effect = fmt.Sprintf("Nothing was taken: the queue reports %d ready %s but delivered none to warren "+
@@ -136,4 +143,31 @@ read:
 		take(d)
 	}
 	return readErr
+}
+
+// giveBackInRuns returns tags 1 to lastTag (all taken, none acked) like
+// giveBack, but in runs of requeueRun, each a multiple nack, the next only
+// once the queue shows the last one ready again: a quorum queue with a
+// delivery limit returns a larger set in hash order, and merges requeues
+// sent back to back (see settleRuns). It says whether every run was seen
+// back in time, which is what keeps their order.
+func giveBackInRuns(ch *amqp.Channel, queue string, lastTag uint64) (inOrder bool, err error) {
+	inOrder = true
+	if lastTag <= requeueRun || ch.IsClosed() {
+		return inOrder, giveBack(ch, lastTag)
+	}
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	ready := q.Messages
+	for tag := uint64(requeueRun); err == nil && tag < lastTag; tag += requeueRun {
+		if err = ch.Nack(tag, true, true); err == nil {
+			var back bool
+			ready, back, err = waitReady(ch, queue, ready+requeueRun)
+			inOrder = inOrder && back
+		}
+	}
+	if err != nil {
+		_ = ch.Close()
+		return false, cleanErr(err)
+	}
+	return inOrder, giveBack(ch, lastTag)
 }

@@ -193,6 +193,8 @@ func TestQueueEffectSaysWhatHappened(t *testing.T) {
 		{PeekRequest{Type: QueueQuorum, DeliveryLimit: -1}, PeekResult{Taken: 3}, "Took 3 messages and returned them to the queue in order; each one's delivery count went up by 1 (no delivery limit)."},
 		{PeekRequest{Type: QueueQuorum, DeliveryLimit: -1}, PeekResult{Taken: 50, Reordered: true},
 			"Took 50 messages and returned them to the back of the queue, behind the messages not peeked (a quorum queue without a delivery limit requeues at the back); each one's delivery count went up by 1 (no delivery limit)."},
+		{PeekRequest{Type: QueueQuorum, DeliveryLimit: 5}, PeekResult{Taken: 200, Reordered: true},
+			"Took 200 messages and returned them to the head of the queue, maybe not in their old order (the broker was slow to take them back, and merges requeues it is not done with); each one's delivery count went up by 1 (limit 5)."},
 		{PeekRequest{Type: QueueQuorum, DeliveryLimit: 2}, PeekResult{Taken: 3, OverLimit: 1},
 			"Took 3 messages and returned them to the queue in order; each one's delivery count went up by 1 (limit 2). 1 of them passed the limit, so the broker dropped or dead-lettered it."},
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -25,7 +26,9 @@ type ImportRequest struct {
 
 // ImportResult counts an import. NotPublished lists the 0-based indexes
 // of the messages that were not confirmed at a queue, so they can be
-// retried or saved again: nothing is lost silently.
+// retried or saved again: nothing is lost silently. Read counts the
+// messages taken from the source; when Import stops early (an error, a
+// cancel) the ones after them were not published either.
 type ImportResult struct {
 	Published    int // confirmed and routed
 	Unroutable   int
@@ -33,22 +36,20 @@ type ImportResult struct {
 	InDoubt      int
 	NoOrigin     int
 	NotPublished []int
+	Read         int
 	Took         time.Duration
 }
 
-// Import publishes msgs with confirms, mandatory and pipelined, in order,
-// and reports per message what became of it. progress, when set, gets the
-// number settled so far, at most every 100 ms.
-func (s *Session) Import(ctx context.Context, req ImportRequest, msgs []message.Message, progress func(done int)) (ImportResult, error) {
+// Import publishes the messages next returns (until io.EOF) with confirms,
+// mandatory and pipelined, in order, and reports per message what became of
+// it. It holds only the messages awaiting their confirm, so a source of any
+// length is imported in bounded memory. progress, when set, gets the number
+// settled so far, at most every 100 ms.
+func (s *Session) Import(ctx context.Context, req ImportRequest, next func() (message.Message, error), progress func(done int)) (ImportResult, error) {
 	start := time.Now()
 	mreq := MoveRequest{Queue: "(import)", Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
 	if err := mreq.check(); err != nil {
 		return ImportResult{}, errors.New(strings.Replace(err.Error(), "move:", "import:", 1))
-	}
-	for i, m := range msgs { // all or nothing: refuse before the first publish
-		if err := message.CheckHeaders(m.Headers); err != nil {
-			return ImportResult{}, fmt.Errorf("import: message %d of %d: %w", i+1, len(msgs), err)
-		}
 	}
 	p, err := s.OpenPublisher(ctx, req.Vhost, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
 	if err != nil {
@@ -57,37 +58,30 @@ func (s *Session) Import(ctx context.Context, req ImportRequest, msgs []message.
 	defer p.Close()
 
 	var res ImportResult
-	receipts := make([]*Receipt, len(msgs))
-	var pubErr error
-	for i, m := range msgs {
-		ex, key, ok := importRoute(req, m)
-		if !ok {
-			res.NoOrigin++
-			continue
-		}
-		if ex == "" {
-			m.Headers = withoutCC(m.Headers)
-		}
-		if receipts[i], pubErr = p.Publish(ctx, ex, key, m); pubErr != nil {
-			break // the rest count as not published
-		}
+	// inFlight holds, in order, what awaits its outcome; a nil receipt is a
+	// message with no origin. Settling from the front keeps NotPublished in
+	// order; the publisher's window bounds how many can wait.
+	type entry struct {
+		i int
+		r *Receipt
 	}
-	last := time.Now()
-	for i := range msgs {
+	var inFlight []entry
+	settled, last := 0, time.Now()
+	settle := func(e entry) {
+		settled++
 		if progress != nil && time.Since(last) > 100*time.Millisecond {
 			last = time.Now()
-			progress(i)
+			progress(settled)
 		}
-		r := receipts[i]
-		if r == nil {
-			res.NotPublished = append(res.NotPublished, i)
-			continue
+		if e.r == nil {
+			res.NotPublished = append(res.NotPublished, e.i)
+			return
 		}
-		<-r.Done() // settles on confirm, or InDoubt when the channel closes
-		switch r.Result().Outcome {
+		<-e.r.Done() // settles on confirm, or InDoubt when the channel closes
+		switch e.r.Result().Outcome {
 		case Confirmed:
 			res.Published++
-			continue
+			return
 		case Returned:
 			res.Unroutable++
 		case Nacked:
@@ -95,13 +89,80 @@ func (s *Session) Import(ctx context.Context, req ImportRequest, msgs []message.
 		case InDoubt:
 			res.InDoubt++
 		}
-		res.NotPublished = append(res.NotPublished, i)
+		res.NotPublished = append(res.NotPublished, e.i)
+	}
+	ready := func(e entry) bool {
+		if e.r == nil {
+			return true
+		}
+		select {
+		case <-e.r.Done():
+			return true
+		default:
+			return false
+		}
+	}
+	maxInFlight := 2 * max(req.Window, 512)
+	var stopErr error
+	failedAt := -1 // the message whose publish failed, if one did
+	for {
+		m, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			stopErr = err
+			break
+		}
+		i := res.Read
+		res.Read++
+		ex, key, ok := importRoute(req, m)
+		var r *Receipt
+		if ok {
+			if ex == "" {
+				m.Headers = withoutCC(m.Headers)
+			}
+			if r, stopErr = p.Publish(ctx, ex, key, m); stopErr != nil {
+				if errors.Is(stopErr, message.ErrHeaderLimit) {
+					// The UI's scan of the file refuses such a line before
+					// anything is published; this is the last guard.
+					stopErr = fmt.Errorf("import: message %d: %w", i+1, stopErr)
+				}
+				failedAt = i
+				break
+			}
+		} else {
+			res.NoOrigin++
+		}
+		inFlight = append(inFlight, entry{i, r})
+		for len(inFlight) > 0 && (ready(inFlight[0]) || len(inFlight) > maxInFlight) {
+			settle(inFlight[0])
+			inFlight = inFlight[1:]
+		}
+	}
+	for _, e := range inFlight {
+		settle(e)
+	}
+	if failedAt >= 0 {
+		res.NotPublished = append(res.NotPublished, failedAt)
 	}
 	if progress != nil {
-		progress(len(msgs))
+		progress(settled)
 	}
 	res.Took = time.Since(start)
-	return res, pubErr
+	return res, stopErr
+}
+
+// SliceSource hands out msgs one by one, then io.EOF: a source for Import.
+func SliceSource(msgs []message.Message) func() (message.Message, error) {
+	i := 0
+	return func() (message.Message, error) {
+		if i == len(msgs) {
+			return message.Message{}, io.EOF
+		}
+		i++
+		return msgs[i-1], nil
+	}
 }
 
 // importRoute is MoveRequest.route for a message read from a file.

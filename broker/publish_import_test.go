@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,11 +47,11 @@ func TestImportFromJSONL(t *testing.T) {
 	s := openTestSession(t, brokertest.URI())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := s.Import(ctx, ImportRequest{Vhost: vh, Target: ReturnToOrigin}, read, nil)
+	res, err := s.Import(ctx, ImportRequest{Vhost: vh, Target: ReturnToOrigin}, SliceSource(read), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Published != 3 || res.NoOrigin != 1 || !reflect.DeepEqual(res.NotPublished, []int{3}) {
+	if res.Published != 3 || res.NoOrigin != 1 || res.Read != 4 || !reflect.DeepEqual(res.NotPublished, []int{3}) {
 		t.Fatalf("result %+v", res)
 	}
 	conn := adminConn(t, vh)
@@ -68,11 +70,53 @@ func TestImportFromJSONL(t *testing.T) {
 
 	nowhere := brokertest.Name("nowhere")
 	brokertest.DeclareExchange(t, vh, nowhere, "direct")
-	res, err = s.Import(ctx, ImportRequest{Vhost: vh, Target: ToExchange, Exchange: nowhere, RoutingKey: "k"}, read, nil)
+	res, err = s.Import(ctx, ImportRequest{Vhost: vh, Target: ToExchange, Exchange: nowhere, RoutingKey: "k"}, SliceSource(read), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Published != 0 || res.Unroutable != 4 || len(res.NotPublished) != 4 {
 		t.Fatalf("unroutable import: %+v", res)
+	}
+}
+
+// Import reads its source one message at a time: a long stream arrives
+// whole and in order, and a source that fails part way stops the import
+// after what it had handed out, with the source's error.
+func TestImportStreams(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	q := brokertest.Name("stream-import")
+	brokertest.DeclareQueue(t, vh, q, "")
+	const n = 5000
+	var file bytes.Buffer
+	for i := range n {
+		line, err := message.MarshalJSONL(message.Message{Offset: -1, Body: []byte(strconv.Itoa(i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		file.Write(line)
+	}
+	file.WriteString("not json\n")
+	jr := message.NewJSONLReader(&file, 0)
+	next := func() (message.Message, error) { m, _, err := jr.Next(); return m, err }
+
+	s := openTestSession(t, brokertest.URI())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := s.Import(ctx, ImportRequest{Vhost: vh, Target: ToQueue, TargetQueue: q}, next, nil)
+	if err == nil || !strings.Contains(err.Error(), "line 5001") {
+		t.Fatalf("the bad last line: %v", err)
+	}
+	if res.Published != n || res.Read != n || len(res.NotPublished) != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	got := drain(t, adminConn(t, vh), q, nil)
+	if len(got) != n {
+		t.Fatalf("%d messages in the queue, want %d", len(got), n)
+	}
+	for i, d := range got {
+		if string(d.Body) != strconv.Itoa(i) {
+			t.Fatalf("message %d is %q: out of order", i, d.Body)
+		}
 	}
 }

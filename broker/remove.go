@@ -13,13 +13,22 @@ type RemoveRequest struct {
 	// Fingerprints are message.Fingerprint values; one listed k times
 	// removes at most k messages.
 	Fingerprints []string
+	// DeliveryLimit is a quorum queue's effective x-delivery-limit, -1 for
+	// none; see MoveRequest.DeliveryLimit (0, the zero value, is the safe
+	// default: every message to stay that a requeue would charge goes to
+	// the tail as a copy instead).
+	DeliveryLimit int
 }
 
 // RemoveResult counts what Remove did.
 type RemoveResult struct {
 	Removed  int // acked: gone from the queue
 	NotFound int // listed but not met within the queue's depth at the start
-	Took     time.Duration
+	// Requeued messages were taken on the way and given back; on a quorum
+	// queue each one's delivery count rose by 1. ToTail of them were at
+	// the delivery limit and went to the tail as copies instead.
+	Requeued, ToTail int
+	Took             time.Duration
 }
 
 // Remove deletes exactly the listed messages from a classic or quorum
@@ -30,8 +39,8 @@ type RemoveResult struct {
 // start. The UI removes an original this way once its republished copy is
 // confirmed. A stream is refused: streams are append-only. On a quorum
 // queue every message handed over comes back with its delivery count
-// raised by 1 (see MoveRequest.Only), so the delivery-limit risk of a
-// peek applies.
+// raised by 1, except one a requeue would push past DeliveryLimit: that
+// one goes to the tail as a copy (see MoveRequest.DeliveryLimit).
 func (s *Session) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, error) {
 	if req.Queue == "" {
 		return RemoveResult{}, errors.New("remove: no queue")
@@ -39,10 +48,12 @@ func (s *Session) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, 
 	if len(req.Fingerprints) == 0 {
 		return RemoveResult{}, nil
 	}
-	res, err := s.move(ctx, MoveRequest{Vhost: req.Vhost, Queue: req.Queue, Target: discard, Only: req.Fingerprints}, nil)
+	res, err := s.move(ctx, MoveRequest{Vhost: req.Vhost, Queue: req.Queue, Target: discard, Only: req.Fingerprints,
+		DeliveryLimit: req.DeliveryLimit}, nil)
 	// An ack sent just before a lost link may never have been read: count
 	// only the certain removals (the error says the link was lost).
-	out := RemoveResult{Removed: res.Moved - res.DuplicateRisk, NotFound: res.NotFound, Took: res.Took}
+	out := RemoveResult{Removed: res.Moved - res.DuplicateRisk, NotFound: res.NotFound,
+		Requeued: res.Requeued + res.RequeuedUnseen, ToTail: res.ToTail, Took: res.Took}
 	if err != nil {
 		return out, fmt.Errorf("remove from queue %q: %w", req.Queue, err)
 	}

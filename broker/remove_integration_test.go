@@ -41,6 +41,19 @@ func wantSeqs(t *testing.T, conn *amqp.Connection, queue string, want []int64) {
 	}
 }
 
+// counted checks the requeue figures of a move from a classic queue (what
+// was held, and what was delivered past the last one taken, went back) and
+// returns res without them or its duration, to compare with a MoveResult.
+func counted(t *testing.T, res MoveResult) MoveResult {
+	t.Helper()
+	if held := res.Skipped + res.ReturnedToSource; res.Requeued < held || res.QueueType != QueueClassic && res.QueueType != "" ||
+		res.RequeuedUnseen != 0 || res.ToTail != 0 || res.OverLimit != 0 || res.Reordered {
+		t.Fatalf("result %+v: %d held, requeued %d", res, held, res.Requeued)
+	}
+	res.Requeued, res.QueueType, res.DeliveryLimit, res.Took = 0, "", 0, 0
+	return res
+}
+
 func seqRange(from, to int64, except ...int64) []int64 {
 	var out []int64
 next:
@@ -77,7 +90,7 @@ func TestMoveOnlyMarked(t *testing.T) {
 	}
 	// Taken: 0..33, the last one marked; so 32 skipped.
 	want := MoveResult{Moved: 2, Skipped: 32}
-	if res.Took = 0; res != want {
+	if res = counted(t, res); res != want {
 		t.Fatalf("result %+v, want %+v", res, want)
 	}
 	if d := depth(t, conn, dst); d != 2 {
@@ -89,7 +102,7 @@ func TestMoveOnlyMarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = MoveResult{Moved: 1, Skipped: 47, NotFound: 1}
-	if res.Took = 0; res != want {
+	if res = counted(t, res); res != want {
 		t.Fatalf("second move: result %+v, want %+v", res, want)
 	}
 	wantSeqs(t, conn, dst, []int64{17, 33, 0})
@@ -100,7 +113,7 @@ func TestMoveOnlyMarked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Took = 0; res != (MoveResult{NotFound: 1}) {
+	if res = counted(t, res); res != (MoveResult{NotFound: 1}) {
 		t.Fatalf("move from an empty source: %+v", res)
 	}
 }
@@ -127,7 +140,7 @@ func TestMoveOnlyCountsListings(t *testing.T) {
 	// The first "same" is taken, returned unroutable and held; then all
 	// listed were found, so "other" and the second "same" are never taken.
 	want := MoveResult{ReturnedToSource: 1, Unroutable: 1}
-	if res.Took = 0; res != want {
+	if res = counted(t, res); res != want {
 		t.Fatalf("result %+v, want %+v", res, want)
 	}
 	if got := bodies(drain(t, conn, src, nil)); !reflect.DeepEqual(got, []string{"same", "other", "same"}) {
@@ -188,12 +201,14 @@ func TestRemoveAfterQuorumPeek(t *testing.T) {
 	fps := peekFingerprints(t, s, vh, q, QueueQuorum, 6)
 	eventuallyDepth(t, conn, q, 6)
 
-	res, err := s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fps[2]}})
+	// No limit (RabbitMQ 3.x): requeued messages go to the tail, so the
+	// whole queue is taken and the other five requeued, in order.
+	res, err := s.Remove(moveCtx(t), RemoveRequest{Vhost: vh, Queue: q, Fingerprints: []string{fps[2]}, DeliveryLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Removed != 1 || res.NotFound != 0 {
-		t.Fatalf("result %+v, want 1 removed", res)
+	if res.Removed != 1 || res.NotFound != 0 || res.Requeued != 5 || res.ToTail != 0 {
+		t.Fatalf("result %+v, want 1 removed, 5 requeued", res)
 	}
 	eventuallyDepth(t, conn, q, 5)
 	wantSeqs(t, conn, q, seqRange(0, 6, 2))

@@ -127,3 +127,46 @@ func TestSessionSaysWhyTheLinkIsDown(t *testing.T) {
 	p.up()
 	waitLink(t, s, "up again", func(ev LinkEvent) bool { return ev.State == LinkUp })
 }
+
+// A tap whose link drops comes back by itself, counts the resumption (the
+// pane marks the gap), and sees what is published after it.
+func TestTapResumesAfterTheLinkDropsAndCountsIt(t *testing.T) {
+	brokertest.Require(t)
+	vh := brokertest.Vhost(t)
+	ex := brokertest.Name("topic")
+	brokertest.DeclareExchange(t, vh, ex, "topic")
+	conn := adminConn(t, vh)
+	p := newLinkProxy(t)
+	s, err := Open(Config{URI: p.uri(), Name: brokertest.Name("tap-resume"), Retry: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	l, err := s.Tap(liveCtx(t), TapSpec{Vhost: vh, Exchange: ex, Kind: "topic"}, LiveOptions{Retry: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLive(t, l)
+	publishConfirmed(t, conn, ex, "k", numbered(5, "before")...)
+	collect(t, l, 5)
+	p.down()
+	for deadline := time.Now().Add(10 * time.Second); l.State().State != LiveReconnecting; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tap did not notice the lost link: %+v", l.State())
+		}
+	}
+	p.up()
+	for deadline := time.Now().Add(15 * time.Second); l.State().State != LiveRunning; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tap did not come back: %+v", l.State())
+		}
+	}
+	if st := l.State(); st.Resumed != 1 {
+		t.Fatalf("resumptions %d, want 1", st.Resumed)
+	}
+	publishConfirmed(t, conn, ex, "k", numbered(5, "after")...)
+	got := collect(t, l, 5)
+	if string(got[0].Body) != "after 0" {
+		t.Fatalf("after the resumption the tap saw %q first", got[0].Body)
+	}
+}

@@ -201,33 +201,114 @@ func UnmarshalJSONL(line []byte) (Message, error) {
 	return m, nil
 }
 
-// ReadJSONL reads messages written by WriteJSONL, skipping blank lines.
-// It stops at the first bad line and returns the messages read before it
-// together with an error naming the line number (1-based), so nothing read
-// is lost. Lines may be of any length.
-func ReadJSONL(r io.Reader) ([]Message, error) {
-	br := bufio.NewReader(r)
-	var msgs []Message
-	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			if n == 1 {
-				line = bytes.TrimPrefix(line, utf8BOM)
-			}
-			if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
-				m, perr := UnmarshalJSONL(trimmed)
-				if perr != nil {
-					return msgs, fmt.Errorf("line %d: %w", n, perr)
-				}
-				msgs = append(msgs, m)
-			}
+// MaxJSONLLine bounds one line of a JSON Lines file being read: room for a
+// body of 24 MiB in base64 with its properties and headers (RabbitMQ 4
+// refuses messages over 16 MiB by default). A longer line is an error, so
+// a file that is not an export (or is endless) cannot take all memory.
+const MaxJSONLLine = 32 << 20
+
+// JSONLReader reads messages written by WriteJSONL one at a time, so a file
+// of any size is read in bounded memory: one line at a time, each at most
+// its limit.
+type JSONLReader struct {
+	br      *bufio.Reader
+	maxLine int
+	line    int // lines read so far
+	buf     []byte
+}
+
+// NewJSONLReader reads from r with lines of at most maxLine bytes
+// (MaxJSONLLine when maxLine <= 0).
+func NewJSONLReader(r io.Reader, maxLine int) *JSONLReader {
+	if maxLine <= 0 {
+		maxLine = MaxJSONLLine
+	}
+	return &JSONLReader{br: bufio.NewReaderSize(r, 64<<10), maxLine: maxLine}
+}
+
+// Next returns the next message, skipping blank lines, and the 1-based
+// line it came from; io.EOF after the last. Any other error names its line
+// and ends the reading.
+func (r *JSONLReader) Next() (Message, int, error) {
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			return Message{}, r.line, err
 		}
+		if r.line == 1 {
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
+			m, err := UnmarshalJSONL(trimmed)
+			if err != nil {
+				return Message{}, r.line, fmt.Errorf("line %d: %w", r.line, err)
+			}
+			return m, r.line, nil
+		}
+	}
+}
+
+// readLine returns the next line without its newline; the slice is valid
+// until the next call.
+func (r *JSONLReader) readLine() ([]byte, error) {
+	r.buf = r.buf[:0]
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if len(r.buf)+len(chunk) > r.maxLine {
+			r.line++
+			return nil, fmt.Errorf("line %d is longer than %s, the limit of one line (is this a warren export?)", r.line, sizeLabel(r.maxLine))
+		}
+		if cap(r.buf)-len(r.buf) < len(chunk) { // grow by doubling: a long line is copied little
+			grown := make([]byte, len(r.buf), min(max(2*cap(r.buf), len(r.buf)+len(chunk)), r.maxLine))
+			copy(grown, r.buf)
+			r.buf = grown
+		}
+		r.buf = append(r.buf, chunk...)
+		switch {
+		case err == nil:
+			r.line++
+			return r.buf, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(r.buf) > 0:
+			r.line++
+			return r.buf, nil
+		case errors.Is(err, io.EOF):
+			return nil, io.EOF
+		default:
+			return nil, fmt.Errorf("line %d: %w", r.line+1, err)
+		}
+	}
+}
+
+// sizeLabel writes a limit in whole MiB or KiB.
+func sizeLabel(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ReadJSONL reads all the messages written by WriteJSONL, skipping blank
+// lines. It stops at the first bad line and returns the messages read
+// before it together with an error naming the line number (1-based), so
+// nothing read is lost. Lines may be up to MaxJSONLLine long; a large file
+// is better read with a JSONLReader.
+func ReadJSONL(r io.Reader) ([]Message, error) {
+	jr := NewJSONLReader(r, 0)
+	var msgs []Message
+	for {
+		m, _, err := jr.Next()
 		if err == io.EOF {
 			return msgs, nil
 		}
 		if err != nil {
-			return msgs, fmt.Errorf("line %d: %w", n, err)
+			return msgs, err
 		}
+		msgs = append(msgs, m)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,6 +90,9 @@ func New(cfg Config) (*Client, error) {
 		tr.TLSClientConfig = cfg.TLS.Clone()
 	}
 	tr.MaxIdleConnsPerHost = 4
+	// Every request, ours or rabbit-hole's, goes through the origin guard:
+	// credentials never follow a redirect to another scheme, host or port.
+	guard := &originGuard{base: tr, origin: origin(u)}
 
 	c := &Client{
 		endpoint:    u.String(),
@@ -96,10 +100,10 @@ func New(cfg Config) (*Client, error) {
 		username:    cfg.Username,
 		password:    cfg.Password,
 		timeout:     timeout,
-		transport:   tr,
-		http:        &http.Client{Transport: tr, Timeout: timeout},
+		transport:   guard,
+		http:        &http.Client{Transport: guard, Timeout: timeout},
 	}
-	c.rh, err = rabbithole.NewTLSClient(c.endpoint, cfg.Username, cfg.Password, tr)
+	c.rh, err = rabbithole.NewTLSClient(c.endpoint, cfg.Username, cfg.Password, guard)
 	if err != nil {
 		return nil, fmt.Errorf("management API URL %s: %s", c.apiRedacted, scrubString(innermost(err), cfg.Password))
 	}
@@ -207,8 +211,9 @@ func viaRabbitHole[T any](ctx context.Context, c *Client, cl call, fn func(*rabb
 		return v, nil
 	}
 	var zero T
+	var redirect *RedirectError
 	switch {
-	case !rec.answered:
+	case !rec.answered, errors.As(err, &redirect):
 		return zero, c.transportFailed(ctx, err)
 	case rec.reply.status >= 300:
 		return zero, c.failed(cl, rec.reply)
@@ -243,6 +248,45 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	return resp, nil
+}
+
+// RedirectError is a redirect that warren refused to follow because it
+// leaves the API's origin (scheme, host and port): following it would send
+// the credentials somewhere they were not meant for, perhaps in clear.
+type RedirectError struct {
+	From, To string // origins, e.g. https://rabbit:15671 and http://rabbit:15672
+}
+
+func (e *RedirectError) Error() string {
+	return "the server redirected to " + e.To + "; warren follows no redirect that changes scheme, host or port, so the credentials were not sent there (use that URL as --api if it is right)"
+}
+
+// originGuard refuses any request that leaves the API's origin: the first
+// request is always to it, so only a redirect can.
+type originGuard struct {
+	base   http.RoundTripper
+	origin string
+}
+
+func (g *originGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if o := origin(req.URL); o != g.origin {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &RedirectError{From: g.origin, To: o}
+	}
+	return g.base.RoundTrip(req)
+}
+
+// origin is scheme://host:port with the scheme's default port made
+// explicit, so that https://h and https://h:443 are one origin.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // esc escapes one path segment (vhost, queue or exchange name).

@@ -149,7 +149,10 @@ func (c *Client) transportFailed(ctx context.Context, err error) error {
 	var hostErr x509.HostnameError
 	var certErr *tls.CertificateVerificationError
 	var recordErr tls.RecordHeaderError
+	var redirect *RedirectError
 	switch {
+	case errors.As(err, &redirect):
+		e.Kind, e.Msg = nil, redirect.Error()
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		// The caller gave up; that says nothing about the broker.
 		e.Kind, e.Msg = nil, "request canceled"

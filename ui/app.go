@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -31,14 +32,20 @@ type QuitMsg struct{}
 type App struct {
 	c        *common
 	switcher Switcher
-	stack    []view
-	mode     mode
-	input    lineInput
-	matches  []string // tab completions on show
-	filterAt int      // debounce sequence of live filter typing
-	debounce time.Duration
-	vhosts   []string
-	contexts []string
+	// quit holds what quitting during a move needs: whether q was asked
+	// once, whether the move is being stopped to quit, and the line left
+	// for the shell when warren is gone.
+	quitAsked, quitting bool
+	exitNote            string
+	stack               []view
+	mode                mode
+	input               lineInput
+	matches             []string // tab completions on show
+	filterAt            int      // debounce sequence of live filter typing
+	debounce            time.Duration
+	vhosts              []string
+	contexts            []string
+	helpTop             int // the first help body line on screen
 
 	header    headerState
 	headPoll  poller
@@ -68,15 +75,49 @@ func New(t Target, opts Options, sw Switcher) *App {
 		a.contexts = sw.Contexts()
 	}
 	a.stack = []view{a.makeView("queues", "", "")}
+	if opts.Notice != "" {
+		a.setStatus(opts.Notice, true)
+	}
 	return a
 }
 
 // Init starts the header poll; views load once the size is known.
 func (a *App) Init() tea.Cmd { return a.loadHeader() }
 
+// headerData is what the header polls: the overview, and the alarms of
+// the cluster's nodes (nil when the nodes could not be read).
+type headerData struct {
+	overview mgmt.Overview
+	alarms   []string
+}
+
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src := a.c.target.Source
-	return func(ctx context.Context) (any, error) { return src.Overview(ctx) }
+	return func(ctx context.Context) (any, error) {
+		o, err := src.Overview(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d := headerData{overview: o}
+		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
+			d.alarms = nodeAlarms(nodes)
+		}
+		return d, nil
+	}
+}
+
+// nodeAlarms names each alarm in force and where, e.g. "memory on rabbit@a".
+func nodeAlarms(nodes []mgmt.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		if n.MemAlarm {
+			out = append(out, "memory on "+n.Name)
+		}
+		if n.DiskAlarm {
+			out = append(out, "disk on "+n.Name)
+		}
+	}
+	return out
 }
 
 func (a *App) loadHeader() tea.Cmd { return a.headPoll.start(a.c.opts.Timeout, a.headerFetch()) }
@@ -190,18 +231,87 @@ func (a *App) pop() tea.Cmd {
 // closer views hold broker resources to release when they leave.
 type closer interface{ close() tea.Cmd }
 
-func (a *App) closeAll() tea.Cmd {
+func (a *App) closeAll() tea.Cmd { return tea.Batch(a.closers()...) }
+
+func (a *App) closers() []tea.Cmd {
 	var cmds []tea.Cmd
 	for _, v := range a.stack {
 		if c, ok := v.(closer); ok {
-			cmds = append(cmds, c.close())
+			if cmd := c.close(); cmd != nil {
+				cmds = append(cmds, cmd)
+			}
 		}
 	}
-	return tea.Batch(cmds...)
+	return cmds
 }
 
-// quit releases live panes' broker objects, then ends the program.
-func (a *App) quit() tea.Cmd { return tea.Sequence(a.closeAll(), tea.Quit) }
+// quitCloseWait bounds how long quitting waits for live panes to remove
+// their broker objects: a broker that hangs must not hold warren open,
+// and it drops exclusive objects itself when the connection goes.
+const quitCloseWait = time.Second
+
+// quit releases live panes' broker objects, then ends the program. A move
+// that is running is not cut off unasked: the first q says so, the second
+// stops it and quits once it has put back what it held, leaving its
+// summary for the shell; a third quits at once.
+func (a *App) quit() tea.Cmd {
+	if mv := a.runningMove(); mv != nil && !a.quitting {
+		if !a.quitAsked {
+			a.quitAsked = true
+			a.setStatus("a move is running: q again stops it and quits once it has put back what it holds "+
+				"(its summary is printed when warren exits); any other key goes on", true)
+			return nil
+		}
+		a.quitting = true
+		mv.close()
+		a.setStatus("stopping the move: warren quits once it has put back what it holds (q again quits at once)…", false)
+		return nil
+	}
+	if a.quitting && a.runningMove() != nil {
+		a.exitNote = "warren quit before the move stopped: what it held goes back to the source when its connection closes, " +
+			"and copies it had published may exist twice"
+	}
+	closers := a.closers()
+	if len(closers) == 0 {
+		return tea.Quit
+	}
+	return tea.Sequence(closeWithin(quitCloseWait, closers), tea.Quit)
+}
+
+// runningMove is a move or import on the stack that has not finished.
+func (a *App) runningMove() *moveView {
+	for _, v := range a.stack {
+		if mv, ok := v.(*moveView); ok && mv.state != nil && !mv.done {
+			return mv
+		}
+	}
+	return nil
+}
+
+// ExitNote is what warren has to say once the screen is gone: the summary
+// of a move stopped to quit. cmd/warren prints it after the program ends.
+func (a *App) ExitNote() string { return a.exitNote }
+
+// closeWithin runs cmds at once, side by side, and waits at most d for
+// them all.
+func closeWithin(d time.Duration, cmds []tea.Cmd) tea.Cmd {
+	return func() tea.Msg {
+		done := make(chan struct{})
+		go func() {
+			var wg sync.WaitGroup
+			for _, c := range cmds {
+				wg.Go(func() { c() })
+			}
+			wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(d):
+		}
+		return nil
+	}
+}
 
 func (a *App) setStatus(text string, isErr bool) {
 	a.status, a.statusErr, a.pollStatus = text, isErr, false
@@ -248,6 +358,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	}
+	a.logMsg(msg)
 	seq := a.statusSeq
 	model, cmd := a.update(msg)
 	if expire := a.expireStatus(seq); expire != nil {
@@ -299,6 +410,14 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case moveDoneMsg:
+		if a.quitting { // stopped to quit: its summary goes to the shell
+			a.exitNote = m.queue + ": " + summaryText(m)
+			if m.err != nil {
+				a.exitNote += ": " + moveErrText(m.err)
+			}
+			cmd := a.route(m.view, m)
+			return a, tea.Batch(cmd, a.quit())
+		}
 		if !a.hasView(m.view) { // cancelled and closed: still say what happened
 			return a, moveSummary(m.queue, m)
 		}
@@ -427,7 +546,8 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 		ok, cmd = a.headPoll.done(m, a.c, a.headerFetch())
 		current = ok
 		if ok && m.err == nil {
-			a.header.overview = m.data.(mgmt.Overview)
+			d := m.data.(headerData)
+			a.header.overview, a.header.alarms = d.overview, d.alarms
 			a.header.haveOV = true
 			a.c.rabbitVersion = a.header.overview.RabbitMQVersion
 		}

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
 )
@@ -33,6 +34,10 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(m, g.ForceQ) {
 		return a.quit()
 	}
+	if a.quitAsked && !a.quitting && !key.Matches(m, g.Quit) {
+		a.quitAsked = false // any other key: the move goes on
+		a.setStatus("the move goes on", false)
+	}
 	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
 		switch {
 		case key.Matches(m, g.Back):
@@ -41,7 +46,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			}
 			return a.pop()
 		case m.String() == "f1": // ? is text here
-			a.mode = modeHelp
+			a.mode, a.helpTop = modeHelp, 0
 			return nil
 		}
 		return a.top().update(m)
@@ -52,7 +57,9 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	case modeHelp:
 		if key.Matches(m, g.Back, g.Help, g.Quit) || m.String() == "f1" {
 			a.mode = modeNormal
+			return nil
 		}
+		a.scrollHelp(m)
 		return nil
 	}
 	w := a.c.keys.Write
@@ -68,7 +75,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(m, g.Quit):
 		return a.quit()
 	case key.Matches(m, g.Help):
-		a.mode = modeHelp
+		a.mode, a.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(m, g.Command):
 		a.mode, a.input, a.matches = modeCommand, lineInput{}, nil
@@ -321,23 +328,81 @@ func (a *App) helpGroups() []helpGroup {
 	return groups
 }
 
-func (a *App) renderHelp(w, h int) string {
+// helpLines is the help body at width w: each key's description wrapped
+// beside its key, so nothing is cut.
+func (a *App) helpLines(w int) []string {
 	th := a.c.th
-	var b strings.Builder
-	b.WriteString(th.Section.Render("Keys of "+safe(a.top().title())) + th.Faint.Render("   (esc or ? closes)") + "\n")
+	const keyCol = 2 + 14 + 1 // indent, key, space
+	descW := max(w-keyCol, 20)
+	var lines []string
 	for _, g := range a.helpGroups() {
-		b.WriteString("\n" + th.HelpGroup.Render(g.Title) + "\n")
+		lines = append(lines, "", th.HelpGroup.Render(g.Title))
 		for _, k := range g.Bindings {
 			hk := k.Help()
+			keyStyle, descStyle, desc := th.HelpKey, th.HelpDesc, hk.Desc
 			if a.c.target.ReadOnly && a.c.keys.writes[hk.Desc] {
-				b.WriteString("  " + th.Faint.Render(cell(hk.Key, 14, false)+" unavailable (read-only): "+hk.Desc) + "\n")
-				continue
+				keyStyle, descStyle, desc = th.Faint, th.Faint, "unavailable (read-only): "+hk.Desc
 			}
-			b.WriteString("  " + th.HelpKey.Render(cell(hk.Key, 14, false)) + " " + th.HelpDesc.Render(hk.Desc) + "\n")
+			for i, part := range strings.Split(ansi.Wrap(desc, descW, ""), "\n") {
+				lead := "  " + keyStyle.Render(cell(hk.Key, 14, false)) + " "
+				if i > 0 {
+					lead = strings.Repeat(" ", keyCol)
+				}
+				lines = append(lines, lead+descStyle.Render(part))
+			}
 		}
 	}
-	b.WriteString("\n" + th.Faint.Render("Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :q"))
-	return b.String()
+	lines = append(lines, "")
+	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :q"
+	for _, part := range strings.Split(ansi.Wrap(commands, max(w, 20), ""), "\n") {
+		lines = append(lines, th.Faint.Render(part))
+	}
+	return lines
+}
+
+// renderHelp shows a title line and as much of the help body as fits
+// from helpTop. When it does not all fit, the title says how to scroll
+// and which lines show, cutting the view's name rather than that.
+func (a *App) renderHelp(w, h int) string {
+	th := a.c.th
+	lines := a.helpLines(w)
+	rows := max(h-1, 1)
+	note := "   (esc or ? closes)"
+	if len(lines) > rows {
+		top := min(max(a.helpTop, 0), len(lines)-rows)
+		note = fmt.Sprintf("   ↑↓ pgup pgdn scroll · lines %d-%d of %d · esc closes", top+1, top+rows, len(lines))
+		lines = lines[top : top+rows]
+	}
+	head := "Keys of " + safe(a.top().title())
+	if room := w - ansi.StringWidth(note); ansi.StringWidth(head) > room {
+		head = ansi.Truncate(head, max(room, 10), "…")
+	}
+	return th.Section.Render(head) + th.Faint.Render(note) + "\n" + strings.Join(lines, "\n")
+}
+
+// scrollHelp moves the help body with the table's movement keys.
+func (a *App) scrollHelp(m tea.KeyPressMsg) {
+	w, h := a.bodySize()
+	lines := a.helpLines(w)
+	rows := max(h-1, 1)
+	last := max(len(lines)-rows, 0)
+	tk := a.c.keys.Table
+	top := min(max(a.helpTop, 0), last)
+	switch {
+	case key.Matches(m, tk.Up):
+		top--
+	case key.Matches(m, tk.Down):
+		top++
+	case key.Matches(m, tk.PageUp):
+		top -= rows
+	case key.Matches(m, tk.PageDown):
+		top += rows
+	case key.Matches(m, tk.Top):
+		top = 0
+	case key.Matches(m, tk.Bottom):
+		top = last
+	}
+	a.helpTop = min(max(top, 0), last)
 }
 
 // selectedQueue is the queue selected in the view on top, if any.

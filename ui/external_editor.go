@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/internal/boundedfile"
 )
 
 // execEditorMsg carries a prepared $EDITOR run back to its view, which
@@ -84,7 +86,7 @@ func runEditor(m execEditorMsg) tea.Cmd {
 		if err != nil {
 			return editedMsg{view: m.view, field: m.field, err: errors.New("editor: " + err.Error())}
 		}
-		b, rerr := os.ReadFile(m.path)
+		b, _, rerr := boundedfile.ReadFile(m.path, maxBodyFile)
 		if rerr != nil {
 			return editedMsg{view: m.view, field: m.field, err: rerr}
 		}

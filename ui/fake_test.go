@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -91,7 +92,7 @@ func (f *fakeSource) Queues(_ context.Context, o mgmt.ListOptions) (mgmt.Page[mg
 			return less(qs[i], qs[j])
 		})
 	}
-	return pageFake(qs, o, func(q mgmt.Queue) string { return q.Name })
+	return pageFake(qs, o, func(q mgmt.Queue) []string { return []string{q.Name} })
 }
 
 func (f *fakeSource) Queue(_ context.Context, vhost, name string) (mgmt.QueueDetail, error) {
@@ -123,7 +124,7 @@ func (f *fakeSource) Exchanges(_ context.Context, o mgmt.ListOptions) (mgmt.Page
 	if err := f.enter(); err != nil {
 		return mgmt.Page[mgmt.Exchange]{}, err
 	}
-	return pageFake(f.exchanges, o, func(e mgmt.Exchange) string { return e.Name })
+	return pageFake(f.exchanges, o, func(e mgmt.Exchange) []string { return []string{e.Name} })
 }
 
 func (f *fakeSource) Exchange(_ context.Context, vhost, name string) (mgmt.ExchangeDetail, error) {
@@ -151,14 +152,14 @@ func (f *fakeSource) Bindings(_ context.Context, o mgmt.ListOptions) (mgmt.Page[
 	if err := f.enter(); err != nil {
 		return mgmt.Page[mgmt.Binding]{}, err
 	}
-	return pageFake(f.bindings, o, func(b mgmt.Binding) string { return b.Source })
+	return pageFake(f.bindings, o, func(b mgmt.Binding) []string { return []string{b.Source, b.Destination, b.RoutingKey} })
 }
 
 func (f *fakeSource) Connections(_ context.Context, o mgmt.ListOptions) (mgmt.Page[mgmt.Connection], error) {
 	if err := f.enter(); err != nil {
 		return mgmt.Page[mgmt.Connection]{}, err
 	}
-	return pageFake(f.connections, o, func(c mgmt.Connection) string { return c.Name })
+	return pageFake(f.connections, o, func(c mgmt.Connection) []string { return []string{c.Name} })
 }
 
 func (f *fakeSource) Nodes(context.Context) ([]mgmt.Node, error) {
@@ -168,15 +169,17 @@ func (f *fakeSource) Nodes(context.Context) ([]mgmt.Node, error) {
 	return f.nodes, nil
 }
 
-// pageFake filters by regex on name and pages, keeping the given order.
-func pageFake[T any](all []T, o mgmt.ListOptions, name func(T) string) (mgmt.Page[T], error) {
-	re, err := regexp.Compile(o.Filter)
+// pageFake filters and pages, keeping the given order. It filters as the
+// broker does: the management API's name filter (use_regex=true) ignores
+// case, and bindings match on source, destination or routing key.
+func pageFake[T any](all []T, o mgmt.ListOptions, texts func(T) []string) (mgmt.Page[T], error) {
+	re, err := regexp.Compile("(?i)" + o.Filter)
 	if err != nil {
 		return mgmt.Page[T]{}, errors.New("bad regex")
 	}
 	var kept []T
 	for _, it := range all {
-		if re.MatchString(name(it)) {
+		if slices.ContainsFunc(texts(it), re.MatchString) {
 			kept = append(kept, it)
 		}
 	}

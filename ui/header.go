@@ -17,6 +17,9 @@ type headerState struct {
 	httpOK   bool // at least one answer since the last error
 	link     LinkMsg
 	haveLink bool
+	// alarms are the resource alarms in force, e.g. "memory on rabbit@a":
+	// the broker blocks every publishing connection while one lasts.
+	alarms []string
 }
 
 // renderHeader draws the header: who and where on the first line, the
@@ -33,8 +36,14 @@ func renderHeader(c *common, h headerState, width int) string {
 	}
 	// Link states come first so a narrow screen never cuts them off.
 	parts := []string{th.Brand.Render("warren"), linkAMQP(c, h), linkHTTP(c, h)}
+	if len(h.alarms) > 0 {
+		parts = append(parts, th.LinkDown.Render("ALARM "+safe(strings.Join(h.alarms, ", "))+": publishing blocked"))
+	}
 	if c.target.ReadOnly {
 		parts = append(parts, th.Badge.Render("READ-ONLY"))
+	}
+	if c.target.Insecure {
+		parts = append(parts, th.Badge.Render("TLS UNVERIFIED"))
 	}
 	if c.target.Context != "" {
 		parts = append(parts, kv("ctx", c.target.Context))

@@ -90,6 +90,7 @@ type liveView struct {
 	rows    []message.Message
 	at      []time.Time
 	cells   [][]string // each row rendered once, when it arrives
+	gap     []bool     // the row marks a gap, not a message
 	shown   []int      // indexes into rows that pass the filter
 	filt    liveFilter
 	tbl     table
@@ -237,24 +238,28 @@ func (v *liveView) update(msg tea.Msg) tea.Cmd {
 
 // take drains one batch from the pump into the pane's bounded rows.
 func (v *liveView) take() {
+	// The state before the batch: rows pushed after a resumption come in
+	// this batch, behind the gap the pane marks for a tap.
+	st := v.feed.State()
 	batch, _, _ := v.feed.Drain(maxPaneRows)
-	v.stats, v.state = v.feed.Stats(), v.feed.State()
-	if len(batch) == 0 {
+	v.stats = v.feed.Stats()
+	gap := st.Resumed > v.state.Resumed && v.spec.kind == "tap"
+	v.state = st
+	if len(batch) == 0 && !gap {
 		return
 	}
 	now := v.c.now()
+	if gap {
+		v.addRow(now, message.Message{}, true)
+	}
 	for _, m := range batch {
-		v.rows = append(v.rows, m)
-		v.at = append(v.at, now)
-		v.cells = append(v.cells, liveRow(now, m))
-		if v.filt.match(m) {
-			v.shown = append(v.shown, len(v.rows)-1)
-		}
+		v.addRow(now, m, false)
 	}
 	if over := len(v.rows) - maxPaneRows; over > 0 {
 		v.rows = append([]message.Message(nil), v.rows[over:]...)
 		v.at = append([]time.Time(nil), v.at[over:]...)
 		v.cells = append([][]string(nil), v.cells[over:]...)
+		v.gap = append([]bool(nil), v.gap[over:]...)
 		kept := v.shown[:0]
 		for _, i := range v.shown {
 			if i >= over {
@@ -266,10 +271,31 @@ func (v *liveView) take() {
 	v.renderRows()
 }
 
+// addRow appends a message, or the mark of a gap: a tap that came back
+// after a lost link saw nothing published while it was away.
+func (v *liveView) addRow(at time.Time, m message.Message, gap bool) {
+	cells := liveRow(at, m)
+	if gap {
+		cells = []string{at.Format("15:04:05.000"), "── gap ──", "reconnected", "", "", "", "published meanwhile: unseen"}
+	}
+	v.rows, v.at, v.cells, v.gap = append(v.rows, m), append(v.at, at), append(v.cells, cells), append(v.gap, gap)
+	if gap || v.filt.match(m) {
+		v.shown = append(v.shown, len(v.rows)-1)
+	}
+}
+
+// message is the message at a shown row; false for a gap mark.
+func (v *liveView) message(j int) (message.Message, bool) {
+	if j < 0 || j >= len(v.shown) || v.gap[v.shown[j]] {
+		return message.Message{}, false
+	}
+	return v.rows[v.shown[j]], true
+}
+
 func (v *liveView) refilter() {
 	v.shown = v.shown[:0]
 	for i, m := range v.rows {
-		if v.filt.match(m) {
+		if v.gap[i] || v.filt.match(m) {
 			v.shown = append(v.shown, i)
 		}
 	}
@@ -343,7 +369,7 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		v.full = !v.full
 		return func() tea.Msg { return relayoutMsg{} }
 	case key.Matches(m, lk.Clear):
-		v.rows, v.at, v.cells, v.shown = nil, nil, nil, nil
+		v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil
 		if v.feed != nil {
 			v.feed.Clear()
 			v.stats = v.feed.Stats()
@@ -372,8 +398,7 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		v.follow = true
 		v.tbl.bottom()
 	case key.Matches(m, tk.Open):
-		if j := v.tbl.cursor; j >= 0 && j < len(v.shown) {
-			msg := v.rows[v.shown[j]]
+		if msg, ok := v.message(v.tbl.cursor); ok {
 			v.follow = false
 			removable := v.removable()
 			return func() tea.Msg { return openMsg{kind: "message", msg: &msg, removable: removable} }
@@ -385,7 +410,9 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 func (v *liveView) save() tea.Cmd {
 	var msgs []message.Message
 	for _, i := range v.shown {
-		msgs = append(msgs, v.rows[i])
+		if !v.gap[i] {
+			msgs = append(msgs, v.rows[i])
+		}
 	}
 	if len(msgs) == 0 {
 		return statusCmd("nothing to save yet", true)
@@ -454,7 +481,7 @@ type relayoutMsg struct{}
 func (v *liveView) restart(spec liveSpec) tea.Cmd {
 	closing := v.close()
 	v.spec, v.err = spec, nil
-	v.rows, v.at, v.cells, v.shown = nil, nil, nil, nil
+	v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil
 	v.renderRows()
 	return tea.Batch(closing, v.load())
 }
@@ -486,8 +513,8 @@ func (v *liveView) removable() bool {
 
 // selectedMessage makes the pane a messageSelector, for r.
 func (v *liveView) selectedMessage() (message.Message, bool, bool) {
-	if j := v.tbl.cursor; j >= 0 && j < len(v.shown) {
-		return v.rows[v.shown[j]], v.removable(), true
+	if m, ok := v.message(v.tbl.cursor); ok {
+		return m, v.removable(), true
 	}
 	return message.Message{}, false, false
 }

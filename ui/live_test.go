@@ -23,6 +23,7 @@ type fakeFeed struct {
 	paused   bool
 	closed   bool
 	state    broker.LiveStatus // the zero value is running
+	hang     chan struct{}     // when set, Close waits for it: a broker that hangs
 }
 
 func (f *fakeFeed) push(ms ...message.Message) {
@@ -50,7 +51,15 @@ func (f *fakeFeed) Pause()                   { f.mu.Lock(); f.paused = true; f.m
 func (f *fakeFeed) Resume()                  { f.mu.Lock(); f.paused = false; f.mu.Unlock() }
 func (f *fakeFeed) Paused() bool             { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
 func (f *fakeFeed) Clear()                   { f.mu.Lock(); f.pending, f.received, f.dropped = nil, 0, 0; f.mu.Unlock() }
-func (f *fakeFeed) Close() error             { f.mu.Lock(); f.closed = true; f.mu.Unlock(); return nil }
+func (f *fakeFeed) Close() error {
+	if f.hang != nil {
+		<-f.hang
+	}
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	return nil
+}
 
 // fakeStreamer hands out one fake feed and remembers what it was asked.
 type fakeStreamer struct {
@@ -414,5 +423,99 @@ func TestQuitMsgClosesPanes(t *testing.T) {
 	settle(t, a, QuitMsg{})
 	if !st.feed.closed {
 		t.Fatal("a hang-up must close the tap like quitting does")
+	}
+}
+
+// With the broker hung, closing a pane never returns; q still ends warren
+// within about a second, leaving the broker to drop the tap's exclusive
+// objects with the connection.
+func TestQuitWithinASecondWhenTheBrokerHangs(t *testing.T) {
+	a, st := liveApp(t, false)
+	st.feed.hang = make(chan struct{})
+	defer close(st.feed.hang)
+	tapDemoOrders(t, a)
+	_, cmd := a.Update(press("q"))
+	start := time.Now()
+	if !quits(cmd) {
+		t.Fatal("q should quit")
+	}
+	if took := time.Since(start); took > quitCloseWait+500*time.Millisecond {
+		t.Fatalf("quitting took %s with a hung broker", took)
+	}
+}
+
+// A tap that came back after a lost link marks the gap in its rows; the
+// mark is not a message: enter, r and s pass it by.
+func TestTapMarksTheGapAfterAResumption(t *testing.T) {
+	a, st := liveApp(t, false)
+	tapDemoOrders(t, a)
+	lv := a.top().(*liveView)
+	st.feed.push(orderMsg(1))
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	st.feed.mu.Lock()
+	st.feed.state = broker.LiveStatus{State: broker.LiveRunning, Resumed: 1}
+	st.feed.mu.Unlock()
+	st.feed.push(orderMsg(2))
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	got := screen(a)
+	if !strings.Contains(got, "── gap ──") || !strings.Contains(got, "published meanwhile: unseen") {
+		t.Fatalf("the gap should show:\n%s", got)
+	}
+	if len(lv.rows) != 3 || !lv.gap[1] {
+		t.Fatalf("rows %d, gaps %v", len(lv.rows), lv.gap)
+	}
+	lv.tbl.cursor = 1
+	if _, _, ok := lv.selectedMessage(); ok {
+		t.Fatal("a gap mark is not a message")
+	}
+	settle(t, a, press("enter"))
+	if a.top() != view(lv) {
+		t.Fatal("enter on a gap mark opened something")
+	}
+	// The same resumption is marked once.
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	if len(lv.rows) != 3 {
+		t.Fatalf("the gap was marked again: %d rows", len(lv.rows))
+	}
+}
+
+// A move reads the source's type and delivery limit from the broker when
+// it starts, so a quorum move keeps what a requeue would drop; a classic
+// queue has no limit.
+func TestMoveAsksTheDeliveryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		queue, qtype string
+		limit        int
+	}{{"demo.payments", broker.QueueQuorum, 3}, {"demo.orders.dlq", broker.QueueClassic, -1}} {
+		mv := &fakeMover{}
+		a := newTestApp(demoFake(), Target{Mover: mv})
+		settle(t, a, a.Init(), size())
+		settle(t, a, press("/"))
+		settle(t, a, typed(tc.queue)...)
+		settle(t, a, press("enter"), press("m"), press("enter"))
+		if len(mv.reqs) != 1 || mv.reqs[0].Queue != tc.queue || mv.reqs[0].QueueType != tc.qtype || mv.reqs[0].DeliveryLimit != tc.limit {
+			t.Fatalf("%s: move request %+v, want type %s limit %d", tc.queue, mv.reqs, tc.qtype, tc.limit)
+		}
+	}
+}
+
+func TestMoveSummarySaysWhatWasCharged(t *testing.T) {
+	r := broker.MoveResult{Moved: 900, ReturnedToSource: 100, NoOrigin: 100, Requeued: 60, ToTail: 40,
+		QueueType: broker.QueueQuorum, DeliveryLimit: 3}
+	got := summaryText(moveDoneMsg{result: r})
+	for _, want := range []string{"moved 900", "requeued 60, each one's delivery count +1 (limit 3)", "copied to the tail of the source instead 40"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary %q lacks %q", got, want)
+		}
+	}
+	r = broker.MoveResult{Moved: 10, Requeued: 5, RequeuedUnseen: 7, OverLimit: 2, Reordered: true, QueueType: broker.QueueQuorum, DeliveryLimit: -1}
+	got = summaryText(moveDoneMsg{result: r})
+	for _, want := range []string{"requeued 5 (and up to 7 checked out but never delivered), each one's delivery count +1, not back in their old places", "past the delivery limit 2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary %q lacks %q", got, want)
+		}
+	}
+	if got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 3}}); strings.Contains(got, "requeued") {
+		t.Errorf("nothing requeued, yet %q", got)
 	}
 }

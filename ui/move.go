@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,7 +20,7 @@ import (
 // confirms; *broker.Session satisfies it.
 type Mover interface {
 	Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error)
-	Import(ctx context.Context, req broker.ImportRequest, msgs []message.Message, progress func(done int)) (broker.ImportResult, error)
+	Import(ctx context.Context, req broker.ImportRequest, next func() (message.Message, error), progress func(done int)) (broker.ImportResult, error)
 }
 
 // moveKeys choose where a move (or an import) sends the messages.
@@ -47,6 +49,23 @@ func (k moveKeys) bindings() []key.Binding {
 type moveState struct {
 	mu       sync.Mutex
 	progress broker.MoveProgress
+	blocked  string // why the broker blocks publishing now; "" when it does not
+}
+
+// block hears the broker block (an alarm) and unblock the move's publisher.
+func (s *moveState) block(blocked bool, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked = ""
+	if blocked {
+		s.blocked = cmp.Or(reason, "a resource alarm")
+	}
+}
+
+func (s *moveState) blockedBy() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blocked
 }
 
 func (s *moveState) set(p broker.MoveProgress) { s.mu.Lock(); s.progress = p; s.mu.Unlock() }
@@ -56,11 +75,14 @@ func (s *moveState) get() broker.MoveProgress {
 	return s.progress
 }
 
-// importSource is the file an import reads.
+// importSource is the file an import reads: read through once to check
+// it and count its messages, then again while publishing.
 type importSource struct {
-	path string
-	msgs []message.Message
-	err  error
+	path    string
+	scanned bool
+	count   int
+	err     error
+	stop    context.CancelFunc // ends the first read
 }
 
 // moveView asks where to move a queue's messages (all, or the ones marked
@@ -83,6 +105,7 @@ type moveView struct {
 	done   bool
 	result broker.MoveResult
 	impRes *broker.ImportResult
+	total  int // an import's message count, for its summary
 	err    error
 }
 
@@ -93,13 +116,15 @@ type moveDoneMsg struct {
 	queue  string
 	result broker.MoveResult
 	imp    *broker.ImportResult
+	total  int // an import's message count
 	err    error
 }
 
-// importLoadedMsg brings an import's file, read off the UI thread.
+// importLoadedMsg brings what the first read of an import's file found,
+// read off the UI thread.
 type importLoadedMsg struct {
 	view int
-	msgs []message.Message
+	sum  exportSummary
 	err  error
 }
 
@@ -127,13 +152,15 @@ func (v *moveView) help() []helpGroup {
 }
 
 func (v *moveView) load() tea.Cmd {
-	if v.imp == nil || v.imp.msgs != nil || v.imp.err != nil {
+	if v.imp == nil || v.imp.scanned || v.imp.err != nil || v.imp.stop != nil {
 		return nil
 	}
 	path, id := v.imp.path, v.viewID
+	ctx, stop := context.WithCancel(context.Background())
+	v.imp.stop = stop
 	return func() tea.Msg {
-		msgs, err := readExport(path)
-		return importLoadedMsg{view: id, msgs: msgs, err: err}
+		sum, err := scanExport(ctx, path)
+		return importLoadedMsg{view: id, sum: sum, err: err}
 	}
 }
 
@@ -142,7 +169,7 @@ func (v *moveView) status() string {
 	case v.done:
 		return "done"
 	case v.state != nil:
-		return "moving… (esc cancels; unmoved messages stay in the source, in order)"
+		return "moving… (esc cancels; unmoved messages stay in the source)"
 	}
 	return "choose where the messages go, or esc"
 }
@@ -184,12 +211,9 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 			v.target.paste(m.Content)
 		}
 	case importLoadedMsg:
-		v.imp.msgs, v.imp.err = m.msgs, m.err
-		if v.imp.msgs == nil && m.err == nil {
-			v.imp.msgs = []message.Message{}
-		}
-		if v.vhost == "" && len(m.msgs) > 0 {
-			v.vhost = m.msgs[0].Vhost
+		v.imp.scanned, v.imp.count, v.imp.err = true, m.sum.count, m.err
+		if v.vhost == "" {
+			v.vhost = m.sum.vhost
 		}
 		if v.vhost == "" {
 			v.vhost = "/"
@@ -201,6 +225,7 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		return v.tick()
 	case moveDoneMsg:
 		v.done, v.result, v.impRes, v.err = true, m.result, m.imp, m.err
+		v.total = m.total
 		v.cancel = nil
 		return moveSummary(v.title(), m)
 	}
@@ -255,32 +280,54 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	if v.imp != nil && v.imp.err != nil {
 		return statusCmd("cannot import: "+v.imp.err.Error(), true)
 	}
-	if v.imp != nil && v.imp.msgs == nil {
+	if v.imp != nil && !v.imp.scanned {
 		return statusCmd("the file is not read yet", true)
 	}
 	req.Vhost, req.Queue, req.QueueType = v.vhost, v.queue, v.qtype
 	for _, m := range v.only {
 		req.Only = append(req.Only, message.Fingerprint(m))
 	}
-	v.req = req
 	v.state = &moveState{}
+	req.OnBlocked = v.state.block
+	v.req = req
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	state, id, title := v.state, v.viewID, v.title()
+	src, version, timeout := v.c.target.Source, v.c.rabbitVersion, v.c.opts.Timeout
 	run := func() tea.Msg {
+		req := req
+		if src != nil && req.Queue != "" {
+			// The type and delivery limit as the broker has them now: a
+			// quorum move keeps what a requeue would push past the limit.
+			lctx, lcancel := context.WithTimeout(ctx, timeout)
+			q, err := src.Queue(lctx, req.Vhost, req.Queue)
+			lcancel()
+			if err == nil {
+				if q.Type != "" {
+					req.QueueType = q.Type
+				}
+				req.DeliveryLimit = deliveryLimit(q, version)
+			}
+		}
 		res, err := mv.Move(ctx, req, state.set)
 		return moveDoneMsg{view: id, queue: title, result: res, err: err}
 	}
 	if v.imp != nil {
-		msgs := v.imp.msgs
-		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
+		path, total := v.imp.path, v.imp.count
+		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey,
+			OnBlocked: state.block}
 		run = func() tea.Msg {
+			file, err := openExport(path)
+			if err != nil {
+				return moveDoneMsg{view: id, queue: title, imp: &broker.ImportResult{}, total: total, err: err}
+			}
+			defer file.Close()
 			start := time.Now()
-			res, err := mv.Import(ctx, ireq, msgs, func(done int) {
+			res, err := mv.Import(ctx, ireq, file.next, func(done int) {
 				el := time.Since(start)
-				state.set(broker.MoveProgress{Total: len(msgs), Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
+				state.set(broker.MoveProgress{Total: total, Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
 			})
-			return moveDoneMsg{view: id, queue: title, imp: &res, err: err}
+			return moveDoneMsg{view: id, queue: title, imp: &res, total: total, err: err}
 		}
 	}
 	return tea.Batch(run, v.tick())
@@ -289,6 +336,9 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 // close cancels a running move: the broker package settles what is in
 // flight and leaves every unmoved message in the source.
 func (v *moveView) close() tea.Cmd {
+	if v.imp != nil && v.imp.stop != nil {
+		v.imp.stop()
+	}
 	if v.cancel != nil {
 		v.cancel()
 		v.cancel = nil
@@ -301,10 +351,10 @@ func (v *moveView) what() string {
 	switch {
 	case v.imp != nil && v.imp.err != nil:
 		return "the file " + v.imp.path
-	case v.imp != nil && v.imp.msgs == nil:
+	case v.imp != nil && !v.imp.scanned:
 		return "the messages of " + v.imp.path + " (reading…)"
 	case v.imp != nil:
-		return fmt.Sprintf("the %d messages of %s into vhost %s", len(v.imp.msgs), v.imp.path, v.vhost)
+		return fmt.Sprintf("the %d messages of %s into vhost %s", v.imp.count, v.imp.path, v.vhost)
 	case len(v.only) > 0:
 		return fmt.Sprintf("the %d marked messages of %s (vhost %s); the others stay in place, in order (on a quorum queue, those met on the way get their delivery count raised)", len(v.only), v.queue, v.vhost)
 	}
@@ -338,8 +388,9 @@ func (v *moveView) render(w, h int) string {
 				"reach a queue (unroutable, nacked, in doubt, or without an origin); the file is left untouched."))
 		} else {
 			b.WriteString(th.Faint.Render("Each copy is published with confirms; a source message is acked only after its copy is confirmed and\n" +
-				"not returned. Anything returned, nacked or in doubt stays in the source, in order. A message with no\n" +
-				"x-death (no origin) is left in place and counted."))
+				"not returned. Anything returned, nacked or in doubt stays in the source. A message with no x-death\n" +
+				"(no origin) is left in place and counted. On a quorum queue each message left in place gets its\n" +
+				"delivery count raised by 1; one already at the delivery limit is copied to the tail instead."))
 		}
 		if v.c.target.ReadOnly {
 			b.WriteString("\n\n" + th.Warn.Render("read-only: moving is unavailable"))
@@ -365,10 +416,13 @@ func (v *moveView) render(w, h int) string {
 		eta = (time.Duration(float64(p.Total-p.Moved)/p.Rate) * time.Second).Round(time.Second).String()
 	}
 	b.WriteString(fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d\n", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed))
+	if why := v.state.blockedBy(); why != "" && !v.done {
+		b.WriteString("\n  " + th.Warn.Render("blocked by the broker ("+safe(why)+"): the move waits until the alarm clears, losing nothing; esc stops it and says what it did") + "\n")
+	}
 	if v.done {
-		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes}) + "\n")
+		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes, total: v.total}) + "\n")
 		if v.err != nil {
-			b.WriteString("  " + th.Error.Render(safe(v.err.Error())) + "\n")
+			b.WriteString("  " + th.Error.Render(safe(moveErrText(v.err))) + "\n")
 		}
 	}
 	return b.String()
@@ -401,22 +455,67 @@ func summaryText(m moveDoneMsg) string {
 			}
 			s += " · lines not published: " + strings.Join(lines, ", ") + more
 		}
+		if m.total > r.Read {
+			s += fmt.Sprintf(" · stopped after %d of %d: the rest were not published", r.Read, m.total)
+		}
 		return s
 	}
 	r := m.result
 	s := fmt.Sprintf("moved %d · returned to the source %d (unroutable %d, nacked %d, in doubt %d, no origin %d) · may exist twice %d",
 		r.Moved, r.ReturnedToSource, r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin, r.DuplicateRisk)
+	if m.err != nil && !errors.Is(m.err, context.Canceled) {
+		// What no client can count: a broker that died may have lost acks
+		// it had already read, leaving more copies than any count here.
+		s += " (or more, if the broker itself crashed: it can lose acks it had already read)"
+	}
 	if r.Skipped > 0 || r.NotFound > 0 {
 		s += fmt.Sprintf(" · unmarked left in place %d · marked not found %d", r.Skipped, r.NotFound)
 	}
-	return s + " · took " + r.Took.Round(time.Millisecond).String()
+	return s + requeueText(r) + " · took " + r.Took.Round(time.Millisecond).String()
+}
+
+// requeueText says what went back to the source by a requeue, and what
+// that cost a quorum queue's messages.
+func requeueText(r broker.MoveResult) string {
+	var s string
+	if r.Requeued > 0 || r.RequeuedUnseen > 0 {
+		s = fmt.Sprintf(" · requeued %d", r.Requeued)
+		if r.RequeuedUnseen > 0 {
+			s += fmt.Sprintf(" (and up to %d checked out but never delivered)", r.RequeuedUnseen)
+		}
+		if r.QueueType == broker.QueueQuorum {
+			s += ", each one's delivery count +1"
+			if r.DeliveryLimit >= 0 {
+				s += fmt.Sprintf(" (limit %d)", r.DeliveryLimit)
+			}
+		}
+		if r.Reordered {
+			s += ", not back in their old places"
+		}
+	}
+	if r.ToTail > 0 {
+		s += fmt.Sprintf(" · at the delivery limit, so copied to the tail of the source instead %d", r.ToTail)
+	}
+	if r.OverLimit > 0 {
+		s += fmt.Sprintf(" · requeued past the delivery limit %d (the broker dropped or dead-lettered them)", r.OverLimit)
+	}
+	return s
 }
 
 // moveSummary is the status line a finished (or cancelled) move leaves.
+// moveErrText says why a move ended early; a cancel is the person's own
+// stop, not a failure.
+func moveErrText(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "stopped before the end: what was not moved stayed in the source"
+	}
+	return err.Error()
+}
+
 func moveSummary(title string, m moveDoneMsg) tea.Cmd {
 	text := title + ": " + summaryText(m)
 	if m.err != nil {
-		return statusCmd(text+": "+m.err.Error(), true)
+		return statusCmd(text+": "+moveErrText(m.err), true)
 	}
 	return statusCmd(text, false)
 }

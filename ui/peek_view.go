@@ -114,6 +114,8 @@ func (v *peekView) status() string {
 		return "waiting for your confirmation"
 	case len(v.msgs) == 0 && v.err == nil:
 		return fmt.Sprintf("vhost %s · no messages", v.vhost)
+	case len(v.msgs) == 0:
+		return fmt.Sprintf("vhost %s · not read", v.vhost)
 	}
 	s := fmt.Sprintf("vhost %s · %s · %d messages", v.vhost, v.result.QueueType, len(v.msgs))
 	if v.req.DeliveryLimit >= 0 && v.result.QueueType == broker.QueueQuorum {

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/internal/boundedfile"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -259,6 +259,10 @@ type publishRequest struct {
 	msg                  message.Message
 	file                 string
 	remove               *broker.RemoveRequest
+	// queues looks up the original's queue for its delivery limit, which
+	// Remove needs on a quorum queue; version is the broker's.
+	queues  Source
+	version string
 }
 
 // build checks the form and makes the message; an error names the field
@@ -354,6 +358,7 @@ func (v *publishView) submit() tea.Cmd {
 		return nil
 	}
 	v.sending, v.outcome, v.bad = true, "publishing…", false
+	req.queues, req.version = v.c.target.Source, v.c.rabbitVersion
 	return publishCmd(v.viewID, pub, req)
 }
 
@@ -363,7 +368,7 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 	return func() tea.Msg {
 		out := publishedMsg{view: view, target: describeRoute(req.exchange, req.key)}
 		if req.file != "" {
-			b, err := os.ReadFile(req.file)
+			b, _, err := boundedfile.ReadFile(req.file, maxBodyFile)
 			if err != nil {
 				out.err = fmt.Errorf("body file: %w", err)
 				return out
@@ -380,7 +385,14 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 		// The original may sit deep in its queue: its own, longer bound.
 		rctx, rcancel := context.WithTimeout(context.Background(), removeTimeout)
 		defer rcancel()
-		rr, err := pub.Remove(rctx, *req.remove)
+		rm := *req.remove
+		rm.DeliveryLimit = 0 // unknown: the safe default
+		if req.queues != nil {
+			if q, err := req.queues.Queue(rctx, rm.Vhost, rm.Queue); err == nil {
+				rm.DeliveryLimit = deliveryLimit(q, req.version)
+			}
+		}
+		rr, err := pub.Remove(rctx, rm)
 		out.removed, out.remErr = &rr, err
 		return out
 	}
@@ -434,6 +446,12 @@ func (m publishedMsg) summary() (string, bool) {
 	case m.removed != nil:
 		s += "; the original was not found in " + m.fromQ + " (taken meanwhile?), so nothing was removed"
 		bad = true
+	}
+	if r := m.removed; r != nil && r.Requeued > 0 {
+		s += fmt.Sprintf("; %d other messages were taken on the way and requeued (on a quorum queue each one's delivery count rose by 1)", r.Requeued)
+	}
+	if r := m.removed; r != nil && r.ToTail > 0 {
+		s += fmt.Sprintf("; %d others taken on the way were at the delivery limit, so they were copied to the tail of %s instead", r.ToTail, m.fromQ)
 	}
 	return s, bad
 }

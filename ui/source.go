@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/warren-tui/warren/mgmt"
@@ -39,6 +40,7 @@ type Target struct {
 	API      string // redacted API URL
 	Vhost    string // the vhost lists start in; "" means all
 	ReadOnly bool
+	Insecure bool // TLS certificates are not checked: the header says so
 }
 
 // Switcher opens another configured context (for :ctx). The wiring in
@@ -71,4 +73,8 @@ type LinkMsg struct {
 type Options struct {
 	Refresh time.Duration // poll interval of the visible view
 	Timeout time.Duration // per request
+	Notice  string        // a warning for the status bar at start, e.g. about the config
+	// Log, when set, hears failed polls and every write action with its
+	// outcome (--log).
+	Log *slog.Logger
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warren-tui/warren/broker"
@@ -34,13 +36,24 @@ func (f *fakeMover) Move(ctx context.Context, req broker.MoveRequest, progress f
 	return broker.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
 }
 
-func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, msgs []message.Message, progress func(int)) (broker.ImportResult, error) {
+func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, next func() (message.Message, error), progress func(int)) (broker.ImportResult, error) {
+	var msgs []message.Message
+	for {
+		m, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return broker.ImportResult{Read: len(msgs)}, err
+		}
+		msgs = append(msgs, m)
+	}
 	f.mu.Lock()
 	f.imports = append(f.imports, req)
 	f.msgs = append(f.msgs, msgs)
 	f.mu.Unlock()
 	progress(len(msgs))
-	return broker.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}}, nil
+	return broker.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}, Read: len(msgs)}, nil
 }
 
 // published is one PublishMessage call.
@@ -253,7 +266,8 @@ func TestRepublishAimsAtOriginAndRemovesAfterConfirm(t *testing.T) {
 	if _, isInt32 := sent.Headers["tenant"].(map[string]any)["id"].(int32); !isInt32 {
 		t.Fatal("an int32 header must stay int32")
 	}
-	if len(pub.removes) != 1 || pub.removes[0].Queue != "demo.orders.dlq" || pub.removes[0].Fingerprints[0] != message.Fingerprint(orig) {
+	if len(pub.removes) != 1 || pub.removes[0].Queue != "demo.orders.dlq" || pub.removes[0].Fingerprints[0] != message.Fingerprint(orig) ||
+		pub.removes[0].DeliveryLimit != -1 { // a classic queue: no limit
 		t.Fatalf("the original should be removed by its fingerprint: %+v", pub.removes)
 	}
 	if !strings.Contains(strings.Join(strings.Fields(screen(a)), " "), "the original was removed from demo.orders.dlq") { // wrapped
@@ -553,6 +567,8 @@ func TestPublishSummaries(t *testing.T) {
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, remErr: errors.New("link lost"), fromQ: "dlq"}, "may or may not have been removed", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, fromQ: "dlq"}, "not found in dlq", true},
 		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1}, fromQ: "dlq"}, "removed from dlq", false},
+		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1, Requeued: 30, ToTail: 2}, fromQ: "dlq"},
+			"removed from dlq; 30 other messages were taken on the way and requeued (on a quorum queue each one's delivery count rose by 1); 2 others taken on the way were at the delivery limit, so they were copied to the tail of dlq instead", false},
 	} {
 		got, bad := tc.m.summary()
 		if !strings.Contains(got, tc.want) || bad != tc.wantBad {
@@ -640,5 +656,149 @@ func TestEditorFileRemovedWhenFormClosed(t *testing.T) {
 	settle(t, a, execEditorMsg{view: 999999, field: "body", path: path})
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("the orphaned editor file is still there: %v", err)
+	}
+}
+
+// blockingMover runs until its move is cancelled, then says what it did.
+type blockingMover struct{ fakeMover }
+
+func (f *blockingMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	progress(broker.MoveProgress{Total: 1000, Taken: 300, Moved: 256})
+	if req.OnBlocked != nil { // as a memory alarm does
+		req.OnBlocked(true, "low on memory")
+	}
+	<-ctx.Done()
+	return broker.MoveResult{Moved: 256, ReturnedToSource: 44, DuplicateRisk: 3}, ctx.Err()
+}
+
+// spawn runs cmd (and a batch's commands) off the test's thread, sending
+// what they return to out, as Bubble Tea would.
+func spawn(cmd tea.Cmd, out chan<- tea.Msg) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		switch m := cmd().(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range m {
+				spawn(c, out)
+			}
+		default:
+			out <- m
+		}
+	}()
+}
+
+// q during a move asks first; the second q stops the move and quits only
+// once it has put back what it held, leaving its summary for the shell.
+func TestQuitDuringAMoveAsksThenStopsItSafely(t *testing.T) {
+	mv := &blockingMover{}
+	a := newTestApp(demoFake(), Target{Mover: mv, Peeker: &fakePeeker{}})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"))
+	out := make(chan tea.Msg, 16)
+	_, cmd := a.Update(press("enter")) // return to origin: the move starts
+	spawn(cmd, out)
+	if a.runningMove() == nil {
+		t.Fatal("the move should be running")
+	}
+	_, cmd = a.Update(press("q"))
+	spawn(cmd, out)
+	if !strings.Contains(a.status, "a move is running: q again stops it") || a.quitting {
+		t.Fatalf("the first q should ask: %q", a.status)
+	}
+	a.Update(press("j")) // another key: the move goes on
+	if a.quitAsked {
+		t.Fatal("another key should have taken the question back")
+	}
+	a.Update(press("q"))
+	a.Update(press("q"))
+	if !a.quitting {
+		t.Fatal("the second q should stop the move to quit")
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case m := <-out:
+			done, ok := m.(moveDoneMsg)
+			if !ok {
+				continue
+			}
+			_, cmd := a.Update(done)
+			if !strings.Contains(a.ExitNote(), "moved 256") || !strings.Contains(a.ExitNote(), "returned to the source 44") {
+				t.Fatalf("exit note %q", a.ExitNote())
+			}
+			if !quits(cmd) {
+				t.Fatal("warren should quit once the move has stopped")
+			}
+			return
+		case <-deadline:
+			t.Fatal("the move never reported after it was stopped")
+		}
+	}
+}
+
+// quits says whether running cmd (and its batches and sequences) ends
+// the program.
+func quits(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	switch m := cmd().(type) {
+	case tea.QuitMsg:
+		return true
+	case tea.BatchMsg:
+		for _, c := range m {
+			if quits(c) {
+				return true
+			}
+		}
+	default:
+		if rv := reflect.ValueOf(m); rv.Kind() == reflect.Slice && rv.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+			for i := 0; i < rv.Len(); i++ {
+				if quits(rv.Index(i).Interface().(tea.Cmd)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// A move that the broker blocks (an alarm) says so while it waits.
+func TestMoveSaysWhenTheBrokerBlocksIt(t *testing.T) {
+	mv := &blockingMover{}
+	a := newTestApp(demoFake(), Target{Mover: mv, Peeker: &fakePeeker{}})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"))
+	out := make(chan tea.Msg, 16)
+	_, cmd := a.Update(press("enter"))
+	spawn(cmd, out)
+	v := a.runningMove()
+	for deadline := time.Now().Add(5 * time.Second); v.state.blockedBy() == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the move never heard the block")
+		}
+	}
+	if got := flat(screen(a)); !strings.Contains(got, "blocked by the broker (low on memory): the move waits until the alarm clears") {
+		t.Fatalf("a blocked move should say so:\n%s", got)
+	}
+	v.close()
+}
+
+// A move that ended on an error says plainly that its duplicate count is
+// a floor if the broker crashed; a move stopped by the person does not.
+func TestMoveSummarySaysWhatCannotBeCounted(t *testing.T) {
+	r := broker.MoveResult{Moved: 10, DuplicateRisk: 2}
+	if got := summaryText(moveDoneMsg{result: r, err: errors.New("AMQP: EOF")}); !strings.Contains(got, "may exist twice 2 (or more, if the broker itself crashed") {
+		t.Fatalf("summary after a lost link: %q", got)
+	}
+	for _, err := range []error{nil, context.Canceled} {
+		if got := summaryText(moveDoneMsg{result: r, err: err}); strings.Contains(got, "or more") {
+			t.Fatalf("summary with %v: %q", err, got)
+		}
 	}
 }

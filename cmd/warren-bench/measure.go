@@ -10,7 +10,8 @@ import (
 // runSize creates a vhost with n queues, measures warren on it, and
 // deletes it, even when ctx is cancelled (ctrl+c) or a step fails. With
 // the broker visible, each round measures a baseline window and warren
-// idling; naive adds the naive poller's window and quiet-waits first.
+// idling; naive adds the naive poller's window, on alternate sides of
+// warren's, and quiet-waits first.
 func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 	vhost := newVhostName()
 	sr := newSizeResult(n)
@@ -51,6 +52,15 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 			}
 			sr.baselines = append(sr.baselines, l)
 		}
+		// warren and the naive poller take turns going first (W N, N W,
+		// W N, ...), so a load that drifts across a round, or one that
+		// lingers after a window, weighs on both alike.
+		withNaive := naive && b.broker != nil
+		if withNaive && r%2 == 1 {
+			if err := b.naiveWindow(ctx, vhost, sr); err != nil {
+				return err
+			}
+		}
 		logf("warren on %s queues: first paint, then idle %s…", thousands(n), b.cfg.idle)
 		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, false)
 		if err != nil {
@@ -62,7 +72,7 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 		if cr.broker != nil {
 			sr.warrenBroker = append(sr.warrenBroker, *cr.broker)
 		}
-		if naive && b.broker != nil {
+		if withNaive && r%2 == 0 {
 			if err := b.naiveWindow(ctx, vhost, sr); err != nil {
 				return err
 			}

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/warren-tui/warren/broker"
 )
 
@@ -21,14 +19,20 @@ import (
 type fileConfig struct {
 	CurrentContext string          `yaml:"current-context"`
 	Contexts       []contextConfig `yaml:"contexts"`
+
+	path    string // where it was read from; "" when there was no file
+	warning string // one line for the person, e.g. a password others can read
 }
 
 type contextConfig struct {
-	Name     string    `yaml:"name"`
-	URI      string    `yaml:"uri"`
-	API      string    `yaml:"api"`
-	ReadOnly bool      `yaml:"read-only"`
-	TLS      tlsConfig `yaml:"tls"`
+	Name     string `yaml:"name"`
+	URI      string `yaml:"uri"`
+	API      string `yaml:"api"`
+	ReadOnly bool   `yaml:"read-only"`
+	// PasswordFile holds the password for the URI's user, so that it need
+	// not sit in the config or on the command line.
+	PasswordFile string    `yaml:"password-file"`
+	TLS          tlsConfig `yaml:"tls"`
 }
 
 type tlsConfig struct {
@@ -45,20 +49,35 @@ type settings struct {
 	Context  string
 	URI      string // with credentials: never print it, print Redacted
 	API      string
-	Username string
-	Password string
+	Username string // for the API
+	Password string // for the API
 	Vhost    string // "" = lists start with all vhosts
 	ReadOnly bool
 	Refresh  time.Duration
-	TLS      *tls.Config
+	TLS      *tls.Config // for AMQP: checks the AMQP host's certificate
+	APITLS   *tls.Config // for the API: checks the API host's certificate
+	Insecure bool        // certificates are not checked
+	Warning  string      // one line for the person, e.g. a password file others can read
+
+	// NeedPassword is the user that has no password from any source yet;
+	// the caller asks for one (setPassword) or refuses.
+	NeedPassword string
+	apiOwnCreds  bool // the API URL carried its own user and password
 }
 
 // flagValues are what the command line and environment said; empty means
 // not said.
 type flagValues struct {
 	URI, API, Context, ConfigPath string
+	ConfigGiven                   bool // --config was on the command line
 	ReadOnly                      bool
 	Refresh                       time.Duration
+	RefreshGiven                  bool // --refresh was on the command line
+	// Password is WARREN_PASSWORD: for the URI's user when the URI has no
+	// password. Only the first target gets it, never a :ctx switch.
+	Password string
+	Warning  string // a password on the command line
+	LogPath  string // --log or WARREN_LOG: where the structured log goes
 }
 
 const (
@@ -79,28 +98,62 @@ func configPath() string {
 	return filepath.Join(dir, "warren", "config.yaml")
 }
 
-// loadConfig reads the config file; a missing file is an empty config.
-func loadConfig(path string) (fileConfig, error) {
+// maxConfigSize bounds the config file; a real one is a few KiB.
+const maxConfigSize = 1 << 20
+
+// loadConfig reads the config file. A missing file is an empty config,
+// unless the person named it (mustExist); an unknown key or a value of the
+// wrong type is an error naming the file, line and key.
+func loadConfig(path string, mustExist bool) (fileConfig, error) {
 	var fc fileConfig
 	if path == "" {
 		return fc, nil
 	}
-	data, err := os.ReadFile(path)
+	data, info, err := readSmallFile(path, maxConfigSize)
 	if errors.Is(err, os.ErrNotExist) {
+		if mustExist {
+			return fc, fmt.Errorf("config file %s not found", path)
+		}
 		return fc, nil
 	}
 	if err != nil {
 		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
-	if err := yaml.Unmarshal(data, &fc); err != nil {
-		return fc, fmt.Errorf("config %s: %v", path, err)
+	if err := decodeConfig(data, &fc); err != nil {
+		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
+	fc.path = path
 	for i, c := range fc.Contexts {
 		if c.Name == "" {
 			return fc, fmt.Errorf("config %s: context %d has no name", path, i+1)
 		}
+		if c.PasswordFile != "" && uriHasPassword(c.URI) {
+			return fc, fmt.Errorf("config %s: context %q has both a password in its uri and a password-file; keep one", path, c.Name)
+		}
+	}
+	if fc.holdsPasswords() && info.Mode().Perm()&0o077 != 0 {
+		fc.warning = fmt.Sprintf("config %s holds passwords and others may read it (mode %04o): chmod 600 it", path, info.Mode().Perm())
 	}
 	return fc, nil
+}
+
+// holdsPasswords says whether a URI of the config carries a password.
+func (fc fileConfig) holdsPasswords() bool {
+	for _, c := range fc.Contexts {
+		if uriHasPassword(c.URI) || uriHasPassword(c.API) {
+			return true
+		}
+	}
+	return false
+}
+
+func uriHasPassword(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
 }
 
 func (fc fileConfig) context(name string) (contextConfig, bool) {
@@ -120,6 +173,17 @@ func (fc fileConfig) names() []string {
 	return out
 }
 
+// missingContext words a context name the config does not have.
+func (fc fileConfig) missingContext(name string) error {
+	if fc.path == "" && len(fc.Contexts) == 0 {
+		return fmt.Errorf("no context %q: there is no config file (looked for %s; --config names another)", name, first(configPath(), "none"))
+	}
+	if len(fc.Contexts) == 0 {
+		return fmt.Errorf("no context %q: config %s defines no contexts", name, fc.path)
+	}
+	return fmt.Errorf("no context %q in config %s (have: %s)", name, first(fc.path, "file"), strings.Join(fc.names(), ", "))
+}
+
 // resolve decides the settings: flags and environment first, then the
 // named (or current) context, then the defaults.
 func resolve(fv flagValues, fc fileConfig) (settings, error) {
@@ -130,7 +194,7 @@ func resolve(fv flagValues, fc fileConfig) (settings, error) {
 		if name != "" {
 			c, ok := fc.context(name)
 			if !ok {
-				return settings{}, fmt.Errorf("no context %q in the config (have: %s)", name, strings.Join(fc.names(), ", "))
+				return settings{}, fc.missingContext(name)
 			}
 			ctx = c
 		}
@@ -159,7 +223,7 @@ func resolve(fv flagValues, fc fileConfig) (settings, error) {
 	}
 	if au.User != nil { // credentials in the API URL win for the API
 		s.Username = au.User.Username()
-		s.Password, _ = au.User.Password()
+		s.Password, s.apiOwnCreds = au.User.Password()
 		au.User = nil
 	}
 	s.API = au.String()
@@ -173,6 +237,21 @@ func resolve(fv flagValues, fc fileConfig) (settings, error) {
 		if s.TLS, err = ctx.TLS.build(u.Hostname()); err != nil {
 			return settings{}, err
 		}
+		// The API's certificate names the API's host; an explicit
+		// server-name is for the AMQP host, and for the API only when it
+		// is the same host.
+		apiTLS := ctx.TLS
+		if au.Hostname() != u.Hostname() {
+			apiTLS.ServerName = ""
+		}
+		if s.APITLS, err = apiTLS.build(au.Hostname()); err != nil {
+			return settings{}, err
+		}
+		// Only a TLS connection has certificates to leave unchecked.
+		s.Insecure = ctx.TLS.Insecure && (u.Scheme == "amqps" || au.Scheme == "https")
+	}
+	if err := s.findPassword(u, fv.Password, ctx, fc.path); err != nil {
+		return settings{}, err
 	}
 	return s, nil
 }
@@ -192,7 +271,7 @@ func deriveAPI(u *url.URL) string {
 func (t tlsConfig) build(host string) (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: first(t.ServerName, host), InsecureSkipVerify: t.Insecure, MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
+		pem, _, err := readSmallFile(t.CAFile, maxPEMSize)
 		if err != nil {
 			return nil, fmt.Errorf("tls ca-file: %w", err)
 		}
@@ -203,7 +282,15 @@ func (t tlsConfig) build(host string) (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if t.CertFile != "" || t.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		certPEM, _, err := readSmallFile(t.CertFile, maxPEMSize)
+		if err != nil {
+			return nil, fmt.Errorf("tls cert-file: %w", err)
+		}
+		keyPEM, _, err := readSmallFile(t.KeyFile, maxPEMSize)
+		if err != nil {
+			return nil, fmt.Errorf("tls key-file: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("tls cert-file/key-file: %w", err)
 		}
@@ -211,6 +298,9 @@ func (t tlsConfig) build(host string) (*tls.Config, error) {
 	}
 	return cfg, nil
 }
+
+// maxPEMSize bounds a CA bundle; the system's whole bundle is ~200 KiB.
+const maxPEMSize = 4 << 20
 
 func first(vals ...string) string {
 	for _, v := range vals {

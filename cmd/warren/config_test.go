@@ -86,17 +86,17 @@ func TestLoadConfigFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte("current-context: a\ncontexts:\n  - name: a\n    uri: amqp://x:y@h:5672/\n    read-only: true\n    tls:\n      server-name: h\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fc, err := loadConfig(p)
+	fc, err := loadConfig(p, true)
 	if err != nil || fc.CurrentContext != "a" || len(fc.Contexts) != 1 || !fc.Contexts[0].ReadOnly || fc.Contexts[0].TLS.ServerName != "h" {
 		t.Fatalf("loaded %+v %v", fc, err)
 	}
-	if fc, err := loadConfig(filepath.Join(dir, "missing.yaml")); err != nil || len(fc.Contexts) != 0 {
-		t.Fatal("a missing config file is an empty config")
+	if fc, err := loadConfig(filepath.Join(dir, "missing.yaml"), false); err != nil || len(fc.Contexts) != 0 {
+		t.Fatal("a missing default config file is an empty config")
 	}
 	if err := os.WriteFile(p, []byte("contexts: [ {name: }"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadConfig(p); err == nil {
+	if _, err := loadConfig(p, true); err == nil {
 		t.Fatal("a broken config file should be an error")
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +25,9 @@ import (
 )
 
 func main() {
+	if os.Getenv(crashMonitorEnv) == "1" {
+		os.Exit(runCrashMonitor())
+	}
 	if err := run(os.Args[1:], os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "warren:", message.Escape(err.Error())) // may quote the broker
@@ -35,12 +40,13 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	fs := flag.NewFlagSet("warren", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var fv flagValues
-	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user:pass@host:5672/vhost (env WARREN_URI; default "+defaultURI+")")
+	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user@host:5672/vhost (env WARREN_URI; default "+defaultURI+"); the password comes from WARREN_PASSWORD, the context's password-file or a prompt")
 	fs.StringVar(&fv.API, "api", "", "management API URL (env WARREN_API; default derived from --uri's host, port 15672)")
 	fs.StringVar(&fv.Context, "context", "", "named context from the config file")
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
 	fs.BoolVar(&fv.ReadOnly, "read-only", false, "remove every write action")
 	fs.DurationVar(&fv.Refresh, "refresh", 5*time.Second, "poll interval of the visible view (at least 1s)")
+	fs.StringVar(&fv.LogPath, "log", "", "append a structured log (JSON lines) of connections, recoveries, failed polls and every write action to this file (env WARREN_LOG)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warren [flags]\n\nA terminal UI for exploring and debugging RabbitMQ.\n\nflags:")
 		fs.PrintDefaults()
@@ -51,11 +57,30 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	if fs.NArg() > 0 {
 		return fv, fmt.Errorf("unexpected argument %q (see warren -h)", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "config":
+			fv.ConfigGiven = true
+		case "refresh":
+			fv.RefreshGiven = true
+		case "uri", "api":
+			if uriHasPassword(f.Value.String()) {
+				fv.Warning = "--" + f.Name + " carries a password, which every local user can read with ps: give the user only, and the password through WARREN_PASSWORD, a password-file or the prompt"
+			}
+		}
+	})
+	if fv.RefreshGiven && fv.Refresh < time.Second {
+		return fv, fmt.Errorf("--refresh must be a duration of at least 1s, such as 5s or 1m (got %s)", fv.Refresh)
+	}
+	fv.Password = os.Getenv("WARREN_PASSWORD")
 	if fv.URI == "" {
 		fv.URI = os.Getenv("WARREN_URI")
 	}
 	if fv.API == "" {
 		fv.API = os.Getenv("WARREN_API")
+	}
+	if fv.LogPath == "" {
+		fv.LogPath = os.Getenv("WARREN_LOG")
 	}
 	return fv, nil
 }
@@ -65,7 +90,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fc, err := loadConfig(fv.ConfigPath)
+	fc, err := loadConfig(fv.ConfigPath, fv.ConfigGiven)
 	if err != nil {
 		return err
 	}
@@ -73,20 +98,53 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sw := &switcher{flags: fv, config: fc, pump: newLinkPump()}
-	target, err := sw.open(s)
+	notice := strings.Join(nonEmpty(fv.Warning, fc.warning, s.Warning), "; ")
+	if notice != "" {
+		fmt.Fprintln(stderr, "warren: warning:", notice)
+	}
+	if err := askPassword(&s, os.Stdin, stderr); err != nil {
+		return err
+	}
+	logger, closeLog, err := openLog(fv.LogPath)
 	if err != nil {
 		return err
 	}
-	defer sw.closeSession()
+	defer closeLog()
+	logger.Info("start", "context", s.Context, "amqp", broker.Redact(s.URI), "api", redactURL(s.API), "read_only", s.ReadOnly)
+	sw := &switcher{flags: fv, config: fc, pump: newLinkPump(), log: logger}
+	sw.pump.log = logger
+	target, err := sw.open(s)
+	if err != nil {
+		logger.Error("start failed", "err", err)
+		return err
+	}
+	// A hung broker must not hold warren open once its screen is gone.
+	defer sw.closeSessionWithin(time.Second)
 
-	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second}, sw)
-	p := tea.NewProgram(app, ui.ProgramOptions()...)
+	opts := ui.ProgramOptions()
+	stopMonitor, err := startCrashMonitor()
+	if err == nil {
+		// Panics go to the runtime, so that the crash monitor restores the
+		// terminal and keeps a report for every one of them alike.
+		opts = append(opts, tea.WithoutCatchPanics())
+	} else {
+		// Bubble Tea's own recovery then covers at least its goroutines.
+		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
+	}
+	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}, sw)
+	p := tea.NewProgram(app, opts...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
-	_, err = p.Run()
+	final, err := p.Run()
+	// Only now, never deferred: a deferred call would also run while a
+	// panic unwinds, and let the monitor go before the crash is written.
+	stopMonitor()
 	stop()
 	sw.pump.stop()
+	if a, ok := final.(*ui.App); ok && a.ExitNote() != "" { // a move stopped to quit
+		fmt.Fprintln(stderr, "warren:", message.Escape(a.ExitNote()))
+	}
+	logger.Info("quit", "err", err)
 	return err
 }
 
@@ -131,6 +189,7 @@ func quitOnHangup(p *tea.Program) (stop func()) {
 // AMQP session and hands its link events to the pump.
 type switcher struct {
 	flags   flagValues
+	log     *slog.Logger
 	config  fileConfig
 	pump    *linkPump
 	session *broker.Session
@@ -139,10 +198,14 @@ type switcher struct {
 func (sw *switcher) Contexts() []string { return sw.config.names() }
 
 func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
+	// WARREN_PASSWORD was for the first target: it is not sent to another.
 	fv := flagValues{Context: name, Refresh: sw.flags.Refresh, ReadOnly: sw.flags.ReadOnly}
 	s, err := resolve(fv, sw.config)
 	if err != nil {
 		return ui.Target{}, err
+	}
+	if s.NeedPassword != "" {
+		return ui.Target{}, fmt.Errorf("context %s: no password for user %q: add a password-file to the context, or start warren with --context %s to be asked", name, s.NeedPassword, name)
 	}
 	return sw.open(s)
 }
@@ -150,7 +213,7 @@ func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
 // open builds the API client and a fresh AMQP session for settings s,
 // closing the previous session.
 func (sw *switcher) open(s settings) (ui.Target, error) {
-	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.TLS})
+	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.APITLS})
 	if err != nil {
 		return ui.Target{}, err
 	}
@@ -164,7 +227,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.pump.follow(session)
 	t := ui.Target{
 		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, AMQP: broker.Redact(s.URI), API: s.API,
-		Vhost: s.Vhost, ReadOnly: s.ReadOnly,
+		Vhost: s.Vhost, ReadOnly: s.ReadOnly, Insecure: s.Insecure,
 	}
 	return withoutWrites(t), nil
 }
@@ -176,6 +239,27 @@ func withoutWrites(t ui.Target) ui.Target {
 		t.Mover, t.Publisher, t.Admin = nil, nil, nil
 	}
 	return t
+}
+
+func nonEmpty(vals ...string) []string {
+	var out []string
+	for _, v := range vals {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// closeSessionWithin closes the session, waiting at most d for it.
+func (sw *switcher) closeSessionWithin(d time.Duration) {
+	done := make(chan struct{})
+	go func() { sw.closeSession(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		sw.log.Warn("the AMQP session did not close in time; the broker drops its connections itself")
+	}
 }
 
 func (sw *switcher) closeSession() {

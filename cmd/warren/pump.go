@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -18,6 +19,7 @@ type linkPump struct {
 	changed chan struct{}
 	done    chan struct{}
 	once    sync.Once
+	log     *slog.Logger // nil: no log
 }
 
 func newLinkPump() *linkPump {
@@ -48,6 +50,9 @@ func (lp *linkPump) run(p *tea.Program) {
 		case <-lp.changed:
 		case ev := <-events:
 			msg := ui.LinkMsg{State: linkState(ev.State), Err: ev.Err, At: ev.At}
+			if lp.log != nil {
+				lp.log.Info("amqp link", "state", ev.State.String(), "err", ev.Err)
+			}
 			p.Send(msg)
 		}
 	}
