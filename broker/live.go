@@ -138,6 +138,7 @@ type Live struct {
 
 	// Used by the running goroutine only (and by startLive before it).
 	conn       *amqp.Connection // this source's own: see undecodable.go
+	connClosed chan *amqp.Error // conn's close reason
 	received   int              // deliveries handed to the source, over all attempts
 	lastOffset int64            // the last stream offset received; -1 none
 }
@@ -173,6 +174,7 @@ func (l *Live) open(ctx context.Context) (ch *amqp.Channel, ds <-chan amqp.Deliv
 	if l.conn, ch, err = l.s.vhosts.ownChannel(ctx, l.vhost, kind); err != nil {
 		return nil, nil, err
 	}
+	l.connClosed = l.conn.NotifyClose(make(chan *amqp.Error, 1))
 	if err = l.src.setup(ctx, ch, l.opts.Prefetch); err == nil && !l.paused.Load() {
 		ds, err = l.src.consume(ch)
 	}
@@ -266,7 +268,9 @@ func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Deliver
 			return
 		}
 		_ = ch.Close()
-		if isUndecodable(err) {
+		// The error that ended consume may be a failed ack on the dead
+		// channel: the connection's own close reason says why it died.
+		if err != nil && closedUndecodable(l.conn, l.connClosed, err) {
 			ue := l.undecodable()
 			if kind, _ := l.src.name(); kind != "tap" {
 				// Opening again would meet the same message, forever.
