@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -282,6 +284,12 @@ func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Deliver
 			err = fmt.Errorf("%w; a tap queue lives on its connection, so it dropped that message and is set up again", ue)
 		}
 		l.setState(LiveReconnecting, err)
+		// After a lost link (not a cancel), a queue may be missing for a
+		// while: a restarted node declares a stream once its log is back.
+		graceUntil := time.Time{}
+		if linkLost(err) {
+			graceUntil = time.Now().Add(notFoundGrace)
+		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -301,7 +309,7 @@ func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Deliver
 				l.setState(LiveClosed, errors.New("the AMQP session was closed"))
 				return
 			}
-			if l.src.permanent(err) {
+			if l.src.permanent(err) && !(notFound(err) && time.Now().Before(graceUntil)) {
 				l.setState(LiveFailed, err)
 				return
 			}
@@ -503,6 +511,32 @@ type readableAMQPError struct {
 
 func (e *readableAMQPError) Error() string { return e.text }
 func (e *readableAMQPError) Unwrap() error { return e.err }
+
+// notFoundGrace is how long after a lost link a missing queue is taken for
+// one still starting: a node that restarts declares a stream (or a quorum
+// queue) only once its log has recovered, and until then says "not found".
+const notFoundGrace = 60 * time.Second
+
+// linkLost: the connection went (a broker closing it, as on shutdown, or
+// the network), not the source (a cancel, a deleted queue or exchange).
+func linkLost(err error) bool {
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) {
+		switch aerr.Code {
+		case amqp.ConnectionForced, amqp.FrameError, amqp.ChannelError, amqp.InternalError:
+			return true
+		}
+		return false
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
+}
+
+// notFound: the queue or exchange was not there.
+func notFound(err error) bool {
+	var aerr *amqp.Error
+	return errors.Is(err, ErrQueueNotFound) || errors.As(err, &aerr) && aerr.Code == amqp.NotFound
+}
 
 // isPermanentAMQP: errors that another attempt would only repeat.
 func isPermanentAMQP(err error) bool {
