@@ -24,7 +24,7 @@ const BrowseMax = 5000
 // the spec (Consume).
 func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions) (*Live, error) {
 	req := spec.peekRequest()
-	ch, err := s.vhosts.channel(ctx, spec.Vhost)
+	conn, ch, err := s.vhosts.ownChannel(ctx, spec.Vhost, "browse") // see undecodable.go
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions
 	// passive declare needs no permission.
 	q, err := ch.QueueDeclarePassive(spec.Queue, false, false, false, false, nil)
 	if err != nil {
-		_ = ch.Close()
+		_ = conn.Close()
 		return nil, s.queueErr(req, err)
 	}
 	limit := BrowseMax
@@ -40,7 +40,7 @@ func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions
 		limit = min(opts.Prefetch, BrowseMax)
 	}
 	l := &Live{Pump: NewPump(max(opts.Capacity, limit)), s: s, vhost: spec.Vhost, opts: opts,
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), conn: conn, lastOffset: -1}
 	runCtx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	l.setState(LiveRunning, nil)
@@ -53,6 +53,8 @@ func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions
 // the pane early gives back what was read so far.
 func (l *Live) runBrowse(ctx context.Context, ch *amqp.Channel, req PeekRequest, ready, limit int) {
 	defer close(l.done)
+	defer l.dropConn()
+	closed := l.conn.NotifyClose(make(chan *amqp.Error, 1))
 	var res PeekResult
 	var lastTag uint64
 	take := func(d amqp.Delivery) {
@@ -64,6 +66,12 @@ func (l *Live) runBrowse(ctx context.Context, ch *amqp.Channel, req PeekRequest,
 		l.Push(fromDelivery(d, req.Vhost, req.Queue, res.Taken))
 	}
 	readErr := l.s.consumeHead(ctx, ch, req, limit, ready, take)
+	if readErr != nil && ctx.Err() == nil && closedUndecodable(l.conn, closed, readErr) {
+		ue := &UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "browse", Position: res.Taken + 1, Offset: -1}
+		l.setState(LiveFailed, fmt.Errorf("%w; the broker put back the %d %s warren held when that connection closed%s",
+			ue, res.Taken+1, plural(res.Taken+1, "message", "messages"), chargedNote(req)))
+		return
+	}
 	var backErr error
 	if req.Type == QueueQuorum && req.DeliveryLimit >= 0 {
 		// Back to the head, in runs the broker keeps in order.

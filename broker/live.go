@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -88,6 +89,9 @@ type liveSource interface {
 	close(ch *amqp.Channel)
 	// permanent says whether an open error means retrying is pointless.
 	permanent(err error) bool
+	// name is the source's kind and what it reads, for errors: "tap",
+	// "exchange X"; "tail", "stream Y"; "consume", "queue Z".
+	name() (kind, what string)
 	// lossless: settling removes the message from its queue, so the pump
 	// must not drop one; the source waits for room instead.
 	lossless() bool
@@ -133,6 +137,12 @@ type Live struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// Used by the running goroutine only (and by startLive before it).
+	conn       *amqp.Connection // this source's own: see undecodable.go
+	connClosed chan *amqp.Error // conn's close reason
+	received   int              // deliveries handed to the source, over all attempts
+	lastOffset int64            // the last stream offset received; -1 none
 }
 
 // startLive opens the source once (so set-up errors come back at once)
@@ -145,7 +155,7 @@ func (s *Session) startLive(ctx context.Context, vhost string, src liveSource, o
 		opts.Retry = time.Second
 	}
 	l := &Live{Pump: NewPump(opts.Capacity), s: s, vhost: vhost, src: src, opts: opts,
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), lastOffset: -1}
 	l.paused.Store(opts.StartPaused)
 	ch, ds, err := l.open(ctx)
 	if err != nil {
@@ -161,17 +171,40 @@ func (s *Session) startLive(ctx context.Context, vhost string, src liveSource, o
 // open sets the source up on a fresh channel and, unless paused, starts
 // its consumer; ds is nil when it did not.
 func (l *Live) open(ctx context.Context) (ch *amqp.Channel, ds <-chan amqp.Delivery, err error) {
-	if ch, err = l.s.VhostChannel(ctx, l.vhost); err != nil {
+	l.dropConn()
+	kind, _ := l.src.name()
+	if l.conn, ch, err = l.s.vhosts.ownChannel(ctx, l.vhost, kind); err != nil {
 		return nil, nil, err
 	}
+	l.connClosed = l.conn.NotifyClose(make(chan *amqp.Error, 1))
 	if err = l.src.setup(ctx, ch, l.opts.Prefetch); err == nil && !l.paused.Load() {
 		ds, err = l.src.consume(ch)
 	}
 	if err != nil {
 		_ = ch.Close()
+		l.dropConn()
 		return nil, nil, err
 	}
 	return ch, ds, nil
+}
+
+// dropConn closes the source's own connection, if any.
+func (l *Live) dropConn() {
+	if l.conn != nil {
+		_ = l.conn.Close()
+		l.conn = nil
+	}
+}
+
+// undecodable is the error for a source whose connection amqp091-go
+// closed over a message it cannot decode.
+func (l *Live) undecodable() *UndecodableError {
+	kind, what := l.src.name()
+	e := &UndecodableError{Vhost: l.vhost, Queue: what, Reader: kind, Position: l.received + 1, Offset: -1}
+	if l.lastOffset >= 0 {
+		e.Offset = l.lastOffset + 1
+	}
+	return e
 }
 
 // State is the source's current state.
@@ -227,6 +260,7 @@ func (l *Live) Close() error {
 // run consumes until Close, reopening the source after a loss.
 func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Delivery) {
 	defer close(l.done)
+	defer l.dropConn()
 	for {
 		err := l.consume(ctx, ch, ds)
 		if ctx.Err() != nil {
@@ -236,6 +270,19 @@ func (l *Live) run(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Deliver
 			return
 		}
 		_ = ch.Close()
+		// The error that ended consume may be a failed ack on the dead
+		// channel: the connection's own close reason says why it died.
+		if err != nil && closedUndecodable(l.conn, l.connClosed, err) {
+			ue := l.undecodable()
+			if kind, _ := l.src.name(); kind != "tap" {
+				// Opening again would meet the same message, forever.
+				l.setState(LiveFailed, ue)
+				return
+			}
+			// The tap queue went with the connection, and the message
+			// with it: a new tap goes on with what comes next.
+			err = fmt.Errorf("%w; a tap queue lives on its connection, so it dropped that message and is set up again", ue)
+		}
 		l.setState(LiveReconnecting, err)
 		// After a lost link (not a cancel), a queue may be missing for a
 		// while: a restarted node declares a stream once its log is back.
@@ -312,10 +359,14 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		for len(batch) > 0 {
 			n := len(batch)
 			if lossless {
-				if l.WaitRoom(ctx, n) != nil {
+				// Push what fits as soon as anything fits: waiting for
+				// room for the whole batch could leave the ring short of
+				// full forever.
+				if l.WaitRoom(ctx, 1) != nil {
 					break
 				}
-				n = min(n, l.Capacity())
+				_, buffered := l.Progress()
+				n = min(n, l.Capacity()-buffered)
 			}
 			l.Push(batch[:n]...)
 			pushed += uint64(n)
@@ -360,6 +411,10 @@ func (l *Live) consume(ctx context.Context, ch *amqp.Channel, ds <-chan amqp.Del
 		return nil
 	}
 	take := func(d amqp.Delivery) {
+		l.received++
+		if off, ok := headerInt(d.Headers, "x-stream-offset"); ok {
+			l.lastOffset = off
+		}
 		if m, ok := l.src.convert(d); ok {
 			batch, tags = append(batch, m), append(tags, d.DeliveryTag)
 		}

@@ -79,6 +79,8 @@ func (t *tailSource) settle(ch *amqp.Channel, tag uint64) error { return ch.Ack(
 
 func (t *tailSource) close(*amqp.Channel) {}
 
+func (t *tailSource) name() (string, string) { return "tail", t.spec.Queue }
+
 func (t *tailSource) permanent(err error) bool { return isPermanentAMQP(err) }
 
 // lossless: a stream keeps every entry, so the pane may drop.
@@ -192,6 +194,8 @@ func (c *consumeSource) settle(ch *amqp.Channel, tag uint64) error {
 }
 
 func (c *consumeSource) close(*amqp.Channel) {}
+
+func (c *consumeSource) name() (string, string) { return "consume", c.spec.Queue }
 
 // lossless: ack and reject take the message off the queue for good.
 func (c *consumeSource) lossless() bool { return true }

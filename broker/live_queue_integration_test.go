@@ -81,7 +81,7 @@ func TestTailResumesAfterConnectionKill(t *testing.T) {
 	}
 	closeLive(t, l)
 	got := collect(t, l, 40)
-	killVhostConns(t, vh, "(vhost ")
+	killVhostConns(t, vh, "(tail, vhost ")
 	publishConfirmed(t, conn, "", q, numbered(10, "b")...)
 	got = append(got, collect(t, l, 10)...)
 	quiet(t, l)

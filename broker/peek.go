@@ -188,8 +188,9 @@ func DefaultDeliveryLimit(rabbitVersion string) int {
 // streams are read by offset; classic queues with basic.get and manual
 // acks, quorum queues with a consumer capped by its prefetch, and both
 // are then given back with nacks (multiple, requeue): the README's Peek
-// section says what each does to a queue. Each peek uses a fresh channel on the vhost's
-// connection, so a channel the broker closes harms nothing else. On an
+// section says what each does to a queue. Each peek reads on a
+// connection of its own, so a channel the broker closes, or a message
+// amqp091-go cannot decode (undecodable.go), harms nothing else. On an
 // error the result still says what was taken and given back.
 func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error) {
 	start := time.Now()
@@ -235,12 +236,15 @@ func (s *Session) mayRaiseCounts(req PeekRequest) error {
 // peekClassic takes Skip+Count messages from a classic queue with
 // basic.get and gives them all back. Whatever goes wrong, they go back:
 // by our nack, or by the broker when the channel or connection closes.
+// It reads on a connection of its own: see undecodable.go.
 func (s *Session) peekClassic(ctx context.Context, req PeekRequest) (PeekResult, error) {
 	res := PeekResult{NextOffset: -1, Messages: make([]message.Message, 0, min(req.Count, 1000))}
-	ch, err := s.vhosts.channel(ctx, req.Vhost)
+	conn, ch, err := s.vhosts.ownChannel(ctx, req.Vhost, "peek")
 	if err != nil {
 		return res, err
 	}
+	defer conn.Close()
+	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	want := req.Skip + req.Count
 	var lastTag uint64
 	var getErr error
@@ -250,6 +254,9 @@ func (s *Session) peekClassic(ctx context.Context, req PeekRequest) (PeekResult,
 		}
 		d, ok, err := ch.Get(req.Queue, false)
 		if err != nil {
+			if closedUndecodable(conn, closed, err) {
+				return s.pastUndecodable(ctx, req, res, res.Taken+1)
+			}
 			getErr = s.queueErr(req, err)
 			break
 		}

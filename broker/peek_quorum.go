@@ -41,10 +41,12 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 	if want > maxPrefetch {
 		return res, fmt.Errorf("a quorum peek reaches at most %d messages deep; asked for %d", maxPrefetch, want)
 	}
-	ch, err := s.vhosts.channel(ctx, req.Vhost)
+	conn, ch, err := s.vhosts.ownChannel(ctx, req.Vhost, "peek") // see undecodable.go
 	if err != nil {
 		return res, err
 	}
+	defer conn.Close()
+	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	// The ready count says when to stop without waiting for silence; it
 	// can lag behind returns a previous peek just made, hence a grace.
 	// A passive declare needs no permission at all (TestPeekAsReadOnlyUser).
@@ -70,6 +72,9 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 		}
 	}
 	readErr := s.consumeHead(ctx, ch, req, limit, ready, take)
+	if readErr != nil && closedUndecodable(conn, closed, readErr) {
+		return s.quorumUndecodable(req, res, ready), nil
+	}
 	res.More = res.Taken > want || (res.Taken == want && limit == want)
 	res.Reordered = req.DeliveryLimit < 0 && res.Taken > 0 && res.Taken < ready
 	var backErr error

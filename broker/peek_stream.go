@@ -59,11 +59,11 @@ func (s *Session) peekStream(ctx context.Context, req PeekRequest) (PeekResult, 
 	if err != nil {
 		return res, err
 	}
-	ch, err := s.vhosts.channel(ctx, req.Vhost)
+	conn, ch, err := s.vhosts.ownChannel(ctx, req.Vhost, "peek") // see undecodable.go
 	if err != nil {
 		return res, err
 	}
-	defer ch.Close()
+	defer conn.Close()
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 
 	prefetch := min(req.Count, streamMaxPrefetch)
@@ -84,6 +84,7 @@ func (s *Session) peekStream(ctx context.Context, req PeekRequest) (PeekResult, 
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	unacked := 0
+	lastSeen := int64(-1) // the offset of the last delivery, shown or not
 	var readErr error
 read:
 	for len(res.Messages) < req.Count {
@@ -91,6 +92,17 @@ read:
 		case d, ok := <-deliveries:
 			if !ok {
 				readErr = s.streamEnded(req, closed)
+				if isUndecodable(readErr) {
+					// Nothing past it can be read: the broker resends its
+					// whole chunk from any offset inside it.
+					bad := int64(-1)
+					if lastSeen >= 0 {
+						bad = lastSeen + 1
+					}
+					res.Messages = append(res.Messages, undecodableRow(req.Vhost, req.Queue, req.Skip+len(res.Messages)+1, bad))
+					res.Effect = "Read by offset: the stream is unchanged. " + undecodableStreamNote(bad)
+					return res, nil
+				}
 				break read
 			}
 			if unacked++; unacked >= (prefetch+1)/2 {
@@ -98,6 +110,9 @@ read:
 				unacked = 0
 			}
 			off, hasOff := headerInt(d.Headers, "x-stream-offset")
+			if hasOff {
+				lastSeen = off
+			}
 			if req.From.Kind == StreamOffset && hasOff && off < req.From.Offset {
 				continue // the broker starts at the chunk holding the offset
 			}
@@ -122,10 +137,25 @@ read:
 	return res, readErr
 }
 
+// undecodableStreamNote says where a stream read stopped at a message
+// amqp091-go cannot decode.
+func undecodableStreamNote(offset int64) string {
+	at := "the next message"
+	if offset >= 0 {
+		at = fmt.Sprintf("the message at offset %d", offset)
+	}
+	return "amqp091-go could not decode " + at + " and closed the peek's own connection; " +
+		"the broker sends a stream's messages in chunks, so nothing after it in its chunk can be read over AMQP " +
+		"(:from a later offset may reach the next chunk)."
+}
+
 // streamEnded explains why the broker stopped our consumer early.
 func (s *Session) streamEnded(req PeekRequest, closed <-chan *amqp.Error) error {
 	select {
 	case e, ok := <-closed:
+		if ok && e != nil && isUndecodable(e) {
+			return e
+		}
 		if ok && e != nil {
 			return s.queueErr(req, e)
 		}

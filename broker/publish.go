@@ -243,6 +243,13 @@ func (p *Publisher) Blocked() (bool, string) {
 // tells the outcome later. m keeps its message id; one is made when it has
 // none.
 func (p *Publisher) Publish(ctx context.Context, exchange, key string, m message.Message) (*Receipt, error) {
+	if err := message.CheckHeaders(m.Headers); err != nil {
+		// The broker would take it, and then no amqp091-go reader could.
+		return nil, fmt.Errorf("not published: %w", err)
+	}
+	if m.FullSize > len(m.Body) {
+		return nil, fmt.Errorf("not published: the body holds only the first %d of its %d bytes (the management API cut it)", len(m.Body), m.FullSize)
+	}
 	pub := toPublishing(m)
 	if pub.MessageId == "" {
 		pub.MessageId = newMessageID()

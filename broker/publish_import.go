@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -122,6 +123,11 @@ func (s *Session) Import(ctx context.Context, req ImportRequest, next func() (me
 				m.Headers = withoutCC(m.Headers)
 			}
 			if r, stopErr = p.Publish(ctx, ex, key, m); stopErr != nil {
+				if errors.Is(stopErr, message.ErrHeaderLimit) {
+					// The UI's scan of the file refuses such a line before
+					// anything is published; this is the last guard.
+					stopErr = fmt.Errorf("import: message %d: %w", i+1, stopErr)
+				}
 				failedAt = i
 				break
 			}

@@ -73,7 +73,10 @@ type Session struct {
 	mu   sync.Mutex
 	conn *amqp.Connection
 
-	vhosts *vhostPool // one plain connection per vhost, for peek and friends
+	vhosts *vhostPool // one plain connection per vhost, plus each reader's own
+
+	headMu sync.Mutex
+	head   HeadReader // reads a classic queue's head past an undecodable message
 
 	cancel context.CancelFunc
 	done   chan struct{}

@@ -181,6 +181,8 @@ func (t *tapSource) source(ch *amqp.Channel) error {
 // lossless: a tap sees copies; its own queue drops the oldest by design.
 func (t *tapSource) lossless() bool { return false }
 
+func (t *tapSource) name() (string, string) { return "tap", t.spec.Exchange }
+
 // check looks for the tapped exchange: when it is deleted its bindings go
 // too, and the tap would fall silent without a word from the broker.
 func (t *tapSource) check(ctx context.Context) error {

@@ -196,7 +196,7 @@ func TestTapReconnectsAfterConnectionKill(t *testing.T) {
 	publishConfirmed(t, conn, ex, "", numbered(10, "before")...)
 	collect(t, l, 10)
 
-	killVhostConns(t, vh, "(vhost ")
+	killVhostConns(t, vh, "(tap, vhost ")
 	for deadline := time.Now().Add(15 * time.Second); !(log.seen(LiveReconnecting) && l.State().State == LiveRunning); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no reconnect; state %v", l.State())

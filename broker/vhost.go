@@ -34,6 +34,7 @@ type vhostPool struct {
 
 	mu     sync.Mutex
 	conns  map[string]*vhostConn
+	owned  map[*amqp.Connection]struct{} // readers' own connections, closed with the pool
 	closed bool
 }
 
@@ -47,7 +48,7 @@ func newVhostPool(cfg Config) (*vhostPool, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &vhostPool{cfg: cfg, base: u, conns: map[string]*vhostConn{}}, nil
+	return &vhostPool{cfg: cfg, base: u, conns: map[string]*vhostConn{}, owned: map[*amqp.Connection]struct{}{}}, nil
 }
 
 // user is the user name the pool logs in as, for error messages.
@@ -113,9 +114,58 @@ func (p *vhostPool) uriFor(vhost string) string {
 	return u.String()
 }
 
+// own dials a connection for one reader alone (a peek, a live pane), so
+// that a message amqp091-go cannot decode, which makes it close the whole
+// connection, ends that reader and nothing else. The caller closes it.
+func (p *vhostPool) own(ctx context.Context, vhost, purpose string) (*amqp.Connection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	conn, err := p.dialAs(ctx, vhost, p.cfg.Name+" ("+purpose+", vhost "+vhost+")")
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.closed { // the session closed while we dialled
+		p.mu.Unlock()
+		_ = conn.Close()
+		return nil, errors.New("AMQP session closed")
+	}
+	p.owned[conn] = struct{}{}
+	p.mu.Unlock()
+	gone := conn.NotifyClose(make(chan *amqp.Error, 1))
+	go func() {
+		<-gone
+		p.mu.Lock()
+		delete(p.owned, conn)
+		p.mu.Unlock()
+	}()
+	return conn, nil
+}
+
+// ownChannel is a channel on a connection of its own (see own); closing
+// the connection closes the channel.
+func (p *vhostPool) ownChannel(ctx context.Context, vhost, purpose string) (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := p.own(ctx, vhost, purpose)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		_ = conn.Close()
+		return nil, nil, cleanErr(err)
+	}
+	return conn, ch, nil
+}
+
 func (p *vhostPool) dial(ctx context.Context, vhost string) (*amqp.Connection, error) {
+	return p.dialAs(ctx, vhost, p.cfg.Name+" (vhost "+vhost+")")
+}
+
+// dialAs dials vhost for reading, advertising name to the broker.
+func (p *vhostPool) dialAs(ctx context.Context, vhost, name string) (*amqp.Connection, error) {
 	props := amqp.NewConnectionProperties()
-	props.SetClientConnectionName(p.cfg.Name + " (vhost " + vhost + ")")
+	props.SetClientConnectionName(name)
 	conn, err := amqp.DialConfig(p.uriFor(vhost), amqp.Config{
 		Vhost:           vhost,
 		TLSClientConfig: p.cfg.TLS,
@@ -170,7 +220,12 @@ func (p *vhostPool) close() {
 	p.closed = true
 	conns := p.conns
 	p.conns = map[string]*vhostConn{}
+	owned := p.owned
+	p.owned = map[*amqp.Connection]struct{}{}
 	p.mu.Unlock()
+	for conn := range owned {
+		_ = conn.Close()
+	}
 	for _, vc := range conns {
 		vc.mu.Lock()
 		if vc.conn != nil {

@@ -28,6 +28,9 @@ const JSONLVersion = 1
 //	 "properties":{"content_type":"application/json","delivery_mode":2},
 //	 "headers":{"x-death":{"type":"array","value":[…]}},"body":"eyJpZCI6MX0="}
 func MarshalJSONL(m Message) ([]byte, error) {
+	if m.FullSize > len(m.Body) {
+		return nil, fmt.Errorf("the body holds only the first %d of its %d bytes (the management API cut it)", len(m.Body), m.FullSize)
+	}
 	b := make([]byte, 0, 256+len(m.Body)*4/3)
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, JSONLVersion, 10)
@@ -180,6 +183,11 @@ func UnmarshalJSONL(line []byte) (Message, error) {
 	}
 	if len(l.Headers) > 0 && string(l.Headers) != "null" {
 		h, err := parseTable(l.Headers, 0)
+		if err == nil {
+			// An import would publish it, and no amqp091-go reader could
+			// read it back.
+			err = CheckHeaders(h)
+		}
 		if err != nil {
 			return Message{}, fmt.Errorf("headers: %w", err)
 		}

@@ -141,6 +141,11 @@ func TestReadJSONLErrors(t *testing.T) {
 		{"table null", `{"v":1,"headers":{"a":{"type":"table","value":null}}}`, "table is null", 0},
 		{"too deep", `{"v":1,"headers":` + strings.Repeat(`{"a":{"type":"table","value":`, 120) + `{}` + strings.Repeat(`}}`, 120) + `}`,
 			"nested too deeply", 0},
+		// Past what amqp091-go reads back: an import would poison the queue.
+		{"deeper than clients read", string(good) + "\n" + `{"v":1,"headers":{"h":` + strings.Repeat(`{"type":"table","value":{"a":`, 33) + `{"type":"table","value":{}}` + strings.Repeat(`}}`, 33) + `}}`,
+			`line 3: headers: header "h.a.a`, 1},
+		{"wider than clients read", `{"v":1,"headers":{"h":{"type":"array","value":[` + strings.TrimSuffix(strings.Repeat(`{"type":"void"},`, 8193), ",") + `]}}}`,
+			`line 1: headers: header "h" holds 8193 entries; AMQP clients such as amqp091-go read at most 8192`, 0},
 	}
 	for _, tt := range tests {
 		msgs, err := ReadJSONL(strings.NewReader(tt.input))

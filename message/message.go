@@ -30,6 +30,17 @@ type Message struct {
 	// []any (an array), or nil (void).
 	Headers map[string]any
 	Body    []byte
+
+	// Undecodable says why the AMQP client could not read this message
+	// ("" for one read as usual); what else is set was learnt another way.
+	Undecodable string
+	// ViaAPI: read through the management API's get, whose JSON keeps
+	// no AMQP types: header numbers come as long or double, byte arrays
+	// and timestamps as they print.
+	ViaAPI bool
+	// FullSize is the body's size when Body holds only its start (the
+	// management API truncates long bodies); 0 when Body is whole.
+	FullSize int
 }
 
 // Properties are the AMQP basic properties.
@@ -55,4 +66,4 @@ type Decimal struct {
 }
 
 // Size is the body's size in bytes.
-func (m Message) Size() int { return len(m.Body) }
+func (m Message) Size() int { return max(len(m.Body), m.FullSize) }

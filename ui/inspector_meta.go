@@ -24,6 +24,12 @@ func (v *inspector) buildMeta() {
 		}
 		return "  " + strings.Join(parts, "   ")
 	}
+	if m.Undecodable != "" {
+		out = append(out, th.Error.Render("UNDECODABLE")+" "+th.Warn.Render(safe(m.Undecodable)), "")
+	}
+	if m.ViaAPI {
+		out = append(out, th.Faint.Render("  read through the management API: header numbers show as long or double (its JSON keeps no AMQP types)"), "")
+	}
 	out = append(out, th.Section.Render("DELIVERY"))
 	where := fmt.Sprintf("#%d in %s (vhost %s)", m.Position, m.Queue, m.Vhost) // kv escapes it
 	if m.Offset >= 0 {

@@ -541,3 +541,24 @@ func TestFailedPeekRetriesWhenTheLinkIsBack(t *testing.T) {
 		t.Fatalf("the peek should have run again (%d good reads):\n%s", len(pk.reqs), got)
 	}
 }
+
+// A message the AMQP client could not decode shows in its place, saying
+// what was refused, escaped; the inspector says so above everything.
+func TestPeekShowsUndecodableRow(t *testing.T) {
+	bad := deadLetter(2, "deep")
+	bad.Undecodable = `amqp091-go cannot read it: header "a.` + "\x1b]8;;http://x\x07" + `" is nested 33 deep`
+	bad.ViaAPI = true
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x"), bad, {Position: 3, Offset: -1, Undecodable: broker.UndecodableReason}}}
+	a := peekApp(t, pk)
+	openPeek(t, a, "dlq")
+	got := screen(a)
+	if strings.Count(got, "⚠ undecodable") != 2 {
+		t.Fatalf("undecodable rows not shown:\n%s", got)
+	}
+	settle(t, a, press("down"), press("enter"))
+	got = flat(screen(a))
+	if !strings.Contains(got, "UNDECODABLE amqp091-go cannot read it") || !strings.Contains(got, "read through the management API") ||
+		strings.Contains(got, "\x1b]8") || !strings.Contains(got, `\x1b]8;;http://x\x07`) {
+		t.Fatalf("inspector should say why, escaped:\n%s", got)
+	}
+}

@@ -292,11 +292,24 @@ func (v *peekView) renderRows() {
 	v.tbl.setRows(rows)
 }
 
+// undecodableCell stands in the body column for a message the AMQP client
+// could not decode.
+const undecodableCell = "⚠ undecodable (enter: why)"
+
 // peekRow is the pure renderer of one peeked message.
 func peekRow(c *common, m message.Message, marked bool) []string {
 	pos := fmt.Sprint(m.Position)
 	if marked {
 		pos = "✓" + pos
+	}
+	if m.Undecodable != "" {
+		// The body column is narrow: the inspector (enter) says what the
+		// AMQP client refused.
+		if !m.ViaAPI { // nothing but its place is known
+			return []string{pos, "", "", "", "", "", "", "", "", "", undecodableCell}
+		}
+		return []string{pos, m.Properties.MessageID, exchangeName(m.Exchange), m.RoutingKey, m.Properties.ContentType,
+			bytesIEC(int64(m.Size())), "", yesNo(m.Redelivered, "yes"), "", "", undecodableCell}
 	}
 	ts := ""
 	if !m.Properties.Timestamp.IsZero() {

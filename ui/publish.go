@@ -315,6 +315,11 @@ func (v *publishView) build() (publishRequest, error) {
 		p.Timestamp = t
 	}
 	headers, err := message.ParseHeadersJSON(f.get("headers").value())
+	if err == nil {
+		if err = message.CheckHeaders(headers); err != nil {
+			err = fmt.Errorf("headers: %w", err)
+		}
+	}
 	if err != nil {
 		return fail("headers", "%v", err)
 	}

@@ -190,6 +190,9 @@ func TestPublishRefusesBadInputAndKeepsIt(t *testing.T) {
 	pv.form.get("body").ed.set("keep me")
 	for _, tc := range []struct{ field, value, want string }{
 		{"headers", `{"a": 1,}`, "headers are not valid JSON"},
+		// amqp091-go drops the connection over a header nested past 32.
+		{"headers", `{"x":` + strings.Repeat(`{"d":`, 33) + `1` + strings.Repeat(`}`, 33) + `}`, `header "x.d.d`},
+		{"headers", `{"x":` + strings.Repeat(`[`, 33) + `1` + strings.Repeat(`]`, 33) + `}`, "nested 33 deep; AMQP clients such as amqp091-go read at most 32"},
 		{"priority", "300", "priority"},
 		{"timestamp", "yesterday", "RFC 3339"},
 		{"expiration", "soon", "expiration"},

@@ -222,6 +222,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 		return ui.Target{}, err
 	}
 	sw.closeSession()
+	session.SetHeadReader(client) // a peek reads past a message amqp091-go cannot decode through the API
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{
