@@ -436,14 +436,7 @@ func fillPersistent(t *testing.T, conn *amqp.Connection, exchange, key string, n
 // the broker dead-letters each with a real x-death.
 func rejectAll(t *testing.T, conn *amqp.Connection, queue string, n int) {
 	t.Helper()
-	ch := adminChannel(t, conn)
-	if err := ch.Qos(1000, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := ch.Consume(queue, "", false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ds := consumeManual(t, conn, queue)
 	for i := 1; i <= n; i++ {
 		d := <-ds
 		if i%500 == 0 || i == n {

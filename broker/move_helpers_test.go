@@ -75,9 +75,9 @@ func fillSeq(t testing.TB, conn *amqp.Connection, queue string, n int) []fingerp
 	return fps
 }
 
-// readAll consumes the queue until it is empty (per the broker) and quiet,
-// acking as it goes, and returns each message's fingerprint in order.
-func readAll(t testing.TB, conn *amqp.Connection, queue string) []fingerprint {
+// consumeManual starts a consumer with manual acks and a prefetch of 1000
+// on queue, for tests that read a queue back.
+func consumeManual(t testing.TB, conn *amqp.Connection, queue string) (*amqp.Channel, <-chan amqp.Delivery) {
 	t.Helper()
 	ch := adminChannel(t, conn)
 	if err := ch.Qos(1000, 0, false); err != nil {
@@ -87,6 +87,14 @@ func readAll(t testing.TB, conn *amqp.Connection, queue string) []fingerprint {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ch, ds
+}
+
+// readAll consumes the queue until it is empty (per the broker) and quiet,
+// acking as it goes, and returns each message's fingerprint in order.
+func readAll(t testing.TB, conn *amqp.Connection, queue string) []fingerprint {
+	t.Helper()
+	ch, ds := consumeManual(t, conn, queue)
 	var got []fingerprint
 	var last uint64 // highest delivery not yet acked; 0 when none
 	ack := func() {

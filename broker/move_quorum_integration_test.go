@@ -58,14 +58,7 @@ func chargeHead(t *testing.T, conn *amqp.Connection, queue string, n, count int)
 // message's x-delivery-count (0 when absent), in order. Acks never charge.
 func readCounts(t *testing.T, conn *amqp.Connection, queue string) (fps []fingerprint, counts []int64) {
 	t.Helper()
-	ch := adminChannel(t, conn)
-	if err := ch.Qos(1000, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := ch.Consume(queue, "", false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ds := consumeManual(t, conn, queue)
 	for {
 		select {
 		case d := <-ds:
