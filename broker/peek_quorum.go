@@ -64,7 +64,7 @@ func (s *Session) peekQuorum(ctx context.Context, req PeekRequest) (PeekResult, 
 	take := func(d amqp.Delivery) {
 		res.Taken++
 		lastTag = d.DeliveryTag
-		if req.DeliveryLimit >= 0 && deliveryCount(d.Headers)+1 > int64(req.DeliveryLimit) {
+		if req.RaisesDeliveryCount() && deliveryCount(d.Headers)+1 > int64(req.DeliveryLimit) {
 			res.OverLimit++
 		}
 		if res.Taken > req.Skip && res.Taken <= want {

@@ -180,6 +180,14 @@ func (a *App) visible(id int) bool {
 
 // push opens a view on top of the stack and loads it.
 func (a *App) push(v view) tea.Cmd {
+	switch v.(type) {
+	case *moveView, *publishView: // a move, or a republish that removes, charges what it passes
+		for _, below := range a.stack {
+			if pv, ok := below.(*peekView); ok {
+				pv.chargedElsewhere()
+			}
+		}
+	}
 	a.stack = append(a.stack, v)
 	return a.show()
 }
@@ -355,6 +363,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m, ok := msg.(statusExpiredMsg); ok {
 		if m.seq == a.statusSeq {
 			a.status, a.statusErr, a.pollStatus = "", false, false
+			a.quitAsked = a.quitting // a question no longer shown is no longer asked
 		}
 		return a, nil
 	}

@@ -301,6 +301,9 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	closing := a.closeAll()
 	a.c.target = m.target
 	a.header = headerState{}
+	// Another broker: what its requeues cost is unknown until its
+	// overview says its version (unknown counts as counting).
+	a.c.rabbitVersion = ""
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
 	return tea.Batch(closing, a.loadHeader(), a.reset(a.makeView(kind, "", "")))

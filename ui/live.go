@@ -481,6 +481,7 @@ type relayoutMsg struct{}
 func (v *liveView) restart(spec liveSpec) tea.Cmd {
 	closing := v.close()
 	v.spec, v.err = spec, nil
+	v.state, v.stats = broker.LiveStatus{}, broker.PumpStats{} // a new feed counts from zero
 	v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil
 	v.renderRows()
 	return tea.Batch(closing, v.load())

@@ -43,12 +43,12 @@ func (v *peekView) assess(req broker.PeekRequest, q mgmt.QueueDetail) *peekRisk 
 	if q.HasStats {
 		r.ready = q.Ready
 	}
-	if v.readAt.IsZero() {
+	if v.readAt.IsZero() || v.countsStale {
 		return r
 	}
 	for _, m := range v.msgs {
-		if m.Position < 1 || m.Position > r.reads {
-			continue
+		if m.Position < 1 || m.Position > r.reads || m.Undecodable != "" {
+			continue // not read, or read without its count
 		}
 		r.seen++
 		n, _ := message.DeliveryCount(m.Headers)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/mgmt"
 )
 
 // fakePeeker serves fixed messages and records the requests it got. Where
@@ -560,5 +561,84 @@ func TestPeekShowsUndecodableRow(t *testing.T) {
 	if !strings.Contains(got, "UNDECODABLE amqp091-go cannot read it") || !strings.Contains(got, "read through the management API") ||
 		strings.Contains(got, "\x1b]8") || !strings.Contains(got, `\x1b]8;;http://x\x07`) {
 		t.Fatalf("inspector should say why, escaped:\n%s", got)
+	}
+}
+
+// The delivery limit is combined from argument and policy as the broker
+// does: the larger when either is negative (no limit), else the smaller.
+func TestDeliveryLimitAsTheBrokerWorksItOut(t *testing.T) {
+	q := func(arg, pol any) mgmt.QueueDetail {
+		d := mgmt.QueueDetail{Queue: mgmt.Queue{Type: broker.QueueQuorum, Arguments: map[string]any{}}, EffectivePolicy: map[string]any{}}
+		if arg != nil {
+			d.Arguments["x-delivery-limit"] = arg
+		}
+		if pol != nil {
+			d.EffectivePolicy["delivery-limit"] = pol
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		arg, pol any
+		version  string
+		want     int
+	}{
+		{-1.0, 5.0, "3.10.8", 5}, // the policy's limit holds: no question skipped
+		{50.0, 5.0, "3.10.8", 5},
+		{5.0, 50.0, "3.10.8", 5},
+		{-1.0, nil, "3.10.8", -1},
+		{nil, 7.0, "3.10.8", 7},
+		{nil, nil, "3.10.8", -1},
+		{nil, nil, "4.1.0", 20},
+		{"many", nil, "3.10.8", -1}, // not a number: ignored
+	} {
+		if got := deliveryLimit(q(tc.arg, tc.pol), tc.version); got != tc.want {
+			t.Errorf("argument %v, policy %v on %s: limit %d, want %d", tc.arg, tc.pol, tc.version, got, tc.want)
+		}
+	}
+	if got := deliveryLimit(mgmt.QueueDetail{Queue: mgmt.Queue{Type: broker.QueueClassic}}, "3.10.8"); got != -1 {
+		t.Errorf("classic: %d", got)
+	}
+}
+
+// A y answers the question that was shown: if the queue's limit changed
+// before the read, the read asks again instead of going ahead.
+func TestQuorumPeekConsentIsForTheLimitShown(t *testing.T) {
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}
+	f := demoFake()
+	a := newTestApp(f, Target{Peeker: pk})
+	settle(t, a, a.Init(), size())
+	openPeek(t, a, "payments") // limit 3
+	f.mu.Lock()
+	for i := range f.queues {
+		if f.queues[i].Name == "demo.payments" {
+			f.queues[i].Arguments = map[string]any{"x-queue-type": "quorum", "x-delivery-limit": 1.0}
+		}
+	}
+	f.mu.Unlock()
+	acceptPeek(t, a)
+	if pk.accepted() != 0 {
+		t.Fatal("a y given for a limit of 3 read the queue at a limit of 1")
+	}
+	if got := flat(screen(a)); !strings.Contains(got, "delivery limit of 1") {
+		t.Fatalf("the question should be asked again with the new limit:\n%s", got)
+	}
+}
+
+// After a move started from the peek, the counts shown may be behind:
+// the next question counts every message as unknown.
+func TestQuorumPeekCountsUnknownAfterAMove(t *testing.T) {
+	pk := &fakePeeker{}
+	for i := 1; i <= 5; i++ {
+		pk.msgs = append(pk.msgs, deadLetter(i, "x"))
+	}
+	a := newTestApp(demoFake(), Target{Peeker: pk, Mover: &fakeMover{}})
+	settle(t, a, a.Init(), size())
+	openPeek(t, a, "payments")
+	acceptPeek(t, a)
+	settle(t, a, press("m"))
+	settle(t, a, press("esc"))
+	settle(t, a, press("ctrl+r"))
+	if got := flat(screen(a)); strings.Contains(got, "warren showed last time") || !strings.Contains(got, "up to 50 messages whose delivery counts warren does not know") {
+		t.Fatalf("after a move the counts are unknown:\n%s", got)
 	}
 }

@@ -63,10 +63,13 @@ type peekView struct {
 	result     broker.PeekResult
 	// readAt is when the messages shown were read; kept sets when going
 	// back showed them without reading again.
-	readAt  time.Time
-	kept    bool
-	queue   mgmt.QueueDetail
-	exports func(path string, msgs []message.Message) error
+	readAt time.Time
+	kept   bool
+	// countsStale: something charged the messages shown since they were
+	// read (see chargedElsewhere).
+	countsStale bool
+	queue       mgmt.QueueDetail
+	exports     func(path string, msgs []message.Message) error
 }
 
 // peekedMsg brings a peek's result, with the queue's detail it was based on.
@@ -164,25 +167,39 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 			return out
 		}
 		out.queue = q
+		shown := req
 		req.Type = q.Type
 		req.DeliveryLimit = deliveryLimit(q, version)
 		req.RequeueFree = !broker.RequeueCounts(version)
+		if accept && (req.Type != shown.Type || req.DeliveryLimit != shown.DeliveryLimit || req.RequeueFree != shown.RequeueFree) {
+			req.AcceptRisk = false // the queue changed since the question: ask again
+		}
 		out.req = req
 		out.res, out.err = pk.Peek(ctx, req)
 		return out
 	}
 }
 
-// deliveryLimit is the quorum queue's effective x-delivery-limit: from its
-// arguments, else its policy, else the broker's default for its version.
+// deliveryLimit is the quorum queue's effective delivery limit, as the
+// broker works it out: from the x-delivery-limit argument and the policy's
+// delivery-limit, the larger when either is negative (no limit), else the
+// smaller; from one of them alone; else the broker's default for its
+// version. -1 means no limit.
 func deliveryLimit(q mgmt.QueueDetail, version string) int {
 	if q.Type != broker.QueueQuorum {
 		return -1
 	}
-	for _, v := range []any{q.Arguments["x-delivery-limit"], q.EffectivePolicy["delivery-limit"]} {
-		if f, ok := v.(float64); ok {
-			return int(f)
-		}
+	arg, hasArg := q.Arguments["x-delivery-limit"].(float64)
+	pol, hasPol := q.EffectivePolicy["delivery-limit"].(float64)
+	switch {
+	case hasArg && hasPol && (arg < 0 || pol < 0):
+		return int(max(arg, pol))
+	case hasArg && hasPol:
+		return int(min(arg, pol))
+	case hasArg:
+		return int(arg)
+	case hasPol:
+		return int(pol)
 	}
 	return broker.DefaultDeliveryLimit(version)
 }
@@ -192,7 +209,11 @@ func deliveryLimit(q mgmt.QueueDetail, version string) int {
 // costs nothing: a quorum queue whose requeues count toward a delivery
 // limit keeps what was read, and ctrl+r reads again after asking.
 func (v *peekView) load() tea.Cmd {
-	if v.risk != nil || v.busy {
+	if v.risk != nil {
+		v.risk.asked = v.c.now() // back in sight: the grace starts again
+		return nil
+	}
+	if v.busy {
 		return nil
 	}
 	if !v.readAt.IsZero() && v.req.RaisesDeliveryCount() {
@@ -256,9 +277,12 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 	}
 	if m.err != nil {
 		v.err = m.err
+		if m.res.Taken > 0 {
+			v.chargedElsewhere() // it took and gave back: the counts shown are one short
+		}
 		return statusCmd("peek "+v.name+": "+m.err.Error(), true)
 	}
-	v.req, v.result = m.req, m.res
+	v.req, v.result, v.countsStale = m.req, m.res, false
 	if m.apiErr != nil {
 		v.result.Effect += fmt.Sprintf(" (The management API did not answer, so warren read it as the %s queue the list showed: %v.)", m.req.Type, m.apiErr)
 	}
@@ -274,6 +298,11 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 	v.renderRows()
 	return nil
 }
+
+// chargedElsewhere says the counts shown may be behind: a read that
+// failed after taking messages, or a move or removal started from this
+// list, raised them. The next question counts every message as unknown.
+func (v *peekView) chargedElsewhere() { v.countsStale = true }
 
 // readOnlyPeekRefusal says why read-only mode does not peek a quorum
 // queue whose requeues count toward its delivery limit, and what would.
