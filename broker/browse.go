@@ -37,7 +37,10 @@ func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions
 	}
 	limit := BrowseMax
 	if opts.Prefetch > 0 {
-		limit = min(opts.Prefetch, BrowseMax)
+		limit = min(opts.Prefetch, limit)
+	}
+	if spec.MaxMessages > 0 {
+		limit = min(spec.MaxMessages, limit)
 	}
 	l := &Live{Pump: NewPump(max(opts.Capacity, limit)), s: s, vhost: spec.Vhost, opts: opts,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), conn: conn, lastOffset: -1}

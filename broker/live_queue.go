@@ -123,6 +123,9 @@ type ConsumeSpec struct {
 	DeliveryLimit int
 	RequeueFree   bool
 	AcceptRisk    bool
+	// MaxMessages caps what a browse reads (0: BrowseMax): the number the
+	// person was shown when asked.
+	MaxMessages int
 }
 
 // peekRequest is the spec as the shared queue checks read it.

@@ -158,11 +158,12 @@ func giveBackInRuns(ch *amqp.Channel, queue string, lastTag uint64) (inOrder boo
 	}
 	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
 	ready := q.Messages
-	for tag := uint64(requeueRun); err == nil && tag < lastTag; tag += requeueRun {
+	for tag := uint64(requeueRun); err == nil && inOrder && tag < lastTag; tag += requeueRun {
 		if err = ch.Nack(tag, true, true); err == nil {
-			var back bool
-			ready, back, err = waitReady(ch, queue, ready+requeueRun)
-			inOrder = inOrder && back
+			// Once a run is not seen back in time (another consumer, a
+			// busy broker), order is lost anyway: give back the rest at
+			// once rather than wait a second a run.
+			ready, inOrder, err = waitReady(ch, queue, ready+requeueRun)
 		}
 	}
 	if err != nil {

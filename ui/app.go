@@ -89,6 +89,7 @@ func (a *App) Init() tea.Cmd { return a.loadHeader() }
 type headerData struct {
 	overview mgmt.Overview
 	alarms   []string
+	nodesOK  bool // the nodes were read: alarms is the truth, not a gap
 }
 
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
@@ -100,7 +101,7 @@ func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 		}
 		d := headerData{overview: o}
 		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
-			d.alarms = nodeAlarms(nodes)
+			d.alarms, d.nodesOK = nodeAlarms(nodes), true
 		}
 		return d, nil
 	}
@@ -440,7 +441,8 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.resize(a.width, a.height)
 	case republishMsg:
 		return a, a.republish(m)
-	case QuitMsg:
+	case QuitMsg: // the terminal went away: nobody can answer a question
+		a.quitAsked = true
 		return a, a.quit()
 	case publishedMsg:
 		if !a.hasView(m.view) { // the form closed while sending
@@ -556,7 +558,10 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 		current = ok
 		if ok && m.err == nil {
 			d := m.data.(headerData)
-			a.header.overview, a.header.alarms = d.overview, d.alarms
+			a.header.overview = d.overview
+			if d.nodesOK { // one failed read of the nodes does not clear an alarm
+				a.header.alarms = d.alarms
+			}
 			a.header.haveOV = true
 			a.c.rabbitVersion = a.header.overview.RabbitMQVersion
 		}

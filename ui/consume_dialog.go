@@ -94,7 +94,7 @@ func (v *consumeDialog) hints() string {
 
 // load reads a quorum queue's delivery limit; other queues have none.
 func (v *consumeDialog) load() tea.Cmd {
-	if v.spec.Type != broker.QueueQuorum || v.loading || v.queue.Name != "" {
+	if v.loading || v.queue.Name != "" || v.err != nil {
 		return nil
 	}
 	if v.c.target.Source == nil {
@@ -120,6 +120,9 @@ func (v *consumeDialog) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		v.queue = m.queue
+		if m.queue.Type != "" {
+			v.spec.Type = m.queue.Type // the broker's word, not the list row's
+		}
 		v.spec.DeliveryLimit = deliveryLimit(m.queue, v.c.rabbitVersion)
 		v.spec.RequeueFree = !broker.RequeueCounts(v.c.rabbitVersion)
 		return nil
@@ -140,6 +143,9 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(m, k.Start) {
 			spec := v.spec
 			spec.Mode, spec.AcceptRisk = *v.chosen, true
+			if spec.Mode == broker.ConsumeNackRequeue {
+				spec.MaxMessages = v.browseReads() // no more than the question said
+			}
 			return v.open(spec)
 		}
 		return nil
@@ -233,14 +239,20 @@ func (v *consumeDialog) limitText() string {
 func (v *consumeDialog) riskText(mode broker.ConsumeMode) string {
 	s := v.limitText() + "\n\n"
 	if mode == broker.ConsumeNackRequeue {
-		n := broker.BrowseMax
-		if v.queue.HasStats && v.queue.Ready < int64(n) {
-			n = int(v.queue.Ready)
-		}
-		return s + fmt.Sprintf("The browse reads up to %d messages (at most %d) once and puts them all back: each one's delivery count rises by 1, "+
-			"and any already at %d is dropped or dead-lettered. warren does not know their counts before it reads them.", n, broker.BrowseMax, v.spec.DeliveryLimit)
+		return s + fmt.Sprintf("The browse reads up to %d messages (at most %d; none past that, even if more arrive) once and puts them all back: "+
+			"each one's delivery count rises by 1, and any already at %d is dropped or dead-lettered. warren does not know their counts before it reads them.",
+			v.browseReads(), broker.BrowseMax, v.spec.DeliveryLimit)
 	}
-	return s + fmt.Sprintf("The %s takes messages off the queue. When the pane closes, or the link drops, up to %d messages delivered "+
+	return s + fmt.Sprintf("The %s takes messages off the queue. When the pane closes, and each time the link drops, up to %d messages delivered "+
 		"but not yet shown go back with their delivery count raised by 1; any already at %d is dropped or dead-lettered.",
 		mode, broker.QuorumConsumePrefetch, v.spec.DeliveryLimit)
+}
+
+// browseReads is how many messages a browse may read: the ready count the
+// API gave (at least 1), at most BrowseMax.
+func (v *consumeDialog) browseReads() int {
+	if v.queue.HasStats {
+		return int(min(max(v.queue.Ready, 1), int64(broker.BrowseMax)))
+	}
+	return broker.BrowseMax
 }

@@ -186,7 +186,9 @@ func (v *liveView) load() tea.Cmd {
 // relinked starts again a pane whose feed failed to start while the link
 // was down; a running feed reconnects by itself.
 func (v *liveView) relinked() tea.Cmd {
-	if v.feed != nil || v.err == nil {
+	// A consume that takes messages, or that was consented to once, is
+	// not started again unasked.
+	if v.feed != nil || v.err == nil || v.takes() || v.spec.consume.AcceptRisk {
 		return nil
 	}
 	v.err = nil
@@ -370,7 +372,9 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		return func() tea.Msg { return relayoutMsg{} }
 	case key.Matches(m, lk.Clear):
 		v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil
-		if v.feed != nil {
+		// A consume that takes messages settles what the pump gave out:
+		// clearing the pump would take ones the pane never showed.
+		if v.feed != nil && !v.takes() {
 			v.feed.Clear()
 			v.stats = v.feed.Stats()
 		}
@@ -504,6 +508,11 @@ func (v *liveView) rebind(arg string) tea.Cmd {
 		spec.tap.Key = strings.TrimSpace(arg)
 	}
 	return v.restart(spec)
+}
+
+// takes: a consume that acks or rejects takes messages off the queue.
+func (v *liveView) takes() bool {
+	return v.spec.kind == "consume" && v.spec.consume.Mode != broker.ConsumeNackRequeue
 }
 
 // removable: only a consume pane that requeues leaves its messages in the

@@ -234,7 +234,7 @@ func TestQuorumConsumeAsksWithTheRisk(t *testing.T) {
 		mode broker.ConsumeMode
 		says string
 	}{
-		{"n", broker.ConsumeNackRequeue, "The browse reads up to 5 messages (at most 5000) once and puts them all back"},
+		{"n", broker.ConsumeNackRequeue, "The browse reads up to 5 messages (at most 5000; none past that, even if more arrive) once and puts them all back"},
 		{"a", broker.ConsumeAck, "up to 100 messages delivered but not yet shown go back with their delivery count raised by 1"},
 	} {
 		a, st := liveApp(t, false)
@@ -252,6 +252,9 @@ func TestQuorumConsumeAsksWithTheRisk(t *testing.T) {
 		settle(t, a, press("y"))
 		if len(st.cons) != 1 || st.cons[0].Mode != tc.mode || !st.cons[0].AcceptRisk || st.cons[0].DeliveryLimit != 3 {
 			t.Fatalf("after y: %+v", st.cons)
+		}
+		if tc.mode == broker.ConsumeNackRequeue && st.cons[0].MaxMessages != 5 {
+			t.Fatalf("the browse may read %d, but the question said 5", st.cons[0].MaxMessages)
 		}
 	}
 }
@@ -273,7 +276,8 @@ func TestBrowseDoneShowsWhatItDid(t *testing.T) {
 	a, st := liveApp(t, false)
 	settle(t, a, press("/"))
 	settle(t, a, typed("created")...)
-	settle(t, a, press("enter"), press("t"), press("n"))
+	settle(t, a, press("enter"), press("t"))
+	settle(t, a, press("n"))
 	if len(st.cons) != 1 || st.cons[0].AcceptRisk || st.cons[0].DeliveryLimit != -1 {
 		t.Fatalf("a classic browse needs no consent: %+v", st.cons)
 	}
@@ -517,5 +521,29 @@ func TestMoveSummarySaysWhatWasCharged(t *testing.T) {
 	}
 	if got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 3}}); strings.Contains(got, "requeued") {
 		t.Errorf("nothing requeued, yet %q", got)
+	}
+}
+
+// c on a consume that takes messages clears the pane, not the pump: the
+// pump's messages are settled as shown, so clearing it would take ones
+// nobody saw. A tap's c clears both.
+func TestClearNeverTakesUnshownMessages(t *testing.T) {
+	a, st := liveApp(t, false)
+	settle(t, a, press("/"))
+	settle(t, a, typed("created")...)
+	settle(t, a, press("enter"), press("t"))
+	settle(t, a, press("a")) // ack
+	lv := a.top().(*liveView)
+	st.feed.push(orderMsg(1))
+	settle(t, a, press("c"))
+	st.feed.mu.Lock()
+	pending := len(st.feed.pending)
+	st.feed.mu.Unlock()
+	if pending != 1 {
+		t.Fatalf("c emptied the pump of an acking consume: %d pending", pending)
+	}
+	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
+	if len(lv.rows) != 1 {
+		t.Fatalf("the message should reach the pane after c: %d rows", len(lv.rows))
 	}
 }
