@@ -202,6 +202,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		return MoveResult{}, err
 	}
 	defer conn.Close()
+	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1)) // why it ended, if it did
 	cch, err := conn.Channel()
 	if err != nil {
 		return MoveResult{}, cleanErr(err)
@@ -298,6 +299,11 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 	m.res.Took = time.Since(start)
 	m.report(true)
 	switch {
+	case m.linkErr != nil && closedUndecodable(conn, connClosed, m.linkErr):
+		// The consumer's connection died on a message amqp091-go cannot
+		// read: it and all after it stay in the source; what was moved
+		// but not yet acked went back too, and DuplicateRisk counts it.
+		return m.res, &UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1}
 	case m.linkErr != nil:
 		return m.res, fmt.Errorf("move stopped, link lost: %w", m.linkErr)
 	case takeErr != nil:

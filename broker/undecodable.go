@@ -30,7 +30,7 @@ const UndecodableReason = "amqp091-go refused its content header (headers nested
 // UndecodableError: reading stopped at a message amqp091-go cannot decode.
 type UndecodableError struct {
 	Vhost, Queue string
-	Reader       string // "peek", "consume", "browse", "tail", "tap"
+	Reader       string // "peek", "consume", "browse", "tail", "tap", "move"
 	Position     int    // 1-based among the messages this read met; 0 when unknown
 	Offset       int64  // the stream offset; -1 when unknown or not a stream
 }
@@ -54,6 +54,11 @@ func (e *UndecodableError) Error() string {
 		// the connection, so the count is a floor.
 		where = fmt.Sprintf("a message it could not decode, after the %d it had shown "+
 			"(deliveries amqp091-go held but had not handed over went back to the queue with it)", e.Position-1)
+	}
+	if e.Reader == "move" {
+		return fmt.Sprintf("the move of queue %q in vhost %q stopped at a message it could not decode: %s; "+
+			"that message and every one after it stay in the source, and copies moved just before it may exist twice (counted in the summary)",
+			e.Queue, e.Vhost, UndecodableReason)
 	}
 	return fmt.Sprintf("the %s of %s %q in vhost %q stopped at %s: %s", e.Reader, of, e.Queue, e.Vhost, where, UndecodableReason)
 }
