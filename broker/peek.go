@@ -136,14 +136,20 @@ func (e *DeliveryLimitRiskError) Is(target error) bool { return target == ErrDel
 // delivery counts on a queue with a delivery limit.
 var ErrReadOnlyRisk = errors.New("read-only: this read would raise delivery counts")
 
-// readOnlyRiskError says why a read-only session will not read a quorum
-// queue, and what would work instead.
-func readOnlyRiskError(vhost, queue string, limit int) error {
-	return fmt.Errorf("%w: reading quorum queue %q in vhost %q puts every message back with its delivery count raised by 1, "+
-		"and a message past the delivery limit of %d is dropped or dead-lettered by the broker, so read-only mode does not read it; "+
-		"without --read-only warren asks first and shows how many messages are at risk (on RabbitMQ 4.3+ a requeue no longer counts)",
-		ErrReadOnlyRisk, queue, vhost, limit)
+// ReadOnlyRiskError says why read-only mode will not read a quorum queue
+// whose requeues count toward a delivery limit, and what would work
+// instead. The session returns it, and the UI says the same before asking.
+func ReadOnlyRiskError(vhost, queue string, limit int) error {
+	return &readOnlyRisk{fmt.Sprintf("read-only: reading quorum queue %q in vhost %q puts every message back with its delivery count raised by 1, "+
+		"and the broker drops or dead-letters a message past the delivery limit of %d, so read-only mode does not peek or browse it; "+
+		"run warren without --read-only to read it after a question that shows how many messages are at risk "+
+		"(from RabbitMQ 4.3 a requeue no longer counts, and warren reads freely)", queue, vhost, limit)}
 }
+
+type readOnlyRisk struct{ text string }
+
+func (e *readOnlyRisk) Error() string        { return e.text }
+func (e *readOnlyRisk) Is(target error) bool { return target == ErrReadOnlyRisk }
 
 // RequeueCounts says whether the broker of this version raises a quorum
 // message's delivery count when it is requeued (nack or reject with
@@ -226,7 +232,7 @@ func (s *Session) mayRaiseCounts(req PeekRequest) error {
 	case !req.RaisesDeliveryCount():
 		return nil
 	case s.cfg.ReadOnly:
-		return readOnlyRiskError(req.Vhost, req.Queue, req.DeliveryLimit)
+		return ReadOnlyRiskError(req.Vhost, req.Queue, req.DeliveryLimit)
 	case !req.AcceptRisk:
 		return &DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
 	}

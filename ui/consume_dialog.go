@@ -169,7 +169,7 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 	case v.c.target.ReadOnly && mode != broker.ConsumeNackRequeue:
 		return statusCmd("read-only: "+mode.String()+" would remove messages; only browse is allowed", true)
 	case v.c.target.ReadOnly && v.risky():
-		return statusCmd(readOnlyPeekRefusal(v.spec.Queue, v.spec.DeliveryLimit).Error(), true)
+		return statusCmd(broker.ReadOnlyRiskError(v.spec.Vhost, v.spec.Queue, v.spec.DeliveryLimit).Error(), true)
 	case v.risky():
 		v.chosen = &mode
 		return nil
@@ -223,10 +223,7 @@ func (v *consumeDialog) text() string {
 
 // limitText says what the delivery limit means here.
 func (v *consumeDialog) limitText() string {
-	on := "this broker"
-	if v.c.rabbitVersion != "" {
-		on = "RabbitMQ " + safe(v.c.rabbitVersion)
-	}
+	on := brokerLabel(v.c.rabbitVersion)
 	s := fmt.Sprintf("This quorum queue has a delivery limit of %d. On %s every message put back has its delivery count raised by 1, "+
 		"and the broker drops or dead-letters a message whose count passes the limit.", v.spec.DeliveryLimit, on)
 	if v.queue.HasStats {

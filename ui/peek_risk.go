@@ -67,10 +67,7 @@ func (r *peekRisk) unseen() int { return r.reads - r.seen }
 
 func (r *peekRisk) render(th theme.Theme, version string, width int) string {
 	var b strings.Builder
-	on := "this broker"
-	if version != "" {
-		on = "RabbitMQ " + safe(version)
-	}
+	on := brokerLabel(version)
 	b.WriteString(th.Warn.Render(fmt.Sprintf("Quorum queue %s has a delivery limit of %d.", safe(r.queue), r.limit)) + "\n\n")
 	b.WriteString(fmt.Sprintf("On %s a peek puts every message it reads back with its delivery count raised by 1, "+
 		"and the broker drops or dead-letters a message whose count passes the limit.\n\n", on))
@@ -92,6 +89,14 @@ func (r *peekRisk) render(th theme.Theme, version string, width int) string {
 	}
 	b.WriteString("\n" + th.HelpKey.Render("y") + " peek anyway, this once    " + th.HelpKey.Render("esc") + " go back without peeking")
 	return ansi.Wordwrap(b.String(), max(width, 20), " ")
+}
+
+// brokerLabel names the broker by its version, as far as it is known.
+func brokerLabel(version string) string {
+	if version == "" {
+		return "this broker"
+	}
+	return "RabbitMQ " + safe(version)
 }
 
 func plural(n int, one, many string) string {

@@ -269,7 +269,7 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 	if errors.As(m.err, &risk) {
 		v.req = m.req
 		if v.c.target.ReadOnly {
-			v.err = readOnlyPeekRefusal(m.req.Queue, m.req.DeliveryLimit)
+			v.err = broker.ReadOnlyRiskError(m.req.Vhost, m.req.Queue, m.req.DeliveryLimit)
 			return statusCmd("peek "+v.name+": "+v.err.Error(), true)
 		}
 		v.risk = v.assess(m.req, m.queue)
@@ -303,15 +303,6 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 // failed after taking messages, or a move or removal started from this
 // list, raised them. The next question counts every message as unknown.
 func (v *peekView) chargedElsewhere() { v.countsStale = true }
-
-// readOnlyPeekRefusal says why read-only mode does not peek a quorum
-// queue whose requeues count toward its delivery limit, and what would.
-func readOnlyPeekRefusal(queue string, limit int) error {
-	return fmt.Errorf("read-only: reading quorum queue %q puts every message back with its delivery count raised by 1, "+
-		"and the broker drops or dead-letters a message past the delivery limit of %d, so read-only mode does not peek or browse it; "+
-		"run warren without --read-only to read it after a question that shows how many messages are at risk "+
-		"(from RabbitMQ 4.3 a requeue no longer counts, and warren reads freely)", queue, limit)
-}
 
 func (v *peekView) renderRows() {
 	rows := make([][]string, len(v.msgs))
