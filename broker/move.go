@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -143,6 +144,11 @@ type MoveResult struct {
 	// Reordered: requeued quorum messages did not go back in place (to the
 	// tail with no delivery limit, or in the broker's order on a lost link).
 	Reordered bool
+	// Reconciled: after the source's link died on a message amqp091-go
+	// cannot decode, this many moved messages were found again in the
+	// source (the broker had requeued them before their acks were read)
+	// and acked there, so each is in the target only.
+	Reconciled int
 	// QueueType is the source's type as the move found it (classic or
 	// quorum), and DeliveryLimit the limit it went by.
 	QueueType     string
@@ -168,6 +174,7 @@ type moveItem struct {
 	// to publish to the tail should its move fail.
 	risky, tail bool
 	copy        *amqp.Publishing
+	key         uint64 // deliveryKey, on a classic source: see move_reconcile.go
 	// freeze, when set, makes this no message but drain's marker: the
 	// settling goroutine closes it once all before it are settled.
 	freeze chan struct{}
@@ -244,7 +251,8 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
 		renewable: src.renewable, renewNow: make(chan struct{}, 1),
 		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only),
-		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, depth: q.Messages}
+		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, depth: q.Messages,
+		seed: maphash.MakeSeed()}
 	m.res.QueueType, m.res.DeliveryLimit = QueueClassic, -1
 	if m.quorum {
 		m.res.QueueType, m.res.DeliveryLimit = QueueQuorum, req.DeliveryLimit
@@ -275,6 +283,15 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 	wg.Add(1)
 	go func() { defer wg.Done(); m.settleAll() }()
 	takeErr := m.take(ctx, &src)
+	if takeErr != nil && src.ch.IsClosed() {
+		// Taking failed because the link did (a renew or an idle check
+		// on a dead channel): what follows treats it as the lost link.
+		m.mu.Lock()
+		if m.linkErr == nil {
+			m.linkErr = takeErr
+		}
+		m.mu.Unlock()
+	}
 	if m.capped {
 		m.drain(&src)
 	}
@@ -301,9 +318,15 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 	switch {
 	case m.linkErr != nil && closedUndecodable(conn, connClosed, m.linkErr):
 		// The consumer's connection died on a message amqp091-go cannot
-		// read: it and all after it stay in the source; what was moved
-		// but not yet acked went back too, and DuplicateRisk counts it.
-		return m.res, &UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1}
+		// read: it and all after it stay in the source. What was moved
+		// but not yet acked went back too: reconcile acks it there.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		defer cancel()
+		m.reconcile(cctx, func(ctx context.Context) (*amqp.Connection, error) {
+			return s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move-check (vhost "+req.Vhost+")")
+		})
+		m.res.Took = time.Since(start)
+		return m.res, &UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1, Twice: m.res.DuplicateRisk}
 	case m.linkErr != nil:
 		return m.res, fmt.Errorf("move stopped, link lost: %w", m.linkErr)
 	case takeErr != nil:
@@ -474,6 +497,13 @@ type mover struct {
 	tailPub   *Publisher
 	dialTail  func() (*Publisher, error)
 	closeTail func()
+	// open lists, in delivery order, the deliveries of a classic source
+	// not certainly acked (move_reconcile.go); firstPending is the first
+	// whose ack may still be unsent. Only the settling goroutine uses them
+	// until the move ends.
+	seed         maphash.Seed
+	open         []openEntry
+	firstPending int
 	// rpc serializes synchronous calls on cch: amqp091-go hands a reply
 	// to whichever caller waits, so two at once could swap their replies.
 	rpc sync.Mutex
@@ -555,6 +585,9 @@ func (m *mover) take(ctx context.Context, src *source) error {
 		gen := m.gen
 		m.mu.Unlock()
 		it := moveItem{tag: d.DeliveryTag, gen: gen, skip: !m.wanted.take(&d)}
+		if m.tracking() {
+			it.key = m.deliveryKey(&d)
+		}
 		if !it.skip {
 			if err := m.send(ctx, &d, &it); err != nil {
 				m.items <- it // unpublished: it stays in the source

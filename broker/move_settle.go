@@ -63,6 +63,7 @@ func (m *mover) settleOne(it moveItem) {
 		m.mu.Lock()
 		m.res.Moved++
 		m.mu.Unlock()
+		m.noteOpen(it, openPending)
 		m.ack(it)
 		return
 	}
@@ -97,6 +98,7 @@ func (m *mover) settleOne(it moveItem) {
 		m.ack(it)
 		return
 	}
+	m.noteOpen(it, openHeld)
 	m.mu.Lock()
 	m.heldRisky += b2i(it.risky)
 	m.held++
@@ -187,6 +189,7 @@ func (m *mover) sendAck(tag uint64, multiple bool, n, cur, risk int) {
 		m.mu.Unlock()
 		return
 	}
+	m.ackRead(tag, multiple)
 	m.mu.Lock()
 	m.ackedSent += n
 	m.ceiling += cur
@@ -201,6 +204,7 @@ func (m *mover) sendAck(tag uint64, multiple bool, n, cur, risk int) {
 			m.mu.Lock()
 			m.unsure = 0
 			m.mu.Unlock()
+			m.acksProven()
 		}
 	}
 }

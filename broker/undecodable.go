@@ -33,6 +33,7 @@ type UndecodableError struct {
 	Reader       string // "peek", "consume", "browse", "tail", "tap", "move"
 	Position     int    // 1-based among the messages this read met; 0 when unknown
 	Offset       int64  // the stream offset; -1 when unknown or not a stream
+	Twice        int    // a move: copies that may be in both queues
 }
 
 func (e *UndecodableError) Error() string {
@@ -56,9 +57,13 @@ func (e *UndecodableError) Error() string {
 			"(deliveries amqp091-go held but had not handed over went back to the queue with it)", e.Position-1)
 	}
 	if e.Reader == "move" {
+		twice := "; every message moved is in the target only"
+		if e.Twice > 0 {
+			twice = fmt.Sprintf("; %d moved just before it may be in both queues", e.Twice)
+		}
 		return fmt.Sprintf("the move of queue %q in vhost %q stopped at a message it could not decode: %s; "+
-			"that message and every one after it stay in the source, and copies moved just before it may exist twice (counted in the summary)",
-			e.Queue, e.Vhost, UndecodableReason)
+			"that message and every one after it stay in the source%s",
+			e.Queue, e.Vhost, UndecodableReason, twice)
 	}
 	return fmt.Sprintf("the %s of %s %q in vhost %q stopped at %s: %s", e.Reader, of, e.Queue, e.Vhost, where, UndecodableReason)
 }

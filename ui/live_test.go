@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -545,5 +546,19 @@ func TestClearNeverTakesUnshownMessages(t *testing.T) {
 	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
 	if len(lv.rows) != 1 {
 		t.Fatalf("the message should reach the pane after c: %d rows", len(lv.rows))
+	}
+}
+
+// A move stopped by a message it cannot decode says how many moved
+// originals it found back in the source, and blames no broker crash.
+func TestMoveSummaryAfterUndecodable(t *testing.T) {
+	err := &broker.UndecodableError{Vhost: "/", Queue: "q", Reader: "move", Offset: -1}
+	got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 12, Reconciled: 5}, err: err})
+	if !strings.Contains(got, "may exist twice 0 (5 moved ones the broker had put back were found in the source and removed there)") ||
+		strings.Contains(got, "crashed") {
+		t.Errorf("summary %q", got)
+	}
+	if got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 12}, err: errors.New("link lost")}); !strings.Contains(got, "crashed") {
+		t.Errorf("a lost link no longer warns of what a crash can leave: %q", got)
 	}
 }

@@ -463,7 +463,10 @@ func summaryText(m moveDoneMsg) string {
 	r := m.result
 	s := fmt.Sprintf("moved %d · returned to the source %d (unroutable %d, nacked %d, in doubt %d, no origin %d) · may exist twice %d",
 		r.Moved, r.ReturnedToSource, r.Unroutable, r.Nacked, r.InDoubt, r.NoOrigin, r.DuplicateRisk)
-	if m.err != nil && !errors.Is(m.err, context.Canceled) {
+	if r.Reconciled > 0 {
+		s += fmt.Sprintf(" (%d moved ones the broker had put back were found in the source and removed there)", r.Reconciled)
+	}
+	if m.err != nil && !errors.Is(m.err, context.Canceled) && !errors.Is(m.err, broker.ErrUndecodable) {
 		// What no client can count: a broker that died may have lost acks
 		// it had already read, leaving more copies than any count here.
 		s += " (or more, if the broker itself crashed: it can lose acks it had already read)"
