@@ -68,6 +68,11 @@ type PeekRequest struct {
 	// that it may push messages past DeliveryLimit. Never carry it over
 	// to the next read.
 	AcceptRisk bool
+	// TypeUnchecked: Type comes from an older listing, not from the
+	// queue now (the management API did not answer). A classic type is
+	// then checked over AMQP first, since a queue deleted and declared
+	// again as quorum would otherwise be read without its delivery limit.
+	TypeUnchecked bool
 }
 
 // RaisesDeliveryCount says whether reading the queue and putting the
@@ -208,6 +213,11 @@ func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error)
 	var err error
 	switch req.Type {
 	case QueueClassic:
+		if req.TypeUnchecked {
+			if err := s.checkClassic(ctx, req); err != nil {
+				return PeekResult{QueueType: req.Type, NextOffset: -1}, err
+			}
+		}
 		res, err = s.peekClassic(ctx, req)
 	case QueueQuorum:
 		if err := s.mayRaiseCounts(req); err != nil {

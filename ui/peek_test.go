@@ -510,6 +510,10 @@ func TestPeekWithTheAPIDown(t *testing.T) {
 		if got := flat(screen(a)); !strings.Contains(got, tc.want) || len(pk.reqs) != tc.reads {
 			t.Fatalf("%s: %d reads, screen:\n%s", tc.filter, len(pk.reqs), got)
 		}
+		// The listed type is old news: the broker is asked to check it.
+		if tc.reads > 0 && !pk.reqs[0].TypeUnchecked {
+			t.Fatalf("%s: peeked as the list's %s without asking the broker to check it", tc.filter, pk.reqs[0].Type)
+		}
 	}
 }
 

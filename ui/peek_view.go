@@ -171,6 +171,7 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 		req.Type = q.Type
 		req.DeliveryLimit = deliveryLimit(q, version)
 		req.RequeueFree = !broker.RequeueCounts(version)
+		req.TypeUnchecked = out.apiErr != nil // the broker checks a classic type itself
 		if accept && (req.Type != shown.Type || req.DeliveryLimit != shown.DeliveryLimit || req.RequeueFree != shown.RequeueFree) {
 			req.AcceptRisk = false // the queue changed since the question: ask again
 		}
