@@ -576,8 +576,18 @@ func TestAlarmInHeader(t *testing.T) {
 	if got := screen(a); !strings.Contains(got, "ALARM memory on rabbit@demo: publishing blocked") {
 		t.Fatalf("the alarm should show in the header:\n%s", got)
 	}
+	// One failed read of the nodes (a timeout, a user without monitoring)
+	// says nothing about the alarm: it stays.
 	f.mu.Lock()
 	f.nodes[0].MemAlarm = false
+	f.nodesErr = errors.New("management API: 403 Forbidden")
+	f.mu.Unlock()
+	settle(t, a, press("ctrl+r"))
+	if got := screen(a); !strings.Contains(got, "ALARM memory on rabbit@demo") {
+		t.Fatalf("a failed read of the nodes cleared the alarm:\n%s", got)
+	}
+	f.mu.Lock()
+	f.nodesErr = nil
 	f.mu.Unlock()
 	settle(t, a, press("ctrl+r"))
 	if strings.Contains(screen(a), "ALARM") {

@@ -27,6 +27,7 @@ type fakeSource struct {
 	bindings    []mgmt.Binding
 	connections []mgmt.Connection
 	nodes       []mgmt.Node
+	nodesErr    error // Nodes alone fails with it, as for a user without monitoring
 	lastQueues  mgmt.ListOptions
 	// policy and consumers, when set, replace every queue detail's
 	// effective policy and consumers.
@@ -165,6 +166,11 @@ func (f *fakeSource) Connections(_ context.Context, o mgmt.ListOptions) (mgmt.Pa
 func (f *fakeSource) Nodes(context.Context) ([]mgmt.Node, error) {
 	if err := f.enter(); err != nil {
 		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.nodesErr != nil {
+		return nil, f.nodesErr
 	}
 	return f.nodes, nil
 }
