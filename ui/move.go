@@ -11,6 +11,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
@@ -420,9 +421,11 @@ func (v *moveView) render(w, h int) string {
 		b.WriteString("\n  " + th.Warn.Render("blocked by the broker ("+safe(why)+"): the move waits until the alarm clears, losing nothing; esc stops it and says what it did") + "\n")
 	}
 	if v.done {
-		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n  " + summaryText(moveDoneMsg{result: v.result, imp: v.impRes, total: v.total}) + "\n")
+		// A summary is never cut: it wraps to the screen.
+		b.WriteString("\n" + th.Section.Render("SUMMARY") + "\n" +
+			indented(summaryText(moveDoneMsg{result: v.result, imp: v.impRes, total: v.total}), w, nil) + "\n")
 		if v.err != nil {
-			b.WriteString("  " + th.Error.Render(safe(moveErrText(v.err))) + "\n")
+			b.WriteString(indented(safe(moveErrText(v.err)), w, th.Error.Render) + "\n")
 		}
 	}
 	return b.String()
@@ -521,4 +524,17 @@ func moveSummary(title string, m moveDoneMsg) tea.Cmd {
 		return statusCmd(text+": "+moveErrText(m.err), true)
 	}
 	return statusCmd(text, false)
+}
+
+// indented wraps plain text to width w, two cells in, each line styled
+// by render (nil: plain).
+func indented(text string, w int, render func(...string) string) string {
+	lines := strings.Split(ansi.Wrap(text, max(w-2, 10), ""), "\n")
+	for i, l := range lines {
+		if render != nil {
+			l = render(l)
+		}
+		lines[i] = "  " + l
+	}
+	return strings.Join(lines, "\n")
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/x/ansi"
 	"io"
 	"os"
 	"path/filepath"
@@ -799,6 +800,40 @@ func TestMoveSummarySaysWhatCannotBeCounted(t *testing.T) {
 	for _, err := range []error{nil, context.Canceled} {
 		if got := summaryText(moveDoneMsg{result: r, err: err}); strings.Contains(got, "or more") {
 			t.Fatalf("summary with %v: %q", err, got)
+		}
+	}
+}
+
+// poisonMover stops as a move does at a message it cannot decode.
+type poisonMover struct{ fakeMover }
+
+func (f *poisonMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	f.fakeMover.Move(ctx, req, progress)
+	return broker.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},
+		&broker.UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1}
+}
+
+// A move's summary and the reason it stopped wrap at 80 columns: neither
+// is cut.
+func TestMoveSummaryIsNeverCut(t *testing.T) {
+	a := newTestApp(demoFake(), Target{Mover: &poisonMover{}, Peeker: &fakePeeker{}})
+	settle(t, a, a.Init(), tea.WindowSizeMsg{Width: 80, Height: 40})
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"))
+	settle(t, a, press("enter"))
+	got := flat(screen(a))
+	for _, want := range []string{
+		summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},
+			err: broker.ErrUndecodable}),
+		(&broker.UndecodableError{Vhost: "/", Queue: "demo.orders.dlq", Reader: "move", Offset: -1}).Error(),
+	} {
+		if !strings.Contains(got, flat(want)) {
+			t.Errorf("the screen lacks %q:\n%s", want, screen(a))
+		}
+	}
+	for _, line := range strings.Split(screen(a), "\n") {
+		if ansi.StringWidth(line) > 80 {
+			t.Errorf("a line is wider than the screen: %q", line)
 		}
 	}
 }
