@@ -68,7 +68,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick}
+	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, traces: map[string]int{}}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
 	if sw != nil {
@@ -90,10 +90,12 @@ type headerData struct {
 	overview mgmt.Overview
 	alarms   []string
 	nodesOK  bool // the nodes were read: alarms is the truth, not a gap
+	tracing  []string
+	traceOK  bool // tracing was read
 }
 
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
-	src := a.c.target.Source
+	src, tr := a.c.target.Source, a.c.target.Tracer
 	return func(ctx context.Context) (any, error) {
 		o, err := src.Overview(ctx)
 		if err != nil {
@@ -102,6 +104,11 @@ func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 		d := headerData{overview: o}
 		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
 			d.alarms, d.nodesOK = nodeAlarms(nodes), true
+		}
+		if tr != nil {
+			if on, err := tr.Tracing(ctx); err == nil {
+				d.tracing, d.traceOK = on, true
+			}
 		}
 		return d, nil
 	}
@@ -433,10 +440,14 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.route(m.view, m)
 	case liveOpenMsg:
-		if _, ok := a.top().(*consumeDialog); ok {
+		switch a.top().(type) {
+		case *consumeDialog, *traceAsk: // the question gives way to its pane
 			a.stack = a.stack[:len(a.stack)-1]
 		}
 		return a, a.push(newLiveView(a.c, m.spec))
+	case tracingChangedMsg:
+		a.setStatus(m.status, m.err)
+		return a, a.loadHeader()
 	case relayoutMsg:
 		return a, a.resize(a.width, a.height)
 	case republishMsg:
@@ -561,6 +572,9 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 			a.header.overview = d.overview
 			if d.nodesOK { // one failed read of the nodes does not clear an alarm
 				a.header.alarms = d.alarms
+			}
+			if d.traceOK {
+				a.tracingRead(d.tracing)
 			}
 			a.header.haveOV = true
 			a.c.rabbitVersion = a.header.overview.RabbitMQVersion

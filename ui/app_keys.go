@@ -221,6 +221,8 @@ func (a *App) run(line string) tea.Cmd {
 		return a.reset(a.makeView(kind, "", ""))
 	case "watch":
 		return a.push(newWatchView(a.c))
+	case "trace":
+		return a.startTrace(cmd.arg)
 	case "import":
 		if a.c.target.ReadOnly {
 			return readOnlyCmd("importing")
@@ -249,7 +251,7 @@ func (a *App) run(line string) tea.Cmd {
 		return a.push(newDeclareView(a.c, kind))
 	case "key":
 		lv, ok := a.top().(*liveView)
-		if !ok || lv.spec.kind != "tap" {
+		if !ok || (lv.spec.kind != "tap" && lv.spec.kind != "trace") {
 			a.setStatus(":key works in a tap pane: :key order.* (binding key) or :key x-match=any,type=order (header match)", true)
 			return nil
 		}
@@ -356,7 +358,7 @@ func (a *App) helpLines(w int) []string {
 		}
 	}
 	lines = append(lines, "")
-	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :q"
+	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :watch  :trace [VHOST]  :import FILE  :declare  :q"
 	for _, part := range strings.Split(ansi.Wrap(commands, max(w, 20), ""), "\n") {
 		lines = append(lines, th.Faint.Render(part))
 	}

@@ -20,6 +20,10 @@ type headerState struct {
 	// alarms are the resource alarms in force, e.g. "memory on rabbit@a":
 	// the broker blocks every publishing connection while one lasts.
 	alarms []string
+	// tracing lists the vhosts whose firehose is on; traceSeen: it was
+	// read once, and a tracing warren did not start was reported.
+	tracing   []string
+	traceSeen bool
 }
 
 // renderHeader draws the header: who and where on the first line, the
@@ -38,6 +42,9 @@ func renderHeader(c *common, h headerState, width int) string {
 	parts := []string{th.Brand.Render("warren"), linkAMQP(c, h), linkHTTP(c, h)}
 	if len(h.alarms) > 0 {
 		parts = append(parts, th.LinkDown.Render("ALARM "+safe(strings.Join(h.alarms, ", "))+": publishing blocked"))
+	}
+	if len(h.tracing) > 0 {
+		parts = append(parts, th.LinkWarn.Render("TRACING "+safe(strings.Join(h.tracing, ", "))))
 	}
 	if c.target.ReadOnly {
 		parts = append(parts, th.Badge.Render("READ-ONLY"))

@@ -39,16 +39,21 @@ func (k liveKeys) bindings() []key.Binding {
 
 // liveSpec says what a pane watches; exactly one of the specs is used.
 type liveSpec struct {
-	kind    string // "tap", "tail", "consume"
-	tap     broker.TapSpec
-	tail    broker.TailSpec
-	consume broker.ConsumeSpec
+	kind string // "tap", "trace" (a tap of the firehose), "tail", "consume"
+	tap  broker.TapSpec
+	// ownTrace: warren turned tracing on for this pane, and turns it off
+	// when the last such pane of the vhost closes.
+	ownTrace bool
+	tail     broker.TailSpec
+	consume  broker.ConsumeSpec
 }
 
 func (s liveSpec) target() string {
 	switch s.kind {
 	case "tap":
 		return exchangeName(s.tap.Exchange)
+	case "trace":
+		return "trace of vhost " + s.tap.Vhost
 	case "tail":
 		return s.tail.Queue
 	}
@@ -68,6 +73,12 @@ func (s liveSpec) describe() string {
 		return d
 	case "tail":
 		return "tail " + s.tail.Queue + " from " + describeFrom(s.tail.From)
+	case "trace":
+		d := "trace vhost " + s.tap.Vhost
+		if s.tap.Key != "#" && s.tap.Key != "" {
+			d += " key " + s.tap.Key
+		}
+		return d
 	}
 	return fmt.Sprintf("consume %s (%s)", s.consume.Queue, s.consume.Mode)
 }
@@ -125,6 +136,9 @@ func newLiveView(c *common, spec liveSpec) *liveView {
 		{Title: "HEADERS", Width: 12, Flex: 2},
 		{Title: "BODY", Width: 16, Flex: 4},
 	}
+	if spec.kind == "trace" {
+		v.tbl.cols = traceColumns()
+	}
 	return v
 }
 
@@ -172,7 +186,7 @@ func (v *liveView) load() tea.Cmd {
 		var feed LiveFeed
 		var err error
 		switch spec.kind {
-		case "tap":
+		case "tap", "trace":
 			feed, err = st.Tap(ctx, spec.tap)
 		case "tail":
 			feed, err = st.Tail(ctx, spec.tail)
@@ -202,6 +216,27 @@ func (v *liveView) frame() tea.Cmd {
 
 // close stops the feed and removes its broker objects, off the UI thread.
 func (v *liveView) close() tea.Cmd {
+	closing := v.closeFeed()
+	if v.spec.ownTrace {
+		v.spec.ownTrace = false
+		off := v.c.traceOff(v.spec.tap.Vhost)
+		if off == nil {
+			return closing
+		}
+		// One command, not a sequence: quitting runs each closer's
+		// command itself and drops what it returns.
+		return func() tea.Msg {
+			if closing != nil {
+				closing()
+			}
+			return off()
+		}
+	}
+	return closing
+}
+
+// closeFeed stops the pane's feed, which removes its broker objects.
+func (v *liveView) closeFeed() tea.Cmd {
 	feed := v.feed
 	v.feed = nil
 	v.gen++ // orphans pending frames
@@ -277,6 +312,9 @@ func (v *liveView) take() {
 // after a lost link saw nothing published while it was away.
 func (v *liveView) addRow(at time.Time, m message.Message, gap bool) {
 	cells := liveRow(at, m)
+	if v.spec.kind == "trace" {
+		cells = traceRow(at, m)
+	}
 	if gap {
 		cells = []string{at.Format("15:04:05.000"), "── gap ──", "reconnected", "", "", "", "published meanwhile: unseen"}
 	}
@@ -483,7 +521,7 @@ type relayoutMsg struct{}
 
 // restart closes the feed and starts the pane again with another spec.
 func (v *liveView) restart(spec liveSpec) tea.Cmd {
-	closing := v.close()
+	closing := v.closeFeed() // a trace pane keeps tracing on
 	v.spec, v.err = spec, nil
 	v.state, v.stats = broker.LiveStatus{}, broker.PumpStats{} // a new feed counts from zero
 	v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil

@@ -45,11 +45,11 @@ var commandAliases = map[string]string{
 	"ctx": "ctx", "context": "ctx",
 	"quit": "quit", "q!": "quit",
 	"from": "from", "key": "key", "watch": "watch", "wa": "watch",
-	"import": "import", "im": "import", "declare": "declare", "new": "declare",
+	"import": "import", "im": "import", "declare": "declare", "new": "declare", "trace": "trace", "tr": "trace",
 }
 
 // commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "key", "watch", "import", "declare", "quit"}
+var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "key", "watch", "trace", "import", "declare", "quit"}
 
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {

@@ -35,7 +35,9 @@ type Target struct {
 	// Publisher publishes and removes single messages; nil without AMQP.
 	Publisher Publisher
 	// Admin declares, purges and deletes; nil when there is none.
-	Admin    Admin
+	Admin Admin
+	// Tracer reads and sets the broker's firehose; nil when there is none.
+	Tracer   Tracer
 	AMQP     string // redacted AMQP URI
 	API      string // redacted API URL
 	Vhost    string // the vhost lists start in; "" means all

@@ -28,6 +28,9 @@ type common struct {
 	// frame is how often live panes take their batch (frameEvery).
 	frame time.Duration
 	now   func() time.Time
+	// traces counts, per vhost, the open trace panes for which warren
+	// turned tracing on: the last one to close turns it off.
+	traces map[string]int
 }
 
 // view is one screen on the App's stack. Views mutate themselves through

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +136,10 @@ func TestReadOnlyTargetHasNoWriteInterfaces(t *testing.T) {
 	w := withoutWrites(ui.Target{ReadOnly: true, Mover: struct{ ui.Mover }{}, Publisher: struct{ ui.Publisher }{}, Admin: struct{ ui.Admin }{}})
 	if w.Mover != nil || w.Publisher != nil || w.Admin != nil {
 		t.Fatalf("read-only target keeps a write interface: %+v", w)
+	}
+	tr := withoutWrites(ui.Target{ReadOnly: true, Tracer: struct{ ui.Tracer }{}}).Tracer
+	if tr == nil || tr.SetTracing(context.Background(), "/", true) == nil {
+		t.Fatal("a read-only target can turn tracing on")
 	}
 	rw := withoutWrites(ui.Target{Mover: struct{ ui.Mover }{}})
 	if rw.Mover == nil {

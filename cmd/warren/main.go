@@ -226,7 +226,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, AMQP: broker.Redact(s.URI), API: s.API,
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, AMQP: broker.Redact(s.URI), API: s.API,
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly, Insecure: s.Insecure,
 	}
 	return withoutWrites(t), nil
@@ -237,8 +237,18 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 func withoutWrites(t ui.Target) ui.Target {
 	if t.ReadOnly {
 		t.Mover, t.Publisher, t.Admin = nil, nil, nil
+		if t.Tracer != nil {
+			t.Tracer = readOnlyTracer{t.Tracer}
+		}
 	}
 	return t
+}
+
+// readOnlyTracer reads whether tracing is on and never turns it on or off.
+type readOnlyTracer struct{ ui.Tracer }
+
+func (readOnlyTracer) SetTracing(context.Context, string, bool) error {
+	return errors.New("read-only: warren does not turn tracing on or off")
 }
 
 func nonEmpty(vals ...string) []string {
