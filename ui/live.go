@@ -131,8 +131,8 @@ func newLiveView(c *common, spec liveSpec) *liveView {
 		{Title: "TIME", Width: 12},
 		{Title: "EXCHANGE", Width: 10, Flex: 1},
 		{Title: "ROUTING KEY", Width: 12, Flex: 2},
-		{Title: "SIZE", Width: 8, Right: true},
-		{Title: "TYPE", Width: 16},
+		{Title: "SIZE", Width: 8, Right: true, Drop: 1},
+		{Title: "TYPE", Width: 16, Drop: 2},
 		{Title: "HEADERS", Width: 12, Flex: 2},
 		{Title: "BODY", Width: 16, Flex: 4},
 	}

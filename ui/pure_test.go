@@ -2,6 +2,7 @@ package ui
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,5 +177,31 @@ func TestExpandTabs(t *testing.T) {
 	}
 	if col != 25 {
 		t.Errorf("col = %d, want 25", col)
+	}
+}
+
+// A narrow table drops columns by their Drop, highest first, keeping the
+// ones without; a Fit column is as wide as its longest cell, up to Fit.
+func TestTableDropsAndFits(t *testing.T) {
+	tb := table{cols: []column{
+		{Title: "A", Width: 10},
+		{Title: "TYPE", Width: 10, Drop: 2},
+		{Title: "KEY", Width: 4, Fit: 12},
+		{Title: "TIME", Width: 10, Drop: 1},
+		{Title: "BODY", Width: 10, Flex: 1},
+	}}
+	tb.setRows([][]string{{"a", "t", "order.created.eu", "12:00", "{}"}})
+	for _, tc := range []struct {
+		width int
+		want  []int
+	}{
+		{80, []int{10, 10, 12, 10, 34}},
+		{50, []int{10, 0, 12, 10, 15}}, // TYPE goes first
+		{40, []int{10, 0, 12, 0, 16}},  // then TIME; BODY stays
+	} {
+		tb.setSize(tc.width, 5)
+		if got := tb.widths(); !slices.Equal(got, tc.want) {
+			t.Errorf("width %d: columns %v, want %v", tc.width, got, tc.want)
+		}
 	}
 }

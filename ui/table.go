@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -17,6 +18,11 @@ type column struct {
 	Flex  int
 	Right bool
 	Sort  mgmt.SortKey // the sort this column shows, if any
+	// Drop orders what goes when the screen is too narrow for every
+	// column: the highest Drop first. Columns with none stay longest.
+	Drop int
+	// Fit widens the column to its longest cell, up to Fit cells.
+	Fit int
 }
 
 // table is a cursor over rows of plain cells, rendered to a fixed size.
@@ -69,13 +75,19 @@ func (t *table) clamp() {
 	}
 }
 
-// widths fits the columns to the table width: minimums first, then the
-// rest by flex; columns that do not fit at all are dropped from the right.
+// widths fits the columns to the table width: minimums (a Fit column's
+// as wide as its cells) first, then the rest by flex. When the screen is
+// too narrow, columns go by Drop, then from the right.
 func (t *table) widths() []int {
 	w := make([]int, len(t.cols))
+	cols := t.fitted()
+	gone := t.dropped(cols)
 	used := 0
 	flex := 0
-	for i, c := range t.cols {
+	for i, c := range cols {
+		if gone[i] {
+			continue
+		}
 		need := c.Width
 		if i > 0 {
 			need++ // separator
@@ -105,6 +117,50 @@ func (t *table) widths() []int {
 		}
 	}
 	return w
+}
+
+// dropped picks the columns that make way, highest Drop first (the
+// rightmost of equals), until the rest fit the width.
+func (t *table) dropped(cols []column) []bool {
+	gone := make([]bool, len(cols))
+	need := -1 // no separator before the first column
+	for _, c := range cols {
+		need += c.Width + 1
+	}
+	for need > t.width {
+		pick := -1
+		for i, c := range cols {
+			if !gone[i] && c.Drop > 0 && (pick < 0 || c.Drop >= cols[pick].Drop) {
+				pick = i
+			}
+		}
+		if pick < 0 {
+			break // the rest go from the right, as they fit
+		}
+		gone[pick] = true
+		need -= cols[pick].Width + 1
+	}
+	return gone
+}
+
+// fitted is the columns with each Fit one as wide as its longest cell
+// (up to Fit) when that is more than its Width.
+func (t *table) fitted() []column {
+	cols, cloned := t.cols, false
+	for i, c := range t.cols {
+		if c.Fit == 0 {
+			continue
+		}
+		if !cloned {
+			cols, cloned = slices.Clone(t.cols), true
+		}
+		for _, r := range t.rows {
+			if i < len(r) {
+				cols[i].Width = max(cols[i].Width, min(ansi.StringWidth(r[i]), c.Fit))
+			}
+		}
+	}
+	return cols
 }
 
 // render draws the header and the visible rows, padded to height.

@@ -194,8 +194,8 @@ func traceColumns() []column {
 		{Title: "EXCHANGE", Width: 10, Flex: 1},
 		{Title: "ROUTING KEY", Width: 12, Flex: 2},
 		{Title: "QUEUES", Width: 12, Flex: 2},
-		{Title: "CONNECTION", Width: 12, Flex: 2},
-		{Title: "USER", Width: 8},
+		{Title: "CONNECTION", Width: 12, Flex: 2, Drop: 2},
+		{Title: "USER", Width: 8, Drop: 1},
 		{Title: "BODY", Width: 16, Flex: 3},
 	}
 }
