@@ -11,7 +11,7 @@ DEMO_FLAGS ?=
 # What `make demo` runs in the foreground (add flags here, e.g. --read-only).
 WARREN_RUN ?= $(GO) run ./cmd/warren
 
-.PHONY: help build test vet fmt-check ensure-broker demo seed traffic clean-demo clean bench
+.PHONY: help build test vet fmt-check ensure-broker demo seed traffic clean-demo clean bench screenshots
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ demo: seed ## seed, start traffic, run warren; traffic stops when warren exits
 	trap 'kill $$tp 2>/dev/null; wait $$tp 2>/dev/null' EXIT; trap 'exit 130' INT TERM HUP; \
 	echo "traffic generator running (pid $$tp, log $(BIN)/warren-demo-traffic.log)"; \
 	$(WARREN_RUN)
+
+screenshots: ## render the main views from the running program against the demo broker to docs/screenshots/*.svg
+	bash scripts/screenshots.sh
 
 bench: ## run the benchmarks (cmd/warren-bench)
 	$(GO) run ./cmd/warren-bench
