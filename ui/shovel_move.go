@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/mgmt"
+)
+
+// Shoveler runs moves on the broker with its shovel plugin; *mgmt.Client
+// satisfies it.
+type Shoveler interface {
+	ShovelsEnabled(ctx context.Context) (bool, error)
+	StartShovel(ctx context.Context, s mgmt.ShovelSpec) (string, error)
+	Shovel(ctx context.Context, vhost, name string) (mgmt.ShovelState, error)
+	StopShovel(ctx context.Context, vhost, name string) error
+}
+
+// shovelPoll is how often a shovel move reads its progress.
+const shovelPoll = 200 * time.Millisecond
+
+// errShovelStopped: the shovel ended without finishing.
+var errShovelStopped = errors.New("the shovel stopped")
+
+// runShovelMove moves a whole queue with a broker-side shovel and reports
+// progress like a client-side move: the source's depth (read exactly, by
+// passive declare) counts down from what it held at the start. It ends
+// when the shovel deletes itself, having moved that many. On ctx's end it
+// deletes the shovel: what it held unacked goes back to the source, and
+// copies of those may exist twice.
+func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Context, vhost, queue string) (int, error),
+	spec mgmt.ShovelSpec, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	start := time.Now()
+	res := broker.MoveResult{QueueType: broker.QueueClassic, DeliveryLimit: -1}
+	total, err := depth(ctx, spec.Vhost, spec.Queue)
+	if err != nil || total == 0 {
+		return res, err
+	}
+	name, err := sh.StartShovel(ctx, spec)
+	if err != nil {
+		return res, err
+	}
+	report := func() broker.MoveProgress {
+		p := broker.MoveProgress{Total: total, Taken: res.Moved, Moved: res.Moved, Elapsed: time.Since(start)}
+		if s := p.Elapsed.Seconds(); s > 0 {
+			p.Rate = float64(res.Moved) / s
+		}
+		progress(p)
+		return p
+	}
+	// stop deletes the shovel on any early end; its unacked messages go
+	// back to the source, and their copies may already be at the target.
+	stop := func(why error) (broker.MoveResult, error) {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := sh.StopShovel(sctx, spec.Vhost, name); err != nil {
+			why = fmt.Errorf("%w; and the shovel %q could not be deleted, so it may still be moving: %v", why, name, err)
+		}
+		res.DuplicateRisk = min(mgmt.ShovelPrefetch, total-res.Moved)
+		res.ReturnedToSource = total - res.Moved
+		res.Took = time.Since(start)
+		return res, why
+	}
+	tick := time.NewTicker(shovelPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return stop(ctx.Err())
+		case <-tick.C:
+		}
+		st, err := sh.Shovel(ctx, spec.Vhost, name)
+		if err != nil && ctx.Err() == nil {
+			continue // the API may blip; the shovel goes on without it
+		}
+		if err == nil && !st.Exists {
+			// Deleted itself: it moved what the source held at the start,
+			// each acked only once the target confirmed it.
+			res.Moved, res.Took = total, time.Since(start)
+			report()
+			return res, nil
+		}
+		if n, err := depth(ctx, spec.Vhost, spec.Queue); err == nil {
+			res.Moved = min(max(total-n, res.Moved), total)
+		}
+		report()
+		if st.State == "terminated" {
+			return stop(fmt.Errorf("%w: %s", errShovelStopped, st.Reason))
+		}
+	}
+}
