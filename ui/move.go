@@ -30,6 +30,7 @@ type moveKeys struct {
 	Via      key.Binding
 	Queue    key.Binding
 	Exchange key.Binding
+	Shovel   key.Binding
 }
 
 func newMoveKeys() moveKeys {
@@ -38,11 +39,13 @@ func newMoveKeys() moveKeys {
 		Via:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "re-route via the original exchange and keys (reaches every bound queue)")),
 		Queue:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "to another queue (asks its name)")),
 		Exchange: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "to an exchange with a routing key (asks both)")),
+		Shovel: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "by the broker: a shovel to a queue or an exchange "+
+			"(a whole queue; it keeps going if warren exits)")),
 	}
 }
 
 func (k moveKeys) bindings() []key.Binding {
-	return []key.Binding{k.Origin, k.Via, k.Queue, k.Exchange}
+	return []key.Binding{k.Origin, k.Via, k.Queue, k.Exchange, k.Shovel}
 }
 
 // moveState is shared between the running move and the view: the move's
@@ -100,6 +103,7 @@ type moveView struct {
 	imp    *importSource     // an import's file
 	target *form             // asking for a queue or an exchange
 	pick   broker.MoveTarget // what target asks for
+	shovel bool              // the broker moves them: a shovel (shovel_move.go)
 	req    broker.MoveRequest
 	state  *moveState
 	cancel context.CancelFunc
@@ -184,7 +188,7 @@ func (v *moveView) hints() string {
 	case v.target != nil:
 		return "enter/ctrl+s start  tab next field  esc cancel"
 	}
-	return "enter return to origin  x via original exchange  a to a queue  e to an exchange  esc cancel"
+	return "enter return to origin  x via original exchange  a to a queue  e to an exchange  s by the broker  esc cancel"
 }
 
 func (v *moveView) update(msg tea.Msg) tea.Cmd {
@@ -206,6 +210,13 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 			v.pick, v.target = broker.ToQueue, newForm(textF("queue", "target queue", "", "sent through the default exchange"))
 		case key.Matches(m, k.Exchange):
 			v.pick, v.target = broker.ToExchange, newForm(textF("exchange", "exchange", "", "blank: the default exchange"), textF("routing_key", "routing key", "", ""))
+		case key.Matches(m, k.Shovel):
+			if why := v.noShovel(); why != "" {
+				return statusCmd(why, true)
+			}
+			v.shovel, v.pick = true, broker.ToQueue
+			v.target = newForm(textF("queue", "target queue", "", "or leave blank and name an exchange"),
+				textF("exchange", "or exchange", "", ""), textF("routing_key", "routing key", "", ""))
 		}
 	case tea.PasteMsg:
 		if v.target != nil {
@@ -243,6 +254,13 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	req := broker.MoveRequest{Target: v.pick}
+	if v.shovel && f.text("queue") == "" {
+		req.Target, req.Exchange, req.RoutingKey = broker.ToExchange, f.text("exchange"), f.get("routing_key").value()
+		if req.Exchange == "" {
+			return statusCmd("name the target queue, or an exchange (a shovel cannot publish to the default exchange with a key)", true)
+		}
+		return v.start(req)
+	}
 	if v.pick == broker.ToQueue {
 		req.TargetQueue = f.text("queue")
 		if req.TargetQueue == "" {
@@ -312,6 +330,9 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 		}
 		res, err := mv.Move(ctx, req, state.set)
 		return moveDoneMsg{view: id, queue: title, result: res, err: err}
+	}
+	if v.shovel {
+		run = v.shovelRun(ctx, req)
 	}
 	if v.imp != nil {
 		path, total := v.imp.path, v.imp.count

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/mgmt"
 )
@@ -20,7 +22,7 @@ type Shoveler interface {
 }
 
 // shovelPoll is how often a shovel move reads its progress.
-const shovelPoll = 200 * time.Millisecond
+const shovelPoll = 100 * time.Millisecond
 
 // errShovelStopped: the shovel ended without finishing.
 var errShovelStopped = errors.New("the shovel stopped")
@@ -38,6 +40,12 @@ func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Cont
 	total, err := depth(ctx, spec.Vhost, spec.Queue)
 	if err != nil || total == 0 {
 		return res, err
+	}
+	landed := -1 // a target queue's depth at the start: it is done once it gained total
+	if spec.TargetQueue != "" {
+		if n, err := depth(ctx, spec.Vhost, spec.TargetQueue); err == nil {
+			landed = n
+		}
 	}
 	name, err := sh.StartShovel(ctx, spec)
 	if err != nil {
@@ -72,6 +80,16 @@ func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Cont
 			return stop(ctx.Err())
 		case <-tick.C:
 		}
+		if landed >= 0 {
+			// Every message is confirmed at the target before the shovel
+			// acks it, so a target that gained them all is the end (the
+			// shovel deletes itself a moment later).
+			if n, err := depth(ctx, spec.Vhost, spec.TargetQueue); err == nil && n-landed >= total {
+				res.Moved, res.Took = total, time.Since(start)
+				report()
+				return res, nil
+			}
+		}
 		st, err := sh.Shovel(ctx, spec.Vhost, name)
 		if err != nil && ctx.Err() == nil {
 			continue // the API may blip; the shovel goes on without it
@@ -90,5 +108,36 @@ func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Cont
 		if st.State == "terminated" {
 			return stop(fmt.Errorf("%w: %s", errShovelStopped, st.Reason))
 		}
+	}
+}
+
+// noShovel says why a shovel cannot make this move; "" when it can.
+func (v *moveView) noShovel() string {
+	switch {
+	case v.imp != nil:
+		return "an import is published by warren; a shovel moves a queue"
+	case len(v.only) > 0:
+		return "a shovel moves a whole queue: marked messages are moved by warren (a or e)"
+	case v.c.target.Shoveler == nil:
+		return "no management API client: a shovel is declared through it"
+	case v.c.target.Streamer == nil:
+		return "no AMQP session: a shovel move reads its progress over AMQP"
+	case v.qtype == broker.QueueStream:
+		return "a stream is append-only: nothing can be moved out of it"
+	}
+	return ""
+}
+
+// shovelRun is the command that runs a shovel move and reports it done.
+func (v *moveView) shovelRun(ctx context.Context, req broker.MoveRequest) tea.Cmd {
+	sh, st, state, id, title := v.c.target.Shoveler, v.c.target.Streamer, v.state, v.viewID, v.title()
+	spec := mgmt.ShovelSpec{Vhost: req.Vhost, Queue: req.Queue, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
+	depth := func(ctx context.Context, vhost, queue string) (int, error) {
+		n, _, err := st.QueueDepth(ctx, vhost, queue)
+		return n, err
+	}
+	return func() tea.Msg {
+		res, err := runShovelMove(ctx, sh, depth, spec, state.set)
+		return moveDoneMsg{view: id, queue: title, result: res, err: err}
 	}
 }

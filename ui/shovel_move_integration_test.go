@@ -33,7 +33,7 @@ func shovelTestClients(t *testing.T) (*mgmt.Client, func(ctx context.Context, vh
 	}
 }
 
-func fillQueue(t *testing.T, vh, q string, n int) {
+func fillQueue(t testing.TB, vh, q string, n int) {
 	t.Helper()
 	conn, err := amqp.DialConfig(brokertest.URI(), amqp.Config{Vhost: vh})
 	if err != nil {
@@ -137,4 +137,96 @@ func TestShovelMoveStopsSafely(t *testing.T) {
 		t.Fatalf("source %d + target %d vs %d sent, %d counted as possibly twice: lost or uncounted", inSrc, inDst, n, res.DuplicateRisk)
 	}
 	t.Logf("stopped at %d moved: source %d, target %d, possibly twice %d", res.Moved, inSrc, inDst, res.DuplicateRisk)
+}
+
+// BenchmarkShovelMoveVsMove moves 50,000 messages three ways in one run
+// on one broker: warren's client-side move, warren's shovel move, and a
+// hand-made dynamic shovel (the same definition, declared directly and
+// watched by passive declares), each on a fresh pair and an idle broker,
+// the order turned round every other iteration (A B C, C B A):
+//
+//	go test -run '^$' -bench ShovelMoveVsMove -benchtime 2x ./ui/
+func BenchmarkShovelMoveVsMove(b *testing.B) {
+	brokertest.Require(b)
+	u, _ := url.Parse(brokertest.URI())
+	pass, _ := u.User.Password()
+	c, err := mgmt.New(mgmt.Config{APIURL: brokertest.API(), Username: u.User.Username(), Password: pass})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := broker.Open(broker.Config{URI: brokertest.URI(), Name: brokertest.Name("shovel-bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	depth := func(ctx context.Context, vhost, queue string) (int, error) {
+		n, _, err := s.QueueDepth(ctx, vhost, queue)
+		return n, err
+	}
+	vh := brokertest.Vhost(b)
+	const n = 50_000
+	pair := func() (string, string) {
+		src, dst := brokertest.Name("src"), brokertest.Name("dst")
+		brokertest.DeclareQueue(b, vh, src, "")
+		brokertest.DeclareQueue(b, vh, dst, "")
+		fillQueue(b, vh, src, n)
+		brokertest.WaitIdle()
+		return src, dst
+	}
+	var clientT, shovelT, handT time.Duration
+	ctx := context.Background()
+	client := func() {
+		src, dst := pair()
+		start := time.Now()
+		res, err := s.Move(ctx, broker.MoveRequest{Vhost: vh, Queue: src, Target: broker.ToQueue, TargetQueue: dst, QueueType: broker.QueueClassic}, nil)
+		clientT += time.Since(start)
+		if err != nil || res.Moved != n {
+			b.Fatalf("move: %v %+v", err, res)
+		}
+	}
+	shovel := func() {
+		src, dst := pair()
+		start := time.Now()
+		res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(broker.MoveProgress) {})
+		shovelT += time.Since(start)
+		if err != nil || res.Moved != n {
+			b.Fatalf("shovel move: %v %+v", err, res)
+		}
+	}
+	hand := func() {
+		src, dst := pair()
+		name := brokertest.Name("hand-shovel")
+		uri := "amqp:///" + brokertest.Esc(vh)
+		def := fmt.Sprintf(`{"value":{"src-protocol":"amqp091","src-uri":%q,"src-queue":%q,"dest-protocol":"amqp091","dest-uri":%q,`+
+			`"dest-queue":%q,"ack-mode":"on-confirm","src-delete-after":"queue-length"}}`, uri, src, uri, dst)
+		path := "/api/parameters/shovel/" + brokertest.Esc(vh) + "/" + brokertest.Esc(name)
+		start := time.Now()
+		brokertest.MustDo(b, "PUT", path, []byte(def))
+		for deadline := start.Add(5 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			if got, err := depth(ctx, vh, dst); err == nil && got >= n {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("the hand-made shovel did not finish in 5 minutes")
+			}
+		}
+		handT += time.Since(start)
+		_, _, _ = brokertest.Do("DELETE", path, nil)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		sides := []func(){client, shovel, hand}
+		if i%2 == 1 {
+			sides = []func(){hand, shovel, client}
+		}
+		for _, side := range sides {
+			side()
+		}
+	}
+	rate := func(d time.Duration) float64 { return float64(n*b.N) / d.Seconds() }
+	b.ReportMetric(rate(clientT), "client-msg/s")
+	b.ReportMetric(rate(shovelT), "warren-shovel-msg/s")
+	b.ReportMetric(rate(handT), "hand-shovel-msg/s")
+	b.Logf("client-side move %.0f msg/s (%.2fx of the hand-made shovel), warren's shovel move %.0f msg/s (%.2fx), hand-made shovel %.0f msg/s",
+		rate(clientT), handT.Seconds()/clientT.Seconds(), rate(shovelT), handT.Seconds()/shovelT.Seconds(), rate(handT))
 }

@@ -37,7 +37,9 @@ type Target struct {
 	// Admin declares, purges and deletes; nil when there is none.
 	Admin Admin
 	// Tracer reads and sets the broker's firehose; nil when there is none.
-	Tracer   Tracer
+	Tracer Tracer
+	// Shoveler runs whole-queue moves on the broker; nil when read-only.
+	Shoveler Shoveler
 	AMQP     string // redacted AMQP URI
 	API      string // redacted API URL
 	Vhost    string // the vhost lists start in; "" means all

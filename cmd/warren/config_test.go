@@ -133,8 +133,9 @@ func TestReadOnlySessionRefusesCountingReads(t *testing.T) {
 
 func TestReadOnlyTargetHasNoWriteInterfaces(t *testing.T) {
 	t.Parallel()
-	w := withoutWrites(ui.Target{ReadOnly: true, Mover: struct{ ui.Mover }{}, Publisher: struct{ ui.Publisher }{}, Admin: struct{ ui.Admin }{}})
-	if w.Mover != nil || w.Publisher != nil || w.Admin != nil {
+	w := withoutWrites(ui.Target{ReadOnly: true, Mover: struct{ ui.Mover }{}, Publisher: struct{ ui.Publisher }{}, Admin: struct{ ui.Admin }{},
+		Shoveler: struct{ ui.Shoveler }{}})
+	if w.Mover != nil || w.Publisher != nil || w.Admin != nil || w.Shoveler != nil {
 		t.Fatalf("read-only target keeps a write interface: %+v", w)
 	}
 	tr := withoutWrites(ui.Target{ReadOnly: true, Tracer: struct{ ui.Tracer }{}}).Tracer

@@ -226,7 +226,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, AMQP: broker.Redact(s.URI), API: s.API,
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, Shoveler: client, AMQP: broker.Redact(s.URI), API: s.API,
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly, Insecure: s.Insecure,
 	}
 	return withoutWrites(t), nil
@@ -236,7 +236,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 // no path through the UI can reach them, whatever its own checks say.
 func withoutWrites(t ui.Target) ui.Target {
 	if t.ReadOnly {
-		t.Mover, t.Publisher, t.Admin = nil, nil, nil
+		t.Mover, t.Publisher, t.Admin, t.Shoveler = nil, nil, nil, nil
 		if t.Tracer != nil {
 			t.Tracer = readOnlyTracer{t.Tracer}
 		}
