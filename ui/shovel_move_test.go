@@ -44,7 +44,9 @@ type heldStreamer struct {
 	n int
 }
 
-func (s *heldStreamer) QueueDepth(context.Context, string, string) (int, int, error) { return s.n, 0, nil }
+func (s *heldStreamer) QueueDepth(context.Context, string, string) (int, int, error) {
+	return s.n, 0, nil
+}
 
 // s in the move dialog asks for a queue or an exchange and has the broker
 // move the whole queue with a shovel, summed up like any move.
