@@ -20,10 +20,10 @@ type Publish struct {
 type Via int
 
 const (
-	ViaPublish   Via = iota // the message was published to it
-	ViaBinding              // an exchange-to-exchange binding led here
-	ViaAlternate            // the exchange before routed nowhere; this is its alternate exchange
-	ViaDeadLetter           // a queue dead-letters to it
+	ViaPublish    Via = iota // the message was published to it
+	ViaBinding               // an exchange-to-exchange binding led here
+	ViaAlternate             // the exchange before routed nowhere; this is its alternate exchange
+	ViaDeadLetter            // a queue dead-letters to it
 )
 
 // Hop is one exchange the message passes through.
