@@ -106,7 +106,10 @@ func (q Queue) DeadLetterRoutingKey() Setting {
 // Topology is one vhost's exchanges, queues and bindings, indexed for
 // tracing. Build it with New; it is read-only afterwards and safe to share.
 type Topology struct {
-	Vhost     string
+	Vhost string
+	// Notes say what the loader could not see (policies it may not read),
+	// so that a trace can say what it may have missed.
+	Notes     []string
 	exchanges map[string]*Exchange
 	queues    map[string]*Queue
 	queueList []string // names in the order given

@@ -127,10 +127,12 @@ func (t *Topology) trace(p Publish, via Via) Result {
 		it := work[0]
 		work = work[1:]
 		hop := Hop{Exchange: it.x.Name, Type: it.x.Type, Internal: it.x.Internal, Via: it.via, From: it.from}
-		if it.x.Name == "" { // reached as an alternate exchange
-			h := t.defaultHop(keys, it.via, queues)
-			h.From = it.from
-			r.Hops = append(r.Hops, h)
+		if it.x.Name == "" {
+			// Reached as an alternate exchange. Its bindings are implicit
+			// (not stored) since RabbitMQ 3.8, and only a publish or a
+			// dead letter straight to it is routed by queue name.
+			hop.Notes = append(hop.Notes, "the default exchange routes by queue name only what is published or dead-lettered to it directly: as an alternate exchange it reaches no queue")
+			r.Hops = append(r.Hops, hop)
 			continue
 		}
 		matched, known := t.matchAt(it.x, keys, p.Headers)
