@@ -33,7 +33,7 @@ func TestRouteMatchesBroker(t *testing.T) {
 	if s := os.Getenv("WARREN_ROUTE_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)
 	}
-	topologies, probes := 60, 80
+	topologies, probes := 60, 100
 	if testing.Short() {
 		topologies = 10
 	}
@@ -324,6 +324,9 @@ func (g *generated) probe(t *testing.T, conn *amqp.Connection, rng *rand.Rand, n
 		headers := randomTable(rng, rng.IntN(4))
 		if rng.IntN(10) == 0 {
 			headers["CC"] = []any{randomKey(rng, words), pick(rng, g.queues)}
+		}
+		if rng.IntN(20) == 0 {
+			headers["BCC"] = []any{pick(rng, g.queues)}
 		}
 		for k, v := range headers {
 			p.Headers[k] = v

@@ -254,3 +254,20 @@ func benchTrace(b *testing.B, tp *Topology, exchange string) {
 	}
 	b.ReportMetric(float64(queues), "queues")
 }
+
+// BenchmarkLoad10kBindings indexes a vhost of 10,000 bindings, as each
+// trace view and queue detail does once after loading it.
+func BenchmarkLoad10kBindings(b *testing.B) {
+	src := bigTopology(10000)
+	var xs []Exchange
+	for _, x := range src.exchanges {
+		xs = append(xs, *x)
+	}
+	var bs []Binding
+	for _, o := range src.out {
+		bs = append(bs, o.all...)
+	}
+	for b.Loop() {
+		New("/", xs, nil, bs)
+	}
+}

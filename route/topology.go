@@ -13,8 +13,6 @@
 // escape them (and Finding texts, which quote them) before drawing.
 package route
 
-import "strings"
-
 // Exchange types the tracer knows. Any other type is a plugin's (for
 // example x-consistent-hash) and is reported as unknown.
 const (
@@ -119,14 +117,14 @@ type Topology struct {
 
 // outgoing is one exchange's bindings, indexed for its type.
 type outgoing struct {
+	kind   string // the source exchange's type
 	all    []Binding
-	direct map[string][]int // key -> indexes into all
-	topic  []topicPattern   // parallel to all
+	direct map[string][]int // direct: key -> indexes into all
+	topic  []topicPattern   // topic: parallel to all
 }
 
 type topicPattern struct {
 	words []string
-	hash  bool // contains "#": needs the backtracking matcher
 }
 
 // New indexes a vhost. Bindings from the default exchange ("") are
@@ -155,13 +153,22 @@ func New(vhost string, exchanges []Exchange, queues []Queue, bindings []Binding)
 		}
 		o := t.out[b.Source]
 		if o == nil {
-			o = &outgoing{direct: map[string][]int{}}
+			o = &outgoing{}
+			if x, ok := t.exchanges[b.Source]; ok {
+				o.kind = x.Type
+			}
 			t.out[b.Source] = o
 		}
-		o.direct[b.Key] = append(o.direct[b.Key], len(o.all))
+		switch o.kind {
+		case Direct:
+			if o.direct == nil {
+				o.direct = map[string][]int{}
+			}
+			o.direct[b.Key] = append(o.direct[b.Key], len(o.all))
+		case Topic:
+			o.topic = append(o.topic, topicPattern{words: splitTopic(b.Key)})
+		}
 		o.all = append(o.all, b)
-		words := splitTopic(b.Key)
-		o.topic = append(o.topic, topicPattern{words: words, hash: strings.Contains(b.Key, "#")})
 		if b.DestinationType == ToQueue {
 			t.into[b.Destination] = append(t.into[b.Destination], b)
 		}

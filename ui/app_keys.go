@@ -253,7 +253,7 @@ func (a *App) run(line string) tea.Cmd {
 			a.setStatus(err.Error(), true)
 			return nil
 		}
-		return a.push(newRouteView(a.c, a.c.target.Vhost, p))
+		return a.push(newRouteView(a.c, a.routeVhost(), p))
 	case "key":
 		lv, ok := a.top().(*liveView)
 		if !ok || lv.spec.kind != "tap" {

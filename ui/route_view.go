@@ -74,6 +74,25 @@ func newRouteView(c *common, vhost string, p route.Publish) *routeView {
 	return &routeView{c: c, viewID: nextViewID(), vhost: vhost, pub: p}
 }
 
+// routeVhost is the vhost :route traces in: the one the lists show, or,
+// when they show every vhost, the selected row's (else "/").
+func (a *App) routeVhost() string {
+	if vh := a.c.target.Vhost; vh != "" {
+		return vh
+	}
+	if s, ok := a.top().(exchangeSelector); ok {
+		if vh, _, _, ok := s.selectedExchange(); ok && vh != "" {
+			return vh
+		}
+	}
+	if s, ok := a.top().(queueSelector); ok {
+		if vh, _, _, ok := s.selectedQueue(); ok && vh != "" {
+			return vh
+		}
+	}
+	return "/"
+}
+
 // routeViewOf traces the exchange, routing key and headers of m.
 func routeViewOf(c *common, vhost string, m message.Message) *routeView {
 	return newRouteView(c, vhost, route.Publish{Exchange: m.Exchange, RoutingKey: m.RoutingKey, Headers: m.Headers})
