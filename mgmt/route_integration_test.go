@@ -122,7 +122,7 @@ var (
 	topicWords  = []string{"a", "b", "c", "*", "#", "#", "*"}
 	headerKeys  = []string{"h1", "h2", "x-k"}
 	matchKinds  = []string{"", "all", "any", "all-with-x", "any-with-x"}
-	valuePool   = []any{"1", "2", int32(1), int64(2), 1.0, true, false, nil}
+	valuePool   = []any{"1", "2", int32(1), int64(2), 1.0, true, false, nil, time.Unix(2, 0), []byte("1")}
 	exchangeTyp = []string{route.Direct, route.Fanout, route.Topic, route.Headers}
 )
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/warren-tui/warren/route"
 )
@@ -15,8 +16,8 @@ import (
 // Topology loads what route needs to trace messages in one vhost: every
 // exchange (type, internal, arguments, policy), every queue (type,
 // arguments, policy) and every binding, with the policies' definitions
-// for alternate and dead-letter exchanges set by policy. Four requests,
-// each with only the columns it needs and without statistics, so the
+// for alternate and dead-letter exchanges set by policy. Four requests
+// at once, each with only the columns it needs and without statistics, so the
 // broker computes no rates. Names and arguments stay raw here: they
 // address the broker and decide routing; escape what you draw.
 //
@@ -24,26 +25,36 @@ import (
 // gets a topology; its Notes say that settings made by policy are unseen.
 func (c *Client) Topology(ctx context.Context, vhost string) (*route.Topology, error) {
 	cl := call{what: fmt.Sprintf("the topology of vhost %q", vhost)}
-	var xs []topoExchangeJSON
-	q := url.Values{"columns": {"name,type,internal,arguments,policy"}, "disable_stats": {"true"}}
-	if err := c.get(ctx, cl, "/api/exchanges/"+esc(vhost), q, &xs); err != nil {
-		return nil, err
+	exchangeQ := url.Values{"columns": {"name,type,internal,arguments,policy"}, "disable_stats": {"true"}}
+	queueQ := url.Values{"columns": {"name,type,arguments,policy"}, "disable_stats": {"true"}}
+	var (
+		xs   []topoExchangeJSON
+		qs   []topoQueueJSON
+		bs   []topoBindingJSON
+		ps   []topoPolicyJSON
+		errs [4]error
+		wg   sync.WaitGroup
+	)
+	// The four listings are independent: ask for them at once.
+	for i, f := range []func() error{
+		func() error { return c.get(ctx, cl, "/api/exchanges/"+esc(vhost), exchangeQ, &xs) },
+		func() error { return c.get(ctx, cl, "/api/queues/"+esc(vhost), queueQ, &qs) },
+		func() error { return c.get(ctx, cl, "/api/bindings/"+esc(vhost), nil, &bs) },
+		func() error { return c.get(ctx, cl, "/api/policies/"+esc(vhost), nil, &ps) },
+	} {
+		wg.Go(func() { errs[i] = f() })
 	}
-	var qs []topoQueueJSON
-	q = url.Values{"columns": {"name,type,arguments,policy"}, "disable_stats": {"true"}}
-	if err := c.get(ctx, cl, "/api/queues/"+esc(vhost), q, &qs); err != nil {
-		return nil, err
-	}
-	var bs []topoBindingJSON
-	if err := c.get(ctx, cl, "/api/bindings/"+esc(vhost), nil, &bs); err != nil {
-		return nil, err
+	wg.Wait()
+	for _, err := range errs[:3] {
+		if err != nil {
+			return nil, err
+		}
 	}
 	var notes []string
-	var ps []topoPolicyJSON
-	if err := c.get(ctx, cl, "/api/policies/"+esc(vhost), nil, &ps); errors.Is(err, ErrForbidden) {
+	if errors.Is(errs[3], ErrForbidden) {
 		notes = append(notes, "this user may not read policies: alternate and dead-letter exchanges set by policy are not seen")
-	} else if err != nil {
-		return nil, err
+	} else if errs[3] != nil {
+		return nil, errs[3]
 	}
 	defs := map[string]map[string]any{}
 	for _, p := range ps {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 )
 
 // splitTopic splits a routing or binding key into words as the broker
@@ -212,6 +213,8 @@ func number(v any) (num, bool) {
 		return num{f: float64(n)}, true
 	case float32:
 		return num{f: float64(n)}, true
+	case time.Time: // an AMQP timestamp is its seconds to the broker
+		return num{i: n.Unix(), isInt: true}, true
 	case float64:
 		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
 			return num{i: int64(n), isInt: true}, true
