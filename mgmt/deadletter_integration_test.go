@@ -3,7 +3,10 @@ package mgmt_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -155,4 +158,152 @@ func TestDeadLetterMapMatchesBroker(t *testing.T) {
 		kinds[route.FindingDeadLetterCycle][0] != route.DeadLetterCycleText([]string{"ping", "pong", "ping"}) {
 		t.Errorf("cycle: %v", kinds)
 	}
+}
+
+// TestDeadLettersRouteAsMapped is the dead-letter map's property test:
+// random dead-letter exchanges (every type, internal ones, the default
+// exchange, missing ones, alternate exchanges and e2e hops after them),
+// with and without a dead-letter routing key; one message expires in
+// each source queue, and the queues its dead letter reaches must be those
+// route.DeadLetters traced for its key.
+func TestDeadLettersRouteAsMapped(t *testing.T) {
+	brokertest.Require(t)
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("WARREN_ROUTE_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	rounds := 15
+	if testing.Short() {
+		rounds = 5
+	}
+	vhost := brokertest.Vhost(t)
+	conn := dial(t, vhost, nil)
+	client := newClient(t)
+	rng := rand.New(rand.NewPCG(seed, 11))
+	var letters, dropped, disagreements int
+	for n := range rounds {
+		g := generate(rng, n)
+		var sources []string
+		for i := range 4 {
+			sources = append(sources, fmt.Sprintf("%ss%d", g.prefix, i))
+		}
+		g.build(t, conn, vhost)
+		ch := channel(t, conn)
+		for _, s := range sources {
+			args := amqp.Table{}
+			switch rng.IntN(6) {
+			case 0:
+				args["x-dead-letter-exchange"] = ""
+			case 1:
+				args["x-dead-letter-exchange"] = g.prefix + "missing"
+			default:
+				args["x-dead-letter-exchange"] = pick(rng, g.exchanges).name
+			}
+			if rng.IntN(2) == 0 {
+				args["x-dead-letter-routing-key"] = pick(rng, append([]string{randomKey(rng, words)}, g.queues...))
+			}
+			if _, err := ch.QueueDeclare(s, false, false, false, false, args); err != nil {
+				t.Fatal(err)
+			}
+		}
+		top, err := client.Topology(testContext(t), vhost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{}
+		total := 0
+		for _, s := range sources {
+			d, ok := top.DeadLetters(s)
+			if !ok {
+				t.Fatalf("seed %d: %s has no dead-letter exchange in the map", seed, s)
+			}
+			if !d.Missing {
+				r := d.Routes[0] // the fixed key, or the queue's own name first
+				if r.Key != s && !d.RoutingKey.Set {
+					t.Fatalf("seed %d: %s: first key traced is %q", seed, s, r.Key)
+				}
+				// An expired message routed back to the queue it died in
+				// is a cycle with no rejection in it: the broker drops it
+				// (the map calls that cycle out).
+				want[s] = slices.DeleteFunc(slices.Clone(r.Result.Queues), func(q string) bool { return q == s })
+				if len(want[s]) < len(r.Result.Queues) && !hasCycle(top.DeadLetterMap(s), s) {
+					t.Errorf("seed %d: %s dead-letters to itself, but its map shows no cycle", seed, s)
+				}
+			}
+			total += len(want[s])
+			letters++
+			if len(want[s]) == 0 {
+				dropped++
+			}
+		}
+		if err := ch.Confirm(false); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sources {
+			dc, err := ch.PublishWithDeferredConfirmWithContext(testContext(t), "", s, true, false,
+				amqp.Publishing{Expiration: "0", Body: []byte(s)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := dc.WaitContext(testContext(t)); !ok || err != nil {
+				t.Fatalf("publish to %s: %v", s, err)
+			}
+		}
+		all := append(append([]string{}, g.queues...), sources...)
+		count := func() int {
+			n := 0
+			for _, q := range all {
+				st, err := ch.QueueDeclarePassive(q, false, false, false, false, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n += st.Messages
+			}
+			return n
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for count() < total && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // nothing more arrives late
+		got := map[string][]string{}
+		for _, q := range all {
+			for {
+				m, ok, err := ch.Get(q, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				got[string(m.Body)] = append(got[string(m.Body)], q)
+			}
+		}
+		for _, s := range sources {
+			slices.Sort(got[s])
+			if !slices.Equal(got[s], want[s]) {
+				disagreements++
+				d, _ := top.DeadLetters(s)
+				t.Errorf("seed %d, round %d: %s's dead letter reached %v, the map says %v\n%+v\ntopology:\n%s",
+					seed, n, s, got[s], want[s], d, g.describe())
+			}
+		}
+		for _, s := range sources {
+			if _, err := ch.QueueDelete(s, false, false, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = ch.Close()
+		g.teardown(t, conn, vhost)
+	}
+	t.Logf("seed %d: %d rounds, %d dead letters (%d dropped), %d disagreements", seed, rounds, letters, dropped, disagreements)
+}
+
+func hasCycle(m route.DeadLetterMap, queue string) bool {
+	for _, f := range m.Findings {
+		if f.Kind == route.FindingDeadLetterCycle && slices.Contains(f.Queues, queue) {
+			return true
+		}
+	}
+	return false
 }

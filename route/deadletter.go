@@ -80,7 +80,10 @@ type DeadLetters struct {
 	// dead-letter routing key; with the messages' own keys, one per key
 	// that binds the queue (and its name, the default exchange's key).
 	Routes []KeyRoute
-	// Queues are the queues the dead letters reach, over every route.
+	// Queues are the queues the dead letters reach, over every route. It
+	// may hold the queue itself: the broker then drops a dead letter that
+	// expired or overflowed (a cycle with no rejection in it) and
+	// delivers one that was rejected; DeadLetterMap calls it a cycle.
 	Queues []string
 	// Missing is set when the dead-letter exchange does not exist.
 	Missing bool
