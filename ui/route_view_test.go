@@ -216,8 +216,14 @@ func TestRouteViewEscapesHostileNames(t *testing.T) {
 	a.push(newRouteView(a.c, "/", route.Publish{Exchange: hostile, RoutingKey: hostile, Headers: map[string]any{hostile: hostile}}))
 	settle(t, a, a.top().load())
 	checkFrame(t, "route view", a.render(), "body")
+	// Its dead letters go to a hostile exchange that does not exist, with
+	// a hostile key: the finding quotes both.
+	f.queues[0].Arguments = map[string]any{"x-dead-letter-exchange": "gone" + hostile, "x-dead-letter-routing-key": hostile}
 	a.push(newQueueDetail(a.c, "/", hostile))
 	settle(t, a, a.top().load())
 	settle(t, a, press("G"))
-	checkFrame(t, "queue detail's dead-letter map", a.render(), "")
+	checkFrame(t, "queue detail's dead-letter map", a.render(), "body")
+	if s := screen(a); !strings.Contains(s, "⚠ queue ") {
+		t.Errorf("the missing dead-letter exchange should be called out:\n%s", s)
+	}
 }
