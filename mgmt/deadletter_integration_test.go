@@ -64,7 +64,8 @@ func TestDeadLetterMapMatchesBroker(t *testing.T) {
 	brokertest.MustDo(t, "PUT", "/api/policies/"+brokertest.Esc(vhost)+"/dl",
 		[]byte(`{"pattern":"^pol$","apply-to":"queues","definition":{"dead-letter-exchange":"dlx","dead-letter-routing-key":"dead"}}`))
 
-	top, err := newClient(t).Topology(testContext(t), vhost)
+	// What the queue detail loads: the bindings dead letters can meet.
+	top, err := newClient(t).RouteTopology(testContext(t), vhost, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,11 @@ func TestDeadLettersRouteAsMapped(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		top, err := client.Topology(testContext(t), vhost)
+		top, err := client.RouteTopology(testContext(t), vhost, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := client.Topology(testContext(t), vhost)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,6 +221,9 @@ func TestDeadLettersRouteAsMapped(t *testing.T) {
 			d, ok := top.DeadLetters(s)
 			if !ok {
 				t.Fatalf("seed %d: %s has no dead-letter exchange in the map", seed, s)
+			}
+			if w, _ := whole.DeadLetters(s); !slices.Equal(w.Queues, d.Queues) {
+				t.Errorf("seed %d: %s: the scoped map says %v, the whole one %v", seed, s, d.Queues, w.Queues)
 			}
 			if !d.Missing {
 				r := d.Routes[0] // the fixed key, or the queue's own name first

@@ -41,7 +41,7 @@ func TestRouteMatchesBroker(t *testing.T) {
 	conn := dial(t, vhost, nil)
 	client := newClient(t)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	var total, refusals, unroutable, viaAE, e2e, disagreements int
+	var total, refusals, unroutable, viaAE, e2e, disagreements, scopedProbes int
 	start := time.Now()
 	for n := range topologies {
 		g := generate(rng, n)
@@ -51,8 +51,29 @@ func TestRouteMatchesBroker(t *testing.T) {
 			t.Fatalf("seed %d: load topology: %v", seed, err)
 		}
 		got := g.probe(t, conn, rng, probes)
+		// What the UI loads: only the bindings a trace from one exchange
+		// can meet. One exchange per topology is traced that way too.
+		scoped := map[string]*route.Topology{}
+		for range 1 {
+			x := got[rng.IntN(len(got))].publish.Exchange
+			if scoped[x] == nil {
+				st, err := client.RouteTopology(testContext(t), vhost, []string{x}, false)
+				if err != nil {
+					t.Fatalf("seed %d: load scoped topology: %v", seed, err)
+				}
+				scoped[x] = st
+			}
+		}
 		for _, p := range got {
 			r := top.Trace(p.publish)
+			if st := scoped[p.publish.Exchange]; st != nil {
+				scopedProbes++
+				if sr := st.Trace(p.publish); !slices.Equal(sr.Queues, r.Queues) || sr.Refused != r.Refused {
+					disagreements++
+					t.Errorf("seed %d, topology %d: publish to %q key %q: the scoped topology says %v, the whole one %v",
+						seed, n, p.publish.Exchange, p.publish.RoutingKey, sr.Queues, r.Queues)
+				}
+			}
 			total++
 			if p.refused {
 				refusals++
@@ -88,8 +109,8 @@ func TestRouteMatchesBroker(t *testing.T) {
 		}
 		g.teardown(t, conn, vhost)
 	}
-	t.Logf("seed %d: %d topologies, %d probes (%d refused, %d unroutable, %d alternate-exchange hops, %d e2e hops), %d disagreements, %s",
-		seed, topologies, total, refusals, unroutable, viaAE, e2e, disagreements, time.Since(start).Round(time.Millisecond))
+	t.Logf("seed %d: %d topologies, %d probes (%d refused, %d unroutable, %d alternate-exchange hops, %d e2e hops; %d also traced over a scoped topology), %d disagreements, %s",
+		seed, topologies, total, refusals, unroutable, viaAE, e2e, scopedProbes, disagreements, time.Since(start).Round(time.Millisecond))
 	if disagreements > 0 {
 		t.Fatalf("seed %d: %d of %d probes disagree (replay with WARREN_ROUTE_SEED=%d)", seed, disagreements, total, seed)
 	}

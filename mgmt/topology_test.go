@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -18,8 +19,23 @@ import (
 func TestTopologyDecodes(t *testing.T) {
 	policies := `[{"name":"ae","definition":{"alternate-exchange":"spill"}},{"name":"dl","definition":{"dead-letter-exchange":"dlx"}}]`
 	policyStatus := http.StatusOK
+	bindings := []struct{ src, dst, json string }{
+		{"", "q", `{"source":"","destination":"q","destination_type":"queue","routing_key":"q","arguments":{}}`},
+		{"in\x1b]8;;x", "q", `{"source":"in\u001b]8;;x","destination":"q","destination_type":"queue","routing_key":"","arguments":{"x-match":"any","big":9007199254740993,"p":"undefined"},"properties_key":"~a"}`},
+		{"dlx", "dead", `{"source":"dlx","destination":"dead","destination_type":"queue","routing_key":"","arguments":[],"properties_key":"~"}`},
+	}
 	c, requests := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case strings.HasSuffix(r.URL.EscapedPath(), "/bindings/source") || strings.HasSuffix(r.URL.EscapedPath(), "/bindings"):
+			// The scoped loader's per-exchange and per-queue listings.
+			var out []string
+			for _, b := range bindings {
+				if r.URL.EscapedPath() == "/api/exchanges/%2F/"+url.PathEscape(b.src)+"/bindings/source" ||
+					r.URL.EscapedPath() == "/api/queues/%2F/"+url.PathEscape(b.dst)+"/bindings" {
+					out = append(out, b.json)
+				}
+			}
+			writeJSON(w, 200, "["+strings.Join(out, ",")+"]")
 		case strings.HasPrefix(r.URL.Path, "/api/exchanges/"):
 			writeJSON(w, 200, `[{"name":"","type":"direct","internal":false,"arguments":{}},
 				{"name":"in\u001b]8;;x","type":"headers","internal":false,"arguments":[],"policy":"ae"},
@@ -28,9 +44,11 @@ func TestTopologyDecodes(t *testing.T) {
 		case strings.HasPrefix(r.URL.Path, "/api/queues/"):
 			writeJSON(w, 200, `[{"name":"q","type":"classic","arguments":{},"policy":"dl"},{"name":"dead","type":"quorum","arguments":{}}]`)
 		case strings.HasPrefix(r.URL.Path, "/api/bindings/"):
-			writeJSON(w, 200, `[{"source":"","destination":"q","destination_type":"queue","routing_key":"q","arguments":{}},
-				{"source":"in\u001b]8;;x","destination":"q","destination_type":"queue","routing_key":"","arguments":{"x-match":"any","big":9007199254740993,"p":"undefined"}},
-				{"source":"dlx","destination":"dead","destination_type":"queue","routing_key":"","arguments":[]}]`)
+			var out []string
+			for _, b := range bindings {
+				out = append(out, b.json)
+			}
+			writeJSON(w, 200, "["+strings.Join(out, ",")+"]")
 		case strings.HasPrefix(r.URL.Path, "/api/policies/"):
 			if policyStatus != http.StatusOK {
 				writeJSON(w, policyStatus, `{"error":"not_authorised","reason":"Not administrator user"}`)
@@ -65,6 +83,32 @@ func TestTopologyDecodes(t *testing.T) {
 	}
 	if d, ok := top.DeadLetters("q"); !ok || d.Exchange.From != "policy dl" || !slices.Equal(d.Queues, []string{"dead"}) {
 		t.Errorf("dead letters by policy: %+v", d)
+	}
+	// The scoped loader reads only the bindings traces can meet: from "in"
+	// (and its alternate exchange spill), and for dead letters from dlx
+	// and into q, which dead-letters with its own keys.
+	before := len(requests())
+	scoped, err := c.RouteTopology(context.Background(), "/", []string{in}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	for _, u := range requests()[before:] {
+		if strings.Contains(u, "/bindings") {
+			asked = append(asked, u)
+		}
+	}
+	slices.Sort(asked)
+	want := []string{"/api/exchanges/%2F/dlx/bindings/source", "/api/exchanges/%2F/in%1B%5D8%3B%3Bx/bindings/source",
+		"/api/exchanges/%2F/spill/bindings/source", "/api/queues/%2F/q/bindings"}
+	if !slices.Equal(asked, want) {
+		t.Errorf("scoped listings:\n got %q\nwant %q", asked, want)
+	}
+	if scoped.BindingCount() != 2 {
+		t.Errorf("want each binding once, got %d", scoped.BindingCount())
+	}
+	if r := scoped.Trace(route.Publish{Exchange: in, Headers: map[string]any{"p": 1}}); !slices.Equal(r.Queues, []string{"q"}) {
+		t.Errorf("scoped trace: %v", r.Queues)
 	}
 	policyStatus = http.StatusUnauthorized
 	top, err = c.Topology(context.Background(), "/")

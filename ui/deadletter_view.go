@@ -24,7 +24,7 @@ type deadLetterState struct {
 // load fetches the queue and, once per showing, the vhost's topology.
 func (v *queueDetail) load() tea.Cmd {
 	v.dl.gen++
-	return tea.Batch(v.detailPage.load(), topologyCmd(v.c, v.id(), v.dl.gen, v.vhost))
+	return tea.Batch(v.detailPage.load(), topologyCmd(v.c, v.id(), v.dl.gen, v.vhost, nil, true))
 }
 
 func (v *queueDetail) update(msg tea.Msg) tea.Cmd {

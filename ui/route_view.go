@@ -20,14 +20,17 @@ import (
 // about one vhost; *mgmt.Client satisfies it. A Source without it gets a
 // line saying the tracer is unavailable.
 type TopologySource interface {
-	Topology(ctx context.Context, vhost string) (*route.Topology, error)
+	// RouteTopology loads the vhost's exchanges and queues, and the
+	// bindings that traces from the from exchanges (and, with
+	// deadLetters, every queue's dead letters) can meet.
+	RouteTopology(ctx context.Context, vhost string, from []string, deadLetters bool) (*route.Topology, error)
 }
 
 // errNoTopology is what a Source that cannot list a topology gets.
 var errNoTopology = errors.New("this connection cannot list the vhost's bindings")
 
 // topologyCmd loads a vhost's topology off the UI thread.
-func topologyCmd(c *common, viewID, gen int, vhost string) tea.Cmd {
+func topologyCmd(c *common, viewID, gen int, vhost string, from []string, deadLetters bool) tea.Cmd {
 	ts, ok := c.target.Source.(TopologySource)
 	timeout := c.opts.Timeout
 	return func() tea.Msg {
@@ -36,7 +39,7 @@ func topologyCmd(c *common, viewID, gen int, vhost string) tea.Cmd {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		t, err := ts.Topology(ctx, vhost)
+		t, err := ts.RouteTopology(ctx, vhost, from, deadLetters)
 		return topologyMsg{view: viewID, gen: gen, top: t, err: err}
 	}
 }
@@ -113,7 +116,7 @@ func (v *routeView) status() string {
 
 func (v *routeView) load() tea.Cmd {
 	v.gen++
-	return topologyCmd(v.c, v.viewID, v.gen, v.vhost)
+	return topologyCmd(v.c, v.viewID, v.gen, v.vhost, []string{v.pub.Exchange}, false)
 }
 
 func (v *routeView) update(msg tea.Msg) tea.Cmd {

@@ -10,9 +10,9 @@ import (
 	"github.com/warren-tui/warren/route"
 )
 
-// Topology makes the fake a TopologySource: its exchanges, queues and
-// bindings in one vhost, as mgmt.Topology would load them.
-func (f *fakeSource) Topology(_ context.Context, vhost string) (*route.Topology, error) {
+// RouteTopology makes the fake a TopologySource: its exchanges, queues
+// and every binding in one vhost (a superset of what mgmt would load).
+func (f *fakeSource) RouteTopology(_ context.Context, vhost string, _ []string, _ bool) (*route.Topology, error) {
 	if err := f.enter(); err != nil {
 		return nil, err
 	}
