@@ -56,7 +56,7 @@ func TestTraceOnTheBroker(t *testing.T) {
 				}
 			}
 			return true
-		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+		}, teatest.WithDuration(45*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 	}
 	traced := func() bool {
 		on, err := client.Tracing(context.Background())
