@@ -40,18 +40,26 @@ func queueSpec() listSpec[mgmt.Queue] {
 		observe: func(c *common, qs []mgmt.Queue) {
 			now := c.now()
 			for _, q := range qs {
-				c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+				switch {
+				case q.Unknown.Knows(mgmt.UnknownMessages):
+					c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+				case q.Unknown.Knows(mgmt.UnknownReady):
+					c.hist.addDepth(q.Vhost, q.Name, q.Ready, now) // by passive declare: ready is all there is
+				}
 			}
 		},
+		enrich: func(ctx context.Context, t Target, qs []mgmt.Queue) { fillExactDepths(ctx, t.Streamer, qs) },
 	}
 }
 
-// queueRow is the pure renderer of one queue row.
+// queueRow is the pure renderer of one queue row. A count the broker did
+// not report shows as "-", never as 0.
 func queueRow(c *common, q mgmt.Queue) []string {
+	ready, unacked, total, cons := queueCounts(q)
 	return []string{
 		q.Vhost, q.Name, q.Type, q.State,
-		count(q.Ready), count(q.Unacked), count(q.Messages), count(int64(q.Consumers)),
-		rate(q.PublishRate, q.HasStats), rate(q.DeliverRate, q.HasStats),
+		ready, unacked, total, cons,
+		rate(q.PublishRate, q.RatesKnown()), rate(q.DeliverRate, q.RatesKnown()),
 		sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
 	}
 }
