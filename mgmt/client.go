@@ -59,6 +59,7 @@ type Client struct {
 	// statsDisabled is learnt from /api/overview: when the broker collects
 	// no stats, rates are unknown rather than zero.
 	statsDisabled atomic.Bool
+	statsKnown    atomic.Bool // statsDisabled was learnt at least once
 	prom          *promReader
 }
 

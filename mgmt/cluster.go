@@ -28,6 +28,7 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 		return Overview{}, err
 	}
 	c.statsDisabled.Store(bool(j.DisableStats))
+	c.statsKnown.Store(true)
 	user, err := c.whoami(ctx)
 	if err != nil {
 		return Overview{}, err
@@ -78,6 +79,22 @@ func (c *Client) overviewPrometheusRates(ctx context.Context, o *Overview) {
 		o.RatesFrom, o.Unknown = RatesFromPrometheus, o.Unknown|UnknownRates // the first read: rates from the next
 	default:
 		o.RatesFrom, o.PublishRate, o.DeliverRate = RatesFromPrometheus, pub, del
+	}
+}
+
+// learnStats asks the overview whether the broker's statistics are off,
+// once, for a listing that comes before any overview: its form depends on
+// it. A failure leaves it unknown (the listing then says what it can).
+func (c *Client) learnStats(ctx context.Context) {
+	if c.statsKnown.Load() {
+		return
+	}
+	var j struct {
+		DisableStats flexBool `json:"disable_stats"`
+	}
+	if err := c.get(ctx, call{what: "overview"}, "/api/overview", url.Values{"columns": {"disable_stats"}}, &j); err == nil {
+		c.statsDisabled.Store(bool(j.DisableStats))
+		c.statsKnown.Store(true)
 	}
 }
 

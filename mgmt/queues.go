@@ -55,6 +55,7 @@ func (c *Client) Queues(ctx context.Context, o ListOptions) (Page[Queue], error)
 		return Page[Queue]{}, err
 	}
 	path := vhostPath("/api/queues", lq.Vhost)
+	c.learnStats(ctx)
 	if c.statsDisabled.Load() {
 		return c.queuesStatsOff(ctx, lq, path)
 	}
@@ -250,6 +251,11 @@ func (c *Client) Queue(ctx context.Context, vhost, name string) (QueueDetail, er
 		Bindings: bindingsFrom(bindings, vhost)}
 	for _, cj := range j.ConsumerDetails {
 		d.ConsumerDetails = append(d.ConsumerDetails, cj.consumer())
+	}
+	if c.statsDisabled.Load() && !d.HasStats {
+		rows := []Queue{d.Queue}
+		c.addPrometheusRates(ctx, rows)
+		d.Queue = rows[0]
 	}
 	return d, nil
 }

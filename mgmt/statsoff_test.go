@@ -54,6 +54,7 @@ func statsOffAPI(t *testing.T, prom http.HandlerFunc) (*Client, func() []string)
 			http.NotFound(w, r)
 		}
 	})
+	c.statsKnown.Store(false) // learnt from the recorded overview
 	if prom != nil {
 		srv := httptest.NewServer(prom)
 		t.Cleanup(srv.Close)
@@ -248,5 +249,27 @@ func TestParsePrometheusLabels(t *testing.T) {
 	}
 	if err := parsePrometheus(strings.NewReader(`x{a="b} 1`), func(promMetric) {}); err == nil {
 		t.Fatal("an unclosed label was read")
+	}
+}
+
+// A queue page asked before any overview learns first whether the
+// broker's statistics are off: the first page is already right.
+func TestStatsOffLearntBeforeTheFirstPage(t *testing.T) {
+	c, requests := statsOffAPI(t, nil)
+	p, err := c.Queues(context.Background(), ListOptions{Vhost: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := requests()
+	if len(reqs) != 2 || !strings.HasPrefix(reqs[0], "/api/overview?columns=disable_stats") || !strings.Contains(reqs[1], "enable_queue_totals=true") {
+		t.Fatalf("requests %v", reqs)
+	}
+	for _, q := range p.Items {
+		if q.Name == "orders" && q.Ready != 123 {
+			t.Fatalf("orders %+v", q)
+		}
+	}
+	if _, err := c.Queues(context.Background(), ListOptions{Vhost: "/"}); err != nil || len(requests()) != 3 {
+		t.Fatalf("asked again: %v %v", err, requests())
 	}
 }
