@@ -362,3 +362,15 @@ func (j consumerJSON) consumer() Consumer {
 		AckRequired: bool(j.AckRequired), Prefetch: int(j.Prefetch),
 		Active: j.Active == nil || *j.Active} // brokers before 3.8 have no "active": all were
 }
+
+// QueueType asks one queue's type: classic, quorum or stream. It lets an
+// AMQP session that meets a queue of unknown type (a move, a remove)
+// learn it without probing the broker.
+func (c *Client) QueueType(ctx context.Context, vhost, name string) (string, error) {
+	var j queueJSON
+	q := url.Values{"columns": {"name,type,arguments"}}
+	if err := c.get(ctx, call{what: fmt.Sprintf("queue %q in vhost %q", name, vhost)}, "/api/queues/"+esc(vhost)+"/"+esc(name), q, &j); err != nil {
+		return "", err
+	}
+	return j.queue(false).Type, nil
+}

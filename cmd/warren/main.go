@@ -228,6 +228,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	}
 	sw.closeSession()
 	session.SetHeadReader(client) // a peek reads past a message amqp091-go cannot decode through the API
+	session.SetQueueTyper(client) // a move or remove not told its queue's type asks the API
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{
