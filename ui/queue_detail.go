@@ -99,6 +99,9 @@ func (v *queueDetail) rebuild() {
 	}
 	d.add(th.Section.Render(title))
 	v.addTable(&d, q.EffectivePolicy, "none")
+	for _, line := range versionNotes(q, v.c.rabbitVersion) {
+		d.add(th.Warn.Render("  " + line))
+	}
 	d.add("")
 	v.addChart(&d)
 	d.add("")
