@@ -113,7 +113,7 @@ func TestNodeFaults(t *testing.T) {
 // The node's directory holds everything of its own and nothing else does:
 // its files are where its environment says, owned by who runs it.
 func TestNodeLayout(t *testing.T) {
-	n, err := newNode()
+	n, err := newNode(Options{})
 	if err != nil {
 		t.Skip(err)
 	}
