@@ -175,6 +175,8 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 			DiskFree: int64(n.DiskFree), DiskLimit: int64(n.DiskFreeLimit), DiskAlarm: n.DiskFreeAlarm,
 			FDUsed: n.FdUsed, FDTotal: n.FdTotal, Processes: n.ProcUsed, ProcTotal: n.ProcTotal,
 			Partitions: escapedAll(n.Partitions),
+			// A broker whose statistics are off names its nodes only.
+			StatsUnknown: n.IsRunning && n.MemLimit == 0 && n.FdTotal == 0 && n.ProcTotal == 0,
 		})
 	}
 	slices.SortFunc(nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })

@@ -95,6 +95,9 @@ func TestRecordStatsOffFixtures(t *testing.T) {
 	save("queues-page.json", "/api/queues/%2F?page=1&page_size=100&pagination=true")
 	save("queues-totals-page.json", "/api/queues/%2F?page=1&page_size=100&sort=messages&disable_stats=true&enable_queue_totals=true")
 	save("queue-detail.json", "/api/queues/%2F/orders")
+	save("nodes.json", "/api/nodes")
+	save("connections.json", "/api/connections?page=1&page_size=100&pagination=true")
+	save("exchanges-page.json", "/api/exchanges/%2F?page=1&page_size=100&pagination=true")
 	for file, path := range map[string]string{
 		"prometheus-metrics.txt":    "/metrics",
 		"prometheus-per-object.txt": "/metrics/per-object",

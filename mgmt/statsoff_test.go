@@ -34,10 +34,15 @@ func statsOffAPI(t *testing.T, prom http.HandlerFunc) (*Client, func() []string)
 	t.Helper()
 	overview, page, totals, detail := statsOffFixture(t, "overview.json"), statsOffFixture(t, "queues-page.json"),
 		statsOffFixture(t, "queues-totals-page.json"), statsOffFixture(t, "queue-detail.json")
+	nodes, connections := statsOffFixture(t, "nodes.json"), statsOffFixture(t, "connections.json")
 	c, requests := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/api/overview":
 			writeJSON(w, 200, overview)
+		case r.URL.Path == "/api/nodes":
+			writeJSON(w, 200, nodes)
+		case r.URL.Path == "/api/connections":
+			writeJSON(w, 200, connections)
 		case r.URL.Path == "/api/whoami":
 			writeJSON(w, 200, `{"name":"alice","tags":["administrator"]}`)
 		case r.URL.Path == "/api/queues/%2F/orders" || r.URL.Path == "/api/queues///orders":
@@ -271,5 +276,26 @@ func TestStatsOffLearntBeforeTheFirstPage(t *testing.T) {
 	}
 	if _, err := c.Queues(context.Background(), ListOptions{Vhost: "/"}); err != nil || len(requests()) != 3 {
 		t.Fatalf("asked again: %v %v", err, requests())
+	}
+}
+
+// Nodes and connections of a stats-off broker carry names only: their
+// figures are unknown, not 0.
+func TestStatsOffNodesAndConnections(t *testing.T) {
+	c, _ := statsOffAPI(t, nil)
+	ctx := context.Background()
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes) != 1 || !nodes[0].Running || !nodes[0].StatsUnknown {
+		t.Fatalf("nodes %+v", nodes)
+	}
+	p, err := c.Connections(ctx, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 1 || !p.Items[0].StatsUnknown || p.Items[0].User != "guest" {
+		t.Fatalf("connections %+v", p.Items)
 	}
 }

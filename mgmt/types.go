@@ -221,6 +221,10 @@ type Connection struct {
 	RecvRate    float64 // bytes/s
 	SendRate    float64 // bytes/s
 	ConnectedAt time.Time
+	// StatsUnknown: the broker reported only the connection's name, node,
+	// user and vhost (its statistics are off): state, protocol, channels,
+	// client and rates are unknown, not empty or 0.
+	StatsUnknown bool
 }
 
 // Node is one cluster member.
@@ -240,4 +244,8 @@ type Node struct {
 	Processes  int
 	ProcTotal  int
 	Partitions []string
+	// StatsUnknown: the broker reported only the node's name, type and
+	// whether it runs (its statistics are off): uptime, memory, disk,
+	// descriptors, processes and alarms are unknown, not 0.
+	StatsUnknown bool
 }

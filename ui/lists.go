@@ -159,6 +159,9 @@ func connectionRow(c *common, k mgmt.Connection) []string {
 	if !k.ConnectedAt.IsZero() {
 		since = age(c.now().Sub(k.ConnectedAt))
 	}
+	if k.StatsUnknown { // the broker's statistics are off
+		return []string{k.Name, k.User, k.Vhost, unknownMark, unknownMark, unknownMark, unknownMark, unknownMark, unknownMark, since}
+	}
 	return []string{
 		k.Name, k.User, k.Vhost, k.State, k.Protocol, count(int64(k.Channels)), k.Client,
 		bytesIEC(int64(k.RecvRate)), bytesIEC(int64(k.SendRate)), since,
@@ -202,6 +205,9 @@ func nodeRow(_ *common, n mgmt.Node) []string {
 	}
 	if len(n.Partitions) > 0 {
 		alarms = append(alarms, "PARTITION")
+	}
+	if n.StatsUnknown { // the broker's statistics are off: no figure, and no alarm known
+		return []string{n.Name, n.Type, yesNo(n.Running, "yes"), unknownMark, unknownMark, unknownMark, unknownMark, unknownMark, unknownMark}
 	}
 	return []string{
 		n.Name, n.Type, yesNo(n.Running, "yes"), age(n.Uptime),

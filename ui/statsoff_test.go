@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -124,5 +125,17 @@ func TestStatsOffWatchRow(t *testing.T) {
 	q.RatesFrom, q.PublishRate, q.Unknown = mgmt.RatesFromPrometheus, 4, q.Unknown&^mgmt.UnknownRates
 	if row := watchRow(p, exact, q, nil, nil); row[5] != "4.0" || row[6] != "0" {
 		t.Fatalf("rates from Prometheus: %q", row)
+	}
+}
+
+func TestStatsOffNodeAndConnectionRows(t *testing.T) {
+	c := &common{now: func() time.Time { return fixedNow }}
+	n := nodeRow(c, mgmt.Node{Name: "rabbit@a", Type: "disc", Running: true, StatsUnknown: true})
+	if strings.Join(n[3:], " ") != "- - - - - -" || n[2] != "yes" {
+		t.Fatalf("node row %q", n)
+	}
+	k := connectionRow(c, mgmt.Connection{Name: "a -> b", User: "guest", Vhost: "/", StatsUnknown: true})
+	if strings.Join(k[3:9], " ") != "- - - - - -" || k[1] != "guest" {
+		t.Fatalf("connection row %q", k)
 	}
 }
