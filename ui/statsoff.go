@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/mgmt"
@@ -49,8 +50,13 @@ func statsOffNotice(o mgmt.Overview) string {
 // list by s.
 func sortNeedsStats(s mgmt.SortKey) bool { return s == mgmt.SortConsumers || s == mgmt.SortRate }
 
-// maxDepthReads bounds the passive declares in flight for one page.
-const maxDepthReads = 4
+// maxDepthReads bounds the passive declares in flight for one page, and
+// depthReadsFor how long they may hold the page back (a hung AMQP link
+// must not stall the list: rows not read in time stay unknown).
+const (
+	maxDepthReads = 4
+	depthReadsFor = 3 * time.Second
+)
 
 // fillExactDepths reads ready and consumers by passive declare for the
 // classic and quorum queues among rows whose broker did not report them
@@ -60,6 +66,8 @@ func fillExactDepths(ctx context.Context, st Streamer, rows []mgmt.Queue) {
 	if st == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, depthReadsFor)
+	defer cancel()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxDepthReads)
 	for i := range rows {

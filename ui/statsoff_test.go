@@ -139,3 +139,27 @@ func TestStatsOffNodeAndConnectionRows(t *testing.T) {
 		t.Fatalf("connection row %q", k)
 	}
 }
+
+// hungDepth never answers until its context ends, like a hung AMQP link.
+type hungDepth struct{ fakeStreamer }
+
+func (hungDepth) QueueDepth(ctx context.Context, _, _ string) (int, int, error) {
+	<-ctx.Done()
+	return 0, 0, ctx.Err()
+}
+
+// A hung AMQP link holds a page back at most depthReadsFor; the rows stay
+// unknown.
+func TestStatsOffDepthReadsAreBounded(t *testing.T) {
+	rows := statsOffFake().queues
+	start := time.Now()
+	fillExactDepths(context.Background(), &hungDepth{}, rows)
+	if took := time.Since(start); took > depthReadsFor+time.Second {
+		t.Fatalf("took %v", took)
+	}
+	for _, q := range rows {
+		if q.Unknown.Knows(mgmt.UnknownReady) || q.ExactDepth {
+			t.Fatalf("%s filled from a hung link: %+v", q.Name, q)
+		}
+	}
+}
