@@ -163,3 +163,20 @@ func TestStatsOffDepthReadsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// The queue detail on a stats-off broker: ready and consumers by passive
+// declare, the rest unknown, and a line saying so.
+func TestStatsOffQueueDetail(t *testing.T) {
+	a := newTestApp(statsOffFake(), Target{Streamer: &exactStreamer{}})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press("/"))
+	settle(t, a, typed("orders.all")...)
+	settle(t, a, press("enter"), press("enter"))
+	got := flat(screen(a))
+	for _, want := range []string{"ready 123", "unacked -", "total -", "consumers 2", "in -/s", "memory -",
+		"The broker's statistics are off: ready and consumers read now by passive declare; rates and memory unknown"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("detail lacks %q:\n%s", want, screen(a))
+		}
+	}
+}
