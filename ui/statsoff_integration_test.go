@@ -130,4 +130,22 @@ func TestStatsOffBrokerEndToEnd(t *testing.T) {
 		t.Fatalf("the notice came twice: %q", a.status)
 	}
 	t.Logf("\n%s", screen(a))
+
+	// The watch board: exact ready by passive declare, unacked unknown.
+	settle(t, a, press("/"))
+	settle(t, a, typed("held")...)
+	settle(t, a, press("enter"), press("w"), press(":"))
+	settle(t, a, typed("watch")...)
+	settle(t, a, press("enter"))
+	board := screen(a)
+	var watched []string
+	for _, l := range strings.Split(board, "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[1] == "held" {
+			watched = f
+		}
+	}
+	// VHOST QUEUE READY CONS UNACKED IN/s OUT/s
+	if len(watched) < 7 || watched[2] != "123" || watched[3] != "0" || watched[4] != "-" || !strings.Contains(board, "no unacked count") {
+		t.Fatalf("watch board on a stats-off broker:\n%s", board)
+	}
 }
