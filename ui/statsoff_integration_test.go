@@ -131,6 +131,23 @@ func TestStatsOffBrokerEndToEnd(t *testing.T) {
 	}
 	t.Logf("\n%s", screen(a))
 
+	// By messages the broker sorts by the queues' own totals (largest
+	// first); by consumers it cannot, and says so.
+	settle(t, a, press("M"))
+	var order []string
+	for _, l := range strings.Split(screen(a), "\n") {
+		if f := strings.Fields(l); len(f) > 9 && (f[1] == "held" || f[1] == "flowing") {
+			order = append(order, f[1]+"="+f[4])
+		}
+	}
+	if len(order) != 2 || order[0] != "flowing="+row("flowing")[4] || order[1] != "held=123" {
+		t.Fatalf("sorted by messages: %v\n%s", order, screen(a))
+	}
+	settle(t, a, press("C"))
+	if !strings.Contains(a.status, "statistics are off") {
+		t.Fatalf("sort by consumers: %q", a.status)
+	}
+
 	// The watch board: exact ready by passive declare, unacked unknown.
 	settle(t, a, press("/"))
 	settle(t, a, typed("held")...)
