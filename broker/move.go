@@ -72,10 +72,12 @@ type MoveRequest struct {
 	Only []string
 	// Window is how many messages are in flight at once (default 1024).
 	Window int
-	// QueueType is the source's type (QueueClassic, QueueQuorum) when the
-	// caller knows it; "" finds out by trying. A known classic queue is
-	// read with a consumer prefetch instead of a channel-wide one, which
-	// costs the queue a call to the channel's limiter for every message.
+	// QueueType is the source's type (QueueClassic, QueueQuorum); ""
+	// asks the session's QueueTyper (the management API), and a move
+	// whose type stays unknown is refused: only the type says whether the
+	// reads must keep quorum delivery counts safe. (warren once probed
+	// with a channel-wide prefetch, which quorum queues refuse; RabbitMQ
+	// 4.3 refuses it on every queue.)
 	QueueType string
 	// DeliveryLimit is a quorum source's effective x-delivery-limit, -1
 	// when it has none (RabbitMQ 3.x by default). On 3.x and 4.0-4.2 every
@@ -240,6 +242,11 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		}
 		defer pub.Close()
 	}
+	if req.QueueType == "" {
+		if req.QueueType, err = s.queueType(ctx, req.Vhost, req.Queue); err != nil {
+			return MoveResult{NotFound: len(req.Only)}, err
+		}
+	}
 	src, err := s.openSource(ctx, conn, cch, req, budget)
 	if src.conn != conn {
 		defer src.conn.Close()
@@ -248,7 +255,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		return MoveResult{NotFound: len(req.Only)}, err
 	}
 	m := &mover{req: req, cch: src.ch, pub: pub, tailPub: pub, budget: budget, start: start, progress: progress,
-		items: make(chan moveItem, req.Window), prefetch: src.prefetch, global: src.global,
+		items: make(chan moveItem, req.Window), prefetch: src.prefetch,
 		renewable: src.renewable, renewNow: make(chan struct{}, 1),
 		closed: src.ch.NotifyClose(make(chan *amqp.Error, 1)), wanted: newWanted(req.Only),
 		quorum: src.quorum, capped: src.quorum, ceiling: src.prefetch, curPrefetch: src.prefetch, depth: q.Messages,
@@ -344,7 +351,6 @@ type source struct {
 	// retired are the deliveries of consumers cancelled by renew, in
 	// order; each is read to its end before the next, then deliveries.
 	retired   []<-chan amqp.Delivery
-	global    bool // a channel-wide prefetch, which can grow while messages are held
 	renewable bool // a consumer prefetch on a classic queue: renew makes room
 	quorum    bool // a quorum queue: see openSource
 	prefetch  int
@@ -358,44 +364,68 @@ func (src *source) next() <-chan amqp.Delivery {
 	return src.deliveries
 }
 
-// openSource starts consuming the source. A queue known to be classic gets
-// a consumer prefetch of one window, and a fresh consumer (renew) when held
-// failures fill it. Otherwise the consumer gets a channel-wide prefetch, so
-// it can grow while failures are held. A quorum queue refuses one (with a
-// connection error: a new one is dialled), so one known to be quorum gets
-// its consumer prefetch (quorumPrefetch) at once. A stream refuses a
-// consumer without a prefetch of its own: that is how a stream is told
-// apart.
+// QueueTyper tells a queue's type (QueueClassic, QueueQuorum,
+// QueueStream). The management client is one; cmd/warren hands it to the
+// session with SetQueueTyper.
+type QueueTyper interface {
+	QueueType(ctx context.Context, vhost, queue string) (string, error)
+}
+
+// SetQueueTyper gives the session its QueueTyper; nil means none.
+func (s *Session) SetQueueTyper(t QueueTyper) {
+	s.headMu.Lock()
+	s.typer = t
+	s.headMu.Unlock()
+}
+
+// queueType asks the session's QueueTyper for a queue's type.
+func (s *Session) queueType(ctx context.Context, vhost, queue string) (string, error) {
+	s.headMu.Lock()
+	t := s.typer
+	s.headMu.Unlock()
+	if t == nil {
+		return "", fmt.Errorf("cannot take messages from queue %q in vhost %q: its type (classic or quorum) is unknown, and no management API can tell it", queue, vhost)
+	}
+	typ, err := t.QueueType(ctx, vhost, queue)
+	if err != nil {
+		return "", fmt.Errorf("cannot take messages from queue %q in vhost %q: the management API did not tell its type (classic or quorum): %w", queue, vhost, err)
+	}
+	return typ, nil
+}
+
+// errStreamMove refuses a stream as a move's source.
+func errStreamMove(req MoveRequest) error {
+	return fmt.Errorf("queue %q in vhost %q is a stream: streams are append-only, "+
+		"so no message can be moved or removed from one (read it with a peek or a tail)", req.Queue, req.Vhost)
+}
+
+// openSource starts consuming the source with a consumer prefetch (never
+// a channel-wide one: RabbitMQ 4.3 refuses basic.qos with global set). A
+// classic queue gets a prefetch of one window, and a fresh consumer
+// (renew) when held failures fill it; a quorum queue its quorumPrefetch.
+// The type comes from the request or, when it is "", from the session's
+// QueueTyper (the management API); a stream is refused, as is a queue
+// whose type cannot be learnt: the quorum reads keep delivery counts
+// safe, and only its type says whether they are needed.
 func (s *Session) openSource(ctx context.Context, conn *amqp.Connection, ch *amqp.Channel, req MoveRequest, budget int) (source, error) {
-	src := source{conn: conn, ch: ch, tag: moveConsumerTag(), global: true, prefetch: req.Window}
+	src := source{conn: conn, ch: ch, tag: moveConsumerTag(), prefetch: req.Window}
 	switch req.QueueType {
 	case QueueClassic:
-		src.global, src.renewable = false, true
+		src.renewable = true
 	case QueueQuorum:
-		src.global, src.quorum, src.prefetch = false, true, quorumPrefetch(req, budget)
+		src.quorum, src.prefetch = true, quorumPrefetch(req, budget)
+	case QueueStream:
+		return src, errStreamMove(req)
+	default:
+		return src, fmt.Errorf("cannot take messages from queue %q in vhost %q: its type (classic or quorum) is unknown", req.Queue, req.Vhost)
 	}
-	if err := ch.Qos(src.prefetch, 0, src.global); err != nil {
+	if err := ch.Qos(src.prefetch, 0, false); err != nil {
 		return src, cleanErr(err)
 	}
 	ds, err := ch.Consume(req.Queue, src.tag, false, false, false, false, nil)
-	if err != nil && strings.Contains(err.Error(), "global qos") {
-		if src.conn, err = s.vhosts.dialNamed(ctx, req.Vhost, s.cfg.Name+" move (vhost "+req.Vhost+")"); err != nil {
-			src.conn = conn
-			return src, err
-		}
-		if ch, err = src.conn.Channel(); err != nil {
-			return src, cleanErr(err)
-		}
-		src.ch, src.global, src.quorum, src.prefetch = ch, false, true, quorumPrefetch(req, budget)
-		if err := ch.Qos(src.prefetch, 0, false); err != nil {
-			return src, cleanErr(err)
-		}
-		ds, err = ch.Consume(req.Queue, src.tag, false, false, false, false, nil)
-	}
 	switch {
 	case err != nil && strings.Contains(err.Error(), "consumer prefetch count is not set"):
-		return src, fmt.Errorf("queue %q in vhost %q is a stream: streams are append-only, "+
-			"so no message can be moved or removed from one (read it with a peek or a tail)", req.Queue, req.Vhost)
+		return src, errStreamMove(req)
 	case err != nil:
 		return src, s.queueErr(PeekRequest{Vhost: req.Vhost, Queue: req.Queue}, err)
 	}
@@ -471,7 +501,6 @@ type mover struct {
 	heldTags []uint64
 	settled  int
 	wanted   *wanted // Only's selection; used by take alone
-	global   bool    // the prefetch is channel-wide and may grow
 	// renewable: held failures fill the consumer's own prefetch, and
 	// take renews the consumer on renewNow once heldNow of them do.
 	renewable bool

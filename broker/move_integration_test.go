@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,9 +120,9 @@ func rejectFirst(t *testing.T, conn *amqp.Connection, queue string, n int) {
 
 // A target nothing is bound to returns every message: all stay in the
 // source, in order, counted unroutable. More messages than the window
-// prove that holding failures does not stall the move: with a type not
-// given, the channel-wide prefetch grows; with classic given, the
-// consumer is renewed each time held messages fill half its prefetch.
+// prove that holding failures does not stall the move: the consumer is
+// renewed each time held messages fill half its prefetch, whether the
+// type was given or learnt from the management API.
 func TestMoveUnroutableLeavesSource(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
@@ -227,9 +228,9 @@ func TestMoveConnectionKilled(t *testing.T) {
 	}
 }
 
-// A quorum queue refuses the channel-wide prefetch classic queues get (the
-// broker closes the whole connection): the move reconnects with a
-// prefetch of the consumer's own and moves everything, in order.
+// A quorum queue the move is not told the type of: the session asks the
+// management API and reads it as a quorum queue, moving everything in
+// order. Without a QueueTyper the move refuses before taking anything.
 func TestMoveFromQuorum(t *testing.T) {
 	brokertest.Require(t)
 	vh := brokertest.Vhost(t)
@@ -240,11 +241,18 @@ func TestMoveFromQuorum(t *testing.T) {
 	const n = 2000
 	want := fillSeq(t, conn, src, n)
 	s := openTestSession(t, brokertest.URI())
+	s.SetQueueTyper(nil)
+	_, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst}, nil)
+	if err == nil || !strings.Contains(err.Error(), "type (classic or quorum) is unknown") {
+		t.Fatalf("a move of unknown type without a QueueTyper: %v", err)
+	}
+	eventuallyDepth(t, conn, src, n)
+	s.SetQueueTyper(apiClient(t))
 	res, err := s.Move(moveCtx(t), MoveRequest{Vhost: vh, Queue: src, Target: ToQueue, TargetQueue: dst}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Moved != n || res.ReturnedToSource != 0 {
+	if res.Moved != n || res.ReturnedToSource != 0 || res.QueueType != QueueQuorum {
 		t.Fatalf("result %+v", res)
 	}
 	eventuallyDepth(t, conn, src, 0)

@@ -13,7 +13,6 @@ import (
 const (
 	ackBatch   = 64
 	ackBarrier = 1024
-	holdStep   = 256 // prefetch grows by this much while messages are held
 )
 
 // settleAll waits for each item's outcome in delivery order: confirmed and
@@ -110,30 +109,20 @@ func (m *mover) settleOne(it moveItem) {
 		default:
 		}
 	}
-	grow := m.global && m.prefetch != 0 && m.held+m.req.Window > m.prefetch
-	if grow {
-		if m.prefetch += holdStep; m.prefetch > maxPrefetch {
-			m.prefetch = 0 // basic.qos counts in 16 bits: past that, no limit
-		}
-	}
 	m.mu.Unlock()
-	// A held message still counts against the prefetch: widen it, or the
-	// move would stall once a window's worth has failed.
 	m.flushAck() // never ack a held message by a later multiple ack
-	if grow {
-		_ = m.qos()
-	}
 }
 
-// qos sends the current prefetch again: it widens a channel-wide one, and
-// as a round trip it proves the broker read every ack sent before it.
+// qos sends the current prefetch again: as a round trip it proves the
+// broker read every ack sent before it. It is a consumer prefetch (global
+// false, as every basic.qos of warren's), so it changes nothing else.
 func (m *mover) qos() error {
 	m.mu.Lock()
 	prefetch := m.prefetch
 	m.mu.Unlock()
 	m.rpc.Lock()
 	defer m.rpc.Unlock()
-	return m.cch.Qos(prefetch, 0, m.global)
+	return m.cch.Qos(prefetch, 0, false)
 }
 
 // ack acks by batch while nothing is held (multiple ack), one by one once a

@@ -157,14 +157,8 @@ func (e *readOnlyRisk) Error() string        { return e.text }
 func (e *readOnlyRisk) Is(target error) bool { return target == ErrReadOnlyRisk }
 
 // RequeueCounts says whether the broker of this version raises a quorum
-// message's delivery count when it is requeued (nack or reject with
-// requeue, a cancelled consumer, a closed channel): every 3.x and 4.0 to
-// 4.2; from 4.3 only a reject counts. A version it cannot read counts as
-// counting, the side that asks first.
-func RequeueCounts(rabbitVersion string) bool {
-	major, minor, ok := version(rabbitVersion)
-	return !ok || major < 4 || major == 4 && minor < 3
-}
+// message's delivery count when it is requeued (Features.RequeueCounts).
+func RequeueCounts(rabbitVersion string) bool { return VersionFeatures(rabbitVersion).RequeueCounts }
 
 // version reads "4.2.1" (or "v4.2", "4.3.0-rc.1") as 4, 2.
 func version(s string) (major, minor int, ok bool) {
@@ -185,14 +179,9 @@ func version(s string) (major, minor int, ok bool) {
 }
 
 // DefaultDeliveryLimit is the broker's delivery limit for quorum queues
-// that set none: -1 (no limit) before RabbitMQ 4.0, 20 from 4.0. A version
-// it cannot read counts as 4.0 or later, the side that refuses.
+// that set none (Features.DefaultDeliveryLimit).
 func DefaultDeliveryLimit(rabbitVersion string) int {
-	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(rabbitVersion), "v"), ".")
-	if n, err := strconv.Atoi(major); err == nil && n < 4 {
-		return -1
-	}
-	return 20
+	return VersionFeatures(rabbitVersion).DefaultDeliveryLimit
 }
 
 // Peek shows messages of a queue without losing or reordering them:
@@ -213,7 +202,9 @@ func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error)
 	var err error
 	switch req.Type {
 	case QueueClassic:
-		if req.TypeUnchecked {
+		if req.TypeUnchecked && !req.RequeueFree {
+			// Only where a requeue counts: from 4.3 reading a quorum queue
+			// as classic charges nothing (and global QoS is refused).
 			if err := s.checkClassic(ctx, req); err != nil {
 				return PeekResult{QueueType: req.Type, NextOffset: -1}, err
 			}

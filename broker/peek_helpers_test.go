@@ -22,6 +22,9 @@ func openTestSession(t testing.TB, uri string) *Session {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	if uri == brokertest.URI() { // a move or remove not told its type asks this broker's API
+		s.SetQueueTyper(apiClient(t))
+	}
 	return s
 }
 

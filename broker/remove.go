@@ -18,6 +18,9 @@ type RemoveRequest struct {
 	// default: every message to stay that a requeue would charge goes to
 	// the tail as a copy instead).
 	DeliveryLimit int
+	// QueueType is the queue's type (QueueClassic, QueueQuorum); "" asks
+	// the session's QueueTyper, as a move does.
+	QueueType string
 }
 
 // RemoveResult counts what Remove did.
@@ -49,7 +52,7 @@ func (s *Session) Remove(ctx context.Context, req RemoveRequest) (RemoveResult, 
 		return RemoveResult{}, nil
 	}
 	res, err := s.move(ctx, MoveRequest{Vhost: req.Vhost, Queue: req.Queue, Target: discard, Only: req.Fingerprints,
-		DeliveryLimit: req.DeliveryLimit}, nil)
+		DeliveryLimit: req.DeliveryLimit, QueueType: req.QueueType}, nil)
 	// An ack sent just before a lost link may never have been read: count
 	// only the certain removals (the error says the link was lost).
 	out := RemoveResult{Removed: res.Moved - res.DuplicateRisk, NotFound: res.NotFound,

@@ -71,9 +71,9 @@ next:
 // Only moves exactly the peeked messages marked, the first taken one and
 // two in the middle, stops once it found them, and every other message
 // stays in the source in its order. More are skipped than the window, so
-// holding them must make room: the first move names the queue classic
-// (its consumer is renewed), the others leave the type to be found (the
-// channel-wide prefetch grows). A fingerprint never met is
+// holding them must make room: the consumer is renewed. The first move
+// names the queue classic, the others leave the type to the session's
+// QueueTyper (the management API). A fingerprint never met is
 // counted NotFound after the whole source was scanned.
 func TestMoveOnlyMarked(t *testing.T) {
 	brokertest.Require(t)
@@ -235,10 +235,11 @@ func TestRemoveRefusesStream(t *testing.T) {
 }
 
 // The last of 66,001 messages is found although every one before it is
-// held: the channel prefetch grows past what basic.qos can count (16 bits)
-// by lifting the limit, instead of wrapping around and stalling; and the
-// held messages go back with one multiple nack, which a classic queue
-// takes at once (one nack each took RabbitMQ 3.10 minutes).
+// held: the consumer (its type from the management API) is renewed each
+// time held messages fill half its prefetch, never stalling and never
+// using a channel-wide prefetch, which RabbitMQ 4.3 refuses; and the held
+// messages go back with one multiple nack, which a classic queue takes at
+// once (one nack each took RabbitMQ 3.10 minutes).
 func TestRemoveDeepPastPrefetchLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("66k messages: skipped under -short")

@@ -77,6 +77,7 @@ type Session struct {
 
 	headMu sync.Mutex
 	head   HeadReader // reads a classic queue's head past an undecodable message
+	typer  QueueTyper // tells a queue's type to a move or remove that was not told it
 
 	cancel context.CancelFunc
 	done   chan struct{}

@@ -26,6 +26,10 @@ type Config struct {
 	Password string        // never printed
 	Timeout  time.Duration // per request; 0 means DefaultTimeout
 	TLS      *tls.Config   // nil verifies against the system roots
+	// PrometheusURL is rabbitmq_prometheus's base URL, read for rates when
+	// the broker's statistics are off; "" means the API's host on port
+	// 15692 over plain HTTP. No credentials are sent to it.
+	PrometheusURL string
 }
 
 // DefaultTimeout bounds each request when Config.Timeout is 0.
@@ -55,6 +59,8 @@ type Client struct {
 	// statsDisabled is learnt from /api/overview: when the broker collects
 	// no stats, rates are unknown rather than zero.
 	statsDisabled atomic.Bool
+	statsKnown    atomic.Bool // statsDisabled was learnt at least once
+	prom          *promReader
 }
 
 // New checks the configuration and builds a client. It does no I/O; call
@@ -103,6 +109,11 @@ func New(cfg Config) (*Client, error) {
 		transport:   guard,
 		http:        &http.Client{Transport: guard, Timeout: timeout},
 	}
+	promURL, err := prometheusURL(cfg.PrometheusURL, u)
+	if err != nil {
+		return nil, err
+	}
+	c.prom = newPromReader(promURL, timeout)
 	c.rh, err = rabbithole.NewTLSClient(c.endpoint, cfg.Username, cfg.Password, guard)
 	if err != nil {
 		return nil, fmt.Errorf("management API URL %s: %s", c.apiRedacted, scrubString(innermost(err), cfg.Password))

@@ -16,7 +16,7 @@ const defaultStatsInterval = 5 * time.Second
 var overviewColumns = []string{"cluster_name", "rabbitmq_version", "erlang_version", "management_version",
 	"node", "object_totals", "queue_totals.messages", "queue_totals.messages_ready",
 	"queue_totals.messages_unacknowledged", "message_stats.publish_details.rate",
-	"message_stats.deliver_get_details.rate", "collect_statistics_interval", "disable_stats"}
+	"message_stats.deliver_get_details.rate", "collect_statistics_interval", "disable_stats", "product_name", "product_version"}
 
 // Overview reads the cluster's header figures and the user the API
 // authenticated as. rabbit-hole's overview lacks the cluster name and the
@@ -28,6 +28,7 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 		return Overview{}, err
 	}
 	c.statsDisabled.Store(bool(j.DisableStats))
+	c.statsKnown.Store(true)
 	user, err := c.whoami(ctx)
 	if err != nil {
 		return Overview{}, err
@@ -37,9 +38,9 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 		ErlangVersion: escaped(string(j.ErlangVersion)), ManagementVersion: escaped(string(j.ManagementVersion)),
 		User: escaped(user), Node: escaped(string(j.Node)),
 		Queues: int(j.Objects.Queues), Exchanges: int(j.Objects.Exchanges),
-		Connections: int(j.Objects.Connections), Consumers: int(j.Objects.Consumers),
-		Channels: int(j.Objects.Channels),
-		Messages: int64(j.Totals.V.Messages), Ready: int64(j.Totals.V.Ready), Unacked: int64(j.Totals.V.Unacked),
+		Connections: int(j.Objects.Connections),
+		Channels:    int(j.Objects.Channels),
+		Messages:    int64(j.Totals.V.Messages), Ready: int64(j.Totals.V.Ready), Unacked: int64(j.Totals.V.Unacked),
 		PublishRate:   j.MessageStats.V.Publish.Rate,
 		DeliverRate:   j.MessageStats.V.DeliverGet.Rate,
 		StatsInterval: defaultStatsInterval,
@@ -47,7 +48,54 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 	if j.StatsIntervalMS > 0 {
 		o.StatsInterval = time.Duration(j.StatsIntervalMS) * time.Millisecond
 	}
+	o.ProductName, o.ProductVersion = escaped(string(j.ProductName)), escaped(string(j.ProductVersion))
+	if o.RabbitMQVersion == "" { // a broker that leaves it out still names its product's version
+		o.RabbitMQVersion = o.ProductVersion
+	}
+	if !j.Totals.Set {
+		o.Unknown |= UnknownCounts
+	}
+	if j.Objects.Consumers == nil {
+		o.Unknown |= UnknownConsumers
+	} else {
+		o.Consumers = int(*j.Objects.Consumers)
+	}
+	o.StatsOff = bool(j.DisableStats)
+	if o.StatsOff && !j.MessageStats.Set {
+		c.overviewPrometheusRates(ctx, &o)
+	}
 	return o, nil
+}
+
+// overviewPrometheusRates gives a stats-off overview the node's publish
+// and deliver rates from rabbitmq_prometheus, or says why it has none.
+func (c *Client) overviewPrometheusRates(ctx context.Context, o *Overview) {
+	o.PrometheusURL = c.prom.url
+	pub, del, known, err := c.prom.globalRatesNow(ctx)
+	switch {
+	case err != nil:
+		o.RatesFrom, o.Unknown, o.PrometheusErr = RatesNone, o.Unknown|UnknownRates, err.Error()
+	case !known:
+		o.RatesFrom, o.Unknown = RatesFromPrometheus, o.Unknown|UnknownRates // the first read: rates from the next
+	default:
+		o.RatesFrom, o.PublishRate, o.DeliverRate = RatesFromPrometheus, pub, del
+	}
+}
+
+// learnStats asks the overview whether the broker's statistics are off,
+// once, for a listing that comes before any overview: its form depends on
+// it. A failure leaves it unknown (the listing then says what it can).
+func (c *Client) learnStats(ctx context.Context) {
+	if c.statsKnown.Load() {
+		return
+	}
+	var j struct {
+		DisableStats flexBool `json:"disable_stats"`
+	}
+	if err := c.get(ctx, call{what: "overview"}, "/api/overview", url.Values{"columns": {"disable_stats"}}, &j); err == nil {
+		c.statsDisabled.Store(bool(j.DisableStats))
+		c.statsKnown.Store(true)
+	}
 }
 
 // whoami asks once: the user behind a client does not change.
@@ -76,11 +124,11 @@ type overviewJSON struct {
 	ManagementVersion flexString `json:"management_version"`
 	Node              flexString `json:"node"`
 	Objects           struct {
-		Queues      flexInt `json:"queues"`
-		Exchanges   flexInt `json:"exchanges"`
-		Connections flexInt `json:"connections"`
-		Consumers   flexInt `json:"consumers"`
-		Channels    flexInt `json:"channels"`
+		Queues      flexInt  `json:"queues"`
+		Exchanges   flexInt  `json:"exchanges"`
+		Connections flexInt  `json:"connections"`
+		Consumers   *flexInt `json:"consumers"` // absent when stats are off
+		Channels    flexInt  `json:"channels"`
 	} `json:"object_totals"`
 	Totals object[struct {
 		Messages flexInt `json:"messages"`
@@ -90,6 +138,8 @@ type overviewJSON struct {
 	MessageStats    object[messageStatsJSON] `json:"message_stats"`
 	StatsIntervalMS flexInt                  `json:"collect_statistics_interval"`
 	DisableStats    flexBool                 `json:"disable_stats"`
+	ProductName     flexString               `json:"product_name"`
+	ProductVersion  flexString               `json:"product_version"`
 }
 
 // Vhosts lists the vhosts the user can see, sorted by name.
@@ -125,6 +175,8 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 			DiskFree: int64(n.DiskFree), DiskLimit: int64(n.DiskFreeLimit), DiskAlarm: n.DiskFreeAlarm,
 			FDUsed: n.FdUsed, FDTotal: n.FdTotal, Processes: n.ProcUsed, ProcTotal: n.ProcTotal,
 			Partitions: escapedAll(n.Partitions),
+			// A broker whose statistics are off names its nodes only.
+			StatsUnknown: n.IsRunning && n.MemLimit == 0 && n.FdTotal == 0 && n.ProcTotal == 0,
 		})
 	}
 	slices.SortFunc(nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })

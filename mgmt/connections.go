@@ -66,7 +66,7 @@ type connectionJSON struct {
 	User             flexString `json:"user"`
 	State            flexString `json:"state"`
 	Protocol         flexString `json:"protocol"`
-	Channels         flexInt    `json:"channels"`
+	Channels         *flexInt   `json:"channels"` // absent when the broker's statistics are off
 	UserProvidedName flexString `json:"user_provided_name"`
 	ClientProperties struct {
 		Product        flexString `json:"product"`
@@ -82,7 +82,7 @@ type connectionJSON struct {
 
 func (j connectionJSON) connection() Connection {
 	cn := Connection{Name: j.Name, Vhost: j.Vhost, User: escaped(string(j.User)), State: escaped(string(j.State)),
-		Protocol: escaped(string(j.Protocol)), Channels: int(j.Channels),
+		Protocol: escaped(string(j.Protocol)), Channels: int(j.Channels.value()), StatsUnknown: j.Channels == nil,
 		Client:     escaped(strings.TrimSpace(string(j.ClientProperties.Product) + " " + string(j.ClientProperties.Version))),
 		ClientName: escaped(cmp.Or(string(j.UserProvidedName), string(j.ClientProperties.ConnectionName))),
 		PeerHost:   escaped(string(j.PeerHost)), PeerPort: int(j.PeerPort),

@@ -36,7 +36,7 @@ func TestDeadLetterMapMatchesBroker(t *testing.T) {
 		}
 	}
 	queue := func(name string, args amqp.Table) {
-		_, err := ch.QueueDeclare(name, false, false, false, false, args)
+		_, err := ch.QueueDeclare(name, true, false, false, false, args)
 		must(err)
 	}
 	must(ch.ExchangeDeclare("in", "direct", false, false, false, false, nil))
@@ -203,7 +203,7 @@ func TestDeadLettersRouteAsMapped(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				args["x-dead-letter-routing-key"] = pick(rng, append([]string{randomKey(rng, words)}, g.queues...))
 			}
-			if _, err := ch.QueueDeclare(s, false, false, false, false, args); err != nil {
+			if _, err := ch.QueueDeclare(s, true, false, false, false, args); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -32,6 +32,14 @@ func (n *flexInt) UnmarshalJSON(d []byte) error {
 	return nil
 }
 
+// value is the number, 0 when absent.
+func (n *flexInt) value() int64 {
+	if n == nil {
+		return 0
+	}
+	return int64(*n)
+}
+
 // flexString reads a string; null is "", other values keep their JSON text.
 type flexString string
 

@@ -33,6 +33,7 @@ func fakeAPI(t *testing.T, handler http.HandlerFunc) (c *Client, requests func()
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.statsKnown.Store(true) // a broker with statistics, unless a test says otherwise
 	return c, func() []string {
 		mu.Lock()
 		defer mu.Unlock()

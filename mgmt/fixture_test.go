@@ -75,11 +75,11 @@ func declareQueues(t testing.TB, conn *amqp.Connection, names []string, args amq
 	ch := channel(t, conn)
 	defer ch.Close()
 	for _, n := range names {
-		if _, err := ch.QueueDeclare(n, false, false, false, true, args); err != nil {
+		if _, err := ch.QueueDeclare(n, true, false, false, true, args); err != nil {
 			t.Fatalf("declare %s: %v", n, err)
 		}
 	}
-	if _, err := ch.QueueDeclarePassive(names[len(names)-1], false, false, false, false, args); err != nil {
+	if _, err := ch.QueueDeclarePassive(names[len(names)-1], true, false, false, false, args); err != nil {
 		t.Fatalf("declare %s: %v", names[len(names)-1], err)
 	}
 }

@@ -79,7 +79,7 @@ func TestDeclareQueues(t *testing.T) {
 
 	t.Run("the broker's refusal keeps its reason", func(t *testing.T) {
 		name := brokertest.Name("queue")
-		err := c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: name, Arguments: map[string]any{"x-message-ttl": "soon"}})
+		err := c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-message-ttl": "soon"}})
 		var e *mgmt.Error
 		if !errors.As(err, &e) || e.Status != 400 || !strings.Contains(err.Error(), "invalid arg 'x-message-ttl'") ||
 			!strings.Contains(err.Error(), "cannot declare queue") {
@@ -92,7 +92,7 @@ func TestDeclareQueues(t *testing.T) {
 
 	t.Run("into a missing vhost", func(t *testing.T) {
 		missing := brokertest.Name("no-vhost")
-		err := c.DeclareQueue(ctx, missing, mgmt.QueueSpec{Name: "q"})
+		err := c.DeclareQueue(ctx, missing, mgmt.QueueSpec{Name: "q", Durable: true})
 		if !errors.Is(err, mgmt.ErrNotFound) || !strings.Contains(err.Error(), missing) {
 			t.Fatalf("got %v, want ErrNotFound naming the vhost", err)
 		}
@@ -125,7 +125,7 @@ func TestDeclareExchangesAndBindings(t *testing.T) {
 		!strings.Contains(err.Error(), "unknown exchange type 'no-such-type'") {
 		t.Fatalf("unknown type: got %v, want the broker's reason", err)
 	}
-	if err := c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: queue}); err != nil {
+	if err := c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: queue, Durable: true}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -181,7 +181,7 @@ func TestDeclareExchangesAndBindings(t *testing.T) {
 func TestPurgeAndDeleteQueue(t *testing.T) {
 	c, ctx, vhost := inThrowawayVhost(t)
 	name := brokertest.Name("queue")
-	if err := c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: name}); err != nil {
+	if err := c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: name, Durable: true}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
@@ -230,7 +230,7 @@ func TestChangesWithoutPermission(t *testing.T) {
 	// all on the vhost, then as one who may read and write but not configure.
 	calls := map[string]func(c *mgmt.Client) error{
 		"declare queue": func(c *mgmt.Client) error {
-			return c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: brokertest.Name("new")})
+			return c.DeclareQueue(ctx, vhost, mgmt.QueueSpec{Name: brokertest.Name("new"), Durable: true})
 		},
 		"declare exchange": func(c *mgmt.Client) error {
 			return c.DeclareExchange(ctx, vhost, mgmt.ExchangeSpec{Name: brokertest.Name("new"), Type: "fanout"})

@@ -32,7 +32,7 @@ func TestHostileTextFromTheBroker(t *testing.T) {
 	conn := dial(t, vhost, amqp.Table{"connection_name": hostileText})
 	ch := channel(t, conn)
 	name := brokertest.Name("queue") + hostileText
-	if _, err := ch.QueueDeclare(name, false, false, false, false, amqp.Table{"x-note": hostileText}); err != nil {
+	if _, err := ch.QueueDeclare(name, true, false, false, false, amqp.Table{"x-note": hostileText}); err != nil {
 		t.Fatalf("declare a queue with a hostile name: %v", err)
 	}
 	if _, err := ch.Consume(name, hostileText, false, false, false, false, nil); err != nil {

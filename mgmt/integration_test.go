@@ -191,7 +191,7 @@ func TestBindingsPaging(t *testing.T) {
 	}
 	for i := range 30 {
 		q := fmt.Sprintf("bq-%02d", i)
-		if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := ch.QueueBind(q, fmt.Sprintf("rk.%02d", i), "bx", false, nil); err != nil {

@@ -55,6 +55,10 @@ func (c *Client) Queues(ctx context.Context, o ListOptions) (Page[Queue], error)
 		return Page[Queue]{}, err
 	}
 	path := vhostPath("/api/queues", lq.Vhost)
+	c.learnStats(ctx)
+	if c.statsDisabled.Load() {
+		return c.queuesStatsOff(ctx, lq, path)
+	}
 	switch lq.Sort {
 	case SortMessages:
 		return c.queuesByTotals(ctx, lq, path)
@@ -107,6 +111,44 @@ func (c *Client) queuesByTotals(ctx context.Context, lq listQuery, path string) 
 	return page, nil
 }
 
+// queuesStatsOff serves a broker whose statistics are off: its stats-ful
+// listing has no counts at all, but a totals listing still asks each
+// queue of the page for its live counts. Consumers stay unknown (the UI
+// reads them by passive declare); rates come from rabbitmq_prometheus
+// when it answers. Only stats can order by consumers or rate.
+func (c *Client) queuesStatsOff(ctx context.Context, lq listQuery, path string) (Page[Queue], error) {
+	var sortColumn string
+	switch lq.Sort {
+	case SortMessages:
+		sortColumn = "messages"
+	case SortConsumers, SortRate:
+		return Page[Queue]{}, &StatsOffError{Sort: lq.Sort}
+	}
+	q := pageQuery(lq, sortColumn, queueTotalsColumns)
+	q.Set("disable_stats", "true")
+	q.Set("enable_queue_totals", "true")
+	l, err := fetchPage[queueJSON](ctx, c, listingCall(lq), path, q)
+	if err != nil {
+		return Page[Queue]{}, err
+	}
+	page := c.queuePage(l, lq)
+	c.addPrometheusRates(ctx, page.Items)
+	return page, nil
+}
+
+// ErrStatsOff is what a *StatsOffError matches with errors.Is.
+var ErrStatsOff = errors.New("the broker's statistics are off")
+
+// StatsOffError refuses what only the broker's statistics can answer.
+type StatsOffError struct{ Sort SortKey }
+
+func (e *StatsOffError) Error() string {
+	return fmt.Sprintf("cannot sort by %s: the broker's statistics are off (management_agent.disable_metrics_collector = true), "+
+		"and only they hold %s for every queue; sort by name or messages", e.Sort, e.Sort)
+}
+
+func (e *StatsOffError) Is(target error) bool { return target == ErrStatsOff }
+
 // addQueueStats fills rates, consumers and memory (and message counts
 // where noTotals says they are missing) into rows without stats, with
 // stats-ful requests matching exactly their names: the broker then
@@ -142,11 +184,16 @@ func (c *Client) addQueueStats(ctx context.Context, path string, rows []Queue, n
 			}
 			r := &rows[i]
 			r.Consumers, r.Memory, r.HasStats = int(*j.Consumers), int64(j.Memory), !c.statsDisabled.Load()
+			r.Unknown &^= UnknownConsumers
+			if r.HasStats {
+				r.Unknown &^= UnknownRates
+			}
 			if j.Policy != "" {
 				r.Policy = string(j.Policy)
 			}
 			if noTotals[key] { // the totals are fresher; use these only when there were none
-				r.Messages, r.Ready, r.Unacked = j.messages(), int64(j.Ready), int64(j.Unacked)
+				r.Messages, r.Ready, r.Unacked = j.messages(), j.Ready.value(), j.Unacked.value()
+				r.Unknown = r.Unknown&^UnknownCounts | j.unknownCounts()
 			}
 			setQueueRates(r, j)
 		}
@@ -205,6 +252,11 @@ func (c *Client) Queue(ctx context.Context, vhost, name string) (QueueDetail, er
 	for _, cj := range j.ConsumerDetails {
 		d.ConsumerDetails = append(d.ConsumerDetails, cj.consumer())
 	}
+	if c.statsDisabled.Load() && !d.HasStats {
+		rows := []Queue{d.Queue}
+		c.addPrometheusRates(ctx, rows)
+		d.Queue = rows[0]
+	}
 	return d, nil
 }
 
@@ -220,8 +272,8 @@ type queueJSON struct {
 	Node            flexString               `json:"node"`
 	Leader          flexString               `json:"leader"`
 	Messages        *flexInt                 `json:"messages"` // absent without totals or stats
-	Ready           flexInt                  `json:"messages_ready"`
-	Unacked         flexInt                  `json:"messages_unacknowledged"`
+	Ready           *flexInt                 `json:"messages_ready"`
+	Unacked         *flexInt                 `json:"messages_unacknowledged"`
 	Consumers       *flexInt                 `json:"consumers"` // present only with stats
 	Memory          flexInt                  `json:"memory"`
 	Policy          flexString               `json:"policy"`
@@ -235,9 +287,9 @@ func (j queueJSON) queue(statsDisabled bool) Queue {
 	q := Queue{
 		Vhost: j.Vhost, Name: j.Name, Type: escaped(string(j.Type)), State: escaped(string(j.State)),
 		Durable: bool(j.Durable), AutoDelete: bool(j.AutoDelete), Exclusive: bool(j.Exclusive),
-		Node: escaped(cmp.Or(string(j.Node), string(j.Leader))), Ready: int64(j.Ready), Unacked: int64(j.Unacked),
+		Node: escaped(cmp.Or(string(j.Node), string(j.Leader))), Ready: j.Ready.value(), Unacked: j.Unacked.value(),
 		Messages: j.messages(), Memory: int64(j.Memory), Policy: escaped(string(j.Policy)),
-		Arguments: escapedTable(j.Arguments),
+		Arguments: escapedTable(j.Arguments), Unknown: j.unknownCounts(),
 	}
 	if q.Type == "" { // brokers before 3.8 report no type
 		q.Type = "classic"
@@ -248,9 +300,31 @@ func (j queueJSON) queue(statsDisabled bool) Queue {
 	if j.hasStats() {
 		q.Consumers = int(*j.Consumers)
 		q.HasStats = !statsDisabled
+	} else {
+		q.Unknown |= UnknownConsumers
+	}
+	if !q.HasStats {
+		q.Unknown |= UnknownRates
 	}
 	setQueueRates(&q, j)
 	return q
+}
+
+// unknownCounts marks the counts the answer lacked: a broker without
+// statistics lists queues without them, and a totals listing has none
+// for streams.
+func (j queueJSON) unknownCounts() Unknown {
+	var u Unknown
+	if j.Messages == nil {
+		u |= UnknownMessages
+	}
+	if j.Ready == nil {
+		u |= UnknownReady
+	}
+	if j.Unacked == nil {
+		u |= UnknownUnacked
+	}
+	return u
 }
 
 // hasStats tells a stats-ful row: only stats report consumers.
@@ -287,4 +361,16 @@ func (j consumerJSON) consumer() Consumer {
 	return Consumer{Tag: escaped(j.Tag), ChannelName: escaped(j.Channel.V.Name), ConnectionName: escaped(j.Channel.V.ConnectionName),
 		AckRequired: bool(j.AckRequired), Prefetch: int(j.Prefetch),
 		Active: j.Active == nil || *j.Active} // brokers before 3.8 have no "active": all were
+}
+
+// QueueType asks one queue's type: classic, quorum or stream. It lets an
+// AMQP session that meets a queue of unknown type (a move, a remove)
+// learn it without probing the broker.
+func (c *Client) QueueType(ctx context.Context, vhost, name string) (string, error) {
+	var j queueJSON
+	q := url.Values{"columns": {"name,type,arguments"}}
+	if err := c.get(ctx, call{what: fmt.Sprintf("queue %q in vhost %q", name, vhost)}, "/api/queues/"+esc(vhost)+"/"+esc(name), q, &j); err != nil {
+		return "", err
+	}
+	return j.queue(false).Type, nil
 }

@@ -23,7 +23,7 @@ func BenchmarkRouteTopology10k(b *testing.B) {
 		}
 	}
 	for i := range 500 {
-		if _, err := ch.QueueDeclare(fmt.Sprintf("q%d", i), false, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclare(fmt.Sprintf("q%d", i), true, false, false, false, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -221,7 +221,7 @@ func (g *generated) build(t *testing.T, conn *amqp.Connection, vhost string) {
 	ch := channel(t, conn)
 	defer ch.Close()
 	for _, q := range g.queues {
-		if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatalf("declare %s: %v", q, err)
 		}
 	}

@@ -67,7 +67,52 @@ type Overview struct {
 	PublishRate       float64 // msg/s
 	DeliverRate       float64 // msg/s, deliver + get
 	StatsInterval     time.Duration
+	// ProductName and ProductVersion are what the broker calls itself
+	// (a rebranded build may differ from RabbitMQ's own version).
+	ProductName    string
+	ProductVersion string
+	// StatsOff: the broker collects no statistics
+	// (management_agent.disable_metrics_collector = true, as the official
+	// container image and the cluster operator set it). The API then
+	// lists objects without message counts, consumers or rates.
+	StatsOff bool
+	// Unknown marks the figures above that the broker did not report.
+	Unknown Unknown
+	// RatesFrom says where PublishRate and DeliverRate came from:
+	// RatesFromStats, RatesFromPrometheus, or RatesNone.
+	RatesFrom RatesSource
+	// PrometheusURL is the rabbitmq_prometheus endpoint asked for rates
+	// when StatsOff; PrometheusErr says why it gave none ("" if it did).
+	PrometheusURL string
+	PrometheusErr string
 }
+
+// Unknown marks figures a broker did not report, so that they are shown
+// as unknown rather than as 0. The zero value knows everything.
+type Unknown uint8
+
+const (
+	UnknownReady Unknown = 1 << iota
+	UnknownUnacked
+	UnknownMessages
+	UnknownConsumers
+	UnknownRates
+)
+
+// UnknownCounts is every message count.
+const UnknownCounts = UnknownReady | UnknownUnacked | UnknownMessages
+
+// Knows says whether every figure in f was reported.
+func (u Unknown) Knows(f Unknown) bool { return u&f == 0 }
+
+// RatesSource says where rates came from.
+type RatesSource uint8
+
+const (
+	RatesFromStats      RatesSource = iota // the management stats database
+	RatesFromPrometheus                    // counters of rabbitmq_prometheus, between two reads
+	RatesNone                              // nowhere: unknown
+)
 
 // Queue is one row of the queue list, or the head of a queue detail.
 type Queue struct {
@@ -92,7 +137,20 @@ type Queue struct {
 	// HasStats is false when the row came from a stats-free listing, so
 	// rates are unknown rather than zero.
 	HasStats bool
+	// Unknown marks counts the broker did not report (its statistics are
+	// off, or a stream in a totals listing): none, rather than 0.
+	Unknown Unknown
+	// RatesFrom is RatesFromPrometheus when PublishRate and DeliverRate
+	// came from rabbitmq_prometheus on a broker whose statistics are off
+	// (AckRate is then unknown).
+	RatesFrom RatesSource
+	// ExactDepth is set when Ready and Consumers were read by a passive
+	// queue.declare (the UI fills them so on a broker without statistics).
+	ExactDepth bool
 }
+
+// RatesKnown says whether the queue's in and out rates are known.
+func (q Queue) RatesKnown() bool { return q.HasStats || q.RatesFrom == RatesFromPrometheus }
 
 // Consumer is one consumer of a queue.
 type Consumer struct {
@@ -163,6 +221,10 @@ type Connection struct {
 	RecvRate    float64 // bytes/s
 	SendRate    float64 // bytes/s
 	ConnectedAt time.Time
+	// StatsUnknown: the broker reported only the connection's name, node,
+	// user and vhost (its statistics are off): state, protocol, channels,
+	// client and rates are unknown, not empty or 0.
+	StatsUnknown bool
 }
 
 // Node is one cluster member.
@@ -182,4 +244,8 @@ type Node struct {
 	Processes  int
 	ProcTotal  int
 	Partitions []string
+	// StatsUnknown: the broker reported only the node's name, type and
+	// whether it runs (its statistics are off): uptime, memory, disk,
+	// descriptors, processes and alarms are unknown, not 0.
+	StatsUnknown bool
 }

@@ -581,6 +581,10 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 			}
 			a.header.haveOV = true
 			a.c.rabbitVersion = a.header.overview.RabbitMQVersion
+			if a.c.statsOff = d.overview.StatsOff; a.c.statsOff && !a.c.statsOffSaid {
+				a.c.statsOffSaid = true
+				a.setStatus(statsOffNotice(d.overview), false)
+			}
 		}
 	} else {
 		for _, v := range a.stack {

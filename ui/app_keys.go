@@ -313,6 +313,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	// Another broker: what its requeues cost is unknown until its
 	// overview says its version (unknown counts as counting).
 	a.c.rabbitVersion = ""
+	a.c.statsOff, a.c.statsOffSaid = false, false
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
 	return tea.Batch(closing, a.loadHeader(), a.reset(a.makeView(kind, "", "")))

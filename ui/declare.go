@@ -194,6 +194,10 @@ func (v *declareView) build() (func(context.Context, Admin) error, string, error
 			return nil, "", errors.New("name: a queue needs a name")
 		}
 		spec := mgmt.QueueSpec{Name: name, Type: f.get("qtype").value(), Durable: durable, AutoDelete: autoDel, Arguments: args}
+		if err := transientQueueCheck(durable, v.c.rabbitVersion); err != nil {
+			f.focusOn("durable")
+			return nil, "", err
+		}
 		q := fmt.Sprintf("Declare %s queue %q in vhost %s (%s)?", spec.Type, name, vhost, flags())
 		return func(ctx context.Context, a Admin) error { return a.DeclareQueue(ctx, vhost, spec) }, q, nil
 	case "exchange":

@@ -60,12 +60,21 @@ func renderHeader(c *common, h headerState, width int) string {
 
 	var line2 string
 	if h.haveOV {
-		line2 = strings.Join([]string{
+		u := o.Unknown
+		messages := kv("messages", countIf(o.Messages, u.Knows(mgmt.UnknownMessages)))
+		if u.Knows(mgmt.UnknownReady | mgmt.UnknownUnacked) {
+			messages += th.HeaderKey.Render(fmt.Sprintf(" (ready %s, unacked %s)", count(o.Ready), count(o.Unacked)))
+		}
+		fields := []string{
 			kv("queues", count(int64(o.Queues))), kv("exchanges", count(int64(o.Exchanges))),
-			kv("connections", count(int64(o.Connections))), kv("consumers", count(int64(o.Consumers))),
-			kv("messages", count(o.Messages)) + th.HeaderKey.Render(fmt.Sprintf(" (ready %s, unacked %s)", count(o.Ready), count(o.Unacked))),
-			kv("publish", rate(o.PublishRate, true)+"/s"), kv("deliver", rate(o.DeliverRate, true)+"/s"),
-		}, "  ")
+			kv("connections", count(int64(o.Connections))), kv("consumers", countIf(int64(o.Consumers), u.Knows(mgmt.UnknownConsumers))),
+			messages,
+			kv("publish", rate(o.PublishRate, u.Knows(mgmt.UnknownRates))+"/s"), kv("deliver", rate(o.DeliverRate, u.Knows(mgmt.UnknownRates))+"/s"),
+		}
+		if o.StatsOff {
+			fields = append(fields, th.Badge.Render(statsOffBadge(o)))
+		}
+		line2 = strings.Join(fields, "  ")
 	} else {
 		line2 = th.Faint.Render("reading the broker overview from " + safe(c.target.API) + "…")
 	}

@@ -23,6 +23,9 @@ type listSpec[T any] struct {
 	sorts []mgmt.SortKey       // allowed sorts; the first is the default
 	// observe sees every page that arrives (e.g. to record depth history).
 	observe func(c *common, items []T)
+	// enrich completes a fetched page inside the fetch, off the UI's
+	// goroutine (queues: exact depths where the broker gave none).
+	enrich func(ctx context.Context, t Target, items []T)
 }
 
 // listView is a server-paged, server-sorted, filtered table of one kind.
@@ -54,8 +57,14 @@ func (v *listView[T]) id() int       { return v.poll.viewID }
 func (v *listView[T]) title() string { return v.spec.kind }
 
 func (v *listView[T]) fetcher() func(ctx context.Context) (any, error) {
-	src, opts, fetch := v.c.target.Source, v.opts, v.spec.fetch
-	return func(ctx context.Context) (any, error) { return fetch(ctx, src, opts) }
+	src, opts, fetch, enrich, target := v.c.target.Source, v.opts, v.spec.fetch, v.spec.enrich, v.c.target
+	return func(ctx context.Context) (any, error) {
+		p, err := fetch(ctx, src, opts)
+		if err == nil && enrich != nil {
+			enrich(ctx, target, p.Items)
+		}
+		return p, err
+	}
 }
 
 func (v *listView[T]) load() tea.Cmd {
@@ -208,6 +217,9 @@ func (v *listView[T]) sortBy(s mgmt.SortKey) tea.Cmd {
 	}
 	if !allowed {
 		return statusCmd(fmt.Sprintf("%s cannot be sorted by %s", v.spec.kind, s), true)
+	}
+	if v.c.statsOff && sortNeedsStats(s) {
+		return statusCmd(fmt.Sprintf("%s cannot be sorted by %s here: the broker's statistics are off, and only they hold it for every row; sort by name or messages", v.spec.kind, s), true)
 	}
 	if v.opts.Sort == s {
 		v.opts.Reverse = !v.opts.Reverse

@@ -40,18 +40,26 @@ func queueSpec() listSpec[mgmt.Queue] {
 		observe: func(c *common, qs []mgmt.Queue) {
 			now := c.now()
 			for _, q := range qs {
-				c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+				switch {
+				case q.Unknown.Knows(mgmt.UnknownMessages):
+					c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+				case q.Unknown.Knows(mgmt.UnknownReady):
+					c.hist.addDepth(q.Vhost, q.Name, q.Ready, now) // by passive declare: ready is all there is
+				}
 			}
 		},
+		enrich: func(ctx context.Context, t Target, qs []mgmt.Queue) { fillExactDepths(ctx, t.Streamer, qs) },
 	}
 }
 
-// queueRow is the pure renderer of one queue row.
+// queueRow is the pure renderer of one queue row. A count the broker did
+// not report shows as "-", never as 0.
 func queueRow(c *common, q mgmt.Queue) []string {
+	ready, unacked, total, cons := queueCounts(q)
 	return []string{
 		q.Vhost, q.Name, q.Type, q.State,
-		count(q.Ready), count(q.Unacked), count(q.Messages), count(int64(q.Consumers)),
-		rate(q.PublishRate, q.HasStats), rate(q.DeliverRate, q.HasStats),
+		ready, unacked, total, cons,
+		rate(q.PublishRate, q.RatesKnown()), rate(q.DeliverRate, q.RatesKnown()),
 		sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
 	}
 }
@@ -151,6 +159,9 @@ func connectionRow(c *common, k mgmt.Connection) []string {
 	if !k.ConnectedAt.IsZero() {
 		since = age(c.now().Sub(k.ConnectedAt))
 	}
+	if k.StatsUnknown { // the broker's statistics are off
+		return []string{k.Name, k.User, k.Vhost, unknownMark, unknownMark, unknownMark, unknownMark, unknownMark, unknownMark, since}
+	}
 	return []string{
 		k.Name, k.User, k.Vhost, k.State, k.Protocol, count(int64(k.Channels)), k.Client,
 		bytesIEC(int64(k.RecvRate)), bytesIEC(int64(k.SendRate)), since,
@@ -194,6 +205,9 @@ func nodeRow(_ *common, n mgmt.Node) []string {
 	}
 	if len(n.Partitions) > 0 {
 		alarms = append(alarms, "PARTITION")
+	}
+	if n.StatsUnknown { // the broker's statistics are off: no figure, and no alarm known
+		return []string{n.Name, n.Type, yesNo(n.Running, "yes"), unknownMark, unknownMark, unknownMark, unknownMark, unknownMark, unknownMark}
 	}
 	return []string{
 		n.Name, n.Type, yesNo(n.Running, "yes"), age(n.Uptime),

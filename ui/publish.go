@@ -391,7 +391,7 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 		rm.DeliveryLimit = 0 // unknown: the safe default
 		if req.queues != nil {
 			if q, err := req.queues.Queue(rctx, rm.Vhost, rm.Queue); err == nil {
-				rm.DeliveryLimit = deliveryLimit(q, req.version)
+				rm.DeliveryLimit, rm.QueueType = deliveryLimit(q, req.version), q.Type
 			}
 		}
 		rr, err := pub.Remove(rctx, rm)

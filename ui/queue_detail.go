@@ -22,9 +22,16 @@ type queueDetail struct {
 }
 
 func newQueueDetail(c *common, vhost, name string) *queueDetail {
+	st := c.target.Streamer
 	v := &queueDetail{detailPage: newDetailPage(c, vhost, name,
 		func(ctx context.Context, src Source, vhost, name string) (mgmt.QueueDetail, error) {
-			return src.Queue(ctx, vhost, name)
+			d, err := src.Queue(ctx, vhost, name)
+			if err == nil {
+				rows := []mgmt.Queue{d.Queue}
+				fillExactDepths(ctx, st, rows) // a broker without statistics gave no counts
+				d.Queue = rows[0]
+			}
+			return d, err
 		})}
 	v.arrived = func(q mgmt.QueueDetail) {
 		v.q = q
@@ -39,6 +46,9 @@ func (v *queueDetail) title() string { return "queue " + v.name }
 func (v *queueDetail) status() string {
 	if !v.loaded {
 		return "vhost " + v.vhost + " · loading…"
+	}
+	if !v.q.Unknown.Knows(mgmt.UnknownMessages) {
+		return fmt.Sprintf("vhost %s · %s", v.vhost, v.q.Type)
 	}
 	return fmt.Sprintf("vhost %s · %s · %s messages", v.vhost, v.q.Type, count(v.q.Messages))
 }
@@ -70,9 +80,17 @@ func (v *queueDetail) rebuild() {
 		flags = append(flags, "transient")
 	}
 	d.add(kv("type", q.Type, "state", q.State, "node", q.Node, "flags", strings.Join(flags, ",")))
-	d.add(kv("ready", count(q.Ready), "unacked", count(q.Unacked), "total", count(q.Messages), "consumers", count(int64(q.Consumers))))
-	d.add(kv("in", rate(q.PublishRate, q.HasStats)+"/s", "out", rate(q.DeliverRate, q.HasStats)+"/s",
-		"ack", rate(q.AckRate, q.HasStats)+"/s", "memory", bytesIEC(q.Memory)))
+	ready, unacked, total, cons := queueCounts(q.Queue)
+	d.add(kv("ready", ready, "unacked", unacked, "total", total, "consumers", cons))
+	memory := bytesIEC(q.Memory)
+	if v.c.statsOff && !q.HasStats {
+		memory = unknownMark
+	}
+	d.add(kv("in", rate(q.PublishRate, q.RatesKnown())+"/s", "out", rate(q.DeliverRate, q.RatesKnown())+"/s",
+		"ack", rate(q.AckRate, q.HasStats)+"/s", "memory", memory))
+	if note := statsNote(q.Queue, v.c.statsOff); note != "" {
+		d.add(th.Faint.Render(note))
+	}
 	d.add("")
 	d.add(th.Section.Render("ARGUMENTS"))
 	v.addTable(&d, q.Arguments, "none")
@@ -82,6 +100,9 @@ func (v *queueDetail) rebuild() {
 	}
 	d.add(th.Section.Render(title))
 	v.addTable(&d, q.EffectivePolicy, "none")
+	for _, line := range versionNotes(q, v.c.rabbitVersion) {
+		d.add(th.Warn.Render("  " + line))
+	}
 	d.add("")
 	v.addChart(&d)
 	d.add("")

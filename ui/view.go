@@ -21,6 +21,12 @@ type common struct {
 	hist   *history
 	// rabbitVersion is the broker's version, once the overview said it.
 	rabbitVersion string
+	// statsOff: the overview says the broker collects no statistics, so
+	// counts, consumers and rates may be unknown and only name and
+	// messages can order a list. Views that judge from stats read it.
+	statsOff bool
+	// statsOffSaid: the notice about it was shown for this broker.
+	statsOffSaid bool
 	// pins are the queues on the watch board, in the order pinned.
 	pins []pin
 	// tick makes every timer (tea.Tick); tests replace it to drive time.

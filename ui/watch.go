@@ -70,7 +70,11 @@ func newWatchView(c *common) *watchView {
 func (v *watchView) id() int       { return v.poll.viewID }
 func (v *watchView) title() string { return "watch" }
 func (v *watchView) status() string {
-	return fmt.Sprintf("%d pinned · exact depth every %s, rates every %s", len(v.c.pins), exactEvery, v.c.opts.Refresh)
+	s := fmt.Sprintf("%d pinned · exact depth every %s, rates every %s", len(v.c.pins), exactEvery, v.c.opts.Refresh)
+	if v.c.statsOff {
+		s += " · broker statistics off: no unacked count"
+	}
+	return s
 }
 
 func (v *watchView) fetcher() func(ctx context.Context) (any, error) {
@@ -183,7 +187,10 @@ func watchRow(p pin, exact map[pin][2]int, q mgmt.Queue, series *ring, err error
 	if err != nil {
 		note = err.Error()
 	}
-	return []string{p.vhost, p.name, ready, cons, count(q.Unacked), rate(q.PublishRate, q.HasStats), rate(q.DeliverRate, q.HasStats), spark, note}
+	// Unacked and rates come from the API, which has none for a broker
+	// whose statistics are off (rates then from Prometheus, if it answers).
+	unacked := countIf(q.Unacked, q.Unknown.Knows(mgmt.UnknownUnacked))
+	return []string{p.vhost, p.name, ready, cons, unacked, rate(q.PublishRate, q.RatesKnown()), rate(q.DeliverRate, q.RatesKnown()), spark, note}
 }
 
 func (v *watchView) setSize(w, h int) tea.Cmd {

@@ -176,7 +176,7 @@ func (r *rig) setup() {
 	defer ch.Close()
 	must(ch.ExchangeDeclare("flood", "fanout", false, false, false, false, nil))
 	for _, q := range []string{"raw1", "raw2", "pane1", "pane2", "bound"} {
-		_, err := ch.QueueDeclare(q, false, false, false, false, nil)
+		_, err := ch.QueueDeclare(q, true, false, false, false, nil) // durable: 4.3 refuses transient non-exclusive queues
 		must(err)
 	}
 	must(ch.QueueBind("bound", "", "flood", false, nil))

@@ -21,11 +21,11 @@ const (
 // last op of each channel waits, which proves all before it were done.
 type queueOp func(ch *amqp.Channel, name string, wait bool) error
 
-// opDeclare declares a plain classic queue: not durable (cheap to create
-// and gone after a broker restart, should cleanup ever fail), not
-// exclusive, so it outlives the declaring connection.
+// opDeclare declares a plain classic queue: not exclusive, so it
+// outlives the declaring connection, and so durable (RabbitMQ 4.3 refuses
+// transient non-exclusive queues by default).
 func opDeclare(ch *amqp.Channel, name string, wait bool) error {
-	_, err := ch.QueueDeclare(name, false, false, false, !wait, nil)
+	_, err := ch.QueueDeclare(name, true, false, false, !wait, nil)
 	return err
 }
 

@@ -58,6 +58,9 @@ type settings struct {
 	APITLS   *tls.Config // for the API: checks the API host's certificate
 	Insecure bool        // certificates are not checked
 	Warning  string      // one line for the person, e.g. a password file others can read
+	// Prometheus is rabbitmq_prometheus's URL for rates when the broker's
+	// statistics are off; "" derives it from the API's host.
+	Prometheus string
 
 	// NeedPassword is the user that has no password from any source yet;
 	// the caller asks for one (setPassword) or refuses.
@@ -78,6 +81,9 @@ type flagValues struct {
 	Password string
 	Warning  string // a password on the command line
 	LogPath  string // --log or WARREN_LOG: where the structured log goes
+	// Prometheus is --prometheus or WARREN_PROMETHEUS, for the target
+	// warren starts with (a :ctx switch derives its own).
+	Prometheus string
 }
 
 const (
@@ -187,6 +193,12 @@ func (fc fileConfig) missingContext(name string) error {
 // resolve decides the settings: flags and environment first, then the
 // named (or current) context, then the defaults.
 func resolve(fv flagValues, fc fileConfig) (settings, error) {
+	s, err := resolveContext(fv, fc)
+	s.Prometheus = fv.Prometheus
+	return s, err
+}
+
+func resolveContext(fv flagValues, fc fileConfig) (settings, error) {
 	// An explicit URI without --context means: ignore the config's contexts.
 	var ctx contextConfig
 	if fv.Context != "" || fv.URI == "" {

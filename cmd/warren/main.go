@@ -42,6 +42,7 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	var fv flagValues
 	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user@host:5672/vhost (env WARREN_URI; default "+defaultURI+"); the password comes from WARREN_PASSWORD, the context's password-file or a prompt")
 	fs.StringVar(&fv.API, "api", "", "management API URL (env WARREN_API; default derived from --uri's host, port 15672)")
+	fs.StringVar(&fv.Prometheus, "prometheus", "", "rabbitmq_prometheus URL, read for rates when the broker's statistics are off (env WARREN_PROMETHEUS; default the API's host, port 15692)")
 	fs.StringVar(&fv.Context, "context", "", "named context from the config file")
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
 	fs.BoolVar(&fv.ReadOnly, "read-only", false, "remove every write action")
@@ -81,6 +82,9 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	}
 	if fv.LogPath == "" {
 		fv.LogPath = os.Getenv("WARREN_LOG")
+	}
+	if fv.Prometheus == "" {
+		fv.Prometheus = os.Getenv("WARREN_PROMETHEUS")
 	}
 	return fv, nil
 }
@@ -213,7 +217,8 @@ func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
 // open builds the API client and a fresh AMQP session for settings s,
 // closing the previous session.
 func (sw *switcher) open(s settings) (ui.Target, error) {
-	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.APITLS})
+	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.APITLS,
+		PrometheusURL: s.Prometheus})
 	if err != nil {
 		return ui.Target{}, err
 	}
@@ -223,6 +228,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	}
 	sw.closeSession()
 	session.SetHeadReader(client) // a peek reads past a message amqp091-go cannot decode through the API
+	session.SetQueueTyper(client) // a move or remove not told its queue's type asks the API
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{

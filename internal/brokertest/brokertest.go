@@ -129,7 +129,7 @@ func DeclareQueue(t testing.TB, vhost, name, args string) {
 		args = "{}"
 	}
 	MustDo(t, "PUT", "/api/queues/"+Esc(vhost)+"/"+Esc(name),
-		[]byte(`{"durable":false,"auto_delete":false,"arguments":`+args+`}`))
+		[]byte(`{"durable":true,"auto_delete":false,"arguments":`+args+`}`))
 	t.Cleanup(func() { _, _, _ = Do("DELETE", "/api/queues/"+Esc(vhost)+"/"+Esc(name), nil) })
 }
 

@@ -44,11 +44,23 @@ type Node struct {
 	amqpPort int
 	apiPort  int
 	distPort int
+	promPort int // 0 unless Options.Prometheus
+	opts     Options
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd     // the rabbitmq-server script while it runs
 	exited chan struct{} // closed when cmd has exited
 	pid    int           // the Erlang VM's OS pid while it runs
+}
+
+// Options shape a node beyond the defaults.
+type Options struct {
+	// Config is appended to the node's rabbitmq.conf, one setting a line
+	// (management_agent.disable_metrics_collector = true, say).
+	Config []string
+	// Prometheus enables rabbitmq_prometheus on a loopback port of the
+	// node's own (PrometheusURL).
+	Prometheus bool
 }
 
 // Start boots a fresh node with the management plugin and waits until its
@@ -57,7 +69,13 @@ type Node struct {
 // cannot start fails the test under CI (env CI set) and skips it otherwise.
 func Start(t testing.TB) *Node {
 	t.Helper()
-	n, err := newNode()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with Options.
+func StartWith(t testing.TB, o Options) *Node {
+	t.Helper()
+	n, err := newNode(o)
 	if err == nil {
 		t.Cleanup(func() { n.cleanup(t) })
 		err = n.Start()
@@ -83,6 +101,15 @@ func (n *Node) URI() string {
 // API is the node's management API base URL (guest/guest).
 func (n *Node) API() string { return "http://127.0.0.1:" + strconv.Itoa(n.apiPort) }
 
+// PrometheusURL is the node's rabbitmq_prometheus base URL ("" unless
+// Options.Prometheus): its metrics are at PrometheusURL()+"/metrics".
+func (n *Node) PrometheusURL() string {
+	if n.promPort == 0 {
+		return ""
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(n.promPort)
+}
+
 // PID is the OS pid of the node's Erlang VM, 0 while it is not running.
 func (n *Node) PID() int {
 	n.mu.Lock()
@@ -91,17 +118,20 @@ func (n *Node) PID() int {
 }
 
 // newNode prepares the node's directory, files and ports.
-func newNode() (*Node, error) {
+func newNode(o Options) (*Node, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{name: "warren-fault-" + randomHex(4) + "@localhost", bin: bin,
-		amqpPort: ports[0], apiPort: ports[1], distPort: ports[2]}
+		amqpPort: ports[0], apiPort: ports[1], distPort: ports[2], opts: o}
+	if o.Prometheus {
+		n.promPort = ports[3]
+	}
 	if n.cred, err = runAs(); err != nil {
 		return nil, err
 	}
@@ -169,13 +199,21 @@ func (n *Node) writeFiles() error {
 	conf := fmt.Sprintf("listeners.tcp.1 = 127.0.0.1:%d\n"+
 		"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %d\n"+
 		"vm_memory_high_watermark.relative = 0.4\ncollect_statistics_interval = 1000\n", n.amqpPort, n.apiPort)
+	plugins := "[rabbitmq_management].\n"
+	if n.promPort != 0 {
+		conf += fmt.Sprintf("prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = %d\n", n.promPort)
+		plugins = "[rabbitmq_management,rabbitmq_prometheus].\n"
+	}
+	for _, line := range n.opts.Config {
+		conf += strings.TrimSpace(line) + "\n"
+	}
 	files := []struct {
 		path string
 		body string
 		mode os.FileMode
 	}{
 		{"rabbitmq.conf", conf, 0o644},
-		{"enabled_plugins", "[rabbitmq_management].\n", 0o644},
+		{"enabled_plugins", plugins, 0o644},
 		{"rabbitmq-env.conf", "", 0o644},
 		{"home/.erlang.cookie", strings.ToUpper(randomHex(16)), 0o400},
 	}

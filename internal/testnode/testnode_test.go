@@ -113,7 +113,7 @@ func TestNodeFaults(t *testing.T) {
 // The node's directory holds everything of its own and nothing else does:
 // its files are where its environment says, owned by who runs it.
 func TestNodeLayout(t *testing.T) {
-	n, err := newNode()
+	n, err := newNode(Options{})
 	if err != nil {
 		t.Skip(err)
 	}
@@ -188,4 +188,32 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// Options reach the node's files: extra config lines, and
+// rabbitmq_prometheus on a loopback port of its own.
+func TestNodeOptionsLayout(t *testing.T) {
+	n, err := newNode(Options{Config: []string{"management_agent.disable_metrics_collector = true"}, Prometheus: true})
+	if err != nil {
+		t.Skip(err)
+	}
+	defer os.RemoveAll(n.dir)
+	conf, _ := os.ReadFile(filepath.Join(n.dir, "rabbitmq.conf"))
+	plugins, _ := os.ReadFile(filepath.Join(n.dir, "enabled_plugins"))
+	if !strings.Contains(string(conf), "management_agent.disable_metrics_collector = true\n") ||
+		!strings.Contains(string(conf), "prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = "+strconv.Itoa(n.promPort)) ||
+		!strings.Contains(string(plugins), "rabbitmq_prometheus") {
+		t.Fatalf("config:\n%s\nplugins: %s", conf, plugins)
+	}
+	if n.PrometheusURL() != "http://127.0.0.1:"+strconv.Itoa(n.promPort) || n.promPort == 15692 || n.promPort == n.apiPort {
+		t.Fatalf("prometheus %s", n.PrometheusURL())
+	}
+	plain, err := newNode(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(plain.dir)
+	if plain.PrometheusURL() != "" {
+		t.Fatalf("a plain node has a Prometheus URL: %s", plain.PrometheusURL())
+	}
 }
