@@ -431,7 +431,11 @@ func (v *moveView) render(w, h int) string {
 	if v.imp != nil {
 		where = v.imp.path
 	}
-	b.WriteString(th.Section.Render(safe(targetLabel(v.req)+" · "+where)) + "\n\n")
+	label := targetLabel(v.req)
+	if v.shovel {
+		label = "by the broker (a shovel), " + label
+	}
+	b.WriteString(th.Section.Render(safe(label+" · "+where)) + "\n\n")
 	b.WriteString(fmt.Sprintf("  %s %d / %d\n\n", bar, p.Moved, p.Total))
 	eta := "-"
 	if p.Rate > 0 && p.Total > p.Moved {
