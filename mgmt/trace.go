@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -57,5 +58,9 @@ func (c *Client) SetTracing(ctx context.Context, vhost string, on bool) error {
 	if on {
 		state = "on"
 	}
-	return c.refused(fmt.Sprintf("turn tracing %s in %s (it needs the administrator tag)", state, what), err)
+	action := fmt.Sprintf("turn tracing %s in %s", state, what)
+	if errors.Is(err, ErrForbidden) {
+		action += " (it needs the administrator tag)"
+	}
+	return c.refused(action, err)
 }

@@ -120,6 +120,15 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
 				defer cancel()
 				err := tr.SetTracing(ctx, vhost, true)
+				if err != nil {
+					// A slow broker may have done it all the same: then it
+					// is warren's to turn off.
+					rctx, rcancel := context.WithTimeout(context.Background(), timeout)
+					defer rcancel()
+					if on, rerr := tr.Tracing(rctx); rerr == nil && containsString(on, vhost) {
+						err = nil
+					}
+				}
 				return tracingMsg{view: id, on: err == nil, turned: err == nil, err: err}
 			}
 		case "n", "N":

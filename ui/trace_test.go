@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ type fakeTracer struct {
 	mu   sync.Mutex
 	on   []string
 	sets []string // "vhost=on" or "vhost=off", in order
+	slow bool     // each change is made, but its answer times out
 }
 
 func (f *fakeTracer) Tracing(context.Context) ([]string, error) {
@@ -33,6 +35,9 @@ func (f *fakeTracer) SetTracing(_ context.Context, vhost string, on bool) error 
 		f.on, state = append(f.on, vhost), "on"
 	}
 	f.sets = append(f.sets, vhost+"="+state)
+	if f.slow {
+		return errors.New("management API: no answer before the caller's deadline")
+	}
 	return nil
 }
 
@@ -145,5 +150,23 @@ func TestTraceRow(t *testing.T) {
 	del := message.Message{RoutingKey: "deliver.eu", Headers: map[string]any{"exchange_name": "", "routing_keys": []any{"eu"}}}
 	if got := traceRow(at, del); got[1] != "deliver" || got[2] != "(default)" || got[4] != "eu" {
 		t.Errorf("deliver row %q", got)
+	}
+}
+
+// A broker too slow to answer may still have turned tracing on: warren
+// then treats it as its own, and turns it off when the pane closes.
+func TestTraceOnBySlowBroker(t *testing.T) {
+	tr := &fakeTracer{slow: true}
+	a, _ := traceApp(t, tr, false)
+	settle(t, a, press(":"))
+	settle(t, a, typed("trace /")...)
+	settle(t, a, press("enter"))
+	settle(t, a, press("y"))
+	if lv, ok := a.top().(*liveView); !ok || !lv.spec.ownTrace {
+		t.Fatalf("top %T: the pane should open, owning the tracing", a.top())
+	}
+	settle(t, a, press("esc"))
+	if tr.changes() != "/=on /=off" {
+		t.Fatalf("changes %q", tr.changes())
 	}
 }
