@@ -78,8 +78,14 @@ func (c *Client) Node(ctx context.Context, name string) (NodeDetail, error) {
 	if err := c.get(ctx, call{what: "queues"}, "/api/queues", q, &queues); err != nil {
 		return NodeDetail{}, err
 	}
+	all := make([]Queue, 0, len(queues))
 	for _, j := range queues {
-		qu := j.queue(true)
+		all = append(all, j.queue(true))
+	}
+	if err := c.addQueueNodes(ctx, "/api/queues", all); err != nil {
+		return NodeDetail{}, err
+	}
+	for _, qu := range all {
 		switch {
 		case qu.Node == name:
 			d.Leaders = append(d.Leaders, qu)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
@@ -159,16 +160,13 @@ func (c *Client) addQueueStats(ctx context.Context, path string, rows []Queue, n
 }
 
 // queuesOnNode serves a node filter, which the API does not have: it
-// lists every queue (name-filtered by the broker) without stats, keeps
+// lists every queue without stats, keeps
 // those on the node, sorts and pages here, then fetches stats for the
 // visible rows only, as a sort by messages does. Consumers and rate live
 // only in stats, so those two sorts list every queue with stats.
 func (c *Client) queuesOnNode(ctx context.Context, lq listQuery, path string) (Page[Queue], error) {
+	// Without paging the broker ignores a name filter: it is applied here.
 	q := url.Values{}
-	if lq.Filter != "" {
-		q.Set("name", lq.Filter)
-		q.Set("use_regex", "true")
-	}
 	withStats := lq.Sort == SortConsumers || lq.Sort == SortRate
 	if withStats {
 		q.Set("columns", strings.Join(queueRowColumns, ","))
@@ -182,16 +180,24 @@ func (c *Client) queuesOnNode(ctx context.Context, lq listQuery, path string) (P
 		return Page[Queue]{}, err
 	}
 	noTotals := map[[2]string]bool{}
-	rows := make([]Queue, 0, len(all))
+	every := make([]Queue, 0, len(all))
 	for _, j := range all {
-		qu := j.queue(c.statsDisabled.Load())
-		if !OnNode(qu.Node, lq.Node) {
+		if !lq.matches(j.Name) {
 			continue
 		}
 		if j.Messages == nil {
 			noTotals[[2]string{j.Vhost, j.Name}] = true
 		}
-		rows = append(rows, qu)
+		every = append(every, j.queue(c.statsDisabled.Load()))
+	}
+	if err := c.addQueueNodes(ctx, path, every); err != nil {
+		return Page[Queue]{}, err
+	}
+	rows := make([]Queue, 0, len(every))
+	for _, qu := range every {
+		if OnNode(qu.Node, lq.Node) {
+			rows = append(rows, qu)
+		}
 	}
 	page := pageLocally(rows, lq, func(Queue) bool { return true }, queueOrder(lq.Sort))
 	page.TotalCount = len(all)
@@ -201,6 +207,41 @@ func (c *Client) queuesOnNode(ctx context.Context, lq listQuery, path string) (P
 		}
 	}
 	return page, nil
+}
+
+// addQueueNodes fills the node and members of rows that have none: a
+// listing without stats leaves them out for streams. It asks only for
+// those queues, by exact name.
+func (c *Client) addQueueNodes(ctx context.Context, path string, rows []Queue) error {
+	var names []string
+	seen := map[string]bool{}
+	index := map[[2]string]int{}
+	for i, r := range rows {
+		if r.Node == "" && !seen[r.Name] {
+			seen[r.Name] = true
+			names = append(names, r.Name)
+		}
+		index[[2]string{r.Vhost, r.Name}] = i
+	}
+	for _, re := range exactNames(names, maxRegexQuery) {
+		// The name filter works only on a paged request.
+		for page, pages := 1, 1; page <= pages; page++ {
+			q := url.Values{"name": {re}, "use_regex": {"true"}, "columns": {"name,vhost,node,leader,members"},
+				"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(MaxPageSize)}}
+			var l listing[queueJSON]
+			if err := c.get(ctx, call{what: "queues"}, path, q, &l); err != nil {
+				return err
+			}
+			pages = l.PageCount
+			for _, j := range l.Items {
+				if i, ok := index[[2]string{j.Vhost, j.Name}]; ok && rows[i].Node == "" {
+					rows[i].Node = escaped(cmp.Or(string(j.Node), string(j.Leader)))
+					rows[i].Members = escapedAll(j.Members)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // queuePage converts a broker answer; an unpaged answer (a broker without
