@@ -34,9 +34,9 @@ func queueSpec() listSpec[mgmt.Queue] {
 		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Queue], error) {
 			return src.Queues(ctx, o)
 		},
-		row:   queueRow,
-		key:   func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
-		open:  func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
+		row:        queueRow,
+		key:        func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
+		open:       func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
 		sorts:      []mgmt.SortKey{mgmt.SortName, mgmt.SortMessages, mgmt.SortConsumers, mgmt.SortRate},
 		nodeFilter: true,
 		observe: func(c *common, qs []mgmt.Queue) {

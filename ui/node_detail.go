@@ -188,4 +188,3 @@ func (v *nodeDetail) help() []helpGroup {
 	k := v.c.keys.Table
 	return []helpGroup{{Title: "Node detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
 }
-
