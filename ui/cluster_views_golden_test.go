@@ -102,7 +102,8 @@ func TestQueueFilterByNode(t *testing.T) {
 	}
 	send(t, a, press("esc"))
 	filterTo(t, a, "node:nowhere")
-	if len(lv.items) != 0 || !strings.Contains(screen(a), "0 queues · sort name↑ · node nowhere") {
+	if len(lv.items) != 0 || !strings.Contains(screen(a), "0 queues · sort name↑ · node nowhere") ||
+		!strings.Contains(screen(a), "no queues on node nowhere (esc clears the filter)") {
 		t.Fatalf("a node with no queues:\n%s", screen(a))
 	}
 	send(t, a, press("esc"))

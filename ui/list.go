@@ -310,7 +310,13 @@ func (v *listView[T]) render(w, h int) string {
 		if v.opts.Vhost != "" {
 			msg += " in vhost " + safe(v.opts.Vhost)
 		}
-		return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse) + "\n" + v.c.th.Faint.Render(msg)
+		// In the first row's place: below the padded table it would be cut.
+		lines := strings.Split(v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse), "\n")
+		if len(lines) < 2 {
+			lines = append(lines, "")
+		}
+		lines[1] = v.c.th.Faint.Render(msg)
+		return strings.Join(lines, "\n")
 	}
 	return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse)
 }
