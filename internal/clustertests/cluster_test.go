@@ -315,8 +315,9 @@ func TestClusterConnectionsAndChannels(t *testing.T) {
 	}
 }
 
-// TestClusterNodeKilled runs last: node 2 is killed with kill -9 and the
-// nodes view and a quorum queue's online members say so.
+// TestClusterNodeKilled kills node 2 with kill -9: the nodes view and a
+// quorum queue's online members say so. The node is started again after,
+// and is back in the cluster, whatever runs next.
 func TestClusterNodeKilled(t *testing.T) {
 	c := need(t)
 	cl := api(t, c)
@@ -325,6 +326,24 @@ func TestClusterNodeKilled(t *testing.T) {
 	if err := c.Kill(2); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if err := c.Restart(2); err != nil {
+			t.Errorf("node 2 did not start again: %v", err)
+			return
+		}
+		eventually(t, func() string {
+			nodes, err := cl.Nodes(ctx(t))
+			if err != nil {
+				return err.Error()
+			}
+			for _, n := range nodes {
+				if !n.Running {
+					return fmt.Sprintf("after restarting node 2: %s is down", n.Name)
+				}
+			}
+			return ""
+		})
+	})
 	eventually(t, func() string {
 		nodes, err := cl.Nodes(ctx(t))
 		if err != nil {
