@@ -142,6 +142,8 @@ func (a *App) makeView(kind, vhost, name string) view {
 		return newExchangeDetail(a.c, vhost, name)
 	case "node":
 		return newNodeDetail(a.c, name)
+	case "queues-on-node":
+		return newQueuesOnNode(a.c, name)
 	case "connection":
 		return newConnectionDetail(a.c, name)
 	case "peek":

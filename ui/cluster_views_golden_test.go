@@ -24,7 +24,7 @@ func clusterViewCases() []viewCase {
 			send(t, a, press("enter"))
 			return a
 		}},
-		{name: "node-detail-down", scopes: detailScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "node-detail-down", selected: []string{"every queue on this node"}, scopes: detailScopes, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "no")
 			send(t, a, press("G"), press("enter"))
@@ -68,7 +68,12 @@ func TestClusterViewsNavigate(t *testing.T) {
 	if !ok || cd.name != "127.0.0.1:50000 -> 127.0.0.1:5672" || len(cd.k.ChannelList) != 2 {
 		t.Fatalf("enter on a node's connection opened %T", a.top())
 	}
-	send(t, a, press("esc"), press("j"), press("enter")) // its first queue
+	send(t, a, press("esc"), press("j"), press("enter")) // every queue on the node
+	if lv, ok := a.top().(*listView[mgmt.Queue]); !ok || lv.opts.Node != "rabbit@demo" || lv.filter() != "node:rabbit@demo" ||
+		len(lv.items) != 5 {
+		t.Fatalf("the node's queue-list link opened %T", a.top())
+	}
+	send(t, a, press("esc"), press("esc"), press("j"), press("enter")) // esc clears the filter, esc goes back; its first queue
 	if qd, ok := a.top().(*queueDetail); !ok || qd.name != nd.n.Leaders[0].Name {
 		t.Fatalf("enter on a node's first queue opened %T", a.top())
 	}

@@ -397,3 +397,10 @@ func splitNodeFilter(expr string) (re, node string) {
 	node, re, _ = strings.Cut(rest, " ")
 	return re, node
 }
+
+// newQueuesOnNode is the queue list filtered to one node's queues.
+func newQueuesOnNode(c *common, node string) *listView[mgmt.Queue] {
+	v := newListView(c, queueSpec())
+	v.typed, v.opts.Node = "node:"+node, node
+	return v
+}

@@ -144,7 +144,9 @@ func (v *nodeDetail) rebuild() {
 	if n.Replicas > 0 {
 		title += fmt.Sprintf(", and a replica of %d more", n.Replicas)
 	}
-	d.add(th.Section.Render(title) + th.Faint.Render("  enter opens one; /node:NAME filters the queue list"))
+	d.add(th.Section.Render(title) + th.Faint.Render("  enter opens one"))
+	all := "  → every queue on this node, in the queue list (/node:" + safe(n.Name) + ")"
+	d.addLink(all, th.Accent.Render(all), openCmd("queues-on-node", "", n.Name))
 	d.add(th.TableHeader.Render(fmt.Sprintf("  %-12s %-40s %-8s %12s", "VHOST", "NAME", "TYPE", "MESSAGES")))
 	if len(n.Leaders) == 0 {
 		d.add(th.Faint.Render("  none"))
