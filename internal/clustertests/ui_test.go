@@ -40,8 +40,9 @@ func (r recorder) View() tea.View { return r.app.View() }
 
 // TestClusterViewsInWarren drives warren itself against the cluster: the
 // connection list shows a named connection and its node, enter shows its
-// channels, the nodes list shows three running nodes, and a node's detail
-// lists the queue it leads; the queue detail lists its members.
+// channels, the nodes list shows three running nodes, a node's detail
+// lists the queue it leads, the queue list filtered by that node shows
+// it, and the queue detail lists its members.
 func TestClusterViewsInWarren(t *testing.T) {
 	c := need(t)
 	cl := api(t, c)
@@ -122,11 +123,16 @@ func TestClusterViewsInWarren(t *testing.T) {
 	enter()
 	waitFor("node "+c.Name(3), "QUEUES THIS NODE LEADS", q)
 
-	// The queue detail: leader and members, all online.
+	// The queue list by node (node 3 by its short name), then the queue
+	// detail: leader and members, all online.
 	command("qu")
-	tm.Type("/" + q)
+	short, _, _ := strings.Cut(c.Name(3), "@")
+	tm.Type("/node:" + short + " " + q)
 	enter()
-	waitFor("1 queue", q)
+	s = waitFor("1 queue", q, "node "+short)
+	if !strings.Contains(s, c.Name(3)) {
+		t.Errorf("the queue list should show the queue's node:\n%s", s)
+	}
 	enter()
 	waitFor("MEMBERS (3, 3 online)", c.Name(3)+"  ", "leader")
 
