@@ -74,34 +74,36 @@ type Overview struct {
 
 // Queue is one row of the queue list, or the head of a queue detail.
 type Queue struct {
-	Vhost      string
-	Name       string
-	Type       string // classic, quorum or stream
-	State      string // running, idle, flow, down, ...
-	Durable    bool
-	AutoDelete bool
-	Exclusive  bool
-	Node       string // the leader of a quorum queue or stream, else the queue's node
-	// Members are the nodes holding a replica of a quorum queue or stream,
-	// Online those of them that are up. Mirrors and SyncedMirrors are a
-	// mirrored classic queue's mirrors and those in sync.
+	Vhost       string
+	Name        string
+	Type        string // classic, quorum or stream
+	State       string // running, idle, flow, down, ...
+	Durable     bool
+	AutoDelete  bool
+	Exclusive   bool
+	Node        string
+	Ready       int64
+	Unacked     int64
+	Messages    int64
+	Consumers   int
+	PublishRate float64 // msg/s in
+	DeliverRate float64 // msg/s out (deliver + get)
+	AckRate     float64
+	Memory      int64
+	Policy      string
+	Arguments   map[string]any
+	// HasStats is false when the row came from a stats-free listing, so
+	// rates are unknown rather than zero.
+	HasStats bool
+
+	// Node above is a quorum queue's or stream's leader. Members are the
+	// nodes holding a replica of a quorum queue or stream, Online those
+	// of them that are up; Mirrors and SyncedMirrors are a mirrored
+	// classic queue's mirrors and those in sync.
 	Members       []string
 	Online        []string
 	Mirrors       []string
 	SyncedMirrors []string
-	Ready         int64
-	Unacked       int64
-	Messages      int64
-	Consumers     int
-	PublishRate   float64 // msg/s in
-	DeliverRate   float64 // msg/s out (deliver + get)
-	AckRate       float64
-	Memory        int64
-	Policy        string
-	Arguments     map[string]any
-	// HasStats is false when the row came from a stats-free listing, so
-	// rates are unknown rather than zero.
-	HasStats bool
 }
 
 // Consumer is one consumer of a queue.
@@ -195,7 +197,7 @@ type Node struct {
 	Sockets    int
 	SockTotal  int
 	Partitions []string
-	// Version is the node's RabbitMQ version; ""  when it is down.
+	// Version is the node's RabbitMQ version; "" when it is down.
 	Version string
 	// Plugins are the node's enabled plugins.
 	Plugins []string
