@@ -204,6 +204,20 @@ func TestClusterNodeDetail(t *testing.T) {
 	if len(d.Leaders) != 0 || d.Replicas != 2 || len(d.Connections) != 0 {
 		t.Fatalf("w1: leaders %v replicas %d connections %+v", d.Leaders, d.Replicas, d.Connections)
 	}
+	c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/nodes":
+			writeJSON(w, 200, fixture(t, "nodes.json"))
+		case "/api/feature-flags":
+			writeJSON(w, 401, `{"error":"not_authorised","reason":"Not administrator user"}`) // 3.10.8, to a monitoring user
+		default:
+			writeJSON(w, 200, `[]`)
+		}
+	})
+	d, err = c.Node(ctx, "w1@localhost")
+	if err != nil || !d.FeatureFlagsHidden || d.FeatureFlags != nil || !d.Running {
+		t.Fatalf("a monitoring user's node detail: %+v, %v", d, err)
+	}
 	if _, err := clusterAPI(t, false).Node(ctx, "nowhere@localhost"); err == nil {
 		t.Fatal("a node not in the cluster was found")
 	}

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,8 +16,10 @@ import (
 type NodeDetail struct {
 	Node
 	FeatureFlags []string // enabled, sorted
-	Connections  []Connection
-	Leaders      []Queue // quorum queues and streams it leads, classic queues on it
+	// FeatureFlagsHidden: the user may not read them (not an administrator).
+	FeatureFlagsHidden bool
+	Connections        []Connection
+	Leaders            []Queue // quorum queues and streams it leads, classic queues on it
 	// Replicas counts the quorum queues and streams with a member on the
 	// node that another node leads.
 	Replicas int
@@ -58,7 +61,15 @@ func (c *Client) Node(ctx context.Context, name string) (NodeDetail, error) {
 			Msg: "node " + escaped(name) + " is not in the cluster"}
 	}
 	d := NodeDetail{Node: nodes[i]}
-	if d.FeatureFlags, err = c.EnabledFeatureFlags(ctx); err != nil {
+	// Only administrators may read feature flags: 3.10.8 answers anyone
+	// else 401 "Not administrator user" (the same login has just read the
+	// nodes, so it is not a wrong password). The rest is still worth showing.
+	var apiErr *Error
+	d.FeatureFlags, err = c.EnabledFeatureFlags(ctx)
+	switch {
+	case errors.As(err, &apiErr) && (apiErr.Status == 401 || apiErr.Status == 403):
+		d.FeatureFlagsHidden = true
+	case err != nil:
 		return NodeDetail{}, err
 	}
 	var conns []connectionJSON

@@ -120,7 +120,11 @@ func (v *nodeDetail) rebuild() {
 	d.add(th.Section.Render(fmt.Sprintf("PLUGINS (%d)", len(n.Plugins))))
 	addNames(&d, v.c, n.Plugins)
 	d.add(th.Section.Render(fmt.Sprintf("ENABLED FEATURE FLAGS (%d, cluster-wide)", len(n.FeatureFlags))))
-	addNames(&d, v.c, n.FeatureFlags)
+	if n.FeatureFlagsHidden {
+		d.add(th.Faint.Render("  only an administrator may read them"))
+	} else {
+		addNames(&d, v.c, n.FeatureFlags)
+	}
 	d.add("")
 	d.add(th.Section.Render(fmt.Sprintf("CONNECTIONS ON THIS NODE (%d)", len(n.Connections))) +
 		th.Faint.Render("  enter opens one"))
