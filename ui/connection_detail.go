@@ -58,9 +58,9 @@ func (v *connectionDetail) rebuild() {
 	if k.Heartbeat > 0 {
 		heartbeat = fmt.Sprintf("%ds", k.Heartbeat)
 	}
-	d.add(kvLine(v.c, "protocol", k.Protocol, "auth", orDash(k.AuthMechanism), "TLS", tls,
-		"heartbeat", heartbeat, "frame max", count(int64(k.FrameMax)), "channel max", count(int64(k.ChannelMax))))
-	d.add(kvLine(v.c, "recv", bytesIEC(int64(k.RecvRate))+"/s", "send", bytesIEC(int64(k.SendRate))+"/s"))
+	d.add(kvLine(v.c, "protocol", k.Protocol, "auth", orDash(k.AuthMechanism), "TLS", tls, "heartbeat", heartbeat))
+	d.add(kvLine(v.c, "frame max", count(int64(k.FrameMax)), "channel max", count(int64(k.ChannelMax)),
+		"recv", bytesIEC(int64(k.RecvRate))+"/s", "send", bytesIEC(int64(k.SendRate))+"/s"))
 	d.add("")
 	d.add(th.Section.Render(fmt.Sprintf("CHANNELS (%d)", len(k.ChannelList))))
 	row := func(cols ...string) string {
