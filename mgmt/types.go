@@ -30,6 +30,9 @@ type ListOptions struct {
 	Filter   string  // regular expression on the name; "" means all
 	Sort     SortKey // "" means SortName
 	Reverse  bool
+	// Node keeps only the queues led by (or, for a classic queue, on) this
+	// node: its full name or the part before @. Queues only.
+	Node string
 }
 
 // DefaultPageSize is the page size used when ListOptions.PageSize is 0.
@@ -147,6 +150,15 @@ type Queue struct {
 	// ExactDepth is set when Ready and Consumers were read by a passive
 	// queue.declare (the UI fills them so on a broker without statistics).
 	ExactDepth bool
+
+	// Node above is a quorum queue's or stream's leader. Members are the
+	// nodes holding a replica of a quorum queue or stream, Online those
+	// of them that are up; Mirrors and SyncedMirrors are a mirrored
+	// classic queue's mirrors and those in sync.
+	Members       []string
+	Online        []string
+	Mirrors       []string
+	SyncedMirrors []string
 }
 
 // RatesKnown says whether the queue's in and out rates are known.
@@ -221,6 +233,7 @@ type Connection struct {
 	RecvRate    float64 // bytes/s
 	SendRate    float64 // bytes/s
 	ConnectedAt time.Time
+	Node        string // the node the connection is on
 	// StatsUnknown: the broker reported only the connection's name, node,
 	// user and vhost (its statistics are off): state, protocol, channels,
 	// client and rates are unknown, not empty or 0.
@@ -243,9 +256,15 @@ type Node struct {
 	FDTotal    int
 	Processes  int
 	ProcTotal  int
+	Sockets    int
+	SockTotal  int
 	Partitions []string
 	// StatsUnknown: the broker reported only the node's name, type and
 	// whether it runs (its statistics are off): uptime, memory, disk,
 	// descriptors, processes and alarms are unknown, not 0.
 	StatsUnknown bool
+	// Version is the node's RabbitMQ version; "" when it is down.
+	Version string
+	// Plugins are the node's enabled plugins.
+	Plugins []string
 }

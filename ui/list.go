@@ -26,6 +26,8 @@ type listSpec[T any] struct {
 	// enrich completes a fetched page inside the fetch, off the UI's
 	// goroutine (queues: exact depths where the broker gave none).
 	enrich func(ctx context.Context, t Target, items []T)
+	// nodeFilter: the filter may start with node:NAME (queues).
+	nodeFilter bool
 }
 
 // listView is a server-paged, server-sorted, filtered table of one kind.
@@ -42,6 +44,7 @@ type listView[T any] struct {
 	// landing says where the cursor goes when a page change arrives.
 	landing int // 0 keep, -1 last row, +1 first row
 	keepKey string
+	typed   string // the filter as typed, node:NAME included
 	loaded  bool
 }
 
@@ -102,10 +105,13 @@ func (v *listView[T]) status() string {
 	if v.opts.Filter != "" {
 		parts = append(parts, "filter /"+v.opts.Filter+"/")
 	}
+	if v.opts.Node != "" {
+		parts = append(parts, "node "+v.opts.Node)
+	}
 	return strings.Join(parts, " · ")
 }
 
-func (v *listView[T]) filter() string { return v.opts.Filter }
+func (v *listView[T]) filter() string { return v.typed }
 
 // filterErrPrefix starts every status that says a filter is wrong, so a
 // valid filter typed after it clears it.
@@ -118,13 +124,17 @@ func validFilter(expr string) bool {
 }
 
 func (v *listView[T]) setFilter(expr string) tea.Cmd {
-	if expr == v.opts.Filter {
+	if expr == v.typed {
 		return nil
 	}
-	if _, err := regexp.Compile(expr); err != nil {
+	re, node := expr, ""
+	if v.spec.nodeFilter {
+		re, node = splitNodeFilter(expr)
+	}
+	if _, err := regexp.Compile(re); err != nil {
 		return statusCmd(filterErrPrefix+"not a valid regular expression: "+err.Error(), true)
 	}
-	v.opts.Filter = expr
+	v.typed, v.opts.Filter, v.opts.Node = expr, re, node
 	v.opts.Page = 1
 	v.landing = 1
 	return v.load()
@@ -301,12 +311,24 @@ func (v *listView[T]) render(w, h int) string {
 	if v.loaded && len(v.items) == 0 {
 		msg := "no " + v.spec.kind
 		if v.opts.Filter != "" {
-			msg += " match /" + safe(v.opts.Filter) + "/ (esc clears the filter)"
+			msg += " match /" + safe(v.opts.Filter) + "/"
+		}
+		if v.opts.Node != "" {
+			msg += " on node " + safe(v.opts.Node)
+		}
+		if v.typed != "" {
+			msg += " (esc clears the filter)"
 		}
 		if v.opts.Vhost != "" {
 			msg += " in vhost " + safe(v.opts.Vhost)
 		}
-		return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse) + "\n" + v.c.th.Faint.Render(msg)
+		// In the first row's place: below the padded table it would be cut.
+		lines := strings.Split(v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse), "\n")
+		if len(lines) < 2 {
+			lines = append(lines, "")
+		}
+		lines[1] = v.c.th.Faint.Render(msg)
+		return strings.Join(lines, "\n")
 	}
 	return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse)
 }
@@ -375,3 +397,22 @@ func (v *listView[T]) stale() bool { return v.landing != 0 && v.poll.inflight }
 
 // listKind is the kind of list ("queues", "exchanges", ...), for ctrl+n.
 func (v *listView[T]) listKind() string { return v.spec.kind }
+
+// splitNodeFilter takes a leading node:NAME off a queue filter: "node:w2
+// orders" keeps the queues on node w2 (or w2@host) whose name matches
+// "orders".
+func splitNodeFilter(expr string) (re, node string) {
+	rest, ok := strings.CutPrefix(expr, "node:")
+	if !ok {
+		return expr, ""
+	}
+	node, re, _ = strings.Cut(rest, " ")
+	return re, node
+}
+
+// newQueuesOnNode is the queue list filtered to one node's queues.
+func newQueuesOnNode(c *common, node string) *listView[mgmt.Queue] {
+	v := newListView(c, queueSpec())
+	v.typed, v.opts.Node = "node:"+node, node
+	return v
+}

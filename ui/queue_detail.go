@@ -91,6 +91,7 @@ func (v *queueDetail) rebuild() {
 	if note := statsNote(q.Queue, v.c.statsOff); note != "" {
 		d.add(th.Faint.Render(note))
 	}
+	v.addMembers(&d)
 	d.add("")
 	d.add(th.Section.Render("ARGUMENTS"))
 	v.addTable(&d, q.Arguments, "none")

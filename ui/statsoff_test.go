@@ -131,11 +131,11 @@ func TestStatsOffWatchRow(t *testing.T) {
 func TestStatsOffNodeAndConnectionRows(t *testing.T) {
 	c := &common{now: func() time.Time { return fixedNow }}
 	n := nodeRow(c, mgmt.Node{Name: "rabbit@a", Type: "disc", Running: true, StatsUnknown: true})
-	if strings.Join(n[3:], " ") != "- - - - - -" || n[2] != "yes" {
+	if strings.Join(n[4:10], " ") != "- - - - - -" || n[1] != "running" || n[2] != "-" {
 		t.Fatalf("node row %q", n)
 	}
 	k := connectionRow(c, mgmt.Connection{Name: "a -> b", User: "guest", Vhost: "/", StatsUnknown: true})
-	if strings.Join(k[3:9], " ") != "- - - - - -" || k[1] != "guest" {
+	if strings.Join(k[5:11], " ") != "- - - - - -" || k[3] != "guest" || k[1] != "-" {
 		t.Fatalf("connection row %q", k)
 	}
 }
