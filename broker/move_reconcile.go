@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/maphash"
-	"slices"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -122,6 +121,9 @@ func (m *mover) acksProven() {
 	}
 }
 
+// maxWalk bounds the messages a walk reads (each a round trip).
+const maxWalk = 20000
+
 // walkStep is one message basic.get returned: its tag on the walk's
 // channel and, when it is one of the move's, what to do with it.
 type walkStep struct {
@@ -132,48 +134,66 @@ type walkStep struct {
 }
 
 // walk reads the source's head on ch, at most limit messages (limit < 0:
-// until every confirmed open entry is accounted for). It returns the
-// steps and how many confirmed entries it could not account for: those
-// it expected before a message that is not the move's. err is the get's
-// error (its connection is then gone, and the broker requeues the steps).
+// no limit but its own). It returns the steps and how many confirmed
+// entries it could not account for: copies that may be in both queues.
+// err is the get's error (its connection is then gone, and the broker
+// requeues the steps).
+//
+// Only held and pending entries are certainly in the source, and they come
+// before anything the move never took (deliveries amqp091-go had read but
+// not handed over, which may look just like the move's). So the walk reads
+// no further than the last such entry, and matches only entries up to it:
+// a message read before that entry was matched is the move's. Entries
+// whose ack was sent, after the last such one, cannot be told from what
+// follows them, so they stay counted as possibly twice; so do all of them
+// when the walk would pass maxWalk messages.
 func (m *mover) walk(ch *amqp.Channel, limit int) (steps []walkStep, unresolved int, err error) {
-	open := m.open
-	last := -1 // the last entry the walk must reach: the last confirmed one
-	for i, e := range open {
-		if e.state != openHeld {
+	last := -1 // the last entry certainly in the source: the walk's end
+	confirmed := false
+	for i, e := range m.open {
+		confirmed = confirmed || e.state != openHeld
+		if e.state != openUnsure && confirmed {
 			last = i
 		}
 	}
-	for cursor := 0; cursor <= last && (limit < 0 || len(steps) < limit); {
+	if last >= maxWalk {
+		last = -1 // too long a walk: count them all instead
+	}
+	tail := 0 // acked entries after it: unknown
+	for _, e := range m.open[last+1:] {
+		tail += b2i(e.state == openUnsure)
+	}
+	open := m.open[:last+1]
+	rest := func(from int) int { // confirmed entries from here on, not found
+		n := tail
+		for _, e := range open[from:] {
+			n += b2i(e.state != openHeld)
+		}
+		return n
+	}
+	cursor := 0
+	for cursor < len(open) && (limit < 0 || len(steps) < limit) {
 		d, ok, err := ch.Get(m.req.Queue, false)
 		if err != nil {
 			return steps, 0, err
 		}
 		if !ok {
-			return steps, 0, nil // the queue is empty: none of the rest is in it
+			// Empty: pending ones were taken by someone else meanwhile.
+			return steps, rest(cursor), nil
 		}
 		step := walkStep{tag: d.DeliveryTag, key: m.deliveryKey(&d)}
 		j := matchOpen(open, cursor, step.key)
 		if j < 0 {
+			// Not where the move's should be (another consumer?), or it
+			// could be either of two with other fates: stop, counting.
 			steps = append(steps, step) // given back with the rest
-			if !slices.ContainsFunc(open[cursor:], func(e openEntry) bool { return e.key == step.key }) {
-				// Not the move's: the move's messages come first, so
-				// none of the rest is in the source.
-				return steps, 0, nil
-			}
-			// Perhaps the move's, but not where it should be (another
-			// consumer took some?), or it could be either of two with
-			// other fates: the rest stay counted as possibly twice.
-			for _, e := range open[cursor:] {
-				unresolved += b2i(e.state != openHeld)
-			}
-			return steps, unresolved, nil
+			return steps, rest(cursor), nil
 		}
 		step.remove, step.pending = open[j].state != openHeld, open[j].state == openPending
 		steps = append(steps, step)
 		cursor = j + 1
 	}
-	return steps, 0, nil
+	return steps, rest(cursor), nil
 }
 
 // matchOpen is the open entry from cursor that a message of key is: the
