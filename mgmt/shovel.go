@@ -22,7 +22,9 @@ import (
 const ShovelPrefetch = 1000
 
 // ShovelSpec is a shovel move: from Queue to TargetQueue, or to Exchange
-// with RoutingKey when TargetQueue is "".
+// with RoutingKey when TargetQueue is "". The shovel publishes without
+// mandatory, so a message an exchange routes nowhere is confirmed, acked
+// and lost: warren offers shovel moves to queues only.
 type ShovelSpec struct {
 	Vhost, Queue         string
 	TargetQueue          string
@@ -97,6 +99,20 @@ func (c *Client) Shovel(ctx context.Context, vhost, name string) (ShovelState, e
 		}
 	}
 	return ShovelState{}, nil
+}
+
+// ShovelDefined says whether the shovel's definition still exists: false
+// once it deleted itself (done) or was deleted.
+func (c *Client) ShovelDefined(ctx context.Context, vhost, name string) (bool, error) {
+	var v map[string]any
+	err := c.get(ctx, call{what: fmt.Sprintf("shovel %q in vhost %q", name, vhost)}, shovelPath(vhost, name), url.Values{}, &v)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }
 
 // StopShovel deletes the shovel; a shovel already gone is no error. What

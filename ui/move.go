@@ -39,7 +39,7 @@ func newMoveKeys() moveKeys {
 		Via:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "re-route via the original exchange and keys (reaches every bound queue)")),
 		Queue:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "to another queue (asks its name)")),
 		Exchange: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "to an exchange with a routing key (asks both)")),
-		Shovel: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "by the broker: a shovel to a queue or an exchange "+
+		Shovel: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "by the broker: a shovel to another queue "+
 			"(a whole queue; it keeps going if warren exits)")),
 	}
 }
@@ -215,8 +215,7 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 				return statusCmd(why, true)
 			}
 			v.shovel, v.pick = true, broker.ToQueue
-			v.target = newForm(textF("queue", "target queue", "", "or leave blank and name an exchange"),
-				textF("exchange", "or exchange", "", ""), textF("routing_key", "routing key", "", ""))
+			v.target = newForm(textF("queue", "target queue", "", "must exist; the broker moves every message"))
 		}
 	case tea.PasteMsg:
 		if v.target != nil {
@@ -254,13 +253,6 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	req := broker.MoveRequest{Target: v.pick}
-	if v.shovel && f.text("queue") == "" {
-		req.Target, req.Exchange, req.RoutingKey = broker.ToExchange, f.text("exchange"), f.get("routing_key").value()
-		if req.Exchange == "" {
-			return statusCmd("name the target queue, or an exchange (a shovel cannot publish to the default exchange with a key)", true)
-		}
-		return v.start(req)
-	}
 	if v.pick == broker.ToQueue {
 		req.TargetQueue = f.text("queue")
 		if req.TargetQueue == "" {

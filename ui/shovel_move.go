@@ -18,6 +18,7 @@ type Shoveler interface {
 	ShovelsEnabled(ctx context.Context) (bool, error)
 	StartShovel(ctx context.Context, s mgmt.ShovelSpec) (string, error)
 	Shovel(ctx context.Context, vhost, name string) (mgmt.ShovelState, error)
+	ShovelDefined(ctx context.Context, vhost, name string) (bool, error)
 	StopShovel(ctx context.Context, vhost, name string) error
 }
 
@@ -27,48 +28,62 @@ const shovelPoll = 100 * time.Millisecond
 // errShovelStopped: the shovel ended without finishing.
 var errShovelStopped = errors.New("the shovel stopped")
 
-// runShovelMove moves a whole queue with a broker-side shovel and reports
-// progress like a client-side move: the source's depth (read exactly, by
-// passive declare) counts down from what it held at the start. It ends
-// when the shovel deletes itself, having moved that many. On ctx's end it
-// deletes the shovel: what it held unacked goes back to the source, and
-// copies of those may exist twice.
+// runShovelMove moves a whole queue to another queue with a broker-side
+// shovel and reports progress like a client-side move, from exact depths
+// (passive declares). The target must exist: a shovel would declare a
+// missing one. It ends when the shovel's definition is gone, which the
+// broker deletes once it has moved what the source held at the start. On
+// ctx's end it deletes the shovel: what it held unacked goes back to the
+// source, and copies of those may exist twice.
 func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Context, vhost, queue string) (int, error),
 	spec mgmt.ShovelSpec, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
 	start := time.Now()
 	res := broker.MoveResult{QueueType: broker.QueueClassic, DeliveryLimit: -1}
+	if spec.TargetQueue == "" {
+		return res, errors.New("a shovel move goes to a queue: the shovel cannot tell a message an exchange routes nowhere, and would drop it")
+	}
+	if _, err := depth(ctx, spec.Vhost, spec.TargetQueue); err != nil {
+		return res, fmt.Errorf("the target queue: %w (a shovel would declare a missing one; declare it first)", err)
+	}
 	total, err := depth(ctx, spec.Vhost, spec.Queue)
 	if err != nil || total == 0 {
 		return res, err
-	}
-	landed := -1 // a target queue's depth at the start: it is done once it gained total
-	if spec.TargetQueue != "" {
-		if n, err := depth(ctx, spec.Vhost, spec.TargetQueue); err == nil {
-			landed = n
-		}
 	}
 	name, err := sh.StartShovel(ctx, spec)
 	if err != nil {
 		return res, err
 	}
-	report := func() broker.MoveProgress {
+	report := func() {
 		p := broker.MoveProgress{Total: total, Taken: res.Moved, Moved: res.Moved, Elapsed: time.Since(start)}
 		if s := p.Elapsed.Seconds(); s > 0 {
 			p.Rate = float64(res.Moved) / s
 		}
 		progress(p)
-		return p
 	}
-	// stop deletes the shovel on any early end; its unacked messages go
-	// back to the source, and their copies may already be at the target.
+	// stop deletes the shovel on any early end, waits for the source to
+	// settle (the broker puts back what the shovel held), and counts.
 	stop := func(why error) (broker.MoveResult, error) {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		if err := sh.StopShovel(sctx, spec.Vhost, name); err != nil {
 			why = fmt.Errorf("%w; and the shovel %q could not be deleted, so it may still be moving: %v", why, name, err)
 		}
-		res.DuplicateRisk = min(mgmt.ShovelPrefetch, total-res.Moved)
-		res.ReturnedToSource = total - res.Moved
+		left := total - res.Moved
+		for prev := -1; sctx.Err() == nil; time.Sleep(shovelPoll) {
+			n, err := depth(sctx, spec.Vhost, spec.Queue)
+			if err != nil {
+				break
+			}
+			if n == prev {
+				left = min(n, total)
+				break
+			}
+			prev = n
+		}
+		res.Moved = total - left
+		res.ReturnedToSource = left
+		// What it held went back; each may also have reached the target.
+		res.DuplicateRisk = min(mgmt.ShovelPrefetch, left)
 		res.Took = time.Since(start)
 		return res, why
 	}
@@ -80,32 +95,21 @@ func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Cont
 			return stop(ctx.Err())
 		case <-tick.C:
 		}
-		if landed >= 0 {
-			// Every message is confirmed at the target before the shovel
-			// acks it, so a target that gained them all is the end (the
-			// shovel deletes itself a moment later).
-			if n, err := depth(ctx, spec.Vhost, spec.TargetQueue); err == nil && n-landed >= total {
-				res.Moved, res.Took = total, time.Since(start)
-				report()
-				return res, nil
-			}
-		}
-		st, err := sh.Shovel(ctx, spec.Vhost, name)
-		if err != nil && ctx.Err() == nil {
-			continue // the API may blip; the shovel goes on without it
-		}
-		if err == nil && !st.Exists {
+		defined, err := sh.ShovelDefined(ctx, spec.Vhost, name)
+		if err == nil && !defined {
 			// Deleted itself: it moved what the source held at the start,
 			// each acked only once the target confirmed it.
 			res.Moved, res.Took = total, time.Since(start)
 			report()
 			return res, nil
 		}
+		// Progress only: the shovel's unacked messages are in neither
+		// count, and others may publish to the source.
 		if n, err := depth(ctx, spec.Vhost, spec.Queue); err == nil {
-			res.Moved = min(max(total-n, res.Moved), total)
+			res.Moved = min(max(total-n-mgmt.ShovelPrefetch, res.Moved, 0), total)
 		}
 		report()
-		if st.State == "terminated" {
+		if st, err := sh.Shovel(ctx, spec.Vhost, name); err == nil && st.State == "terminated" {
 			return stop(fmt.Errorf("%w: %s", errShovelStopped, st.Reason))
 		}
 	}

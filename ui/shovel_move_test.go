@@ -26,10 +26,13 @@ func (f *fakeShoveler) StartShovel(_ context.Context, s mgmt.ShovelSpec) (string
 	return "warren-move-x", nil
 }
 func (f *fakeShoveler) Shovel(context.Context, string, string) (mgmt.ShovelState, error) {
+	return mgmt.ShovelState{Exists: true, State: "running"}, nil
+}
+func (f *fakeShoveler) ShovelDefined(context.Context, string, string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.looks++
-	return mgmt.ShovelState{Exists: f.looks < 2, State: "running"}, nil
+	return f.looks < 2, nil
 }
 func (f *fakeShoveler) StopShovel(context.Context, string, string) error {
 	f.mu.Lock()
