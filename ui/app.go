@@ -289,15 +289,28 @@ func (a *App) quit() tea.Cmd {
 		a.setStatus("stopping the move: warren quits once it has put back what it holds (q again quits at once)…", false)
 		return nil
 	}
-	if a.quitting && a.runningMove() != nil {
+	if mv := a.runningMove(); a.quitting && mv != nil {
 		a.exitNote = "warren quit before the move stopped: what it held goes back to the source when its connection closes, " +
 			"and copies it had published may exist twice"
+		if mv.shovel {
+			a.exitNote = "warren quit before the shovel move stopped: the shovel may still be moving on the broker " +
+				"(rabbitmqctl list_parameters shows it as warren-move-…; rabbitmqctl clear_parameter shovel NAME stops it)"
+		}
+	}
+	// Tracing warren turned on goes off first, with its own bound: a
+	// failure is said when warren exits.
+	off := a.tracesOff()
+	for _, v := range a.stack {
+		if q, ok := v.(*traceAsk); ok && q.busy {
+			a.exitNote = strings.TrimSpace(a.exitNote + "\nwarren quit while turning tracing on in vhost " + q.vhost +
+				": if the broker still did, rabbitmqctl trace_off -p " + q.vhost + " turns it off")
+		}
 	}
 	closers := a.closers()
 	if len(closers) == 0 {
-		return tea.Quit
+		return tea.Sequence(off, tea.Quit)
 	}
-	return tea.Sequence(closeWithin(quitCloseWait, closers), tea.Quit)
+	return tea.Sequence(off, closeWithin(quitCloseWait, closers), tea.Quit)
 }
 
 // runningMove is a move or import on the stack that has not finished.
@@ -456,6 +469,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.push(newLiveView(a.c, m.spec))
 	case tracingChangedMsg:
 		a.setStatus(m.status, m.err)
+		if m.err && m.exit {
+			a.exitNote = strings.TrimSpace(a.exitNote + "\n" + m.status)
+		}
 		return a, a.loadHeader()
 	case relayoutMsg:
 		return a, a.resize(a.width, a.height)

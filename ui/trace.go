@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -36,6 +37,11 @@ type traceAsk struct {
 	asking  bool // tracing is off: y turns it on
 	busy    bool
 	err     error
+	// gone is set when the question closes (a quit) while y's request is
+	// on its way: the request then turns tracing off again itself, and
+	// done is closed once it has finished.
+	gone *atomic.Bool
+	done chan struct{}
 }
 
 // tracingMsg brings what traceAsk read or did.
@@ -57,6 +63,21 @@ func (v *traceAsk) title() string            { return "trace vhost " + v.vhost +
 func (v *traceAsk) setSize(w, h int) tea.Cmd { return nil }
 func (v *traceAsk) help() []helpGroup        { return nil }
 func (v *traceAsk) typing() bool             { return true } // only y, n and esc
+
+// holdClose keeps the question open while y's request is on its way, so
+// no answer is lost with tracing left on.
+func (v *traceAsk) holdClose() bool { return v.busy }
+
+// close, at quit, makes y's request in flight turn tracing off again, and
+// waits for it (within the quit's bound).
+func (v *traceAsk) close() tea.Cmd {
+	if !v.busy {
+		return nil
+	}
+	v.gone.Store(true)
+	done := v.done
+	return func() tea.Msg { <-done; return nil }
+}
 func (v *traceAsk) status() string {
 	switch {
 	case v.loading:
@@ -115,8 +136,10 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 		switch m.String() {
 		case "y", "Y":
 			v.busy, v.err = true, nil
-			tr, id, vhost, timeout := v.c.target.Tracer, v.viewID, v.vhost, v.c.opts.Timeout
+			v.gone, v.done = &atomic.Bool{}, make(chan struct{})
+			tr, id, vhost, timeout, gone, done := v.c.target.Tracer, v.viewID, v.vhost, v.c.opts.Timeout, v.gone, v.done
 			return func() tea.Msg {
+				defer close(done)
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
 				defer cancel()
 				err := tr.SetTracing(ctx, vhost, true)
@@ -128,6 +151,15 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 					if on, rerr := tr.Tracing(rctx); rerr == nil && containsString(on, vhost) {
 						err = nil
 					}
+				}
+				if err == nil && gone.Load() {
+					octx, ocancel := context.WithTimeout(context.Background(), traceOffWait)
+					defer ocancel()
+					if err := tr.SetTracing(octx, vhost, false); err != nil {
+						return tracingChangedMsg{exit: true, err: true, status: "tracing may still be on in vhost " + vhost +
+							" (" + err.Error() + "): rabbitmqctl trace_off -p " + vhost + " turns it off"}
+					}
+					return nil
 				}
 				return tracingMsg{view: id, on: err == nil, turned: err == nil, err: err}
 			}
@@ -172,6 +204,7 @@ func (v *traceAsk) render(w, h int) string {
 type tracingChangedMsg struct {
 	status string
 	err    bool
+	exit   bool // at quit: a failure is said when warren exits
 }
 
 // traceOff turns tracing off once the last of warren's panes that turned
@@ -194,6 +227,43 @@ func (c *common) traceOff(vhost string) tea.Cmd {
 		return tracingChangedMsg{status: "tracing turned off in vhost " + vhost}
 	}
 }
+
+// tracesOff turns off, at quit, the tracing warren turned on: one command
+// for all, each vhost bounded by traceOffWait, before the panes close.
+func (a *App) tracesOff() tea.Cmd {
+	var vhosts []string
+	for vh := range a.c.traces {
+		vhosts = append(vhosts, vh)
+	}
+	for _, v := range a.stack {
+		if lv, ok := v.(*liveView); ok {
+			lv.spec.ownTrace = false // done here, not by the pane's close
+		}
+	}
+	a.c.traces = map[string]int{}
+	tr := a.c.target.Tracer
+	if len(vhosts) == 0 || tr == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		var failed []string
+		for _, vh := range vhosts {
+			ctx, cancel := context.WithTimeout(context.Background(), traceOffWait)
+			if err := tr.SetTracing(ctx, vh, false); err != nil {
+				failed = append(failed, vh+" ("+err.Error()+")")
+			}
+			cancel()
+		}
+		if len(failed) == 0 {
+			return nil
+		}
+		return tracingChangedMsg{exit: true, err: true, status: "tracing may still be on in vhost " + strings.Join(failed, ", ") +
+			": rabbitmqctl trace_off -p VHOST turns it off"}
+	}
+}
+
+// traceOffWait bounds turning tracing off at quit.
+const traceOffWait = 5 * time.Second
 
 // traceColumns are a trace pane's: one row per publish or delivery.
 func traceColumns() []column {

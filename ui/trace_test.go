@@ -170,3 +170,37 @@ func TestTraceOnBySlowBroker(t *testing.T) {
 		t.Fatalf("changes %q", tr.changes())
 	}
 }
+
+// blockingTracer answers SetTracing only once released.
+type blockingTracer struct {
+	fakeTracer
+	release chan struct{}
+}
+
+func (b *blockingTracer) SetTracing(ctx context.Context, vhost string, on bool) error {
+	if on {
+		<-b.release
+	}
+	return b.fakeTracer.SetTracing(ctx, vhost, on)
+}
+
+// esc while y's request is on its way keeps the question (its answer
+// must find it), and the answer opens the pane as usual.
+func TestTraceQuestionHoldsWhileTurningOn(t *testing.T) {
+	tr := &blockingTracer{release: make(chan struct{})}
+	a, _ := traceApp(t, &tr.fakeTracer, false)
+	a.c.target.Tracer = tr
+	settle(t, a, press(":"))
+	settle(t, a, typed("trace /")...)
+	settle(t, a, press("enter"))
+	_, cmd := a.Update(press("y"))
+	settle(t, a, press("esc"))
+	if _, ok := a.top().(*traceAsk); !ok {
+		t.Fatalf("esc closed the question while tracing was being turned on: top %T", a.top())
+	}
+	close(tr.release)
+	settle(t, a, cmd)
+	if lv, ok := a.top().(*liveView); !ok || !lv.spec.ownTrace {
+		t.Fatalf("top %T: the pane should open, owning the tracing", a.top())
+	}
+}
