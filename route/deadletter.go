@@ -87,6 +87,13 @@ type DeadLetters struct {
 	Queues []string
 	// Missing is set when the dead-letter exchange does not exist.
 	Missing bool
+	// Guessed: the dead letters keep their own routing keys, and the
+	// keys traced are only a guess at them (a binding key that is a topic
+	// pattern, a binding from a fanout or headers exchange, which ignore
+	// keys), or the dead-letter exchange routes by headers, which dead
+	// letters carry but the map does not know. Routes to no queue then
+	// prove nothing: no finding says they are dropped.
+	Guessed bool
 }
 
 // KeyRoute is the trace of dead letters with one routing key.
@@ -116,6 +123,7 @@ func (t *Topology) DeadLetters(queue string) (DeadLetters, bool) {
 		d.Missing = true
 		return d, true
 	}
+	d.Guessed = !d.RoutingKey.Set && t.keysGuessed(q, dlx.Value)
 	all := map[string]bool{}
 	for _, k := range t.deadLetterKeys(q, d.RoutingKey) {
 		r := t.trace(Publish{Exchange: dlx.Value, RoutingKey: k}, ViaDeadLetter)
@@ -147,6 +155,23 @@ func (t *Topology) deadLetterKeys(q *Queue, dlrk Setting) []string {
 	return keys
 }
 
+// keysGuessed says whether the keys dead letters of q keep cannot be read
+// off its bindings, or the exchange dlx routes by more than keys.
+func (t *Topology) keysGuessed(q *Queue, dlx string) bool {
+	if x, ok := t.exchanges[dlx]; ok && x.Type == "headers" {
+		return true
+	}
+	for _, b := range t.into[q.Name] {
+		if strings.ContainsAny(b.Key, "*#") {
+			return true
+		}
+		if x, ok := t.exchanges[b.Source]; ok && (x.Type == "fanout" || x.Type == "headers") {
+			return true
+		}
+	}
+	return false
+}
+
 // Keys lists the routing keys traced, for words.
 func (d DeadLetters) Keys() []string {
 	keys := make([]string, len(d.Routes))
@@ -161,7 +186,7 @@ func (d DeadLetters) Finding() (Finding, bool) {
 	switch {
 	case d.Missing:
 		return Finding{Kind: FindingDLXMissing, Queues: []string{d.Queue}, Text: DLXMissingText(d.Queue, d.Exchange.Value)}, true
-	case len(d.Queues) == 0 && !d.incomplete():
+	case len(d.Queues) == 0 && !d.incomplete() && !d.Guessed:
 		return Finding{Kind: FindingDeadLettersDropped, Queues: []string{d.Queue},
 			Text: DeadLettersDroppedText(d.Queue, d.Exchange.Value, d.Keys(), !d.RoutingKey.Set)}, true
 	}

@@ -271,3 +271,37 @@ func BenchmarkLoad10kBindings(b *testing.B) {
 		New("/", xs, nil, bs)
 	}
 }
+
+// Dead letters keep their own routing keys, and a queue bound with a
+// topic pattern, or from a fanout exchange, gives no real key to trace: a
+// trace that reaches no queue proves nothing, so no finding says the dead
+// letters are dropped. A headers dead-letter exchange is the same.
+func TestDeadLetterGuessesRaiseNoDropped(t *testing.T) {
+	dlxArgs := map[string]any{"x-dead-letter-exchange": "dlx"}
+	for _, tc := range []struct {
+		name     string
+		xs       []Exchange
+		bindings []Binding
+		dropped  bool
+	}{
+		{"a literal key bound nowhere at the dlx",
+			[]Exchange{{Name: "orders", Type: Topic}, {Name: "dlx", Type: Direct}},
+			[]Binding{{Source: "orders", Destination: "work", DestinationType: ToQueue, Key: "order.created"}}, true},
+		{"a topic pattern",
+			[]Exchange{{Name: "orders", Type: Topic}, {Name: "dlx", Type: Direct}},
+			[]Binding{{Source: "orders", Destination: "work", DestinationType: ToQueue, Key: "order.#"}}, false},
+		{"a fanout source",
+			[]Exchange{{Name: "fan", Type: Fanout}, {Name: "dlx", Type: Direct}},
+			[]Binding{{Source: "fan", Destination: "work", DestinationType: ToQueue}}, false},
+		{"a headers dlx",
+			[]Exchange{{Name: "orders", Type: Direct}, {Name: "dlx", Type: Headers}},
+			[]Binding{{Source: "orders", Destination: "work", DestinationType: ToQueue, Key: "k"}}, false},
+	} {
+		tp := New("/", tc.xs, []Queue{{Name: "work", Arguments: dlxArgs}}, tc.bindings)
+		d, _ := tp.DeadLetters("work")
+		_, found := d.Finding()
+		if found != tc.dropped || d.Guessed == tc.dropped {
+			t.Errorf("%s: dropped finding %v, guessed %v", tc.name, found, d.Guessed)
+		}
+	}
+}
