@@ -496,7 +496,7 @@ func TestMoveAsksTheDeliveryLimit(t *testing.T) {
 		settle(t, a, a.Init(), size())
 		settle(t, a, press("/"))
 		settle(t, a, typed(tc.queue)...)
-		settle(t, a, press("enter"), press("m"), press("enter"))
+		settle(t, a, press("enter"), press("m"), press("enter"), press("y"))
 		if len(mv.reqs) != 1 || mv.reqs[0].Queue != tc.queue || mv.reqs[0].QueueType != tc.qtype || mv.reqs[0].DeliveryLimit != tc.limit {
 			t.Fatalf("%s: move request %+v, want type %s limit %d", tc.queue, mv.reqs, tc.qtype, tc.limit)
 		}

@@ -107,6 +107,10 @@ type moveView struct {
 	impRes *broker.ImportResult
 	total  int // an import's message count, for its summary
 	err    error
+	// asking is a whole-queue move waiting for its y; depth is what the
+	// question counts (see move_confirm.go).
+	asking *broker.MoveRequest
+	depth  queueDepth
 }
 
 type moveTickMsg struct{ view int }
@@ -146,12 +150,17 @@ func (v *moveView) title() string {
 	return "move " + v.queue
 }
 func (v *moveView) setSize(w, h int) tea.Cmd { return nil }
-func (v *moveView) typing() bool             { return v.target != nil && v.state == nil }
+func (v *moveView) typing() bool {
+	return (v.target != nil || v.asking != nil) && v.state == nil
+}
 func (v *moveView) help() []helpGroup {
 	return []helpGroup{{Title: "Move", Bindings: v.c.keys.Move.bindings()}}
 }
 
 func (v *moveView) load() tea.Cmd {
+	if v.wholeQueue() {
+		return v.loadDepth()
+	}
 	if v.imp == nil || v.imp.scanned || v.imp.err != nil || v.imp.stop != nil {
 		return nil
 	}
@@ -180,6 +189,8 @@ func (v *moveView) hints() string {
 		return "esc cancel"
 	case v.done:
 		return "esc back"
+	case v.asking != nil:
+		return "y start the move  any other key back"
 	case v.target != nil:
 		return "enter/ctrl+s start  tab next field  esc cancel"
 	}
@@ -192,15 +203,18 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		if v.state != nil {
 			return nil
 		}
+		if v.asking != nil {
+			return v.answer(m)
+		}
 		if v.target != nil {
 			return v.targetKey(m)
 		}
 		k := v.c.keys.Move
 		switch {
 		case key.Matches(m, k.Origin):
-			return v.start(broker.MoveRequest{Target: broker.ReturnToOrigin})
+			return v.begin(broker.MoveRequest{Target: broker.ReturnToOrigin})
 		case key.Matches(m, k.Via):
-			return v.start(broker.MoveRequest{Target: broker.ReturnViaExchange})
+			return v.begin(broker.MoveRequest{Target: broker.ReturnViaExchange})
 		case key.Matches(m, k.Queue):
 			v.pick, v.target = broker.ToQueue, newForm(textF("queue", "target queue", "", "sent through the default exchange"))
 		case key.Matches(m, k.Exchange):
@@ -218,6 +232,8 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		if v.vhost == "" {
 			v.vhost = "/"
 		}
+	case moveDepthMsg:
+		v.depth = queueDepth{known: m.err == nil, ready: m.ready, err: m.err}
 	case moveTickMsg:
 		if v.done {
 			return nil
@@ -259,7 +275,7 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 			return statusCmd("the target is the source queue", true)
 		}
 	}
-	return v.start(req)
+	return v.begin(req)
 }
 
 func (v *moveView) tick() tea.Cmd {
@@ -364,6 +380,9 @@ func (v *moveView) what() string {
 func (v *moveView) render(w, h int) string {
 	th := v.c.th
 	var b strings.Builder
+	if v.asking != nil && v.state == nil {
+		return v.renderQuestion(w)
+	}
 	if v.state == nil {
 		verb := "Move "
 		if v.imp != nil {

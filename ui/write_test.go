@@ -436,6 +436,10 @@ func TestMoveToExchange(t *testing.T) {
 	settle(t, a, press("tab"))
 	settle(t, a, typed("order.created")...)
 	settle(t, a, press("enter"))
+	if len(mv.reqs) != 0 {
+		t.Fatalf("a whole-queue move should ask first: %+v", mv.reqs)
+	}
+	settle(t, a, press("y"))
 	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ToExchange || mv.reqs[0].Exchange != "demo.orders" || mv.reqs[0].RoutingKey != "order.created" || mv.reqs[0].Only != nil || mv.reqs[0].QueueType != broker.QueueClassic {
 		t.Fatalf("move request %+v", mv.reqs)
 	}
@@ -699,7 +703,8 @@ func TestQuitDuringAMoveAsksThenStopsItSafely(t *testing.T) {
 	selectQueue(t, a, "demo.orders.dlq")
 	settle(t, a, press("m"))
 	out := make(chan tea.Msg, 16)
-	_, cmd := a.Update(press("enter")) // return to origin: the move starts
+	settle(t, a, press("enter")) // return to origin: it asks first
+	_, cmd := a.Update(press("y")) // the move starts
 	spawn(cmd, out)
 	if a.runningMove() == nil {
 		t.Fatal("the move should be running")
