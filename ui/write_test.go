@@ -703,7 +703,7 @@ func TestQuitDuringAMoveAsksThenStopsItSafely(t *testing.T) {
 	selectQueue(t, a, "demo.orders.dlq")
 	settle(t, a, press("m"))
 	out := make(chan tea.Msg, 16)
-	settle(t, a, press("enter")) // return to origin: it asks first
+	settle(t, a, press("enter"))   // return to origin: it asks first
 	_, cmd := a.Update(press("y")) // the move starts
 	spawn(cmd, out)
 	if a.runningMove() == nil {
