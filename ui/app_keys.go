@@ -32,6 +32,9 @@ type switchedMsg struct {
 func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	g := a.c.keys.Global
 	if key.Matches(m, g.ForceQ) {
+		if h, ok := a.top().(interface{ holdQuit() bool }); ok && h.holdQuit() {
+			return nil // a form with unsent edits asks first, as esc does
+		}
 		return a.quit()
 	}
 	if a.quitAsked && !a.quitting && !key.Matches(m, g.Quit) {

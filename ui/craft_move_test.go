@@ -44,3 +44,46 @@ func TestMarkedMoveDoesNotAsk(t *testing.T) {
 		t.Fatalf("a marked move should start at once: %+v", mv.reqs)
 	}
 }
+
+// After a republish that removed the original, nothing is unsent: esc
+// closes the form without claiming edits.
+func TestEscAfterARepublishThatRemoved(t *testing.T) {
+	a, pub, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("p"))
+	settle(t, a, press("r"))
+	pv, ok := a.top().(*publishView)
+	if !ok {
+		t.Fatalf("r should open the republish form, top %T", a.top())
+	}
+	pv.form.focusOn("remove")
+	settle(t, a, press("space"), press("ctrl+s"))
+	if len(pub.sent) != 1 || len(pub.removes) != 1 {
+		t.Fatalf("sent %d removes %d", len(pub.sent), len(pub.removes))
+	}
+	settle(t, a, press("esc"))
+	if _, ok := a.top().(*publishView); ok {
+		t.Fatalf("esc after a confirmed republish should close the form:\n%s", screen(a))
+	}
+}
+
+// ctrl+c over unsent edits asks once, as esc does; the second quits.
+func TestCtrlCAsksBeforeDiscardingEdits(t *testing.T) {
+	a, _, _, _, _ := writeApp(t, false)
+	selectQueue(t, a, "demo.orders.created")
+	settle(t, a, press("P"))
+	settle(t, a, typed("{}")...)
+	_, cmd := a.Update(press("ctrl+c"))
+	if quits(cmd) || !strings.Contains(screen(a), "ctrl+c again quits") {
+		t.Fatalf("the first ctrl+c over unsent edits should ask:\n%s", screen(a))
+	}
+	if _, cmd = a.Update(press("ctrl+c")); !quits(cmd) {
+		t.Fatal("the second ctrl+c should quit")
+	}
+	b, _, _, _, _ := writeApp(t, false)
+	selectQueue(t, b, "demo.orders.created")
+	settle(t, b, press("P"))
+	if _, cmd := b.Update(press("ctrl+c")); !quits(cmd) {
+		t.Fatal("ctrl+c over an untouched form quits at once")
+	}
+}
