@@ -187,6 +187,9 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 	if err := req.check(); err != nil {
 		return MoveResult{}, err
 	}
+	if err := s.checkTargetQueue(ctx, req.Vhost, req.Target, req.TargetQueue, req.Exchange, req.RoutingKey, "moved"); err != nil {
+		return MoveResult{}, err
+	}
 	return s.move(ctx, req, progress)
 }
 

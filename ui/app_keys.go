@@ -232,6 +232,7 @@ func (a *App) run(line string) tea.Cmd {
 			a.setStatus(":import FILE publishes a JSON Lines export (from e or s) to its origin, a queue or an exchange", true)
 			return nil
 		}
+		a.dropIdleImport()
 		return a.push(newImportView(a.c, cmd.arg))
 	case "declare":
 		if a.c.target.ReadOnly {

@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/message"
 )
 
 // m then enter on a queue asks once, with the count, before moving every
@@ -85,5 +90,40 @@ func TestCtrlCAsksBeforeDiscardingEdits(t *testing.T) {
 	settle(t, b, press("P"))
 	if _, cmd := b.Update(press("ctrl+c")); !quits(cmd) {
 		t.Fatal("ctrl+c over an untouched form quits at once")
+	}
+}
+
+// An :import of a file that cannot be read says why before any target
+// menu and leaves nothing in the breadcrumbs; imports do not pile up.
+func TestImportOfAMissingFileFailsFirst(t *testing.T) {
+	a, _, _, _, _ := writeApp(t, false)
+	dir := t.TempDir()
+	for _, path := range []string{filepath.Join(dir, "missing.jsonl"), dir} {
+		settle(t, a, press(":"))
+		settle(t, a, typed("import "+path)...)
+		settle(t, a, press("enter"))
+		if _, ok := a.top().(*moveView); ok || len(a.stack) != 1 {
+			t.Fatalf("%s: a failed import should leave no view, stack %d top %T\n%s", path, len(a.stack), a.top(), screen(a))
+		}
+		if !strings.Contains(a.status, "cannot import: ") || !strings.Contains(a.status, path) {
+			t.Fatalf("%s: status %q", path, a.status)
+		}
+	}
+	good := filepath.Join(dir, "dlq.jsonl")
+	f, err := os.Create(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := message.WriteJSONL(f, []message.Message{deadLetter(1, "a")}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for range 3 {
+		settle(t, a, press(":"))
+		settle(t, a, typed("import "+good)...)
+		settle(t, a, press("enter"))
+	}
+	if len(a.stack) != 2 || strings.Count(a.titleBar(), "import") != 1 {
+		t.Fatalf("imports piled up: %d views, title %q", len(a.stack), ansi.Strip(a.titleBar()))
 	}
 }

@@ -226,6 +226,10 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		}
 	case importLoadedMsg:
 		v.imp.scanned, v.imp.count, v.imp.err = true, m.sum.count, m.err
+		if m.err != nil { // say why and go: no target menu for a file that cannot be imported
+			id := v.viewID
+			return tea.Batch(func() tea.Msg { return popMsg{view: id} }, statusCmd("cannot import: "+m.err.Error(), true))
+		}
 		if v.vhost == "" {
 			v.vhost = m.sum.vhost
 		}
@@ -391,6 +395,10 @@ func (v *moveView) render(w, h int) string {
 		b.WriteString(th.Section.Render(verb+safe(v.what())) + "\n\n")
 		if v.imp != nil && v.imp.err != nil {
 			b.WriteString(th.Error.Render("cannot import: "+safe(v.imp.err.Error())) + "\n")
+			return b.String()
+		}
+		if v.imp != nil && !v.imp.scanned {
+			b.WriteString(th.Faint.Render("checking every line before anything is published; esc cancels") + "\n")
 			return b.String()
 		}
 		if v.target != nil {
