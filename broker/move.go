@@ -94,7 +94,10 @@ type MoveProgress struct {
 	Total   int // messages the move will take at most
 	Taken   int // taken from the source so far
 	Moved   int
-	Failed  int     // left in (or going back to) the source
+	Failed  int     // left in (or going back to) the source, NoOrigin included
+	// NoOrigin: left in the source for having no x-death to go back to
+	// (ReturnToOrigin): not a failure, the message has nowhere to go.
+	NoOrigin int
 	Skipped int     // taken but not listed in Only: going back in place
 	Rate    float64 // moved per second
 	Elapsed time.Duration

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,5 +126,50 @@ func TestImportOfAMissingFileFailsFirst(t *testing.T) {
 	}
 	if len(a.stack) != 2 || strings.Count(a.titleBar(), "import") != 1 {
 		t.Fatalf("imports piled up: %d views, title %q", len(a.stack), ansi.Strip(a.titleBar()))
+	}
+}
+
+// scriptedMover reports one progress and ends with a fixed result.
+type scriptedMover struct {
+	fakeMover
+	progress broker.MoveProgress
+	result   broker.MoveResult
+}
+
+func (f *scriptedMover) Move(_ context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	progress(f.progress)
+	return f.result, nil
+}
+
+// The bar and the summary agree: a finished marked move counts against
+// the marked, and messages without an origin are not failures.
+func TestMoveProgressAgreesWithTheSummary(t *testing.T) {
+	mv := &scriptedMover{
+		progress: broker.MoveProgress{Total: 5, Taken: 5, Moved: 2, Skipped: 3},
+		result:   broker.MoveResult{Moved: 2, Skipped: 3},
+	}
+	pk := &fakePeeker{}
+	for i := 1; i <= 5; i++ {
+		pk.msgs = append(pk.msgs, deadLetter(i, "x"))
+	}
+	a := newTestApp(demoFake(), Target{Peeker: pk, Mover: mv})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("p"))
+	settle(t, a, press(" "), press(" "))
+	settle(t, a, press("m"), press("enter"))
+	if got := flat(screen(a)); !strings.Contains(got, " 2 / 2") || strings.Contains(got, "2 / 5") {
+		t.Fatalf("a finished move of 2 marked should show 2 / 2:\n%s", got)
+	}
+
+	mv.progress = broker.MoveProgress{Total: 5, Taken: 5, Moved: 3, Failed: 2, NoOrigin: 2}
+	mv.result = broker.MoveResult{Moved: 3, ReturnedToSource: 2, NoOrigin: 2}
+	b := newTestApp(demoFake(), Target{Mover: mv})
+	settle(t, b, b.Init(), size())
+	selectQueue(t, b, "demo.orders.dlq")
+	settle(t, b, press("m"), press("enter"), press("y"))
+	got := flat(screen(b))
+	if !strings.Contains(got, "failed so far 0") || !strings.Contains(got, "no origin, left in place 2") || !strings.Contains(got, " 3 / 5") {
+		t.Fatalf("no-origin messages are not failures:\n%s", got)
 	}
 }

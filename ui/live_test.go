@@ -400,7 +400,7 @@ func TestMoveReturnsToOriginByDefault(t *testing.T) {
 		t.Fatalf("m should open the move dialog, top %T", a.top())
 	}
 	golden.RequireEqual(t, screen(a))
-	settle(t, a, press("enter"))
+	settle(t, a, press("enter"), press("y"))
 	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ReturnToOrigin || mv.reqs[0].Queue != "demo.orders.dlq" {
 		t.Fatalf("m enter should return to origin: %+v", mv.reqs)
 	}

@@ -424,10 +424,7 @@ func (v *moveView) render(w, h int) string {
 		}
 		return b.String()
 	}
-	p := v.state.get()
-	if v.done && v.impRes == nil {
-		p.Moved = v.result.Moved
-	}
+	p := v.shownProgress()
 	total := max(p.Total, 1)
 	width := max(min(w-20, 80), 10)
 	filled := min(width*p.Moved/total, width)
@@ -442,7 +439,11 @@ func (v *moveView) render(w, h int) string {
 	if p.Rate > 0 && p.Total > p.Moved {
 		eta = (time.Duration(float64(p.Total-p.Moved)/p.Rate) * time.Second).Round(time.Second).String()
 	}
-	b.WriteString(fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d\n", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed))
+	line := fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed-p.NoOrigin)
+	if p.NoOrigin > 0 {
+		line += fmt.Sprintf("   no origin, left in place %d", p.NoOrigin)
+	}
+	b.WriteString(line + "\n")
 	if why := v.state.blockedBy(); why != "" && !v.done {
 		b.WriteString("\n  " + th.Warn.Render("blocked by the broker ("+safe(why)+"): the move waits until the alarm clears, losing nothing; esc stops it and says what it did") + "\n")
 	}

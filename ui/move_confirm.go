@@ -101,3 +101,29 @@ func (v *moveView) renderQuestion(w int) string {
 	b.WriteString(th.HelpKey.Render("y") + " start the move   " + th.HelpKey.Render("any other key") + " back to the choices\n")
 	return b.String()
 }
+
+// shownProgress is the progress the bar draws, made to agree with the
+// summary: a marked move counts against the marked, and a finished one
+// against what it took, with the result's own counts.
+func (v *moveView) shownProgress() broker.MoveProgress {
+	p := v.state.get()
+	if len(v.only) > 0 {
+		p.Total = len(v.only)
+	}
+	if !v.done {
+		return p
+	}
+	if r := v.impRes; r != nil {
+		p.Moved, p.Failed, p.NoOrigin = r.Published, len(r.NotPublished), r.NoOrigin
+		return p
+	}
+	r := v.result
+	p.Moved, p.Failed, p.NoOrigin = r.Moved, r.ReturnedToSource, r.NoOrigin
+	if v.err == nil && len(v.only) == 0 {
+		p.Total = r.Moved + r.ReturnedToSource // the whole queue as it was taken
+	}
+	if p.Total < p.Moved+p.Failed {
+		p.Total = p.Moved + p.Failed
+	}
+	return p
+}

@@ -778,9 +778,9 @@ func TestMoveSaysWhenTheBrokerBlocksIt(t *testing.T) {
 	a := newTestApp(demoFake(), Target{Mover: mv, Peeker: &fakePeeker{}})
 	settle(t, a, a.Init(), size())
 	selectQueue(t, a, "demo.orders.dlq")
-	settle(t, a, press("m"))
+	settle(t, a, press("m"), press("enter"))
 	out := make(chan tea.Msg, 16)
-	_, cmd := a.Update(press("enter"))
+	_, cmd := a.Update(press("y"))
 	spawn(cmd, out)
 	v := a.runningMove()
 	for deadline := time.Now().Add(5 * time.Second); v.state.blockedBy() == ""; time.Sleep(10 * time.Millisecond) {
