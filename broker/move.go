@@ -91,16 +91,16 @@ type MoveRequest struct {
 
 // MoveProgress is reported while a move runs.
 type MoveProgress struct {
-	Total   int // messages the move will take at most
-	Taken   int // taken from the source so far
-	Moved   int
-	Failed  int     // left in (or going back to) the source, NoOrigin included
+	Total  int // messages the move will take at most
+	Taken  int // taken from the source so far
+	Moved  int
+	Failed int // left in (or going back to) the source, NoOrigin included
 	// NoOrigin: left in the source for having no x-death to go back to
 	// (ReturnToOrigin): not a failure, the message has nowhere to go.
 	NoOrigin int
-	Skipped int     // taken but not listed in Only: going back in place
-	Rate    float64 // moved per second
-	Elapsed time.Duration
+	Skipped  int     // taken but not listed in Only: going back in place
+	Rate     float64 // moved per second
+	Elapsed  time.Duration
 }
 
 // MoveResult counts what a move did. Every message taken is either Moved,
