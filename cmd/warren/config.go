@@ -78,6 +78,7 @@ type flagValues struct {
 	Password string
 	Warning  string // a password on the command line
 	LogPath  string // --log or WARREN_LOG: where the structured log goes
+	Version  bool   // --version: print it and stop
 }
 
 const (

@@ -46,6 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
 	fs.BoolVar(&fv.ReadOnly, "read-only", false, "remove every write action")
 	fs.DurationVar(&fv.Refresh, "refresh", 5*time.Second, "poll interval of the visible view (at least 1s)")
+	fs.BoolVar(&fv.Version, "version", false, "print warren's version and exit")
 	fs.StringVar(&fv.LogPath, "log", "", "append a structured log (JSON lines) of connections, recoveries, failed polls and every write action to this file (env WARREN_LOG)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warren [flags]\n\nA terminal UI for exploring and debugging RabbitMQ.\n\nflags:")
@@ -89,6 +90,10 @@ func run(args []string, stderr io.Writer) error {
 	fv, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if fv.Version {
+		fmt.Println(versionText())
+		return nil
 	}
 	fc, err := loadConfig(fv.ConfigPath, fv.ConfigGiven)
 	if err != nil {
