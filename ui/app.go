@@ -94,8 +94,9 @@ type headerData struct {
 
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src := a.c.target.Source
+	overview := headerOverview(src, a.c.target.Vhost)
 	return func(ctx context.Context) (any, error) {
-		o, err := src.Overview(ctx)
+		o, err := overview(ctx)
 		if err != nil {
 			return nil, err
 		}

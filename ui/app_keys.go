@@ -221,7 +221,7 @@ func (a *App) run(line string) tea.Cmd {
 		a.c.target.Vhost = vh
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
-		return a.reset(a.makeView(kind, "", ""))
+		return tea.Batch(a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
 	case "watch":
 		return a.push(newWatchView(a.c))
 	case "import":
