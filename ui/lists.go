@@ -40,7 +40,7 @@ func queueSpec() listSpec[mgmt.Queue] {
 		observe: func(c *common, qs []mgmt.Queue) {
 			now := c.now()
 			for _, q := range qs {
-				c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+				c.hist.addDepth(q.Vhost, q.Name, q.Messages, q.Unacked, now)
 			}
 		},
 	}
