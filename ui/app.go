@@ -82,7 +82,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 }
 
 // Init starts the header poll; views load once the size is known.
-func (a *App) Init() tea.Cmd { return a.loadHeader() }
+func (a *App) Init() tea.Cmd { return tea.Batch(a.loadHeader(), a.loadPins()) }
 
 // headerData is what the header polls: the overview, and the alarms of
 // the cluster's nodes (nil when the nodes could not be read).
@@ -476,6 +476,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case vhostsMsg:
 		a.vhosts = m.names
+		return a, nil
+	case pinsLoadedMsg:
+		a.pinsLoaded(m)
 		return a, nil
 	case switchedMsg:
 		return a, a.switched(m)

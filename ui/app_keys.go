@@ -124,7 +124,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			} else {
 				a.setStatus("unpinned "+name, false)
 			}
-			return nil
+			return a.savePins()
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Live):
@@ -304,13 +304,14 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	}
 	closing := a.closeAll()
 	a.c.target = m.target
+	a.c.pins = nil // the other broker's board
 	a.header = headerState{}
 	// Another broker: what its requeues cost is unknown until its
 	// overview says its version (unknown counts as counting).
 	a.c.rabbitVersion = ""
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {

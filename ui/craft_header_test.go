@@ -2,9 +2,13 @@ package ui
 
 import (
 	"context"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/warren-tui/warren/internal/watchstate"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -55,5 +59,58 @@ func TestHeaderTotalsFollowTheVhost(t *testing.T) {
 	settle(t, a, press("enter"))
 	if got := header(); !strings.Contains(got, "queues 6") {
 		t.Fatalf("back to every vhost: %s", got)
+	}
+}
+
+// memPins is a PinStore in memory, shared by two Apps as the file is
+// shared by two runs.
+type memPins struct {
+	mu     sync.Mutex
+	boards map[string][]watchstate.Pin
+}
+
+func (m *memPins) LoadPins(board string) ([]watchstate.Pin, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]watchstate.Pin(nil), m.boards[board]...), nil
+}
+
+func (m *memPins) SavePins(board string, pins []watchstate.Pin) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.boards[board] = append([]watchstate.Pin(nil), pins...)
+	return nil
+}
+
+// Pins survive a restart: the next run's board holds them, in order;
+// another broker's board does not.
+func TestWatchPinsSurviveARestart(t *testing.T) {
+	store := &memPins{boards: map[string][]watchstate.Pin{}}
+	run := func(api string) *App {
+		a := New(Target{Source: demoFake(), API: api}, Options{Refresh: time.Hour, Timeout: time.Second, Pins: store}, nil)
+		a.c.now, a.c.tick, a.c.frame = func() time.Time { return fixedNow }, testTick, time.Hour
+		a.debounce = time.Millisecond
+		settle(t, a, a.Init(), size())
+		return a
+	}
+	a := run("http://guest:secret@127.0.0.1:15672")
+	for _, q := range []string{"demo.payments", "demo.orders.all", "demo.events"} {
+		selectQueue(t, a, q)
+		settle(t, a, press("w"), press("esc"))
+	}
+	selectQueue(t, a, "demo.events")
+	settle(t, a, press("w")) // unpinned again
+	for board := range store.boards {
+		if strings.Contains(board, "secret") || strings.Contains(board, "guest") {
+			t.Fatalf("the board name carries credentials: %q", board)
+		}
+	}
+	b := run("http://127.0.0.1:15672")
+	want := []pin{{"/", "demo.payments"}, {"/", "demo.orders.all"}}
+	if !reflect.DeepEqual(b.c.pins, want) {
+		t.Fatalf("after a restart the board holds %v, want %v", b.c.pins, want)
+	}
+	if other := run("http://rabbit.example:15672"); len(other.c.pins) != 0 {
+		t.Fatalf("another broker's board: %v", other.c.pins)
 	}
 }

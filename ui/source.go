@@ -77,4 +77,6 @@ type Options struct {
 	// Log, when set, hears failed polls and every write action with its
 	// outcome (--log).
 	Log *slog.Logger
+	// Pins, when set, keeps the watch board between runs.
+	Pins PinStore
 }

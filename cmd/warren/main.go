@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/internal/watchstate"
 	"github.com/warren-tui/warren/internal/wiring"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
@@ -136,7 +137,11 @@ func run(args []string, stderr io.Writer) error {
 		// Bubble Tea's own recovery then covers at least its goroutines.
 		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
 	}
-	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}, sw)
+	uopts := ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}
+	if pins, err := watchstate.Default(); err == nil { // no home: pins last the session
+		uopts.Pins = pins
+	}
+	app := ui.New(target, uopts, sw)
 	p := tea.NewProgram(app, opts...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
