@@ -127,5 +127,7 @@ type corruptError struct {
 	err  error
 }
 
-func (e *corruptError) Error() string { return fmt.Sprintf("%s: not a watch board file (%v)", e.path, e.err) }
+func (e *corruptError) Error() string {
+	return fmt.Sprintf("%s: not a watch board file (%v)", e.path, e.err)
+}
 func (e *corruptError) Unwrap() error { return e.err }
