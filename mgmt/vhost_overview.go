@@ -12,10 +12,12 @@ var vhostColumns = []string{"messages", "messages_ready", "messages_unacknowledg
 	"message_stats.publish_details.rate", "message_stats.deliver_get_details.rate"}
 
 // VhostOverview is Overview with its totals and rates for one vhost: the
-// vhost's own messages and rates, and its queues, exchanges, connections
-// and consumers counted. Queues and exchanges are counted with a one-row
-// page (queues without stats), so the cost does not grow with the vhost.
-func (c *Client) VhostOverview(ctx context.Context, vhost string) (Overview, error) {
+// vhost's own messages and rates, and, withCounts, its queues, exchanges,
+// connections and consumers counted (else those are left 0: four more
+// requests, which a caller polling often makes only now and then).
+// Queues and exchanges are counted with a one-row page (queues without
+// stats).
+func (c *Client) VhostOverview(ctx context.Context, vhost string, withCounts bool) (Overview, error) {
 	o, err := c.Overview(ctx)
 	if err != nil {
 		return Overview{}, err
@@ -40,6 +42,10 @@ func (c *Client) VhostOverview(ctx context.Context, vhost string) (Overview, err
 	}
 	o.Messages, o.Ready, o.Unacked = int64(j.Messages), int64(j.Ready), int64(j.Unacked)
 	o.PublishRate, o.DeliverRate = j.MessageStats.V.Publish.Rate, j.MessageStats.V.DeliverGet.Rate
+	o.Queues, o.Exchanges, o.Connections, o.Consumers, o.Channels = 0, 0, 0, 0, 0
+	if !withCounts {
+		return o, nil
+	}
 	one := url.Values{"page": {"1"}, "page_size": {"1"}, "columns": {"name"}}
 	noStats := url.Values{"page": {"1"}, "page_size": {"1"}, "columns": {"name"}, "disable_stats": {"true"}}
 	for _, n := range []struct {

@@ -40,11 +40,14 @@ func TestVhostOverviewCountsOneVhost(t *testing.T) {
 	// 7 default exchanges (amq.* and the default) plus ours.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		o, err := c.VhostOverview(ctx, vhost)
+		o, err := c.VhostOverview(ctx, vhost, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if o.Queues == 2 && o.Exchanges == 8 && o.Connections == 1 && o.Consumers == 1 && o.Messages == 3 && o.Ready == 3 && o.RabbitMQVersion != "" {
+			if o, err := c.VhostOverview(ctx, vhost, false); err != nil || o.Messages != 3 || o.Queues != 0 {
+				t.Fatalf("without counts: %+v, %v", o, err)
+			}
 			return
 		}
 		if time.Now().After(deadline) {

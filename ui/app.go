@@ -90,17 +90,19 @@ type headerData struct {
 	overview mgmt.Overview
 	alarms   []string
 	nodesOK  bool // the nodes were read: alarms is the truth, not a gap
+	counted  bool // the object counts were read; else keep the last ones
 }
 
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src := a.c.target.Source
-	overview := headerOverview(src, a.c.target.Vhost)
+	due := a.header.countedAt.IsZero() || a.c.now().Sub(a.header.countedAt) >= countEvery*a.c.opts.Refresh
+	overview := headerOverview(src, a.c.target.Vhost, due)
 	return func(ctx context.Context) (any, error) {
-		o, err := overview(ctx)
+		o, counted, err := overview(ctx)
 		if err != nil {
 			return nil, err
 		}
-		d := headerData{overview: o}
+		d := headerData{overview: o, counted: counted}
 		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
 			d.alarms, d.nodesOK = nodeAlarms(nodes), true
 		}
@@ -122,7 +124,10 @@ func nodeAlarms(nodes []mgmt.Node) []string {
 	return out
 }
 
-func (a *App) loadHeader() tea.Cmd { return a.headPoll.start(a.c.opts.Timeout, a.headerFetch()) }
+func (a *App) loadHeader() tea.Cmd {
+	a.header.countedAt = time.Time{} // a new target or vhost: count its objects at once
+	return a.headPoll.start(a.c.opts.Timeout, a.headerFetch())
+}
 
 func (a *App) top() view { return a.stack[len(a.stack)-1] }
 
@@ -562,6 +567,13 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 		current = ok
 		if ok && m.err == nil {
 			d := m.data.(headerData)
+			if d.counted {
+				a.header.countedAt = a.c.now()
+			} else {
+				was := a.header.overview
+				d.overview.Queues, d.overview.Exchanges, d.overview.Connections = was.Queues, was.Exchanges, was.Connections
+				d.overview.Consumers, d.overview.Channels = was.Consumers, was.Channels
+			}
 			a.header.overview = d.overview
 			if d.nodesOK { // one failed read of the nodes does not clear an alarm
 				a.header.alarms = d.alarms

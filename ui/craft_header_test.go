@@ -13,7 +13,7 @@ import (
 )
 
 // VhostOverview totals one vhost of the fake broker, as the API does.
-func (f *fakeSource) VhostOverview(_ context.Context, vhost string) (mgmt.Overview, error) {
+func (f *fakeSource) VhostOverview(_ context.Context, vhost string, withCounts bool) (mgmt.Overview, error) {
 	if err := f.enter(); err != nil {
 		return mgmt.Overview{}, err
 	}
@@ -33,6 +33,9 @@ func (f *fakeSource) VhostOverview(_ context.Context, vhost string) (mgmt.Overvi
 			o.Exchanges++
 		}
 	}
+	if !withCounts {
+		o.Queues, o.Exchanges, o.Connections, o.Consumers = 0, 0, 0, 0
+	}
 	return o, nil
 }
 
@@ -47,12 +50,19 @@ func TestHeaderTotalsFollowTheVhost(t *testing.T) {
 		t.Fatalf("cluster totals: %s", got)
 	}
 	var want mgmt.Overview
-	want, _ = f.VhostOverview(context.Background(), "demo.vhost")
+	want, _ = f.VhostOverview(context.Background(), "demo.vhost", true)
 	settle(t, a, press(":"))
 	settle(t, a, typed("vhost demo.vhost")...)
 	settle(t, a, press("enter"))
 	if got := header(); !strings.Contains(got, "queues "+count(int64(want.Queues))+" ") || !strings.Contains(got, "messages "+count(want.Messages)+" ") {
 		t.Fatalf("vhost demo.vhost totals should show %d queues and %d messages: %s", want.Queues, want.Messages, got)
+	}
+	// The next polls read messages and rates only; the counts stay.
+	for range 2 {
+		settle(t, a, pollMsg{view: a.headerID(), gen: a.headPoll.gen})
+	}
+	if got := header(); !strings.Contains(got, "queues 1 ") {
+		t.Fatalf("between counts the last ones stay: %s", got)
 	}
 	settle(t, a, press(":"))
 	settle(t, a, typed("vhost *")...)

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -20,6 +21,8 @@ type headerState struct {
 	// alarms are the resource alarms in force, e.g. "memory on rabbit@a":
 	// the broker blocks every publishing connection while one lasts.
 	alarms []string
+	// countedAt is when the object counts were last read (see countEvery).
+	countedAt time.Time
 }
 
 // renderHeader draws the header: who and where on the first line, the

@@ -9,14 +9,25 @@ import (
 // vhostOverviewer is a Source that can total one vhost for the header;
 // *mgmt.Client is one. A Source without it shows the cluster's totals.
 type vhostOverviewer interface {
-	VhostOverview(ctx context.Context, vhost string) (mgmt.Overview, error)
+	VhostOverview(ctx context.Context, vhost string, withCounts bool) (mgmt.Overview, error)
 }
 
+// countEvery: a vhost's object counts (four requests) are read on every
+// this many header polls; its messages and rates on each.
+const countEvery = 6
+
 // headerOverview reads the header's figures: the selected vhost's totals
-// when one is selected, else the cluster's.
-func headerOverview(src Source, vhost string) func(ctx context.Context) (mgmt.Overview, error) {
+// when one is selected, else the cluster's. counted says whether the
+// object counts were read (else the caller keeps the last ones).
+func headerOverview(src Source, vhost string, withCounts bool) func(ctx context.Context) (mgmt.Overview, bool, error) {
 	if vo, ok := src.(vhostOverviewer); ok && vhost != "" {
-		return func(ctx context.Context) (mgmt.Overview, error) { return vo.VhostOverview(ctx, vhost) }
+		return func(ctx context.Context) (mgmt.Overview, bool, error) {
+			o, err := vo.VhostOverview(ctx, vhost, withCounts)
+			return o, withCounts, err
+		}
 	}
-	return src.Overview
+	return func(ctx context.Context) (mgmt.Overview, bool, error) {
+		o, err := src.Overview(ctx)
+		return o, true, err
+	}
 }
