@@ -58,6 +58,9 @@ type App struct {
 
 	width, height int
 	sized         bool
+	// frame is the last screen drawn, still true while frameOK.
+	frame   string
+	frameOK bool
 }
 
 // New builds the App for a target. The first view is the queue list.
@@ -371,8 +374,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.seq == a.statusSeq {
 			a.status, a.statusErr, a.pollStatus = "", false, false
 			a.quitAsked = a.quitting // a question no longer shown is no longer asked
+			a.frameOK = false
 		}
 		return a, nil
+	}
+	if _, ok := msg.(pollMsg); !ok { // a poll only starts a fetch: nothing on screen changes
+		a.frameOK = false
 	}
 	a.logMsg(msg)
 	seq := a.statusSeq
@@ -614,7 +621,10 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 
 // View lays out header, title bar, body and the bottom line.
 func (a *App) View() tea.View {
-	v := tea.NewView(a.render())
+	if !a.frameOK { // Bubble Tea asks after every message; draw only after a change
+		a.frame, a.frameOK = a.render(), true
+	}
+	v := tea.NewView(a.frame)
 	v.AltScreen = true
 	v.WindowTitle = "warren"
 	return v

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,22 @@ func TestQueueDetailChartStartsFromTheListSamples(t *testing.T) {
 	// list samples (the filter's fetch adds one more), then the detail's own
 	if len(ready) < 4 || ready[0] != 120 || unacked[0] != 3 || ready[1] != 100 || unacked[1] != 0 || ready[2] != 106 || unacked[2] != 4 {
 		t.Fatalf("the chart should start from the list's samples: ready %v unacked %v", ready, unacked)
+	}
+}
+
+// A poll that only starts a fetch draws nothing new: Bubble Tea asks for
+// the view after every message, and the App gives the last frame back.
+func TestIdlePollsDoNotRedraw(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	first := a.View().Content
+	a.status = "a change that no message made" // only render would show it
+	a.Update(pollMsg{view: a.headerID(), gen: a.headPoll.gen})
+	if got := a.View().Content; got != first {
+		t.Fatal("a poll tick redrew the screen")
+	}
+	a.Update(statusMsg{text: "a status"})
+	if got := a.View().Content; got == first || !strings.Contains(got, "a status") {
+		t.Fatal("a message that changes the screen must redraw it")
 	}
 }
