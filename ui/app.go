@@ -476,6 +476,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if a.mode == modeCommand || a.mode == modeFilter {
 			a.input.insert(m.Content)
+			if a.mode == modeCommand {
+				_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+			}
 		}
 		return a, nil
 	case statusMsg:
@@ -483,7 +486,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case filterDebounceMsg:
 		if m.seq == a.filterAt && a.mode == modeFilter {
-			return a, a.applyFilter(a.input.text)
+			return a, a.applyFilter(a.input.text())
 		}
 		return a, nil
 	case vhostsMsg:
@@ -682,7 +685,7 @@ func (a *App) bottomLine() string {
 		if a.mode == modeFilter {
 			prefix = "/"
 		}
-		line := th.Prompt.Render(prefix) + th.PromptText.Render(safe(a.input.text)) + th.Prompt.Render("█")
+		line := th.Prompt.Render(prefix) + a.input.view(th, max(a.width-2, 10))
 		if len(a.matches) > 1 { // vhost and context names
 			line += "  " + th.Suggestion.Render(safe(strings.Join(a.matches, " ")))
 		}

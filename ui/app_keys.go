@@ -81,7 +81,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(m, g.Command):
-		a.mode, a.input, a.matches = modeCommand, lineInput{}, nil
+		a.mode, a.input, a.matches = modeCommand, newLineInput(""), nil
 		a.setStatus("", false)
 		return a.fetchVhosts()
 	case key.Matches(m, g.Filter):
@@ -89,7 +89,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if !ok {
 			return statusCmd("this view has no filter", true)
 		}
-		a.mode, a.input, a.matches = modeFilter, lineInput{text: f.filter()}, nil
+		a.mode, a.input, a.matches = modeFilter, newLineInput(f.filter()), nil
 		return nil
 	case key.Matches(m, g.Refresh):
 		load := a.top().load
@@ -152,7 +152,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(m, pk.Accept):
-		line := a.input.text
+		line := a.input.text()
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
@@ -165,27 +165,26 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		return a.run(line)
 	case key.Matches(m, pk.Complete):
 		if a.mode == modeCommand {
-			a.input.text, a.matches = complete(a.input.text, a.vhosts, a.contexts)
+			var line string
+			line, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+			a.input.set(line)
 		}
 		return nil
-	case key.Matches(m, pk.Erase):
-		a.input.backspace()
 	case key.Matches(m, pk.EraseAll):
-		a.input.text = ""
-	case key.Matches(m, pk.EraseWd):
-		a.input.eraseWord()
-	default:
-		if m.Text == "" {
-			return nil
+		a.input.set("")
+	default: // editing and moving: the text input's own keys
+		before := a.input.text()
+		a.input.key(m)
+		if a.input.text() == before {
+			return nil // the cursor moved: nothing to filter or complete anew
 		}
-		a.input.insert(m.Text)
 	}
 	if a.mode == modeFilter {
 		a.filterAt++
 		seq := a.filterAt
 		return a.c.tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
 	}
-	_, a.matches = complete(a.input.text, a.vhosts, a.contexts)
+	_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
 	return nil
 }
 

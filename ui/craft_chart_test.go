@@ -3,6 +3,10 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/warren-tui/warren/ui/theme"
 )
 
 // A change of 1 is one step of the sparkline, not a full-height jump; a
@@ -60,5 +64,57 @@ func TestIdlePollsDoNotRedraw(t *testing.T) {
 	a.Update(statusMsg{text: "a status"})
 	if got := a.View().Content; got == first || !strings.Contains(got, "a status") {
 		t.Fatal("a message that changes the screen must redraw it")
+	}
+}
+
+// The : prompt edits like text: the cursor moves, and typing lands at it.
+func TestPromptCursorMoves(t *testing.T) {
+	a := newTestApp(demoFake(), Target{})
+	settle(t, a, a.Init(), size())
+	settle(t, a, press(":"))
+	settle(t, a, typed("ux.imp")...)
+	settle(t, a, press("home"), press("delete"), press("delete"), press("delete"), press("end"))
+	settle(t, a, typed("ort ")...)
+	if got := a.input.text(); got != "import " {
+		t.Fatalf("after moving the cursor the line is %q, want %q", got, "import ")
+	}
+	settle(t, a, press("ctrl+u"))
+	settle(t, a, typed("vh ord")...)
+	settle(t, a, press("left"), press("left"), press("left"), press("left"))
+	settle(t, a, typed("ost")...)
+	if got := a.input.text(); got != "vhost ord" {
+		t.Fatalf("got %q", got)
+	}
+	settle(t, a, press("tab"))
+	if got := a.input.text(); got != "vhost orders " {
+		t.Fatalf("completion after editing gave %q", got)
+	}
+}
+
+// A paste keeps every byte (control runes, invalid UTF-8) for the command,
+// and the prompt shows them escaped, fitting the screen by display cells.
+func TestPromptKeepsBytesAndFitsCells(t *testing.T) {
+	raw := "a\x1b]8;;x\x07\xff注文\u202e\tb"
+	l := newLineInput("")
+	l.insert(raw)
+	if got := l.text(); got != raw {
+		t.Fatalf("the prompt changed the pasted bytes: %q, want %q", got, raw)
+	}
+	shown := ansi.Strip(l.view(theme.Default(), 80))
+	for _, want := range []string{`\x1b]8;;x\x07\xff注文\u202e\tb`} {
+		if !strings.Contains(shown, want) {
+			t.Fatalf("the prompt shows %q, want it to hold %q", shown, want)
+		}
+	}
+	l.set(strings.Repeat("注文", 30))
+	for _, w := range []int{10, 21, 40} {
+		if got := ansi.StringWidth(l.view(theme.Default(), w)); got > w {
+			t.Errorf("a %d-cell prompt drew %d cells", w, got)
+		}
+		l.m.CursorStart()
+		if got := ansi.StringWidth(l.view(theme.Default(), w)); got > w {
+			t.Errorf("a %d-cell prompt, cursor at the start, drew %d cells", w, got)
+		}
+		l.m.CursorEnd()
 	}
 }
