@@ -58,9 +58,11 @@ type App struct {
 
 	width, height int
 	sized         bool
-	// frame is the last screen drawn, still true while frameOK.
-	frame   string
-	frameOK bool
+	// frame is the last screen drawn, still true while frameOK;
+	// lineWidths are its lines' widths, for paint.
+	frame      string
+	frameOK    bool
+	lineWidths map[string]int
 }
 
 // New builds the App for a target. The first view is the queue list.
@@ -637,7 +639,6 @@ func (a *App) render() string {
 	if !a.sized {
 		return "warren: starting…"
 	}
-	th := a.c.th
 	bw, bh := a.bodySize()
 	var b strings.Builder
 	b.WriteString(renderHeader(a.c, a.header, a.width))
@@ -660,7 +661,7 @@ func (a *App) render() string {
 	b.WriteString(body)
 	b.WriteByte('\n')
 	b.WriteString(a.bottomLine())
-	return th.App.Render(b.String())
+	return a.paint(b.String())
 }
 
 // titleBar shows the breadcrumbs of the stack and the top view's status.
