@@ -58,6 +58,9 @@ type App struct {
 
 	width, height int
 	sized         bool
+	// light: the terminal said its background is light; plain: it shows
+	// no colour (see terminalColours).
+	light, plain bool
 	// frame is the last screen drawn, still true while frameOK;
 	// lineWidths are its lines' widths, for paint.
 	frame      string
@@ -73,7 +76,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick}
+	c := &common{th: theme.New(true, opts.NoColor), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
 	if sw != nil {
@@ -87,7 +90,9 @@ func New(t Target, opts Options, sw Switcher) *App {
 }
 
 // Init starts the header poll; views load once the size is known.
-func (a *App) Init() tea.Cmd { return tea.Batch(a.loadHeader(), a.loadPins()) }
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(a.loadHeader(), a.loadPins(), tea.RequestBackgroundColor)
+}
 
 // headerData is what the header polls: the overview, and the alarms of
 // the cluster's nodes (nil when the nodes could not be read).
@@ -497,6 +502,8 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pinsLoadedMsg:
 		a.pinsLoaded(m)
 		return a, nil
+	case tea.BackgroundColorMsg, tea.ColorProfileMsg:
+		return a, a.terminalColours(m)
 	case switchedMsg:
 		return a, a.switched(m)
 	}

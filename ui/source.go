@@ -79,4 +79,7 @@ type Options struct {
 	Log *slog.Logger
 	// Pins, when set, keeps the watch board between runs.
 	Pins PinStore
+	// NoColor: the terminal shows no colour (NO_COLOR), so selections are
+	// drawn reversed.
+	NoColor bool
 }

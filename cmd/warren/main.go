@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/warren-tui/warren/broker"
@@ -138,6 +139,10 @@ func run(args []string, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
 	}
 	uopts := ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}
+	if os.Getenv("NO_COLOR") != "" { // any value, as no-color.org says (the profile detection wants a boolean)
+		uopts.NoColor = true
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
 	if pins, err := watchstate.Default(); err == nil { // no home: pins last the session
 		uopts.Pins = pins
 	}
