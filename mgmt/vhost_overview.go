@@ -69,3 +69,23 @@ func (c *Client) VhostOverview(ctx context.Context, vhost string, withCounts boo
 	}
 	return o, nil
 }
+
+// NodeAlarms lists each node's name and resource alarms only: what the
+// header polls, a fraction of the full node listing for the broker to
+// build and for warren to read. Other fields are left zero.
+func (c *Client) NodeAlarms(ctx context.Context) ([]Node, error) {
+	var j []struct {
+		Name      flexString `json:"name"`
+		MemAlarm  flexBool   `json:"mem_alarm"`
+		DiskAlarm flexBool   `json:"disk_free_alarm"`
+	}
+	q := url.Values{"columns": {"name,mem_alarm,disk_free_alarm"}}
+	if err := c.get(ctx, call{what: "nodes"}, "/api/nodes", q, &j); err != nil {
+		return nil, err
+	}
+	nodes := make([]Node, 0, len(j))
+	for _, n := range j {
+		nodes = append(nodes, Node{Name: escaped(string(n.Name)), MemAlarm: bool(n.MemAlarm), DiskAlarm: bool(n.DiskAlarm)})
+	}
+	return nodes, nil
+}

@@ -56,3 +56,23 @@ func TestVhostOverviewCountsOneVhost(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 }
+
+// The header's alarm poll reads every node, with its alarms.
+func TestNodeAlarms(t *testing.T) {
+	brokertest.Require(t)
+	c := newClient(t)
+	ctx := testContext(t)
+	full, err := c.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alarms, err := c.NodeAlarms(ctx)
+	if err != nil || len(alarms) != len(full) || len(alarms) == 0 {
+		t.Fatalf("alarms %+v, %v; nodes %d", alarms, err, len(full))
+	}
+	for i := range alarms {
+		if alarms[i].Name != full[i].Name || alarms[i].MemAlarm != full[i].MemAlarm || alarms[i].DiskAlarm != full[i].DiskAlarm {
+			t.Errorf("node %d: %+v, full listing %+v", i, alarms[i], full[i])
+		}
+	}
+}

@@ -106,14 +106,14 @@ type headerData struct {
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src := a.c.target.Source
 	due := a.header.countedAt.IsZero() || a.c.now().Sub(a.header.countedAt) >= countEvery*a.c.opts.Refresh
-	overview := headerOverview(src, a.c.target.Vhost, due)
+	overview, nodes := headerOverview(src, a.c.target.Vhost, due), headerNodes(src)
 	return func(ctx context.Context) (any, error) {
 		o, counted, err := overview(ctx)
 		if err != nil {
 			return nil, err
 		}
 		d := headerData{overview: o, counted: counted}
-		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
+		if nodes, err := nodes(ctx); err == nil { // a user without monitoring may not list them
 			d.alarms, d.nodesOK = nodeAlarms(nodes), true
 		}
 		return d, nil

@@ -31,3 +31,17 @@ func headerOverview(src Source, vhost string, withCounts bool) func(ctx context.
 		return o, true, err
 	}
 }
+
+// alarmReader is a Source that can read only the nodes' alarms, for the
+// header's poll; *mgmt.Client is one.
+type alarmReader interface {
+	NodeAlarms(ctx context.Context) ([]mgmt.Node, error)
+}
+
+// headerNodes reads what the header needs of the nodes: their alarms.
+func headerNodes(src Source) func(ctx context.Context) ([]mgmt.Node, error) {
+	if ar, ok := src.(alarmReader); ok {
+		return ar.NodeAlarms
+	}
+	return src.Nodes
+}
