@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,5 +172,28 @@ func TestMoveProgressAgreesWithTheSummary(t *testing.T) {
 	got := flat(screen(b))
 	if !strings.Contains(got, "failed so far 0") || !strings.Contains(got, "no origin, left in place 2") || !strings.Contains(got, " 3 / 5") {
 		t.Fatalf("no-origin messages are not failures:\n%s", got)
+	}
+}
+
+// missingTargetMover refuses as the broker package does when the target
+// queue does not exist.
+type missingTargetMover struct{ fakeMover }
+
+func (f *missingTargetMover) Move(context.Context, broker.MoveRequest, func(broker.MoveProgress)) (broker.MoveResult, error) {
+	return broker.MoveResult{}, fmt.Errorf("%w: there is no queue %q in vhost %q, so nothing was moved", broker.ErrNoTargetQueue, "nope", "/")
+}
+
+// A move to a queue that does not exist says so, with no bar and no
+// counts that suggest something happened.
+func TestMoveToAMissingQueueSaysSo(t *testing.T) {
+	a := newTestApp(demoFake(), Target{Mover: &missingTargetMover{}})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.orders.dlq")
+	settle(t, a, press("m"), press("a"))
+	settle(t, a, typed("nope")...)
+	settle(t, a, press("enter"), press("y"))
+	got := flat(screen(a))
+	if !strings.Contains(got, `there is no queue "nope"`) || strings.Contains(got, "unroutable") || strings.Contains(got, "or more") {
+		t.Fatalf("a missing target should be said plainly:\n%s", got)
 	}
 }

@@ -424,6 +424,10 @@ func (v *moveView) render(w, h int) string {
 		}
 		return b.String()
 	}
+	if v.done && errors.Is(v.err, broker.ErrNoTargetQueue) { // refused before anything moved: no bar, no counts
+		b.WriteString(th.Section.Render(safe(targetLabel(v.req))) + "\n\n  " + th.Error.Render(safe(v.err.Error())) + "\n")
+		return b.String()
+	}
 	p := v.shownProgress()
 	total := max(p.Total, 1)
 	width := max(min(w-20, 80), 10)
@@ -541,6 +545,9 @@ func moveErrText(err error) string {
 }
 
 func moveSummary(title string, m moveDoneMsg) tea.Cmd {
+	if errors.Is(m.err, broker.ErrNoTargetQueue) {
+		return statusCmd(title+": "+m.err.Error(), true)
+	}
 	text := title + ": " + summaryText(m)
 	if m.err != nil {
 		return statusCmd(text+": "+moveErrText(m.err), true)
