@@ -6,10 +6,13 @@ SHELL := /bin/bash
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
 BIN := bin
+# What --version says; build info gives the revision when this is empty.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION)
 # Flags for warren-demo, e.g. DEMO_FLAGS="--uri amqp://u:p@host:5672/" (or set WARREN_URI)
 DEMO_FLAGS ?=
 # What `make demo` runs in the foreground (add flags here, e.g. --read-only).
-WARREN_RUN ?= $(GO) run ./cmd/warren
+WARREN_RUN ?= $(GO) run -ldflags '$(LDFLAGS)' ./cmd/warren
 
 .PHONY: help build test vet fmt-check ensure-broker demo seed traffic clean-demo clean bench screenshots
 
@@ -17,7 +20,7 @@ help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build bin/warren
-	$(GO) build -o $(BIN)/warren ./cmd/warren
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/warren ./cmd/warren
 
 ensure-broker: ## install/start RabbitMQ on loopback if needed
 	bash scripts/ensure-broker.sh

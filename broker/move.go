@@ -94,13 +94,16 @@ type MoveRequest struct {
 
 // MoveProgress is reported while a move runs.
 type MoveProgress struct {
-	Total   int // messages the move will take at most
-	Taken   int // taken from the source so far
-	Moved   int
-	Failed  int     // left in (or going back to) the source
-	Skipped int     // taken but not listed in Only: going back in place
-	Rate    float64 // moved per second
-	Elapsed time.Duration
+	Total  int // messages the move will take at most
+	Taken  int // taken from the source so far
+	Moved  int
+	Failed int // left in (or going back to) the source, NoOrigin included
+	// NoOrigin: left in the source for having no x-death to go back to
+	// (ReturnToOrigin): not a failure, the message has nowhere to go.
+	NoOrigin int
+	Skipped  int     // taken but not listed in Only: going back in place
+	Rate     float64 // moved per second
+	Elapsed  time.Duration
 }
 
 // MoveResult counts what a move did. Every message taken is either Moved,
@@ -194,6 +197,9 @@ type moveItem struct {
 // too; the broker then requeues every unacked message itself.
 func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveProgress)) (MoveResult, error) {
 	if err := req.check(); err != nil {
+		return MoveResult{}, err
+	}
+	if err := s.checkTargetQueue(ctx, req.Vhost, req.Target, req.TargetQueue, req.Exchange, req.RoutingKey, "moved"); err != nil {
 		return MoveResult{}, err
 	}
 	return s.move(ctx, req, progress)

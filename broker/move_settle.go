@@ -260,7 +260,7 @@ func (m *mover) report(final bool) {
 	m.lastRep = now
 	el := now.Sub(m.start)
 	p := MoveProgress{Total: m.budget, Taken: m.taken, Moved: m.res.Moved, Failed: m.res.ReturnedToSource,
-		Skipped: m.res.Skipped, Elapsed: el}
+		NoOrigin: m.res.NoOrigin, Skipped: m.res.Skipped, Elapsed: el}
 	if el > 0 {
 		p.Rate = float64(m.res.Moved) / el.Seconds()
 	}

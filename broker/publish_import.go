@@ -51,6 +51,9 @@ func (s *Session) Import(ctx context.Context, req ImportRequest, next func() (me
 	if err := mreq.check(); err != nil {
 		return ImportResult{}, errors.New(strings.Replace(err.Error(), "move:", "import:", 1))
 	}
+	if err := s.checkTargetQueue(ctx, req.Vhost, req.Target, req.TargetQueue, req.Exchange, req.RoutingKey, "published"); err != nil {
+		return ImportResult{}, err
+	}
 	p, err := s.OpenPublisher(ctx, req.Vhost, PublisherOptions{Window: req.Window, OnBlocked: req.OnBlocked})
 	if err != nil {
 		return ImportResult{}, err

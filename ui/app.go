@@ -58,6 +58,14 @@ type App struct {
 
 	width, height int
 	sized         bool
+	// light: the terminal said its background is light; plain: it shows
+	// no colour (see terminalColours).
+	light, plain bool
+	// frame is the last screen drawn, still true while frameOK;
+	// lineWidths are its lines' widths, for paint.
+	frame      string
+	frameOK    bool
+	lineWidths map[string]int
 }
 
 // New builds the App for a target. The first view is the queue list.
@@ -68,7 +76,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, traces: map[string]int{}}
+	c := &common{th: theme.New(true, opts.NoColor), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, traces: map[string]int{}}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
 	if sw != nil {
@@ -82,7 +90,9 @@ func New(t Target, opts Options, sw Switcher) *App {
 }
 
 // Init starts the header poll; views load once the size is known.
-func (a *App) Init() tea.Cmd { return a.loadHeader() }
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(a.loadHeader(), a.loadPins(), tea.RequestBackgroundColor)
+}
 
 // headerData is what the header polls: the overview, and the alarms of
 // the cluster's nodes (nil when the nodes could not be read).
@@ -92,17 +102,20 @@ type headerData struct {
 	nodesOK  bool // the nodes were read: alarms is the truth, not a gap
 	tracing  []string
 	traceOK  bool // tracing was read
+	counted  bool // the object counts were read; else keep the last ones
 }
 
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src, tr := a.c.target.Source, a.c.target.Tracer
+	due := a.header.countedAt.IsZero() || a.c.now().Sub(a.header.countedAt) >= countEvery*a.c.opts.Refresh
+	overview, nodes := headerOverview(src, a.c.target.Vhost, due), headerNodes(src)
 	return func(ctx context.Context) (any, error) {
-		o, err := src.Overview(ctx)
+		o, counted, err := overview(ctx)
 		if err != nil {
 			return nil, err
 		}
-		d := headerData{overview: o}
-		if nodes, err := src.Nodes(ctx); err == nil { // a user without monitoring may not list them
+		d := headerData{overview: o, counted: counted}
+		if nodes, err := nodes(ctx); err == nil { // a user without monitoring may not list them
 			d.alarms, d.nodesOK = nodeAlarms(nodes), true
 		}
 		if tr != nil {
@@ -128,7 +141,10 @@ func nodeAlarms(nodes []mgmt.Node) []string {
 	return out
 }
 
-func (a *App) loadHeader() tea.Cmd { return a.headPoll.start(a.c.opts.Timeout, a.headerFetch()) }
+func (a *App) loadHeader() tea.Cmd {
+	a.header.countedAt = time.Time{} // a new target or vhost: count its objects at once
+	return a.headPoll.start(a.c.opts.Timeout, a.headerFetch())
+}
 
 func (a *App) top() view { return a.stack[len(a.stack)-1] }
 
@@ -391,8 +407,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.seq == a.statusSeq {
 			a.status, a.statusErr, a.pollStatus = "", false, false
 			a.quitAsked = a.quitting // a question no longer shown is no longer asked
+			a.frameOK = false
 		}
 		return a, nil
+	}
+	if _, ok := msg.(pollMsg); !ok { // a poll only starts a fetch: nothing on screen changes
+		a.frameOK = false
 	}
 	a.logMsg(msg)
 	seq := a.statusSeq
@@ -499,6 +519,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if a.mode == modeCommand || a.mode == modeFilter {
 			a.input.insert(m.Content)
+			if a.mode == modeCommand {
+				_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+			}
 		}
 		return a, nil
 	case statusMsg:
@@ -506,12 +529,17 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case filterDebounceMsg:
 		if m.seq == a.filterAt && a.mode == modeFilter {
-			return a, a.applyFilter(a.input.text)
+			return a, a.applyFilter(a.input.text())
 		}
 		return a, nil
 	case vhostsMsg:
 		a.vhosts = m.names
 		return a, nil
+	case pinsLoadedMsg:
+		a.pinsLoaded(m)
+		return a, nil
+	case tea.BackgroundColorMsg, tea.ColorProfileMsg:
+		return a, a.terminalColours(m)
 	case switchedMsg:
 		return a, a.switched(m)
 	}
@@ -594,6 +622,13 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 		current = ok
 		if ok && m.err == nil {
 			d := m.data.(headerData)
+			if d.counted {
+				a.header.countedAt = a.c.now()
+			} else {
+				was := a.header.overview
+				d.overview.Queues, d.overview.Exchanges, d.overview.Connections = was.Queues, was.Exchanges, was.Connections
+				d.overview.Consumers, d.overview.Channels = was.Consumers, was.Channels
+			}
 			a.header.overview = d.overview
 			if d.nodesOK { // one failed read of the nodes does not clear an alarm
 				a.header.alarms = d.alarms
@@ -641,7 +676,10 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 
 // View lays out header, title bar, body and the bottom line.
 func (a *App) View() tea.View {
-	v := tea.NewView(a.render())
+	if !a.frameOK { // Bubble Tea asks after every message; draw only after a change
+		a.frame, a.frameOK = a.render(), true
+	}
+	v := tea.NewView(a.frame)
 	v.AltScreen = true
 	v.WindowTitle = "warren"
 	return v
@@ -651,7 +689,6 @@ func (a *App) render() string {
 	if !a.sized {
 		return "warren: starting…"
 	}
-	th := a.c.th
 	bw, bh := a.bodySize()
 	var b strings.Builder
 	b.WriteString(renderHeader(a.c, a.header, a.width))
@@ -674,7 +711,7 @@ func (a *App) render() string {
 	b.WriteString(body)
 	b.WriteByte('\n')
 	b.WriteString(a.bottomLine())
-	return th.App.Render(b.String())
+	return a.paint(b.String())
 }
 
 // titleBar shows the breadcrumbs of the stack and the top view's status.
@@ -699,7 +736,7 @@ func (a *App) bottomLine() string {
 		if a.mode == modeFilter {
 			prefix = "/"
 		}
-		line := th.Prompt.Render(prefix) + th.PromptText.Render(safe(a.input.text)) + th.Prompt.Render("█")
+		line := th.Prompt.Render(prefix) + a.input.view(th, max(a.width-2, 10))
 		if len(a.matches) > 1 { // vhost and context names
 			line += "  " + th.Suggestion.Render(safe(strings.Join(a.matches, " ")))
 		}

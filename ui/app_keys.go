@@ -32,6 +32,9 @@ type switchedMsg struct {
 func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	g := a.c.keys.Global
 	if key.Matches(m, g.ForceQ) {
+		if h, ok := a.top().(interface{ holdQuit() bool }); ok && h.holdQuit() {
+			return nil // a form with unsent edits asks first, as esc does
+		}
 		return a.quit()
 	}
 	if a.quitAsked && !a.quitting && !key.Matches(m, g.Quit) {
@@ -78,7 +81,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(m, g.Command):
-		a.mode, a.input, a.matches = modeCommand, lineInput{}, nil
+		a.mode, a.input, a.matches = modeCommand, newLineInput(""), nil
 		a.setStatus("", false)
 		return a.fetchVhosts()
 	case key.Matches(m, g.Filter):
@@ -86,7 +89,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if !ok {
 			return statusCmd("this view has no filter", true)
 		}
-		a.mode, a.input, a.matches = modeFilter, lineInput{text: f.filter()}, nil
+		a.mode, a.input, a.matches = modeFilter, newLineInput(f.filter()), nil
 		return nil
 	case key.Matches(m, g.Refresh):
 		load := a.top().load
@@ -121,7 +124,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			} else {
 				a.setStatus("unpinned "+name, false)
 			}
-			return nil
+			return a.savePins()
 		}
 		return a.top().update(m)
 	case key.Matches(m, g.Live):
@@ -149,7 +152,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(m, pk.Accept):
-		line := a.input.text
+		line := a.input.text()
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
@@ -162,27 +165,26 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		return a.run(line)
 	case key.Matches(m, pk.Complete):
 		if a.mode == modeCommand {
-			a.input.text, a.matches = complete(a.input.text, a.vhosts, a.contexts)
+			var line string
+			line, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+			a.input.set(line)
 		}
 		return nil
-	case key.Matches(m, pk.Erase):
-		a.input.backspace()
 	case key.Matches(m, pk.EraseAll):
-		a.input.text = ""
-	case key.Matches(m, pk.EraseWd):
-		a.input.eraseWord()
-	default:
-		if m.Text == "" {
-			return nil
+		a.input.set("")
+	default: // editing and moving: the text input's own keys
+		before := a.input.text()
+		a.input.key(m)
+		if a.input.text() == before {
+			return nil // the cursor moved: nothing to filter or complete anew
 		}
-		a.input.insert(m.Text)
 	}
 	if a.mode == modeFilter {
 		a.filterAt++
 		seq := a.filterAt
 		return a.c.tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
 	}
-	_, a.matches = complete(a.input.text, a.vhosts, a.contexts)
+	_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
 	return nil
 }
 
@@ -218,7 +220,7 @@ func (a *App) run(line string) tea.Cmd {
 		a.c.target.Vhost = vh
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
-		return a.reset(a.makeView(kind, "", ""))
+		return tea.Batch(a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
 	case "watch":
 		return a.push(newWatchView(a.c))
 	case "trace":
@@ -231,6 +233,7 @@ func (a *App) run(line string) tea.Cmd {
 			a.setStatus(":import FILE publishes a JSON Lines export (from e or s) to its origin, a queue or an exchange", true)
 			return nil
 		}
+		a.dropIdleImport()
 		return a.push(newImportView(a.c, cmd.arg))
 	case "declare":
 		if a.c.target.ReadOnly {
@@ -309,6 +312,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	}
 	closing := a.closeAll()
 	a.c.target = m.target
+	a.c.pins = nil // the other broker's board
 	a.header = headerState{}
 	// Another broker: what its requeues cost is unknown until its
 	// overview says its version (unknown counts as counting).
@@ -316,7 +320,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	a.c.statsOff, a.c.statsOffSaid = false, false
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {

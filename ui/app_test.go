@@ -319,12 +319,12 @@ func TestVhostCommandAndCompletion(t *testing.T) {
 	settle(t, a, press(":"))
 	settle(t, a, typed("vhost or")...)
 	settle(t, a, press("tab"))
-	if a.input.text != "vhost orders " {
-		t.Fatalf("tab completion gave %q", a.input.text)
+	if a.input.text() != "vhost orders " {
+		t.Fatalf("tab completion gave %q", a.input.text())
 	}
 	settle(t, a, press("backspace"))
 	settle(t, a, typed("x")...)
-	a.input.text = "vhost demo.vhost"
+	a.input.set("vhost demo.vhost")
 	settle(t, a, press("enter"))
 	if f.lastQueues.Vhost != "demo.vhost" || !strings.Contains(screen(a), "billing") || strings.Contains(screen(a), "demo.orders.all") {
 		t.Fatalf(":vhost should narrow the lists: %+v\n%s", f.lastQueues, screen(a))
@@ -486,8 +486,8 @@ func TestContextSwitch(t *testing.T) {
 	settle(t, a, press(":"))
 	settle(t, a, typed("ctx st")...)
 	settle(t, a, press("tab"))
-	if a.input.text != "ctx staging " {
-		t.Fatalf("context completion = %q", a.input.text)
+	if a.input.text() != "ctx staging " {
+		t.Fatalf("context completion = %q", a.input.text())
 	}
 	settle(t, a, press("enter"))
 	got := screen(a)

@@ -35,9 +35,11 @@ func (r *ring) values() []float64 {
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
 
-// sparkline draws the last width samples as block characters scaled
-// between their own minimum and maximum, so a change shows however deep
-// the queue is; a flat series is a low line, not blank.
+// sparkline draws the last width samples as block characters from their
+// own minimum up, so a change shows however deep the queue is; a flat
+// series is a low line, not blank. The scale spans at least one step per
+// message and a tenth of the depth, so a change of 1 is a step of one
+// block, not a full-height jump.
 func sparkline(vals []float64, width int) string {
 	if width <= 0 {
 		return ""
@@ -49,13 +51,12 @@ func sparkline(vals []float64, width int) string {
 	for _, v := range vals {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
+	steps := float64(len(sparkRunes) - 1)
+	span := math.Max(hi-lo, math.Max(steps, 0.1*math.Max(math.Abs(hi), math.Abs(lo))))
 	var b strings.Builder
 	for _, v := range vals {
-		i := 0
-		if hi > lo {
-			i = int(math.Round((v - lo) / (hi - lo) * float64(len(sparkRunes)-1)))
-		}
-		b.WriteRune(sparkRunes[i])
+		i := int(math.Round((v - lo) / span * steps))
+		b.WriteRune(sparkRunes[min(max(i, 0), len(sparkRunes)-1)])
 	}
 	return b.String()
 }

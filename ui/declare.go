@@ -82,6 +82,16 @@ func (v *declareView) holdClose() bool {
 	return true
 }
 
+// holdQuit keeps warren open on the first ctrl+c over unsent edits.
+func (v *declareView) holdQuit() bool {
+	if v.busy || !v.form.holdEsc() {
+		return false
+	}
+	v.confirming = ""
+	v.err = errors.New("unsent edits: ctrl+c again quits and discards them (ctrl+s declares)")
+	return true
+}
+
 // relabel shows the fields of the chosen kind only.
 func (v *declareView) relabel() {
 	kind := v.form.get("kind").value()

@@ -275,7 +275,7 @@ func (fm *form) render(th theme.Theme, w, h int) []string {
 			var parts []string
 			for j, c := range f.choices {
 				if j == f.choice {
-					parts = append(parts, th.Field.Render(" "+safe(c)+" "))
+					parts = append(parts, th.Chosen.Render(" "+safe(c)+" "))
 				} else {
 					parts = append(parts, th.Faint.Render(" "+safe(c)+" "))
 				}

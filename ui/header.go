@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -24,6 +25,8 @@ type headerState struct {
 	// read once, and a tracing warren did not start was reported.
 	tracing   []string
 	traceSeen bool
+	// countedAt is when the object counts were last read (see countEvery).
+	countedAt time.Time
 }
 
 // renderHeader draws the header: who and where on the first line, the

@@ -6,7 +6,10 @@ import "time"
 // a short depth series for list sparklines, and for queues opened in
 // detail, longer series for the chart. It is bounded in queues and samples.
 type history struct {
-	depth   map[string]*ring
+	depth map[string]*ring
+	// unacked runs beside depth, only for queues seen with unacked
+	// messages (most never are): the detail chart starts from both.
+	unacked map[string]*ring
 	seen    map[string]time.Time
 	detail  map[string]*queueSeries
 	maxKeys int
@@ -23,13 +26,14 @@ type queueSeries struct {
 }
 
 func newHistory() *history {
-	return &history{depth: map[string]*ring{}, seen: map[string]time.Time{}, detail: map[string]*queueSeries{}, maxKeys: 5000}
+	return &history{depth: map[string]*ring{}, unacked: map[string]*ring{}, seen: map[string]time.Time{}, detail: map[string]*queueSeries{}, maxKeys: 5000}
 }
 
 func histKey(vhost, name string) string { return vhost + "\x00" + name }
 
-// addDepth records one depth sample for a queue seen in a list.
-func (h *history) addDepth(vhost, name string, depth int64, now time.Time) {
+// addDepth records one depth sample (all messages, and of them the
+// unacked) for a queue seen in a list.
+func (h *history) addDepth(vhost, name string, depth, unacked int64, now time.Time) {
 	k := histKey(vhost, name)
 	r, ok := h.depth[k]
 	if !ok {
@@ -39,7 +43,18 @@ func (h *history) addDepth(vhost, name string, depth int64, now time.Time) {
 		r = newRing(sparkSamples)
 		h.depth[k] = r
 	}
+	u := h.unacked[k]
+	if u == nil && unacked != 0 {
+		u = newRing(sparkSamples)
+		for range r.values() { // none before: the samples so far had none
+			u.push(0)
+		}
+		h.unacked[k] = u
+	}
 	r.push(float64(depth))
+	if u != nil {
+		u.push(float64(unacked))
+	}
 	h.seen[k] = now
 }
 
@@ -66,6 +81,7 @@ func (h *history) evict() {
 			}
 		}
 		delete(h.depth, oldK)
+		delete(h.unacked, oldK)
 		delete(h.seen, oldK)
 	}
 }
@@ -83,10 +99,34 @@ func (h *history) addDetail(vhost, name string, ready, unacked int64, pub, del f
 		}
 		s = &queueSeries{ready: newRing(detailSamples), unacked: newRing(detailSamples), publish: newRing(detailSamples), deliver: newRing(detailSamples)}
 		h.detail[k] = s
+		h.seedDetail(k, s)
 	}
 	s.ready.push(float64(ready))
 	s.unacked.push(float64(unacked))
 	s.publish.push(pub)
 	s.deliver.push(del)
 	return s
+}
+
+// seedDetail starts a queue's depth chart from what the list sampled of
+// it, so a detail opened after a while on the list is not empty. Rates
+// are not sampled by the list: their chart starts with the detail.
+func (h *history) seedDetail(k string, s *queueSeries) {
+	d, ok := h.depth[k]
+	if !ok {
+		return
+	}
+	total := d.values()
+	var un []float64
+	if u := h.unacked[k]; u != nil {
+		un = u.values()
+	}
+	for i, t := range total {
+		var n float64
+		if i < len(un) {
+			n = un[i]
+		}
+		s.ready.push(t - n)
+		s.unacked.push(n)
+	}
 }

@@ -90,6 +90,7 @@ type promptKeys struct {
 	Accept   key.Binding
 	Cancel   key.Binding
 	Complete key.Binding
+	Move     key.Binding // the cursor; handled by the text input
 	Erase    key.Binding
 	EraseAll key.Binding
 	EraseWd  key.Binding
@@ -100,14 +101,15 @@ func newPromptKeys() promptKeys {
 		Accept:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run / keep filter")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel / clear filter")),
 		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
-		Erase:    key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "delete a character")),
+		Move:     key.NewBinding(key.WithKeys("left", "right", "home", "end"), key.WithHelp("← → home end", "move the cursor (alt+← alt+→ by word; ctrl+a ctrl+e too)")),
+		Erase:    key.NewBinding(key.WithKeys("backspace", "delete"), key.WithHelp("backspace/del", "delete before / under the cursor")),
 		EraseAll: key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear the line")),
-		EraseWd:  key.NewBinding(key.WithKeys("ctrl+w"), key.WithHelp("ctrl+w", "delete a word")),
+		EraseWd:  key.NewBinding(key.WithKeys("ctrl+w"), key.WithHelp("ctrl+w", "delete the word before the cursor (ctrl+k: to the end)")),
 	}
 }
 
 func (k promptKeys) bindings() []key.Binding {
-	return []key.Binding{k.Accept, k.Cancel, k.Complete, k.Erase, k.EraseAll, k.EraseWd}
+	return []key.Binding{k.Accept, k.Cancel, k.Complete, k.Move, k.Erase, k.EraseAll, k.EraseWd}
 }
 
 // keyMap gathers every scope; it is built once and shared by the views.

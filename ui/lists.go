@@ -44,9 +44,9 @@ func queueSpec() listSpec[mgmt.Queue] {
 			for _, q := range qs {
 				switch {
 				case q.Unknown.Knows(mgmt.UnknownMessages):
-					c.hist.addDepth(q.Vhost, q.Name, q.Messages, now)
+					c.hist.addDepth(q.Vhost, q.Name, q.Messages, q.Unacked, now)
 				case q.Unknown.Knows(mgmt.UnknownReady):
-					c.hist.addDepth(q.Vhost, q.Name, q.Ready, now) // by passive declare: ready is all there is
+					c.hist.addDepth(q.Vhost, q.Name, q.Ready, 0, now) // by passive declare: ready is all there is
 				}
 			}
 		},

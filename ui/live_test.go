@@ -401,7 +401,7 @@ func TestMoveReturnsToOriginByDefault(t *testing.T) {
 		t.Fatalf("m should open the move dialog, top %T", a.top())
 	}
 	golden.RequireEqual(t, screen(a))
-	settle(t, a, press("enter"))
+	settle(t, a, press("enter"), press("y"))
 	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ReturnToOrigin || mv.reqs[0].Queue != "demo.orders.dlq" {
 		t.Fatalf("m enter should return to origin: %+v", mv.reqs)
 	}
@@ -497,7 +497,7 @@ func TestMoveAsksTheDeliveryLimit(t *testing.T) {
 		settle(t, a, a.Init(), size())
 		settle(t, a, press("/"))
 		settle(t, a, typed(tc.queue)...)
-		settle(t, a, press("enter"), press("m"), press("enter"))
+		settle(t, a, press("enter"), press("m"), press("enter"), press("y"))
 		if len(mv.reqs) != 1 || mv.reqs[0].Queue != tc.queue || mv.reqs[0].QueueType != tc.qtype || mv.reqs[0].DeliveryLimit != tc.limit {
 			t.Fatalf("%s: move request %+v, want type %s limit %d", tc.queue, mv.reqs, tc.qtype, tc.limit)
 		}

@@ -112,6 +112,10 @@ type moveView struct {
 	impRes *broker.ImportResult
 	total  int // an import's message count, for its summary
 	err    error
+	// asking is a whole-queue move waiting for its y; depth is what the
+	// question counts (see move_confirm.go).
+	asking *broker.MoveRequest
+	depth  queueDepth
 }
 
 type moveTickMsg struct{ view int }
@@ -151,12 +155,17 @@ func (v *moveView) title() string {
 	return "move " + v.queue
 }
 func (v *moveView) setSize(w, h int) tea.Cmd { return nil }
-func (v *moveView) typing() bool             { return v.target != nil && v.state == nil }
+func (v *moveView) typing() bool {
+	return (v.target != nil || v.asking != nil) && v.state == nil
+}
 func (v *moveView) help() []helpGroup {
 	return []helpGroup{{Title: "Move", Bindings: v.c.keys.Move.bindings()}}
 }
 
 func (v *moveView) load() tea.Cmd {
+	if v.wholeQueue() {
+		return v.loadDepth()
+	}
 	if v.imp == nil || v.imp.scanned || v.imp.err != nil || v.imp.stop != nil {
 		return nil
 	}
@@ -185,6 +194,8 @@ func (v *moveView) hints() string {
 		return "esc cancel"
 	case v.done:
 		return "esc back"
+	case v.asking != nil:
+		return "y start the move  any other key back"
 	case v.target != nil:
 		return "enter/ctrl+s start  tab next field  esc cancel"
 	}
@@ -197,15 +208,18 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		if v.state != nil {
 			return nil
 		}
+		if v.asking != nil {
+			return v.answer(m)
+		}
 		if v.target != nil {
 			return v.targetKey(m)
 		}
 		k := v.c.keys.Move
 		switch {
 		case key.Matches(m, k.Origin):
-			return v.start(broker.MoveRequest{Target: broker.ReturnToOrigin})
+			return v.begin(broker.MoveRequest{Target: broker.ReturnToOrigin})
 		case key.Matches(m, k.Via):
-			return v.start(broker.MoveRequest{Target: broker.ReturnViaExchange})
+			return v.begin(broker.MoveRequest{Target: broker.ReturnViaExchange})
 		case key.Matches(m, k.Queue):
 			v.pick, v.target = broker.ToQueue, newForm(textF("queue", "target queue", "", "sent through the default exchange"))
 		case key.Matches(m, k.Exchange):
@@ -223,12 +237,18 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		}
 	case importLoadedMsg:
 		v.imp.scanned, v.imp.count, v.imp.err = true, m.sum.count, m.err
+		if m.err != nil { // say why and go: no target menu for a file that cannot be imported
+			id := v.viewID
+			return tea.Batch(func() tea.Msg { return popMsg{view: id} }, statusCmd("cannot import: "+m.err.Error(), true))
+		}
 		if v.vhost == "" {
 			v.vhost = m.sum.vhost
 		}
 		if v.vhost == "" {
 			v.vhost = "/"
 		}
+	case moveDepthMsg:
+		v.depth = queueDepth{known: m.err == nil, ready: m.ready, err: m.err}
 	case moveTickMsg:
 		if v.done {
 			return nil
@@ -270,7 +290,7 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 			return statusCmd("the target is the source queue", true)
 		}
 	}
-	return v.start(req)
+	return v.begin(req)
 }
 
 func (v *moveView) tick() tea.Cmd {
@@ -378,6 +398,9 @@ func (v *moveView) what() string {
 func (v *moveView) render(w, h int) string {
 	th := v.c.th
 	var b strings.Builder
+	if v.asking != nil && v.state == nil {
+		return v.renderQuestion(w)
+	}
 	if v.state == nil {
 		verb := "Move "
 		if v.imp != nil {
@@ -386,6 +409,10 @@ func (v *moveView) render(w, h int) string {
 		b.WriteString(th.Section.Render(verb+safe(v.what())) + "\n\n")
 		if v.imp != nil && v.imp.err != nil {
 			b.WriteString(th.Error.Render("cannot import: "+safe(v.imp.err.Error())) + "\n")
+			return b.String()
+		}
+		if v.imp != nil && !v.imp.scanned {
+			b.WriteString(th.Faint.Render("checking every line before anything is published; esc cancels") + "\n")
 			return b.String()
 		}
 		if v.target != nil {
@@ -411,10 +438,11 @@ func (v *moveView) render(w, h int) string {
 		}
 		return b.String()
 	}
-	p := v.state.get()
-	if v.done && v.impRes == nil {
-		p.Moved = v.result.Moved
+	if v.done && errors.Is(v.err, broker.ErrNoTargetQueue) { // refused before anything moved: no bar, no counts
+		b.WriteString(th.Section.Render(safe(targetLabel(v.req))) + "\n\n  " + th.Error.Render(safe(v.err.Error())) + "\n")
+		return b.String()
 	}
+	p := v.shownProgress()
 	total := max(p.Total, 1)
 	width := max(min(w-20, 80), 10)
 	filled := min(width*p.Moved/total, width)
@@ -433,7 +461,11 @@ func (v *moveView) render(w, h int) string {
 	if p.Rate > 0 && p.Total > p.Moved {
 		eta = (time.Duration(float64(p.Total-p.Moved)/p.Rate) * time.Second).Round(time.Second).String()
 	}
-	b.WriteString(fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d\n", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed))
+	line := fmt.Sprintf("  %s msg/s   elapsed %s   ETA %s   failed so far %d", rate(p.Rate, true), p.Elapsed.Round(100*time.Millisecond), eta, p.Failed-p.NoOrigin)
+	if p.NoOrigin > 0 {
+		line += fmt.Sprintf("   no origin, left in place %d", p.NoOrigin)
+	}
+	b.WriteString(line + "\n")
 	if why := v.state.blockedBy(); why != "" && !v.done {
 		b.WriteString("\n  " + th.Warn.Render("blocked by the broker ("+safe(why)+"): the move waits until the alarm clears, losing nothing; esc stops it and says what it did") + "\n")
 	}
@@ -536,6 +568,9 @@ func moveErrText(err error) string {
 }
 
 func moveSummary(title string, m moveDoneMsg) tea.Cmd {
+	if errors.Is(m.err, broker.ErrNoTargetQueue) {
+		return statusCmd(title+": "+m.err.Error(), true)
+	}
 	text := title + ": " + summaryText(m)
 	if m.err != nil {
 		return statusCmd(text+": "+moveErrText(m.err), true)

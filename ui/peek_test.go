@@ -46,6 +46,8 @@ func (p *fakePeeker) Peek(_ context.Context, req broker.PeekRequest) (broker.Pee
 	}
 	if req.Type == broker.QueueQuorum {
 		p.charge(req, &res)
+	} else { // like the broker, a read returns only the page past Skip
+		res.Messages = res.Messages[min(req.Skip, n):]
 	}
 	return res, nil
 }
@@ -311,6 +313,12 @@ func TestPeekMoreAndMarkAndExport(t *testing.T) {
 	settle(t, a, press("n"))
 	if req := pk.last(); req.Skip != 50 || len(pv.msgs) != 60 {
 		t.Fatalf("n: request %+v, showing %d", req, len(pv.msgs))
+	}
+	// n keeps what was shown and adds the next page below it, in order.
+	for i, m := range pv.msgs {
+		if m.Properties.MessageID != pk.msgs[i].Properties.MessageID {
+			t.Fatalf("after n row %d is %q, want %q", i, m.Properties.MessageID, pk.msgs[i].Properties.MessageID)
+		}
 	}
 	settle(t, a, press(" "), press(" "))
 	if len(pv.marked) != 2 {

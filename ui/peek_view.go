@@ -33,7 +33,7 @@ type peekKeys struct {
 
 func newPeekKeys() peekKeys {
 	return peekKeys{
-		More:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "peek more (the next 50)")),
+		More:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "peek 50 more, below those shown")),
 		Mark:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark / unmark the message")),
 		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export marked (or all) to a JSON Lines file")),
 		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "peek anyway, accepting the delivery-limit risk")),
@@ -288,14 +288,12 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 		v.result.Effect += fmt.Sprintf(" (The management API did not answer, so warren read it as the %s queue the list showed: %v.)", m.req.Type, m.apiErr)
 	}
 	v.readAt, v.kept = v.c.now(), false
-	if m.res.QueueType == broker.QueueStream {
-		v.msgs = append(v.msgs, m.res.Messages...)
-	} else {
-		v.msgs = m.res.Messages // classic and quorum peeks return every message up to this page
-	}
 	if m.req.Skip == 0 {
-		v.marked = map[int]bool{}
+		v.msgs, v.marked = nil, map[int]bool{}
 	}
+	// n adds the next page below what was shown: every read returns
+	// only the messages past its Skip.
+	v.msgs = append(v.msgs, m.res.Messages...)
 	v.renderRows()
 	return nil
 }

@@ -3,30 +3,7 @@ package ui
 import (
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
-
-// lineInput is a one-line editor for the : and / prompts. It is ours
-// rather than bubbles' textinput so that an idle prompt costs no timers.
-type lineInput struct {
-	text string
-}
-
-func (l *lineInput) insert(s string) { l.text += s }
-
-func (l *lineInput) backspace() {
-	if l.text == "" {
-		return
-	}
-	_, n := utf8.DecodeLastRuneInString(l.text)
-	l.text = l.text[:len(l.text)-n]
-}
-
-func (l *lineInput) eraseWord() {
-	t := strings.TrimRight(l.text, " ")
-	i := strings.LastIndexAny(t, " ")
-	l.text = t[:i+1]
-}
 
 // command is one parsed : command.
 type command struct {

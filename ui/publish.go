@@ -119,6 +119,15 @@ func (v *publishView) holdClose() bool {
 	return true
 }
 
+// holdQuit keeps warren open on the first ctrl+c over unsent edits.
+func (v *publishView) holdQuit() bool {
+	if !v.form.holdEsc() {
+		return false
+	}
+	v.outcome, v.bad = "unsent edits: ctrl+c again quits and discards them (ctrl+s sends)", true
+	return true
+}
+
 func publishForm(vhost, exchange, rk string, m message.Message, body string) *form {
 	if vhost == "" {
 		vhost = "/"
@@ -240,16 +249,16 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 	case publishedMsg:
 		v.sending = false
 		v.outcome, v.bad = m.summary()
-		if m.err == nil && m.res.Outcome == broker.Confirmed {
-			v.sent++
-			v.form.markClean()
-		}
 		if m.removed != nil {
 			// Whatever became of the original, a second ctrl+s must not
 			// try to remove it again: it sends just another copy.
 			rm := v.form.get("remove")
 			rm.on, rm.hidden = false, true
 			v.outcome += " · ctrl+s again sends another copy"
+		}
+		if m.err == nil && m.res.Outcome == broker.Confirmed {
+			v.sent++
+			v.form.markClean() // after the removal's change: that is no edit of the person's
 		}
 	}
 	return nil

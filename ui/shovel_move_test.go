@@ -62,6 +62,7 @@ func TestShovelMoveFromTheDialog(t *testing.T) {
 	settle(t, a, press("s"))
 	settle(t, a, typed("demo.orders.retry")...)
 	settle(t, a, press("ctrl+s"))
+	settle(t, a, press("y")) // a whole queue: it asks once with the count
 	mv := a.runningMove()
 	for deadline := time.Now().Add(5 * time.Second); mv != nil && !mv.done; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -81,4 +81,9 @@ type Options struct {
 	// Log, when set, hears failed polls and every write action with its
 	// outcome (--log).
 	Log *slog.Logger
+	// Pins, when set, keeps the watch board between runs.
+	Pins PinStore
+	// NoColor: the terminal shows no colour (NO_COLOR), so selections are
+	// drawn reversed.
+	NoColor bool
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -34,6 +35,11 @@ type table struct {
 	offset int
 	height int // visible rows, not counting the header
 	width  int
+	// lines keeps each visible row as last drawn, by its cells and
+	// whether it was selected, so an unchanged page costs no width
+	// measuring on the next frame.
+	lines      map[string]string
+	linesWidth int
 }
 
 func (t *table) setRows(rows [][]string) {
@@ -42,6 +48,7 @@ func (t *table) setRows(rows [][]string) {
 }
 
 func (t *table) setSize(w, h int) {
+	t.lines = nil // a new size or theme: draw every row afresh
 	t.width, t.height = w, max(h, 1)
 	t.clamp()
 }
@@ -185,28 +192,57 @@ func (t *table) render(th theme.Theme, sort mgmt.SortKey, reverse bool) string {
 		hdr = append(hdr, style.Render(cell(title, w[i], c.Right)))
 	}
 	b.WriteString(strings.Join(hdr, th.TableHeader.Render(" ")))
+	if t.linesWidth != t.width {
+		t.lines, t.linesWidth = nil, t.width
+	}
+	drawn := make(map[string]string, t.height)
 	for r := t.offset; r < t.offset+t.height; r++ {
 		b.WriteByte('\n')
 		if r >= len(t.rows) {
 			continue
 		}
-		var parts []string
-		for i, c := range t.cols {
-			if w[i] == 0 {
-				continue
-			}
-			v := ""
-			if i < len(t.rows[r]) {
-				v = t.rows[r][i]
-			}
-			parts = append(parts, cell(v, w[i], c.Right))
+		k := rowKey(t.rows[r], r == t.cursor)
+		line, ok := t.lines[k]
+		if !ok {
+			line = t.renderRow(th, w, t.rows[r], r == t.cursor)
 		}
-		line := strings.Join(parts, " ")
-		if r == t.cursor {
-			b.WriteString(th.Selected.Render(line))
-		} else {
-			b.WriteString(th.Row.Render(line))
+		drawn[k] = line
+		b.WriteString(line)
+	}
+	t.lines = drawn
+	return b.String()
+}
+
+func (t *table) renderRow(th theme.Theme, w []int, row []string, selected bool) string {
+	var parts []string
+	for i, c := range t.cols {
+		if w[i] == 0 {
+			continue
 		}
+		v := ""
+		if i < len(row) {
+			v = row[i]
+		}
+		parts = append(parts, cell(v, w[i], c.Right))
+	}
+	line := strings.Join(parts, " ")
+	if selected {
+		return th.Selected.Render(line)
+	}
+	return th.Row.Render(line)
+}
+
+// rowKey names a row's drawing: its cells, each after its length so that
+// no two different rows share a key, and whether it is selected.
+func rowKey(row []string, selected bool) string {
+	var b strings.Builder
+	for _, c := range row {
+		b.WriteString(strconv.Itoa(len(c)))
+		b.WriteByte(':')
+		b.WriteString(c)
+	}
+	if selected {
+		b.WriteByte('*')
 	}
 	return b.String()
 }

@@ -89,6 +89,7 @@ func viewCases() []viewCase {
 			a := sizedApp(t, Target{}, w, h)
 			filterTo(t, a, "orders.created")
 			send(t, a, press("enter"))
+			send(t, a, press("G")) // the binding, below the chart the list's samples start
 			return a
 		}},
 		{name: "exchange-list", selected: []string{"amq.topic"}, scopes: func(k keyMap) []key.Binding { return k.Table.bindings() }, open: func(t *testing.T, w, h int) *App {

@@ -437,6 +437,10 @@ func TestMoveToExchange(t *testing.T) {
 	settle(t, a, press("tab"))
 	settle(t, a, typed("order.created")...)
 	settle(t, a, press("enter"))
+	if len(mv.reqs) != 0 {
+		t.Fatalf("a whole-queue move should ask first: %+v", mv.reqs)
+	}
+	settle(t, a, press("y"))
 	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ToExchange || mv.reqs[0].Exchange != "demo.orders" || mv.reqs[0].RoutingKey != "order.created" || mv.reqs[0].Only != nil || mv.reqs[0].QueueType != broker.QueueClassic {
 		t.Fatalf("move request %+v", mv.reqs)
 	}
@@ -700,7 +704,8 @@ func TestQuitDuringAMoveAsksThenStopsItSafely(t *testing.T) {
 	selectQueue(t, a, "demo.orders.dlq")
 	settle(t, a, press("m"))
 	out := make(chan tea.Msg, 16)
-	_, cmd := a.Update(press("enter")) // return to origin: the move starts
+	settle(t, a, press("enter"))   // return to origin: it asks first
+	_, cmd := a.Update(press("y")) // the move starts
 	spawn(cmd, out)
 	if a.runningMove() == nil {
 		t.Fatal("the move should be running")
@@ -774,9 +779,9 @@ func TestMoveSaysWhenTheBrokerBlocksIt(t *testing.T) {
 	a := newTestApp(demoFake(), Target{Mover: mv, Peeker: &fakePeeker{}})
 	settle(t, a, a.Init(), size())
 	selectQueue(t, a, "demo.orders.dlq")
-	settle(t, a, press("m"))
+	settle(t, a, press("m"), press("enter"))
 	out := make(chan tea.Msg, 16)
-	_, cmd := a.Update(press("enter"))
+	_, cmd := a.Update(press("y"))
 	spawn(cmd, out)
 	v := a.runningMove()
 	for deadline := time.Now().Add(5 * time.Second); v.state.blockedBy() == ""; time.Sleep(10 * time.Millisecond) {
@@ -821,6 +826,7 @@ func TestMoveSummaryIsNeverCut(t *testing.T) {
 	selectQueue(t, a, "demo.orders.dlq")
 	settle(t, a, press("m"))
 	settle(t, a, press("enter"))
+	settle(t, a, press("y")) // a whole queue: it asks once with the count
 	got := flat(screen(a))
 	for _, want := range []string{
 		summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},

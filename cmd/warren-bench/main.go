@@ -33,6 +33,7 @@ type config struct {
 	small       int
 	large       int
 	skipLarge   bool
+	idleOnly    bool
 	idle        time.Duration
 	paintRuns   int
 	loadRounds  int
@@ -53,6 +54,7 @@ func main() {
 	fs.IntVar(&cfg.small, "queues-small", 2000, "queues in the small list (also used for the broker-load figures)")
 	fs.IntVar(&cfg.large, "queues-large", 50000, "queues in the large list")
 	fs.BoolVar(&cfg.skipLarge, "skip-large", false, "skip the large list")
+	fs.BoolVar(&cfg.idleOnly, "idle-only", false, "measure only warren's idle CPU beside a static Bubble Tea program (A B B A, on the small list)")
 	fs.DurationVar(&cfg.idle, "idle", 30*time.Second, "length of each idle and broker-load window")
 	fs.IntVar(&cfg.paintRuns, "paint-runs", 3, "first-paint runs per size (each a fresh process)")
 	fs.Float64Var(&cfg.quietBelow, "quiet-below", 10, "before each round, wait (up to 3 min) until the shared broker uses less than this % of a core")
@@ -152,6 +154,9 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer b.res.print(os.Stdout, cfg)
+	if cfg.idleOnly {
+		return b.runSize(ctx, cfg.small, true)
+	}
 	if err := b.emptyBaseline(ctx); err != nil {
 		return err
 	}

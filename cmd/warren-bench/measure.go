@@ -32,6 +32,9 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 	if err := b.declare(ctx, vhost, n, sr); err != nil {
 		return err
 	}
+	if b.cfg.idleOnly {
+		return b.measureIdlePair(ctx, vhost, n)
+	}
 	rounds := 1
 	if naive && b.broker != nil {
 		rounds = b.cfg.loadRounds
@@ -78,6 +81,11 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 			}
 		}
 	}
+	if naive { // the small list: warren's idle CPU beside the static program's
+		if err := b.measureIdlePair(ctx, vhost, n); err != nil {
+			return err
+		}
+	}
 	for len(sr.paints) < b.cfg.paintRuns {
 		cr, err := b.runChild(ctx, vhost, n, 0, false)
 		if err != nil {
@@ -103,33 +111,20 @@ func (b *bench) quiet(ctx context.Context, what string) error {
 	return err
 }
 
-// emptyBaseline measures the broker before any bench queue exists, while
-// the floor child (a static Bubble Tea program, no broker traffic) idles.
+// emptyBaseline measures the broker before any bench queue exists.
 func (b *bench) emptyBaseline(ctx context.Context) error {
-	floorDone := make(chan error, 1)
-	go func() { floorDone <- b.measureFloor(ctx) }()
 	if b.broker == nil {
-		return <-floorDone
+		return nil
 	}
 	err := b.quiet(ctx, "the empty-broker window")
 	if err == nil {
-		logf("broker CPU before any bench queue exists (and the Bubble Tea floor), %s…", b.cfg.idle)
+		logf("broker CPU before any bench queue exists, %s…", b.cfg.idle)
 		var l load
 		if l, err = b.brokerWindow(ctx, b.cfg.idle); err == nil {
 			b.res.emptyBaseline = &l
 		}
 	}
-	return firstError(<-floorDone, err)
-}
-
-// measureFloor runs a static Bubble Tea program in the same harness.
-func (b *bench) measureFloor(ctx context.Context) error {
-	cr, err := b.runChild(ctx, "", 0, b.cfg.idle, true)
-	if err != nil {
-		return fmt.Errorf("floor: %w", err)
-	}
-	b.res.floor = cr.idle
-	return nil
+	return err
 }
 
 // naiveWindow measures the broker while the naive poller runs.

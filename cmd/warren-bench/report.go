@@ -17,7 +17,9 @@ type results struct {
 	version    string
 	brokerPIDs []int
 	sizes      []*sizeResult
-	floor      *idleReport // a static Bubble Tea program idling in the same harness
+	// idlePair is warren's idle CPU beside a static Bubble Tea program's,
+	// measured in turns in this run.
+	idlePair *idlePair
 	// emptyBaseline is the broker's CPU before any bench queue existed.
 	emptyBaseline *load
 	notes         []string
@@ -129,8 +131,8 @@ func (r *results) print(w io.Writer, cfg config) {
 	for i, s := range r.sizes {
 		printSize(tw, s, i == 0)
 	}
-	if r.floor != nil {
-		fmt.Fprintf(tw, "idle CPU of a static Bubble Tea v2 program at %d fps\t%.2f %%\t(the framework's floor)\t\n", ui.FPS, r.floor.CPUPercent)
+	if r.idlePair != nil {
+		r.idlePair.print(tw, ui.FPS)
 	}
 	if r.emptyBaseline != nil {
 		fmt.Fprintf(tw, "broker CPU before any bench queue existed\t%.2f %%\t(shared broker)\t\n", r.emptyBaseline.Median)

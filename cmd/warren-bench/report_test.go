@@ -52,3 +52,23 @@ func TestPrintSizeUsesTheREADMETargets(t *testing.T) {
 		t.Errorf("the table prints a reference this run did not measure:\n%s", got)
 	}
 }
+
+// warren's idle CPU is printed beside the static program's, with both
+// sides' turns and the ratio.
+func TestIdlePairPrintsBothSidesAndTheRatio(t *testing.T) {
+	p := &idlePair{queues: 2000,
+		warren: []idleReport{{CPUPercent: 0.40}, {CPUPercent: 0.50}},
+		static: []idleReport{{CPUPercent: 0.50}, {CPUPercent: 0.40}}}
+	var b strings.Builder
+	p.print(&b, 20)
+	got := b.String()
+	for _, want := range []string{
+		"idle CPU, warren on 2,000 queues (A B B A, median of 2)\t0.45 % [0.40 0.50]\t< 0.3 % of a core\tMISSES",
+		"idle CPU, static Bubble Tea v2 program at 20 fps (same turns)\t0.45 % [0.50 0.40]",
+		"idle CPU, warren / static program\t1.00",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+}

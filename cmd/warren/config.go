@@ -84,6 +84,7 @@ type flagValues struct {
 	// Prometheus is --prometheus or WARREN_PROMETHEUS, for the target
 	// warren starts with (a :ctx switch derives its own).
 	Prometheus string
+	Version    bool // --version: print it and stop
 }
 
 const (

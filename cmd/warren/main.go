@@ -15,9 +15,11 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/internal/watchstate"
 	"github.com/warren-tui/warren/internal/wiring"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
@@ -47,6 +49,7 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
 	fs.BoolVar(&fv.ReadOnly, "read-only", false, "remove every write action")
 	fs.DurationVar(&fv.Refresh, "refresh", 5*time.Second, "poll interval of the visible view (at least 1s)")
+	fs.BoolVar(&fv.Version, "version", false, "print warren's version and exit")
 	fs.StringVar(&fv.LogPath, "log", "", "append a structured log (JSON lines) of connections, recoveries, failed polls and every write action to this file (env WARREN_LOG)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: warren [flags]\n\nA terminal UI for exploring and debugging RabbitMQ.\n\nflags:")
@@ -94,6 +97,10 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if fv.Version {
+		fmt.Println(versionText())
+		return nil
+	}
 	fc, err := loadConfig(fv.ConfigPath, fv.ConfigGiven)
 	if err != nil {
 		return err
@@ -135,7 +142,15 @@ func run(args []string, stderr io.Writer) error {
 		// Bubble Tea's own recovery then covers at least its goroutines.
 		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
 	}
-	app := ui.New(target, ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}, sw)
+	uopts := ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}
+	if os.Getenv("NO_COLOR") != "" { // any value, as no-color.org says (the profile detection wants a boolean)
+		uopts.NoColor = true
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	if pins, err := watchstate.Default(); err == nil { // no home: pins last the session
+		uopts.Pins = pins
+	}
+	app := ui.New(target, uopts, sw)
 	p := tea.NewProgram(app, opts...)
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)

@@ -4,6 +4,8 @@
 package theme
 
 import (
+	"image/color"
+
 	"charm.land/lipgloss/v2"
 )
 
@@ -51,6 +53,7 @@ type Theme struct {
 	Cursor      lipgloss.Style // the text cursor in a form field
 	FieldFocus  lipgloss.Style // the label of the focused form field
 	Field       lipgloss.Style // a form field's value
+	Chosen      lipgloss.Style // the chosen option of a form's choice
 
 	JSONKey     lipgloss.Style
 	JSONString  lipgloss.Style
@@ -58,27 +61,38 @@ type Theme struct {
 	JSONLiteral lipgloss.Style
 }
 
-// Default is the dark-background theme.
-func Default() Theme {
+// Default is the dark-background theme in colour.
+func Default() Theme { return New(true, false) }
+
+// New is the theme for a dark or light terminal background (lipgloss's
+// LightDark picks each colour). plain is for a terminal that shows no
+// colour (NO_COLOR, or a profile without colours): there the selected row
+// and the chosen option of a form are drawn reversed, since their colours
+// would not show.
+func New(dark, plain bool) Theme {
+	ld := lipgloss.LightDark(dark)
+	c := func(light, dark string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(dark)) }
 	var (
-		fg      = lipgloss.Color("252")
-		faint   = lipgloss.Color("244")
-		accent  = lipgloss.Color("81")
-		orange  = lipgloss.Color("214")
-		red     = lipgloss.Color("203")
-		green   = lipgloss.Color("114")
-		yellow  = lipgloss.Color("221")
-		sel     = lipgloss.Color("24")
-		headBg  = lipgloss.Color("236")
-		magenta = lipgloss.Color("177")
+		fg      = c("235", "252")
+		faint   = c("242", "244")
+		accent  = c("25", "81")
+		orange  = c("130", "214")
+		red     = c("160", "203")
+		green   = c("28", "114")
+		yellow  = c("136", "221")
+		sel     = c("153", "24")
+		selFg   = c("16", "231")
+		headBg  = c("254", "236")
+		magenta = c("127", "177")
+		badgeBg = lipgloss.Color("221")
 	)
 	s := lipgloss.NewStyle
-	return Theme{
+	t := Theme{
 		App:         s().Foreground(fg),
 		HeaderKey:   s().Foreground(faint),
 		HeaderValue: s().Foreground(fg).Bold(true),
 		Brand:       s().Foreground(orange).Bold(true),
-		Badge:       s().Foreground(lipgloss.Color("0")).Background(yellow).Bold(true).Padding(0, 1),
+		Badge:       s().Foreground(lipgloss.Color("0")).Background(badgeBg).Bold(true).Padding(0, 1),
 		LinkUp:      s().Foreground(green).Bold(true),
 		LinkWarn:    s().Foreground(yellow).Bold(true),
 		LinkDown:    s().Foreground(red).Bold(true),
@@ -89,7 +103,7 @@ func Default() Theme {
 		SortedCol:   s().Foreground(orange).Background(headBg).Bold(true),
 		Row:         s().Foreground(fg),
 		RowAlt:      s().Foreground(fg),
-		Selected:    s().Foreground(lipgloss.Color("231")).Background(sel).Bold(true),
+		Selected:    s().Foreground(selFg).Background(sel).Bold(true),
 		Faint:       s().Foreground(faint),
 		Accent:      s().Foreground(accent),
 		Number:      s().Foreground(fg),
@@ -116,10 +130,16 @@ func Default() Theme {
 		Cursor:      s().Reverse(true),
 		FieldFocus:  s().Foreground(orange).Bold(true),
 		Field:       s().Foreground(fg).Background(headBg),
+		Chosen:      s().Foreground(fg).Background(headBg),
 
 		JSONKey:     s().Foreground(accent),
 		JSONString:  s().Foreground(green),
 		JSONNumber:  s().Foreground(orange),
 		JSONLiteral: s().Foreground(magenta),
 	}
+	if plain {
+		t.Selected = s().Reverse(true).Bold(true)
+		t.Chosen = s().Reverse(true)
+	}
+	return t
 }
