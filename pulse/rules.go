@@ -551,9 +551,9 @@ func (e *evaluation) brokerRules() {
 			kind, clear = "operator policy", "clear_operator_policy"
 		}
 		e.add(Finding{Severity: sev, Rule: RuleClassicMirroring, Object: Object{Kind: KindPolicy, Vhost: p.Vhost, Name: p.Name},
-			What: kind + " uses classic queue mirroring (" + strings.Join(ha, ", ") + "): " + when,
-			Why:  "the queues it matches are not replicated on 4.x, and an upgrade is refused while it exists",
-			Fix:  "move those queues to quorum queues, then clear the policy",
+			What:    kind + " uses classic queue mirroring (" + strings.Join(ha, ", ") + "): " + when,
+			Why:     "the queues it matches are not replicated on 4.x, and an upgrade is refused while it exists",
+			Fix:     "move those queues to quorum queues, then clear the policy",
 			Command: "rabbitmqctl " + clear + " " + vhostFlag(p.Vhost) + " " + shellQuote(p.Name)})
 	}
 	for _, q := range e.s.Queues {

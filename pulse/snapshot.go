@@ -32,6 +32,8 @@ type Snapshot struct {
 	// Sampled says, in a sentence each, which parts are a sample of a
 	// broker too large to read whole, and so which rules saw only part.
 	Sampled []string
+	// Unread names the parts that could not be read, and why.
+	Unread []string
 }
 
 // Parts names the parts of a snapshot that were read.
