@@ -89,10 +89,27 @@ type Finding struct {
 	Command string
 }
 
+// ruleOrder ranks rules of one severity: what stops the whole broker
+// first, then what loses messages, then what stalls work.
+var ruleOrder = []Rule{
+	RuleNodeDown, RulePartition, RuleMemoryAlarm, RuleDiskAlarm,
+	RuleDLXMissing, RuleDLXNoRoute, RuleAEMissing, RuleUnboundExchange, RuleUnroutableDrops,
+	RuleMaxLenNoDLX, RuleTTLNoDLX, RuleDeliveryLimitNoDLX, RuleDLCycle,
+	RuleBlockedConsumers, RuleReadyNoConsumers, RuleGrowing, RuleSaturated, RuleUnlimitedPrefetch,
+	RuleFileDescriptors, RuleSockets, RuleBlockedConnection, RuleClassicMirroring, RuleTransientNonExcl,
+}
+
+func rank(r Rule) int {
+	if i := slices.Index(ruleOrder, r); i >= 0 {
+		return i
+	}
+	return len(ruleOrder)
+}
+
 // Sort orders findings worst first, then by rule, then by object.
 func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Rule, b.Rule),
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(rank(a.Rule), rank(b.Rule)), cmp.Compare(a.Rule, b.Rule),
 			cmp.Compare(a.Object.Kind, b.Object.Kind), cmp.Compare(a.Object.Vhost, b.Object.Vhost),
 			cmp.Compare(a.Object.Name, b.Object.Name))
 	})

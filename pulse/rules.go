@@ -407,12 +407,12 @@ func (e *evaluation) stuckWork() {
 				e.add(Finding{Severity: Info, Rule: RuleReadyNoConsumers, Object: queueObject(q),
 					What: fmt.Sprintf("%d dead letters wait and nobody consumes them", q.Ready),
 					Why:  "dead letters are work that failed: until someone looks, whatever they stood for is not done",
-					Fix:  "p peeks them (x-death says why each died); m returns them to where they came from"})
+					Fix:  "enter opens the queue: p peeks them (x-death says why each died), m returns them to where they came from"})
 			} else {
 				e.add(Finding{Severity: Warning, Rule: RuleReadyNoConsumers, Object: queueObject(q),
 					What: fmt.Sprintf("%d messages ready and no consumers", q.Ready),
 					Why:  "nothing takes them: the work waits, the queue grows, and any TTL or length limit starts to drop",
-					Fix:  "start its consumers; p peeks what waits"})
+					Fix:  "start its consumers; enter opens the queue, where p peeks what waits"})
 			}
 		}
 		if grew, from, to, span := e.growth(q, func(s sample) int64 { return s.messages }); grew {

@@ -68,9 +68,10 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick}
+	c := &common{th: theme.Default(), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, pulse: newPulseState()}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
+	c.pulse.poll.viewID = nextViewID()
 	if sw != nil {
 		a.contexts = sw.Contexts()
 	}
@@ -82,7 +83,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 }
 
 // Init starts the header poll; views load once the size is known.
-func (a *App) Init() tea.Cmd { return a.loadHeader() }
+func (a *App) Init() tea.Cmd { return tea.Batch(a.loadHeader(), a.loadPulse()) }
 
 // headerData is what the header polls: the overview, and the alarms of
 // the cluster's nodes (nil when the nodes could not be read).
@@ -142,6 +143,8 @@ func (a *App) makeView(kind, vhost, name string) view {
 		return newExchangeDetail(a.c, vhost, name)
 	case "peek":
 		return newPeekView(a.c, vhost, name, "")
+	case "pulse":
+		return newPulseView(a.c)
 	default:
 		return newListView(a.c, queueSpec())
 	}
@@ -395,6 +398,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.view == a.headerID() {
 			return a, a.headPoll.tick(m, a.c, a.headerFetch())
 		}
+		if m.view == a.c.pulse.poll.viewID { // the pulse reads in the background
+			return a, a.pulseTick(m)
+		}
 		if a.sized && a.visible(m.view) { // hidden views do not poll
 			return a, a.route(m.view, m)
 		}
@@ -468,6 +474,8 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusMsg:
 		a.setStatus(m.text, m.err)
 		return a, nil
+	case pulseRefreshMsg:
+		return a, a.refreshPulse()
 	case filterDebounceMsg:
 		if m.seq == a.filterAt && a.mode == modeFilter {
 			return a, a.applyFilter(a.input.text)
@@ -550,6 +558,9 @@ func (a *App) resize(w, h int) tea.Cmd {
 
 // fetched takes a result: the header's, or a view's if still on the stack.
 func (a *App) fetched(m fetchedMsg) tea.Cmd {
+	if m.view == a.c.pulse.poll.viewID {
+		return a.pulseArrived(m)
+	}
 	current := false
 	var cmd tea.Cmd
 	if m.view == a.headerID() {

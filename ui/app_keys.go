@@ -218,7 +218,7 @@ func (a *App) run(line string) tea.Cmd {
 		a.c.target.Vhost = vh
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
-		return a.reset(a.makeView(kind, "", ""))
+		return tea.Batch(a.restartPulse(), a.reset(a.makeView(kind, "", "")))
 	case "watch":
 		return a.push(newWatchView(a.c))
 	case "import":
@@ -306,7 +306,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	a.c.rabbitVersion = ""
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.reset(a.makeView(kind, "", "")))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {
@@ -356,7 +356,7 @@ func (a *App) helpLines(w int) []string {
 		}
 	}
 	lines = append(lines, "")
-	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :q"
+	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :pulse (pu)  :vhost NAME|*  :ctx NAME  :q"
 	for _, part := range strings.Split(ansi.Wrap(commands, max(w, 20), ""), "\n") {
 		lines = append(lines, th.Faint.Render(part))
 	}

@@ -39,6 +39,9 @@ func renderHeader(c *common, h headerState, width int) string {
 	if len(h.alarms) > 0 {
 		parts = append(parts, th.LinkDown.Render("ALARM "+safe(strings.Join(h.alarms, ", "))+": publishing blocked"))
 	}
+	if badge := pulseBadge(c); badge != "" {
+		parts = append(parts, badge)
+	}
 	if c.target.ReadOnly {
 		parts = append(parts, th.Badge.Render("READ-ONLY"))
 	}

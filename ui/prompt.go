@@ -46,10 +46,11 @@ var commandAliases = map[string]string{
 	"quit": "quit", "q!": "quit",
 	"from": "from", "key": "key", "watch": "watch", "wa": "watch",
 	"import": "import", "im": "import", "declare": "declare", "new": "declare",
+	"pulse": "pulse", "pu": "pulse",
 }
 
 // commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "key", "watch", "import", "declare", "quit"}
+var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "pulse", "vhost", "ctx", "from", "key", "watch", "import", "declare", "quit"}
 
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {
@@ -68,7 +69,7 @@ func parseCommand(line string) (command, error) {
 type unknownCommandError struct{ word string }
 
 func (e *unknownCommandError) Error() string {
-	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :q)"
+	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :pulse :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :q)"
 }
 
 type emptyError struct{}
