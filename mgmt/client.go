@@ -55,6 +55,9 @@ type Client struct {
 	// statsDisabled is learnt from /api/overview: when the broker collects
 	// no stats, rates are unknown rather than zero.
 	statsDisabled atomic.Bool
+
+	// pulseLimit replaces PulseLimit when set (tests).
+	pulseLimit int
 }
 
 // New checks the configuration and builds a client. It does no I/O; call

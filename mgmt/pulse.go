@@ -18,9 +18,16 @@ import (
 // the snapshot: a broker with 50,000 queues answers in bounded time.
 const PulseLimit = 5000
 
-// pulseSample is how many of the deepest queues (or busiest exchanges) a
-// sampled snapshot holds.
+// pulseSample is how many of the deepest queues a sampled snapshot holds.
 const pulseSample = 500
+
+// pulseLimits are PulseLimit and pulseSample, smaller in tests.
+func (c *Client) pulseLimits() (limit, sample int) {
+	if c.pulseLimit > 0 {
+		return c.pulseLimit, min(pulseSample, c.pulseLimit)
+	}
+	return PulseLimit, pulseSample
+}
 
 // Pulse gathers a snapshot for the pulse rules, for one vhost ("" for
 // all), with the cheapest listings that hold what the rules read: only
@@ -55,30 +62,31 @@ func (c *Client) Pulse(ctx context.Context, vhost string) (pulse.Snapshot, error
 		s.Unread = append(s.Unread, "policies ("+polErr.Error()+")")
 	}
 
-	sampled := int(ov.Objects.Queues) > PulseLimit
-	if err := c.pulseQueues(ctx, vhost, sampled, &s); err != nil {
+	limit, sample := c.pulseLimits()
+	sampled := int(ov.Objects.Queues) > limit
+	if err := c.pulseQueues(ctx, vhost, sampled, sample, &s); err != nil {
 		return s, err
 	}
 	if sampled {
 		s.Sampled = append(s.Sampled, fmt.Sprintf("queue rules read the %d deepest of %d queues; "+
 			"dead-letter routing, dead-letter cycles and exchanges without bindings were not checked (bindings are not read past %d queues)",
-			len(s.Queues), ov.Objects.Queues, PulseLimit))
+			len(s.Queues), ov.Objects.Queues, limit))
 	}
 	// Whether an exchange exists can only be told from all of them.
-	if int(ov.Objects.Exchanges) <= PulseLimit {
+	if int(ov.Objects.Exchanges) <= limit {
 		c.pulseExchanges(ctx, vhost, &s)
 	} else {
-		s.Sampled = append(s.Sampled, fmt.Sprintf("exchange rules (missing dead-letter and alternate exchanges, exchanges without bindings) were not checked: %d exchanges is past %d", ov.Objects.Exchanges, PulseLimit))
+		s.Sampled = append(s.Sampled, fmt.Sprintf("exchange rules (missing dead-letter and alternate exchanges, exchanges without bindings) were not checked: %d exchanges is past %d", ov.Objects.Exchanges, limit))
 	}
 	if !sampled {
 		c.pulseBindings(ctx, vhost, &s)
 	}
-	if int(ov.Objects.Consumers) <= PulseLimit {
+	if int(ov.Objects.Consumers) <= limit {
 		c.pulseConsumers(ctx, vhost, &s)
 	} else {
-		s.Sampled = append(s.Sampled, fmt.Sprintf("consumer rules (no consumers, saturated prefetch, blocked connections) were not checked: %d consumers is past %d", ov.Objects.Consumers, PulseLimit))
+		s.Sampled = append(s.Sampled, fmt.Sprintf("consumer rules (no consumers, saturated prefetch, blocked connections) were not checked: %d consumers is past %d", ov.Objects.Consumers, limit))
 	}
-	c.pulseConnections(ctx, vhost, int(ov.Objects.Connections) > PulseLimit, &s)
+	c.pulseConnections(ctx, vhost, int(ov.Objects.Connections) > limit, sample, &s)
 	c.pulseNodes(ctx, &s)
 	return s, nil
 }
@@ -99,12 +107,12 @@ type pulseQueueJSON struct {
 
 // pulseQueues lists queues with their totals and no stats; sampled, only
 // the deepest page.
-func (c *Client) pulseQueues(ctx context.Context, vhost string, sampled bool, s *pulse.Snapshot) error {
+func (c *Client) pulseQueues(ctx context.Context, vhost string, sampled bool, sample int, s *pulse.Snapshot) error {
 	q := url.Values{"disable_stats": {"true"}, "enable_queue_totals": {"true"},
 		"columns": {"name,vhost,type,durable,exclusive,auto_delete,messages,messages_ready,messages_unacknowledged,policy,arguments"}}
 	if sampled {
 		q.Set("page", "1")
-		q.Set("page_size", strconv.Itoa(pulseSample))
+		q.Set("page_size", strconv.Itoa(sample))
 		q.Set("sort", "messages")
 		q.Set("sort_reverse", "true")
 	}
@@ -211,7 +219,7 @@ func (c *Client) pulseConsumers(ctx context.Context, vhost string, s *pulse.Snap
 	s.Have.Consumers = true
 }
 
-func (c *Client) pulseConnections(ctx context.Context, vhost string, sampled bool, s *pulse.Snapshot) {
+func (c *Client) pulseConnections(ctx context.Context, vhost string, sampled bool, sample int, s *pulse.Snapshot) {
 	var l listing[struct {
 		Name  string     `json:"name"`
 		Vhost string     `json:"vhost"`
@@ -224,7 +232,7 @@ func (c *Client) pulseConnections(ctx context.Context, vhost string, sampled boo
 		path = "/api/vhosts/" + esc(vhost) + "/connections"
 	} else if sampled {
 		q.Set("page", "1")
-		q.Set("page_size", strconv.Itoa(pulseSample))
+		q.Set("page_size", strconv.Itoa(sample))
 	}
 	if err := c.get(ctx, call{what: "connections"}, path, q, &l); err != nil {
 		s.Unread = append(s.Unread, "connections ("+err.Error()+")")

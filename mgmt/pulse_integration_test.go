@@ -271,3 +271,54 @@ func TestPulseTrendsOnTheBroker(t *testing.T) {
 	})
 	noFindings(t, fs, p.vhost, ok...)
 }
+
+// Past its limit the pulse reads a bounded sample, the deepest queues,
+// and says which rules it could not check; the rules still run on what
+// it read. The limit is lowered to 10 so the test needs 15 queues, not
+// 5,000 (the shared broker holds more than 10 anyway).
+func TestPulseSamplesPastItsLimit(t *testing.T) {
+	brokertest.Require(t)
+	c := newClient(t)
+	mgmt.SetPulseLimit(c, 10)
+	p := newPulseTopology(t)
+	var names []string
+	for i := 1; i <= 15; i++ {
+		q := p.queue(fmt.Sprintf("%s-%02d", brokertest.Name("depth"), i), nil)
+		p.publish("", q, i)
+		names = append(names, q)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s, err := c.Pulse(ctx, p.vhost)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, q := range s.Queues {
+			got[q.Name] = q.Ready
+		}
+		deepest := len(got) == 10
+		for _, n := range names[5:] { // the ten deepest
+			deepest = deepest && got[n] > 0
+		}
+		if deepest {
+			if len(s.Sampled) == 0 || !strings.Contains(s.Sampled[0], "10 deepest") || !strings.Contains(s.Sampled[0], "dead-letter routing") {
+				t.Fatalf("sampled, but does not say so: %q", s.Sampled)
+			}
+			if s.Have.Bindings {
+				t.Fatal("a sampled snapshot claims all bindings")
+			}
+			fs := pulse.Evaluate(s, nil, pulse.DefaultConfig())
+			if findingFor(fs, pulse.RuleReadyNoConsumers, pulse.KindQueue, p.vhost, names[14]) == nil {
+				t.Fatalf("the rules did not run on the sample: %s", inVhost(fs, p.vhost))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never read the ten deepest: %v (sampled %q)", got, s.Sampled)
+		}
+		time.Sleep(time.Second)
+	}
+}

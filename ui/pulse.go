@@ -34,9 +34,12 @@ type pulseState struct {
 	every time.Duration
 }
 
+// pulseHistory is how much depth history the pulse keeps: enough for
+// the trend rules' window at the slowest read pace.
+const pulseHistory = 20 * time.Minute
+
 func newPulseState() *pulseState {
-	cfg := pulse.DefaultConfig()
-	return &pulseState{hist: pulse.NewHistory(cfg.GrowthWindow), cfg: cfg}
+	return &pulseState{hist: pulse.NewHistory(pulseHistory), cfg: pulse.DefaultConfig()}
 }
 
 // pulseRead is one snapshot and how long reading it took.
@@ -48,17 +51,24 @@ type pulseRead struct {
 // pulseRefreshMsg asks the App for a fresh read now (ctrl+r in :pulse).
 type pulseRefreshMsg struct{}
 
-// pulseStretch keeps the pulse's share of the broker's time small: after
-// a read that took d, the next waits at least pulseStretch*d. A read
-// costs the broker about what it costs in wall time on loopback, so a
-// broker whose answer takes 400 ms is asked every 20 s rather than every
-// refresh.
-const pulseStretch = 50
+// pulseStretch keeps the pulse's share of the broker's time under about
+// 1% of a core: after a read that took d, the next waits at least
+// pulseStretch*d. A read costs the broker at most about its wall time
+// (measured on loopback: a whole read of 2,000 queues is ~0.5 s of
+// broker CPU), so a small broker is read at the list's refresh and one
+// with 2,000 queues about every minute.
+const pulseStretch = 100
 
 // pulseEvery is the wait before the next read: the list's refresh, or
 // longer when reads are slow.
 func pulseEvery(refresh, took time.Duration) time.Duration {
 	return max(refresh, pulseStretch*took)
+}
+
+// growthWindow is how far back the trend rules look at a read pace: at
+// least three minutes, and four reads.
+func growthWindow(every time.Duration) time.Duration {
+	return min(max(3*time.Minute, 4*every), pulseHistory)
 }
 
 func (a *App) pulseFetch() func(ctx context.Context) (any, error) {
@@ -122,6 +132,8 @@ func (a *App) pulseArrived(m fetchedMsg) tea.Cmd {
 	p.poll.inflight, p.poll.err = false, m.err
 	if m.err == nil {
 		r := m.data.(pulseRead)
+		p.cfg.GrowthWindow = growthWindow(p.every)
+		p.cfg.GrowthMinSpan = p.cfg.GrowthWindow / 3
 		p.hist.Add(r.snap)
 		p.findings = pulse.Evaluate(r.snap, p.hist, p.cfg)
 		p.sampled, p.unread = r.snap.Sampled, r.snap.Unread

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -234,5 +235,23 @@ func TestPulseHelpListsItsKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The pulse reads at the list's refresh while reads are quick, and
+// stretches its pace (and the trend window with it) when they are slow.
+func TestPulsePaceFollowsTheCostOfARead(t *testing.T) {
+	for _, c := range []struct {
+		took, every, window time.Duration
+	}{
+		{20 * time.Millisecond, 5 * time.Second, 3 * time.Minute},
+		{300 * time.Millisecond, 30 * time.Second, 3 * time.Minute},
+		{time.Second, 100 * time.Second, 400 * time.Second},
+		{time.Minute, 100 * time.Minute, pulseHistory},
+	} {
+		every := pulseEvery(5*time.Second, c.took)
+		if every != c.every || growthWindow(every) != c.window {
+			t.Errorf("a read of %s: every %s, window %s; want %s, %s", c.took, every, growthWindow(every), c.every, c.window)
+		}
 	}
 }
