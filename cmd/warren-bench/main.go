@@ -40,6 +40,9 @@ type config struct {
 	amqpPort    int
 	user, pass  string
 	settleLimit time.Duration
+	pulseRounds int
+	pulseWindow time.Duration
+	onlyPulse   bool
 }
 
 func main() {
@@ -57,9 +60,13 @@ func main() {
 	fs.IntVar(&cfg.paintRuns, "paint-runs", 3, "first-paint runs per size (each a fresh process)")
 	fs.Float64Var(&cfg.quietBelow, "quiet-below", 10, "before each round, wait (up to 3 min) until the shared broker uses less than this % of a core")
 	fs.IntVar(&cfg.loadRounds, "load-rounds", 3, "rounds of baseline / warren idle / naive poller windows (medians are reported)")
+	fs.IntVar(&cfg.pulseRounds, "pulse-rounds", 2, "rounds of the pulse comparison, each a list-alone and a pulse-on window (A B, then B A; 0 skips it)")
+	fs.DurationVar(&cfg.pulseWindow, "pulse-window", 4*time.Minute, "length of each pulse comparison window (the pulse reads about once a minute at 2,000 queues)")
+	fs.BoolVar(&cfg.onlyPulse, "only-pulse", false, "measure only the pulse: its cost at the small size, its sampling at the large")
 	// The child side of the re-execution; not for people.
 	fs.BoolVar(&childMode, "child", false, "")
 	fs.BoolVar(&child.Floor, "child-floor", false, "")
+	fs.BoolVar(&child.Pulse, "child-pulse", false, "")
 	fs.StringVar(&child.Vhost, "child-vhost", "", "")
 	fs.IntVar(&child.Queues, "child-queues", 0, "")
 	fs.DurationVar(&child.Idle, "child-idle", 0, "")
@@ -152,8 +159,10 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer b.res.print(os.Stdout, cfg)
-	if err := b.emptyBaseline(ctx); err != nil {
-		return err
+	if !cfg.onlyPulse {
+		if err := b.emptyBaseline(ctx); err != nil {
+			return err
+		}
 	}
 	if err := b.runSize(ctx, cfg.small, true); err != nil {
 		return err

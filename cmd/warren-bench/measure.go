@@ -36,6 +36,9 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 	if naive && b.broker != nil {
 		rounds = b.cfg.loadRounds
 	}
+	if b.cfg.onlyPulse {
+		rounds = 0
+	}
 	for r := 0; r < rounds; r++ {
 		// With many queues the broker is never quiet: its own stats work
 		// is the baseline then.
@@ -62,7 +65,7 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 			}
 		}
 		logf("warren on %s queues: first paint, then idle %s…", thousands(n), b.cfg.idle)
-		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, false)
+		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, false, false)
 		if err != nil {
 			return err
 		}
@@ -78,15 +81,15 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 			}
 		}
 	}
-	for len(sr.paints) < b.cfg.paintRuns {
-		cr, err := b.runChild(ctx, vhost, n, 0, false)
+	for len(sr.paints) < b.cfg.paintRuns && !b.cfg.onlyPulse {
+		cr, err := b.runChild(ctx, vhost, n, 0, false, false)
 		if err != nil {
 			return err
 		}
 		b.logPaint(cr.paint)
 		sr.paints = append(sr.paints, cr.paint)
 	}
-	return nil
+	return b.pulseComparison(ctx, vhost, n, sr, naive)
 }
 
 func (b *bench) logPaint(p paintReport) {
@@ -124,7 +127,7 @@ func (b *bench) emptyBaseline(ctx context.Context) error {
 
 // measureFloor runs a static Bubble Tea program in the same harness.
 func (b *bench) measureFloor(ctx context.Context) error {
-	cr, err := b.runChild(ctx, "", 0, b.cfg.idle, true)
+	cr, err := b.runChild(ctx, "", 0, b.cfg.idle, true, false)
 	if err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
