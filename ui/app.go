@@ -416,6 +416,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.kind == "message" && m.msg != nil {
 			return a, a.push(newInspector(a.c, *m.msg, m.removable))
 		}
+		if m.kind == "route" && m.msg != nil { // ctrl+t in the publish form
+			return a, a.push(routeViewOf(a.c, m.vhost, *m.msg))
+		}
 		return a, a.push(a.makeView(m.kind, m.vhost, m.name))
 	case liveStartedMsg:
 		if cmd := a.route(m.view, m); cmd != nil || a.hasView(m.view) {

@@ -247,6 +247,13 @@ func (a *App) run(line string) tea.Cmd {
 			return nil
 		}
 		return a.push(newDeclareView(a.c, kind))
+	case "route":
+		p, err := parseRoute(cmd.arg)
+		if err != nil {
+			a.setStatus(err.Error(), true)
+			return nil
+		}
+		return a.push(newRouteView(a.c, a.routeVhost(), p))
 	case "key":
 		lv, ok := a.top().(*liveView)
 		if !ok || lv.spec.kind != "tap" {

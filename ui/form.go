@@ -18,6 +18,8 @@ type formKeys struct {
 	Editor key.Binding
 	Cancel key.Binding
 	Cycle  key.Binding
+	// Trace acts in the publish form only: where would this message go?
+	Trace key.Binding
 }
 
 func newFormKeys() formKeys {
@@ -28,6 +30,7 @@ func newFormKeys() formKeys {
 		Editor: key.NewBinding(key.WithKeys("ctrl+e"), key.WithHelp("ctrl+e", "edit the field in $EDITOR")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close the form (nothing is sent)")),
 		Cycle:  key.NewBinding(key.WithKeys("space", "left", "right"), key.WithHelp("space/←/→", "change a choice or a yes/no field")),
+		Trace:  key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "trace: where this message would go (nothing is sent)")),
 	}
 }
 

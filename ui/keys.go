@@ -19,7 +19,7 @@ type globalKeys struct {
 
 func newGlobalKeys() globalKeys {
 	return globalKeys{
-		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (:queues :ex :bi :co :no :vhost :ctx :q)")),
+		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command (:queues :ex :bi :co :no :vhost :ctx :route :q)")),
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter by regex on the name")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help for this view (f1 in forms)")),
 		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),

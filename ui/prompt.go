@@ -47,10 +47,11 @@ var commandAliases = map[string]string{
 	"from": "from", "key": "key", "watch": "watch", "wa": "watch",
 	"import": "import", "im": "import", "declare": "declare", "new": "declare",
 	"pulse": "pulse", "pu": "pulse",
+	"route": "route", "ro": "route",
 }
 
 // commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "pulse", "vhost", "ctx", "from", "key", "watch", "import", "declare", "quit"}
+var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "pulse", "vhost", "ctx", "from", "key", "watch", "import", "declare", "route", "quit"}
 
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {
@@ -69,7 +70,7 @@ func parseCommand(line string) (command, error) {
 type unknownCommandError struct{ word string }
 
 func (e *unknownCommandError) Error() string {
-	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :pulse :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :q)"
+	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :pulse :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :route EXCHANGE KEY :q)"
 }
 
 type emptyError struct{}

@@ -198,7 +198,7 @@ func (v *publishView) hints() string {
 	return "ctrl+s publish  tab next field  ctrl+e $EDITOR  f1 help  esc close"
 }
 func (v *publishView) help() []helpGroup {
-	return []helpGroup{{Title: "Form", Bindings: v.c.keys.Form.bindings()}, {Title: "Editing", Bindings: editKeys()}}
+	return []helpGroup{{Title: "Form", Bindings: append(v.c.keys.Form.bindings(), v.c.keys.Form.Trace)}, {Title: "Editing", Bindings: editKeys()}}
 }
 
 func (v *publishView) update(msg tea.Msg) tea.Cmd {
@@ -209,6 +209,8 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 		switch {
 		case key.Matches(m, k.Submit):
 			return v.submit()
+		case key.Matches(m, k.Trace):
+			return v.trace()
 		case key.Matches(m, k.Editor):
 			f := v.form.focused()
 			if f.kind != multiField && f.kind != textField {

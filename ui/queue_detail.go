@@ -18,6 +18,7 @@ type queueDetail struct {
 	q      mgmt.QueueDetail
 	series *queueSeries
 	width  int
+	dl     deadLetterState
 }
 
 func newQueueDetail(c *common, vhost, name string) *queueDetail {
@@ -106,6 +107,8 @@ func (v *queueDetail) rebuild() {
 		line := fmt.Sprintf("  %-30s %-30s %s", safe(exchangeName(b.Source)), safe(b.RoutingKey), argsInline(b.Arguments))
 		d.addLink(line, line, openCmd("exchange", b.Vhost, b.Source))
 	}
+	d.add("")
+	v.addDeadLetterMap(&d)
 	v.doc.replace(d)
 }
 
