@@ -136,6 +136,7 @@ type pulseExchangeJSON struct {
 	Vhost     string     `json:"vhost"`
 	Name      string     `json:"name"`
 	Type      flexString `json:"type"`
+	Internal  flexBool   `json:"internal"`
 	Policy    flexString `json:"policy"`
 	Arguments flexMap    `json:"arguments"`
 	Stats     object[struct {
@@ -145,7 +146,7 @@ type pulseExchangeJSON struct {
 }
 
 func (c *Client) pulseExchanges(ctx context.Context, vhost string, s *pulse.Snapshot) {
-	q := url.Values{"columns": {"name,vhost,type,policy,arguments,message_stats.publish_in,message_stats.publish_in_details.rate"}}
+	q := url.Values{"columns": {"name,vhost,type,internal,policy,arguments,message_stats.publish_in,message_stats.publish_in_details.rate"}}
 	l, err := fetchPage[pulseExchangeJSON](ctx, c, call{what: "exchanges"}, vhostPath("/api/exchanges", vhost), q)
 	if err != nil {
 		s.Unread = append(s.Unread, "exchanges ("+err.Error()+")")
@@ -153,8 +154,8 @@ func (c *Client) pulseExchanges(ctx context.Context, vhost string, s *pulse.Snap
 	}
 	pols := policyIndex(s.Policies)
 	for _, j := range l.Items {
-		x := pulse.Exchange{Vhost: j.Vhost, Name: j.Name, Type: string(j.Type), Arguments: j.Arguments,
-			PublishIn: int64(j.Stats.V.PublishIn), PublishInRate: j.Stats.V.Rate.Rate}
+		x := pulse.Exchange{Vhost: j.Vhost, Name: j.Name, Type: string(j.Type), Internal: bool(j.Internal), Arguments: j.Arguments,
+			PolicyName: string(j.Policy), PublishIn: int64(j.Stats.V.PublishIn), PublishInRate: j.Stats.V.Rate.Rate}
 		if p, ok := pols.byName[[2]string{j.Vhost, string(j.Policy)}]; ok {
 			x.Policy = p.Definition
 		}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/warren-tui/warren/route"
 )
 
 // Config tunes the rules.
@@ -31,7 +33,7 @@ func Evaluate(s Snapshot, h *History, cfg Config) []Finding {
 	if cfg.GrowthWindow <= 0 {
 		cfg = DefaultConfig()
 	}
-	e := &evaluation{s: s, h: h, cfg: cfg, t: newTopology(s)}
+	e := &evaluation{s: s, h: h, cfg: cfg, t: newTopology(s), topos: routeTopologies(s)}
 	e.policies = map[qkey]Policy{}
 	for _, p := range s.Policies {
 		if !p.Operator {
@@ -63,9 +65,9 @@ type evaluation struct {
 	policies  map[qkey]Policy
 	consumers map[qkey][]Consumer
 	conns     map[string]Connection
-	// dlEdges is where each queue's dead letters go, as far as routing
-	// can tell; dlTargets the queues that receive some queue's dead letters.
-	dlEdges   map[qkey][]qkey
+	// topos is route's view of each vhost; dlTargets the queues that
+	// receive some queue's dead letters.
+	topos     map[string]*route.Topology
 	dlTargets map[qkey]bool
 	out       []Finding
 }
@@ -79,79 +81,16 @@ func deadLetter(q Queue) (string, bool) {
 	return stringSetting(q.Arguments, q.Policy, "dead-letter-exchange")
 }
 
-// deadLetterKeys are the routing keys the queue's dead letters carry:
-// its dead-letter routing key, or else the keys its messages arrive
-// with, as far as its bindings tell. known is false when some arrive
-// with keys the bindings cannot tell (wildcards, fanout, headers).
-func (e *evaluation) deadLetterKeys(q Queue) (keys []string, known bool) {
-	if k, ok := stringSetting(q.Arguments, q.Policy, "dead-letter-routing-key"); ok {
-		return []string{k}, true
-	}
-	if !e.s.Have.Bindings {
-		return nil, false
-	}
-	known = true
-	seen := map[string]bool{}
-	for _, b := range e.t.byDest[qkey{q.Vhost, q.Name}] {
-		var key string
-		switch {
-		case b.Source == "":
-			key = q.Name
-		default:
-			x, ok := e.t.exchanges[qkey{b.Vhost, b.Source}]
-			if !ok || (x.Type != "direct" && x.Type != "topic") || strings.ContainsAny(b.RoutingKey, "*#") && x.Type == "topic" {
-				known = false
-				continue
-			}
-			key = b.RoutingKey
-		}
-		if !seen[key] {
-			seen[key] = true
-			keys = append(keys, key)
-		}
-	}
-	return keys, known && len(keys) > 0
-}
-
-// deadLetterGraph works out where each queue's dead letters go.
-func (e *evaluation) deadLetterGraph() {
-	e.dlEdges, e.dlTargets = map[qkey][]qkey{}, map[qkey]bool{}
-	if !e.s.Have.Exchanges || !e.s.Have.Bindings {
-		return
-	}
-	for _, q := range e.s.Queues {
-		dlx, ok := deadLetter(q)
-		if !ok {
-			continue
-		}
-		keys, _ := e.deadLetterKeys(q)
-		seen := map[qkey]bool{}
-		for _, k := range keys {
-			for _, d := range e.t.route(q.Vhost, dlx, k).queues {
-				e.dlTargets[d] = true
-				if !seen[d] {
-					seen[d] = true
-					e.dlEdges[qkey{q.Vhost, q.Name}] = append(e.dlEdges[qkey{q.Vhost, q.Name}], d)
-				}
-			}
-		}
-	}
-}
-
 // Silent loss: configurations that drop messages without a trace.
 func (e *evaluation) silentLoss() {
 	for _, q := range e.s.Queues {
 		if q.Type == "stream" { // streams keep by retention, not by dead-lettering
 			continue
 		}
-		dlx, hasDLX := deadLetter(q)
-		if !hasDLX {
+		if _, hasDLX := deadLetter(q); !hasDLX {
 			e.withoutDeadLetter(q)
-			continue
 		}
-		e.deadLetterTarget(q, dlx)
 	}
-	e.deadLetterCycles()
 }
 
 // withoutDeadLetter flags what a queue without a dead-letter exchange drops.
@@ -204,151 +143,6 @@ func (e *evaluation) addDeadLetterFix(q Queue) string {
 	}
 	def["dead-letter-exchange"] = q.Name + ".dlx"
 	return setPolicy(q.Vhost, name, exactPattern(q.Name), "queues", prio, def)
-}
-
-// deadLetterTarget checks that a queue's dead letters have somewhere to go.
-func (e *evaluation) deadLetterTarget(q Queue, dlx string) {
-	if !e.s.Have.Exchanges {
-		return
-	}
-	if _, ok := e.t.exchanges[qkey{q.Vhost, dlx}]; !ok && dlx != "" {
-		e.add(Finding{Severity: Critical, Rule: RuleDLXMissing, Object: queueObject(q),
-			What:    "its dead-letter exchange " + quoted(dlx) + " does not exist: dead letters are dropped",
-			Why:     "every message it rejects, expires or pushes out is discarded, while the setting suggests it is kept",
-			Fix:     "declare the exchange (:declare exchange in warren) and bind a queue to it",
-			Command: admin(q.Vhost, "declare exchange", kv("name", dlx), "type=fanout", "durable=true")})
-		return
-	}
-	if !e.s.Have.Bindings {
-		return
-	}
-	keys, known := e.deadLetterKeys(q)
-	if !known {
-		return
-	}
-	for _, k := range keys {
-		if o := e.t.route(q.Vhost, dlx, k); o.unknown || len(o.queues) > 0 {
-			return
-		}
-	}
-	x := e.t.exchanges[qkey{q.Vhost, dlx}]
-	bindKey := keys[0]
-	if x.Type == "topic" {
-		bindKey = "#"
-	}
-	where := "exchange " + quoted(dlx)
-	if dlx == "" {
-		where = "the default exchange"
-	}
-	cmd := ""
-	if dlx != "" {
-		cmd = admin(q.Vhost, "declare queue", kv("name", dlx+".dlq"), "durable=true") + " && " +
-			admin(q.Vhost, "declare binding", kv("source", dlx), kv("destination", dlx+".dlq"), kv("routing_key", bindKey))
-	}
-	e.add(Finding{Severity: Critical, Rule: RuleDLXNoRoute, Object: queueObject(q),
-		What: "its dead letters are dropped: no binding of " + where + " matches " + keyList(keys),
-		Why:  "a dead letter that routes nowhere is discarded, so the queue loses what it rejects, expires or pushes out",
-		Fix:  "bind a queue to the dead-letter exchange for that key (:declare binding in warren)", Command: cmd})
-}
-
-// deadLetterCycles reports each cycle of dead-letter routes once.
-func (e *evaluation) deadLetterCycles() {
-	for _, cyc := range cycles(e.dlEdges) {
-		first := cyc[0]
-		names := make([]string, 0, len(cyc)+1)
-		for _, k := range cyc {
-			names = append(names, quoted(k.name))
-		}
-		names = append(names, quoted(first.name))
-		q := e.t.queues[first]
-		e.add(Finding{Severity: Warning, Rule: RuleDLCycle, Object: queueObject(q),
-			What: "dead letters go round a cycle: " + strings.Join(names, " → "),
-			Why:  "a message that expires or overflows all the way round, with no consumer rejecting it on the way, is dropped by the broker when it comes back",
-			Fix:  "end the cycle: point one queue's dead-letter exchange or routing key at a queue outside it"})
-	}
-}
-
-// cycles finds the cycles of a graph (strongly connected components with
-// more than one queue, or a queue that points at itself), each rotated to
-// start at its least queue, and in a stable order.
-func cycles(edges map[qkey][]qkey) [][]qkey {
-	index, low, onStack := map[qkey]int{}, map[qkey]int{}, map[qkey]bool{}
-	var stack []qkey
-	var out [][]qkey
-	next := 0
-	var visit func(v qkey)
-	visit = func(v qkey) {
-		index[v], low[v] = next, next
-		next++
-		stack = append(stack, v)
-		onStack[v] = true
-		for _, w := range edges[v] {
-			if _, seen := index[w]; !seen {
-				visit(w)
-				low[v] = min(low[v], low[w])
-			} else if onStack[w] {
-				low[v] = min(low[v], index[w])
-			}
-		}
-		if low[v] != index[v] {
-			return
-		}
-		var comp []qkey
-		for {
-			w := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			onStack[w] = false
-			comp = append(comp, w)
-			if w == v {
-				break
-			}
-		}
-		if len(comp) > 1 || slices.Contains(edges[v], v) {
-			out = append(out, orderCycle(comp, edges))
-		}
-	}
-	keys := slices.SortedFunc(maps.Keys(edges), compareKey)
-	for _, v := range keys {
-		if _, seen := index[v]; !seen {
-			visit(v)
-		}
-	}
-	slices.SortFunc(out, func(a, b []qkey) int { return compareKey(a[0], b[0]) })
-	return out
-}
-
-// orderCycle lists a component in the order its dead letters travel,
-// from its least queue, as far as one walk goes.
-func orderCycle(comp []qkey, edges map[qkey][]qkey) []qkey {
-	in := map[qkey]bool{}
-	for _, k := range comp {
-		in[k] = true
-	}
-	start := slices.MinFunc(comp, compareKey)
-	order := []qkey{start}
-	seen := map[qkey]bool{start: true}
-	for cur := start; ; {
-		var nxt *qkey
-		for _, w := range slices.SortedFunc(slices.Values(edges[cur]), compareKey) {
-			if in[w] && !seen[w] {
-				nxt = &w
-				break
-			}
-		}
-		if nxt == nil {
-			return order
-		}
-		seen[*nxt] = true
-		order = append(order, *nxt)
-		cur = *nxt
-	}
-}
-
-func compareKey(a, b qkey) int {
-	if c := strings.Compare(a.vhost, b.vhost); c != 0 {
-		return c
-	}
-	return strings.Compare(a.name, b.name)
 }
 
 // exchangeRules: publishes that route nowhere, and missing alternates.

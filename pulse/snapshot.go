@@ -69,7 +69,9 @@ type Queue struct {
 type Exchange struct {
 	Vhost, Name string
 	Type        string
+	Internal    bool
 	Arguments   map[string]any
+	PolicyName  string
 	Policy      map[string]any // effective policy definition
 	// PublishIn is how many messages were published into it since the
 	// broker's stats began, and PublishInRate the current rate.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -101,10 +102,13 @@ func (v *pulseView) sync() {
 	}
 }
 
-// pulseRow is the pure renderer of one finding's row.
+// pulseRow is the pure renderer of one finding's row. The row already
+// names the object, so a What that starts by naming it again (the
+// dead-letter words route shares) starts after it here.
 func pulseRow(f pulse.Finding) []string {
 	sev := map[pulse.Severity]string{pulse.Critical: "✖ critical", pulse.Warning: "▲ warning", pulse.Info: "· info"}[f.Severity]
-	return []string{sev, string(f.Object.Kind), f.Object.Vhost, objectName(f.Object), f.What}
+	what := strings.TrimPrefix(f.What, string(f.Object.Kind)+" "+strconv.Quote(f.Object.Name)+" ")
+	return []string{sev, string(f.Object.Kind), f.Object.Vhost, objectName(f.Object), what}
 }
 
 func objectName(o pulse.Object) string {
