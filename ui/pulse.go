@@ -65,6 +65,10 @@ func pulseEvery(refresh, took time.Duration) time.Duration {
 	return max(refresh, pulseStretch*took)
 }
 
+// PulseEvery is pulseEvery for the benchmark, which prints the broker
+// load a read's cost comes to at the pace warren reads.
+func PulseEvery(refresh, took time.Duration) time.Duration { return pulseEvery(refresh, took) }
+
 // growthWindow is how far back the trend rules look at a read pace: at
 // least three minutes, and four reads.
 func growthWindow(every time.Duration) time.Duration {

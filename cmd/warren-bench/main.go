@@ -42,6 +42,7 @@ type config struct {
 	settleLimit time.Duration
 	pulseRounds int
 	pulseWindow time.Duration
+	pulseReads  int
 	onlyPulse   bool
 }
 
@@ -62,6 +63,7 @@ func main() {
 	fs.IntVar(&cfg.loadRounds, "load-rounds", 3, "rounds of baseline / warren idle / naive poller windows (medians are reported)")
 	fs.IntVar(&cfg.pulseRounds, "pulse-rounds", 2, "rounds of the pulse comparison, each a list-alone and a pulse-on window (A B, then B A; 0 skips it)")
 	fs.DurationVar(&cfg.pulseWindow, "pulse-window", 4*time.Minute, "length of each pulse comparison window (the pulse reads about once a minute at 2,000 queues)")
+	fs.IntVar(&cfg.pulseReads, "pulse-reads", 20, "pulse reads timed one by one, each beside a quiet stretch (0 skips them)")
 	fs.BoolVar(&cfg.onlyPulse, "only-pulse", false, "measure only the pulse: its cost at the small size, its sampling at the large")
 	// The child side of the re-execution; not for people.
 	fs.BoolVar(&childMode, "child", false, "")
