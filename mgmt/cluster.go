@@ -107,26 +107,3 @@ func (c *Client) Vhosts(ctx context.Context) ([]string, error) {
 	slices.Sort(names)
 	return names, nil
 }
-
-// Nodes lists the cluster's nodes, sorted by name.
-func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
-	infos, err := viaRabbitHole(ctx, c, call{what: "nodes"}, func(rh *rabbithole.Client) ([]rabbithole.NodeInfo, error) {
-		return rh.ListNodes()
-	})
-	if err != nil {
-		return nil, err
-	}
-	nodes := make([]Node, 0, len(infos))
-	for _, n := range infos {
-		nodes = append(nodes, Node{
-			Name: escaped(n.Name), Type: escaped(n.NodeType), Running: n.IsRunning,
-			Uptime:  time.Duration(n.Uptime) * time.Millisecond,
-			MemUsed: int64(n.MemUsed), MemLimit: int64(n.MemLimit), MemAlarm: n.MemAlarm,
-			DiskFree: int64(n.DiskFree), DiskLimit: int64(n.DiskFreeLimit), DiskAlarm: n.DiskFreeAlarm,
-			FDUsed: n.FdUsed, FDTotal: n.FdTotal, Processes: n.ProcUsed, ProcTotal: n.ProcTotal,
-			Partitions: escapedAll(n.Partitions),
-		})
-	}
-	slices.SortFunc(nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })
-	return nodes, nil
-}

@@ -10,7 +10,7 @@ import (
 var connectionColumns = []string{"name", "vhost", "user", "state", "protocol", "channels",
 	"client_properties.product", "client_properties.version", "client_properties.connection_name",
 	"user_provided_name", "peer_host", "peer_port", "recv_oct_details.rate", "send_oct_details.rate",
-	"connected_at"}
+	"connected_at", "node"}
 
 // Connections lists one page of client connections. Across all vhosts the
 // broker pages, filters and sorts; for one vhost the API cannot page, so
@@ -78,6 +78,7 @@ type connectionJSON struct {
 	Recv        rateJSON   `json:"recv_oct_details"`
 	Send        rateJSON   `json:"send_oct_details"`
 	ConnectedAt flexInt    `json:"connected_at"` // ms since the epoch
+	Node        flexString `json:"node"`
 }
 
 func (j connectionJSON) connection() Connection {
@@ -86,7 +87,7 @@ func (j connectionJSON) connection() Connection {
 		Client:     escaped(strings.TrimSpace(string(j.ClientProperties.Product) + " " + string(j.ClientProperties.Version))),
 		ClientName: escaped(cmp.Or(string(j.UserProvidedName), string(j.ClientProperties.ConnectionName))),
 		PeerHost:   escaped(string(j.PeerHost)), PeerPort: int(j.PeerPort),
-		RecvRate: j.Recv.Rate, SendRate: j.Send.Rate}
+		RecvRate: j.Recv.Rate, SendRate: j.Send.Rate, Node: escaped(string(j.Node))}
 	if j.ConnectedAt > 0 {
 		cn.ConnectedAt = time.UnixMilli(int64(j.ConnectedAt))
 	}

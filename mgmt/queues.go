@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
@@ -21,13 +22,14 @@ var (
 		"message_stats.deliver_get_details.rate", "message_stats.ack_details.rate"}
 	// What a stats-free (queue totals) listing can hold.
 	queueTotalsColumns = []string{"name", "vhost", "type", "state", "durable", "auto_delete", "exclusive",
-		"node", "leader", "messages", "messages_ready", "messages_unacknowledged", "policy", "arguments"}
+		"node", "leader", "members", "messages", "messages_ready", "messages_unacknowledged", "policy", "arguments"}
 	// What the second, per-page request adds to a totals listing.
 	queueStatsColumns = []string{"name", "vhost", "consumers", "memory", "policy",
 		"messages", "messages_ready", "messages_unacknowledged",
 		"message_stats.publish_details.rate", "message_stats.deliver_get_details.rate",
 		"message_stats.ack_details.rate"}
-	queueDetailColumns = append(slices.Clone(queueRowColumns), "effective_policy_definition", "consumer_details")
+	queueDetailColumns = append(slices.Clone(queueRowColumns), "effective_policy_definition", "consumer_details",
+		"members", "online", "slave_nodes", "synchronised_slave_nodes")
 )
 
 // maxRegexQuery bounds the escaped exact-name regex of one stats request;
@@ -55,6 +57,9 @@ func (c *Client) Queues(ctx context.Context, o ListOptions) (Page[Queue], error)
 		return Page[Queue]{}, err
 	}
 	path := vhostPath("/api/queues", lq.Vhost)
+	if lq.Node != "" {
+		return c.queuesOnNode(ctx, lq, path)
+	}
 	switch lq.Sort {
 	case SortMessages:
 		return c.queuesByTotals(ctx, lq, path)
@@ -154,6 +159,91 @@ func (c *Client) addQueueStats(ctx context.Context, path string, rows []Queue, n
 	return nil
 }
 
+// queuesOnNode serves a node filter, which the API does not have: it
+// lists every queue without stats, keeps
+// those on the node, sorts and pages here, then fetches stats for the
+// visible rows only, as a sort by messages does. Consumers and rate live
+// only in stats, so those two sorts list every queue with stats.
+func (c *Client) queuesOnNode(ctx context.Context, lq listQuery, path string) (Page[Queue], error) {
+	// Without paging the broker ignores a name filter: it is applied here.
+	q := url.Values{}
+	withStats := lq.Sort == SortConsumers || lq.Sort == SortRate
+	if withStats {
+		q.Set("columns", strings.Join(queueRowColumns, ","))
+	} else {
+		q.Set("columns", strings.Join(queueTotalsColumns, ","))
+		q.Set("disable_stats", "true")
+		q.Set("enable_queue_totals", "true")
+	}
+	var all []queueJSON
+	if err := c.get(ctx, listingCall(lq), path, q, &all); err != nil {
+		return Page[Queue]{}, err
+	}
+	noTotals := map[[2]string]bool{}
+	every := make([]Queue, 0, len(all))
+	for _, j := range all {
+		if !lq.matches(j.Name) {
+			continue
+		}
+		if j.Messages == nil {
+			noTotals[[2]string{j.Vhost, j.Name}] = true
+		}
+		every = append(every, j.queue(c.statsDisabled.Load()))
+	}
+	if err := c.addQueueNodes(ctx, path, every); err != nil {
+		return Page[Queue]{}, err
+	}
+	rows := make([]Queue, 0, len(every))
+	for _, qu := range every {
+		if OnNode(qu.Node, lq.Node) {
+			rows = append(rows, qu)
+		}
+	}
+	page := pageLocally(rows, lq, func(Queue) bool { return true }, queueOrder(lq.Sort))
+	page.TotalCount = len(all)
+	if !withStats {
+		if err := c.addQueueStats(ctx, path, page.Items, noTotals); err != nil && ctx.Err() != nil {
+			return Page[Queue]{}, err
+		}
+	}
+	return page, nil
+}
+
+// addQueueNodes fills the node and members of rows that have none: a
+// listing without stats leaves them out for streams. It asks only for
+// those queues, by exact name.
+func (c *Client) addQueueNodes(ctx context.Context, path string, rows []Queue) error {
+	var names []string
+	seen := map[string]bool{}
+	index := map[[2]string]int{}
+	for i, r := range rows {
+		if r.Node == "" && !seen[r.Name] {
+			seen[r.Name] = true
+			names = append(names, r.Name)
+		}
+		index[[2]string{r.Vhost, r.Name}] = i
+	}
+	for _, re := range exactNames(names, maxRegexQuery) {
+		// The name filter works only on a paged request.
+		for page, pages := 1, 1; page <= pages; page++ {
+			q := url.Values{"name": {re}, "use_regex": {"true"}, "columns": {"name,vhost,node,leader,members"},
+				"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(MaxPageSize)}}
+			var l listing[queueJSON]
+			if err := c.get(ctx, call{what: "queues"}, path, q, &l); err != nil {
+				return err
+			}
+			pages = l.PageCount
+			for _, j := range l.Items {
+				if i, ok := index[[2]string{j.Vhost, j.Name}]; ok && rows[i].Node == "" {
+					rows[i].Node = escaped(cmp.Or(string(j.Node), string(j.Leader)))
+					rows[i].Members = escapedAll(j.Members)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // queuePage converts a broker answer; an unpaged answer (a broker without
 // paging) is filtered, sorted and paged here.
 func (c *Client) queuePage(l listing[queueJSON], lq listQuery) Page[Queue] {
@@ -219,6 +309,10 @@ type queueJSON struct {
 	Exclusive       flexBool                 `json:"exclusive"`
 	Node            flexString               `json:"node"`
 	Leader          flexString               `json:"leader"`
+	Members         flexStrings              `json:"members"`
+	Online          flexStrings              `json:"online"`
+	Mirrors         flexStrings              `json:"slave_nodes"`
+	SyncedMirrors   flexStrings              `json:"synchronised_slave_nodes"`
 	Messages        *flexInt                 `json:"messages"` // absent without totals or stats
 	Ready           flexInt                  `json:"messages_ready"`
 	Unacked         flexInt                  `json:"messages_unacknowledged"`
@@ -238,6 +332,8 @@ func (j queueJSON) queue(statsDisabled bool) Queue {
 		Node: escaped(cmp.Or(string(j.Node), string(j.Leader))), Ready: int64(j.Ready), Unacked: int64(j.Unacked),
 		Messages: j.messages(), Memory: int64(j.Memory), Policy: escaped(string(j.Policy)),
 		Arguments: escapedTable(j.Arguments),
+		Members:   escapedAll(j.Members), Online: escapedAll(j.Online),
+		Mirrors: escapedAll(j.Mirrors), SyncedMirrors: escapedAll(j.SyncedMirrors),
 	}
 	if q.Type == "" { // brokers before 3.8 report no type
 		q.Type = "classic"

@@ -30,6 +30,9 @@ type ListOptions struct {
 	Filter   string  // regular expression on the name; "" means all
 	Sort     SortKey // "" means SortName
 	Reverse  bool
+	// Node keeps only the queues led by (or, for a classic queue, on) this
+	// node: its full name or the part before @. Queues only.
+	Node string
 }
 
 // DefaultPageSize is the page size used when ListOptions.PageSize is 0.
@@ -71,24 +74,31 @@ type Overview struct {
 
 // Queue is one row of the queue list, or the head of a queue detail.
 type Queue struct {
-	Vhost       string
-	Name        string
-	Type        string // classic, quorum or stream
-	State       string // running, idle, flow, down, ...
-	Durable     bool
-	AutoDelete  bool
-	Exclusive   bool
-	Node        string
-	Ready       int64
-	Unacked     int64
-	Messages    int64
-	Consumers   int
-	PublishRate float64 // msg/s in
-	DeliverRate float64 // msg/s out (deliver + get)
-	AckRate     float64
-	Memory      int64
-	Policy      string
-	Arguments   map[string]any
+	Vhost      string
+	Name       string
+	Type       string // classic, quorum or stream
+	State      string // running, idle, flow, down, ...
+	Durable    bool
+	AutoDelete bool
+	Exclusive  bool
+	Node       string // the leader of a quorum queue or stream, else the queue's node
+	// Members are the nodes holding a replica of a quorum queue or stream,
+	// Online those of them that are up. Mirrors and SyncedMirrors are a
+	// mirrored classic queue's mirrors and those in sync.
+	Members       []string
+	Online        []string
+	Mirrors       []string
+	SyncedMirrors []string
+	Ready         int64
+	Unacked       int64
+	Messages      int64
+	Consumers     int
+	PublishRate   float64 // msg/s in
+	DeliverRate   float64 // msg/s out (deliver + get)
+	AckRate       float64
+	Memory        int64
+	Policy        string
+	Arguments     map[string]any
 	// HasStats is false when the row came from a stats-free listing, so
 	// rates are unknown rather than zero.
 	HasStats bool
@@ -163,6 +173,7 @@ type Connection struct {
 	RecvRate    float64 // bytes/s
 	SendRate    float64 // bytes/s
 	ConnectedAt time.Time
+	Node        string // the node the connection is on
 }
 
 // Node is one cluster member.
@@ -181,5 +192,11 @@ type Node struct {
 	FDTotal    int
 	Processes  int
 	ProcTotal  int
+	Sockets    int
+	SockTotal  int
 	Partitions []string
+	// Version is the node's RabbitMQ version; ""  when it is down.
+	Version string
+	// Plugins are the node's enabled plugins.
+	Plugins []string
 }

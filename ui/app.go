@@ -141,6 +141,10 @@ func (a *App) makeView(kind, vhost, name string) view {
 		return newQueueDetail(a.c, vhost, name)
 	case "exchange":
 		return newExchangeDetail(a.c, vhost, name)
+	case "node":
+		return newNodeDetail(a.c, name)
+	case "connection":
+		return newConnectionDetail(a.c, name)
 	case "peek":
 		return newPeekView(a.c, vhost, name, "")
 	case "pulse":

@@ -69,10 +69,10 @@ func (f *fakeSource) Queues(_ context.Context, o mgmt.ListOptions) (mgmt.Page[mg
 	f.lastQueues = o
 	qs := append([]mgmt.Queue(nil), f.queues...)
 	f.mu.Unlock()
-	if o.Vhost != "" {
+	if o.Vhost != "" || o.Node != "" {
 		var kept []mgmt.Queue
 		for _, q := range qs {
-			if q.Vhost == o.Vhost {
+			if (o.Vhost == "" || q.Vhost == o.Vhost) && mgmt.OnNode(q.Node, o.Node) {
 				kept = append(kept, q)
 			}
 		}
@@ -215,9 +215,23 @@ func demoFake() *fakeSource {
 		{Vhost: "/", Source: "demo.dlx", Destination: "demo.orders.dlq", DestinationType: "queue", RoutingKey: "", PropertiesKey: "~"},
 	}
 	f.connections = []mgmt.Connection{{Name: "127.0.0.1:50000 -> 127.0.0.1:5672", Vhost: "/", User: "guest", State: "running", Protocol: "AMQP 0-9-1", Channels: 2,
-		Client: "pika 1.2.0", RecvRate: 2048, SendRate: 1024, ConnectedAt: fixedNow.Add(-90 * time.Minute)}}
+		Client: "pika 1.2.0", ClientName: "orders-api", Node: "rabbit@demo", RecvRate: 2048, SendRate: 1024, ConnectedAt: fixedNow.Add(-90 * time.Minute)}}
 	f.nodes = []mgmt.Node{{Name: "rabbit@demo", Type: "disc", Running: true, Uptime: 26 * time.Hour, MemUsed: 120 << 20, MemLimit: 8 << 30,
-		DiskFree: 50 << 30, DiskLimit: 50 << 20, FDUsed: 40, FDTotal: 1024, Processes: 500, ProcTotal: 1048576}}
+		DiskFree: 50 << 30, DiskLimit: 50 << 20, FDUsed: 40, FDTotal: 1024, Sockets: 2, SockTotal: 829, Processes: 500, ProcTotal: 1048576,
+		Version: "3.10.8", Plugins: []string{"rabbitmq_management", "rabbitmq_shovel"}},
+		{Name: "rabbit@demo-2", Type: "disc", Running: true, Uptime: 25 * time.Hour, MemUsed: 110 << 20, MemLimit: 8 << 30,
+			DiskFree: 50 << 30, DiskLimit: 50 << 20, FDUsed: 38, FDTotal: 1024, SockTotal: 829, Processes: 480, ProcTotal: 1048576,
+			Version: "3.10.8", Plugins: []string{"rabbitmq_management"}},
+		{Name: "rabbit@demo-3", Type: "disc"}}
+	for i, q := range f.queues {
+		if q.Type == "quorum" {
+			f.queues[i].Node = "rabbit@demo-2" // its leader
+		}
+		if q.Type != "classic" { // replicated on the three nodes, one of them down
+			f.queues[i].Members = []string{"rabbit@demo", "rabbit@demo-2", "rabbit@demo-3"}
+			f.queues[i].Online = []string{"rabbit@demo", "rabbit@demo-2"}
+		}
+	}
 	return f
 }
 

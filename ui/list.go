@@ -23,6 +23,8 @@ type listSpec[T any] struct {
 	sorts []mgmt.SortKey       // allowed sorts; the first is the default
 	// observe sees every page that arrives (e.g. to record depth history).
 	observe func(c *common, items []T)
+	// nodeFilter: the filter may start with node:NAME (queues).
+	nodeFilter bool
 }
 
 // listView is a server-paged, server-sorted, filtered table of one kind.
@@ -39,6 +41,7 @@ type listView[T any] struct {
 	// landing says where the cursor goes when a page change arrives.
 	landing int // 0 keep, -1 last row, +1 first row
 	keepKey string
+	typed   string // the filter as typed, node:NAME included
 	loaded  bool
 }
 
@@ -93,10 +96,13 @@ func (v *listView[T]) status() string {
 	if v.opts.Filter != "" {
 		parts = append(parts, "filter /"+v.opts.Filter+"/")
 	}
+	if v.opts.Node != "" {
+		parts = append(parts, "node "+v.opts.Node)
+	}
 	return strings.Join(parts, " · ")
 }
 
-func (v *listView[T]) filter() string { return v.opts.Filter }
+func (v *listView[T]) filter() string { return v.typed }
 
 // filterErrPrefix starts every status that says a filter is wrong, so a
 // valid filter typed after it clears it.
@@ -109,13 +115,17 @@ func validFilter(expr string) bool {
 }
 
 func (v *listView[T]) setFilter(expr string) tea.Cmd {
-	if expr == v.opts.Filter {
+	if expr == v.typed {
 		return nil
 	}
-	if _, err := regexp.Compile(expr); err != nil {
+	re, node := expr, ""
+	if v.spec.nodeFilter {
+		re, node = splitNodeFilter(expr)
+	}
+	if _, err := regexp.Compile(re); err != nil {
 		return statusCmd(filterErrPrefix+"not a valid regular expression: "+err.Error(), true)
 	}
-	v.opts.Filter = expr
+	v.typed, v.opts.Filter, v.opts.Node = expr, re, node
 	v.opts.Page = 1
 	v.landing = 1
 	return v.load()
@@ -289,7 +299,13 @@ func (v *listView[T]) render(w, h int) string {
 	if v.loaded && len(v.items) == 0 {
 		msg := "no " + v.spec.kind
 		if v.opts.Filter != "" {
-			msg += " match /" + safe(v.opts.Filter) + "/ (esc clears the filter)"
+			msg += " match /" + safe(v.opts.Filter) + "/"
+		}
+		if v.opts.Node != "" {
+			msg += " on node " + safe(v.opts.Node)
+		}
+		if v.typed != "" {
+			msg += " (esc clears the filter)"
 		}
 		if v.opts.Vhost != "" {
 			msg += " in vhost " + safe(v.opts.Vhost)
@@ -363,3 +379,15 @@ func (v *listView[T]) stale() bool { return v.landing != 0 && v.poll.inflight }
 
 // listKind is the kind of list ("queues", "exchanges", ...), for ctrl+n.
 func (v *listView[T]) listKind() string { return v.spec.kind }
+
+// splitNodeFilter takes a leading node:NAME off a queue filter: "node:w2
+// orders" keeps the queues on node w2 (or w2@host) whose name matches
+// "orders".
+func splitNodeFilter(expr string) (re, node string) {
+	rest, ok := strings.CutPrefix(expr, "node:")
+	if !ok {
+		return expr, ""
+	}
+	node, re, _ = strings.Cut(rest, " ")
+	return re, node
+}

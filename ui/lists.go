@@ -28,15 +28,17 @@ func queueSpec() listSpec[mgmt.Queue] {
 			{Title: "CONS", Width: 5, Right: true, Sort: mgmt.SortConsumers},
 			{Title: "IN/s", Width: 7, Right: true, Sort: mgmt.SortRate},
 			{Title: "OUT/s", Width: 7, Right: true},
+			{Title: "NODE", Width: 12, Flex: 1},
 			{Title: "DEPTH", Width: 12, Flex: 1},
 		},
 		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Queue], error) {
 			return src.Queues(ctx, o)
 		},
-		row:   queueRow,
-		key:   func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
-		open:  func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
-		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortMessages, mgmt.SortConsumers, mgmt.SortRate},
+		row:        queueRow,
+		key:        func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
+		open:       func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
+		sorts:      []mgmt.SortKey{mgmt.SortName, mgmt.SortMessages, mgmt.SortConsumers, mgmt.SortRate},
+		nodeFilter: true,
 		observe: func(c *common, qs []mgmt.Queue) {
 			now := c.now()
 			for _, q := range qs {
@@ -51,7 +53,7 @@ func queueRow(c *common, q mgmt.Queue) []string {
 	return []string{
 		q.Vhost, q.Name, q.Type, q.State,
 		count(q.Ready), count(q.Unacked), count(q.Messages), count(int64(q.Consumers)),
-		rate(q.PublishRate, q.HasStats), rate(q.DeliverRate, q.HasStats),
+		rate(q.PublishRate, q.HasStats), rate(q.DeliverRate, q.HasStats), orDash(q.Node),
 		sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
 	}
 }
@@ -127,6 +129,8 @@ func connectionSpec() listSpec[mgmt.Connection] {
 		kind: "connections",
 		cols: []column{
 			{Title: "NAME", Width: 20, Flex: 4, Sort: mgmt.SortName},
+			{Title: "CLIENT NAME", Width: 12, Flex: 2},
+			{Title: "NODE", Width: 12, Flex: 1},
 			{Title: "USER", Width: 8},
 			{Title: "VHOST", Width: 6},
 			{Title: "STATE", Width: 8},
@@ -142,6 +146,7 @@ func connectionSpec() listSpec[mgmt.Connection] {
 		},
 		row:   connectionRow,
 		key:   func(c mgmt.Connection) string { return c.Name },
+		open:  func(c mgmt.Connection) tea.Cmd { return openCmd("connection", "", c.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
 	}
 }
@@ -152,7 +157,7 @@ func connectionRow(c *common, k mgmt.Connection) []string {
 		since = age(c.now().Sub(k.ConnectedAt))
 	}
 	return []string{
-		k.Name, k.User, k.Vhost, k.State, k.Protocol, count(int64(k.Channels)), k.Client,
+		k.Name, k.ClientName, k.Node, k.User, k.Vhost, k.State, k.Protocol, count(int64(k.Channels)), k.Client,
 		bytesIEC(int64(k.RecvRate)), bytesIEC(int64(k.SendRate)), since,
 	}
 }
@@ -161,15 +166,17 @@ func nodeSpec() listSpec[mgmt.Node] {
 	return listSpec[mgmt.Node]{
 		kind: "nodes",
 		cols: []column{
-			{Title: "NAME", Width: 20, Flex: 3, Sort: mgmt.SortName},
-			{Title: "TYPE", Width: 5},
-			{Title: "RUNNING", Width: 7},
-			{Title: "UPTIME", Width: 8, Right: true},
-			{Title: "MEMORY", Width: 20, Right: true},
-			{Title: "DISK FREE", Width: 20, Right: true},
+			{Title: "NAME", Width: 18, Flex: 3, Sort: mgmt.SortName},
+			{Title: "STATE", Width: 7},
+			{Title: "ALARMS", Width: 9, Flex: 1},
+			{Title: "VERSION", Width: 7},
+			{Title: "UPTIME", Width: 7, Right: true},
+			{Title: "MEMORY", Width: 19, Right: true},
+			{Title: "DISK FREE", Width: 19, Right: true},
 			{Title: "FDS", Width: 11, Right: true},
+			{Title: "SOCKETS", Width: 11, Right: true},
 			{Title: "PROCS", Width: 15, Right: true},
-			{Title: "ALARMS", Width: 10, Flex: 1},
+			{Title: "TYPE", Width: 5},
 		},
 		fetch: func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[mgmt.Node], error) {
 			nodes, err := src.Nodes(ctx)
@@ -180,6 +187,7 @@ func nodeSpec() listSpec[mgmt.Node] {
 		},
 		row:   nodeRow,
 		key:   func(n mgmt.Node) string { return n.Name },
+		open:  func(n mgmt.Node) tea.Cmd { return openCmd("node", "", n.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName},
 	}
 }
@@ -195,13 +203,21 @@ func nodeRow(_ *common, n mgmt.Node) []string {
 	if len(n.Partitions) > 0 {
 		alarms = append(alarms, "PARTITION")
 	}
+	state := "running"
+	if !n.Running {
+		state = "down"
+	}
+	if !nodeStatsKnown(n) { // down, or no stats emitted yet: nothing to show is not zero
+		return []string{n.Name, state, strings.Join(alarms, " "), orDash(n.Version), "-", "-", "-", "-", "-", "-", n.Type}
+	}
 	return []string{
-		n.Name, n.Type, yesNo(n.Running, "yes"), age(n.Uptime),
+		n.Name, state, strings.Join(alarms, " "), orDash(n.Version), age(n.Uptime),
 		bytesIEC(n.MemUsed) + " / " + bytesIEC(n.MemLimit),
 		bytesIEC(n.DiskFree) + " > " + bytesIEC(n.DiskLimit),
 		count(int64(n.FDUsed)) + "/" + count(int64(n.FDTotal)),
+		count(int64(n.Sockets)) + "/" + count(int64(n.SockTotal)),
 		count(int64(n.Processes)) + "/" + count(int64(n.ProcTotal)),
-		strings.Join(alarms, " "),
+		n.Type,
 	}
 }
 

@@ -73,6 +73,7 @@ func (v *queueDetail) rebuild() {
 	d.add(kv("ready", count(q.Ready), "unacked", count(q.Unacked), "total", count(q.Messages), "consumers", count(int64(q.Consumers))))
 	d.add(kv("in", rate(q.PublishRate, q.HasStats)+"/s", "out", rate(q.DeliverRate, q.HasStats)+"/s",
 		"ack", rate(q.AckRate, q.HasStats)+"/s", "memory", bytesIEC(q.Memory)))
+	v.addMembers(&d)
 	d.add("")
 	d.add(th.Section.Render("ARGUMENTS"))
 	v.addTable(&d, q.Arguments, "none")

@@ -77,7 +77,7 @@ func viewCases() []viewCase {
 		}
 		return pk
 	}
-	return []viewCase{
+	return append([]viewCase{
 		{name: "queue-list", selected: []string{"demo.orders.all"}, scopes: listScopes, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			send(t, a, press("j"), press("j")) // a row in the middle: billing, events, all
@@ -179,7 +179,7 @@ func viewCases() []viewCase {
 			send(t, a, press("P"))
 			return a
 		}},
-	}
+	}, clusterViewCases()...)
 }
 
 // Each main view at each size, as the terminal gets it: warren's colours,
