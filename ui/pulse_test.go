@@ -134,8 +134,8 @@ func TestPulseBadgeInTheHeader(t *testing.T) {
 func TestPulseEnterOpensTheObject(t *testing.T) {
 	a, _ := pulseApp(t, demoPulse(), 120, 40)
 	runCommand(t, a, "pulse")
-	send(t, a, press("enter")) // the memory alarm: the nodes list
-	if got := a.top().title(); got != "nodes" {
+	send(t, a, press("enter")) // the memory alarm: the node's detail
+	if got := a.top().title(); got != "node rabbit@demo" {
 		t.Fatalf("enter on a node finding opened %q", got)
 	}
 	send(t, a, press("esc"), press("j"), press("enter"))

@@ -170,9 +170,9 @@ func openFinding(f pulse.Finding) tea.Cmd {
 	case pulse.KindExchange:
 		return openCmd("exchange", o.Vhost, o.Name)
 	case pulse.KindNode:
-		return openCmd("nodes", "", "")
+		return openCmd("node", "", o.Name)
 	case pulse.KindConnection:
-		return openCmd("connections", "", "")
+		return openCmd("connection", o.Vhost, o.Name)
 	}
 	return statusCmd("warren has no view of "+string(o.Kind)+"s: y copies the command that fixes this", false)
 }
