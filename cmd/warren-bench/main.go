@@ -33,6 +33,7 @@ type config struct {
 	small       int
 	large       int
 	skipLarge   bool
+	skipSmall   bool
 	idle        time.Duration
 	paintRuns   int
 	loadRounds  int
@@ -57,6 +58,7 @@ func main() {
 	fs.IntVar(&cfg.small, "queues-small", 2000, "queues in the small list (also used for the broker-load figures)")
 	fs.IntVar(&cfg.large, "queues-large", 50000, "queues in the large list")
 	fs.BoolVar(&cfg.skipLarge, "skip-large", false, "skip the large list")
+	fs.BoolVar(&cfg.skipSmall, "skip-small", false, "skip the small list")
 	fs.DurationVar(&cfg.idle, "idle", 30*time.Second, "length of each idle and broker-load window")
 	fs.IntVar(&cfg.paintRuns, "paint-runs", 3, "first-paint runs per size (each a fresh process)")
 	fs.Float64Var(&cfg.quietBelow, "quiet-below", 10, "before each round, wait (up to 3 min) until the shared broker uses less than this % of a core")
@@ -166,8 +168,10 @@ func run(ctx context.Context, cfg config) error {
 			return err
 		}
 	}
-	if err := b.runSize(ctx, cfg.small, true); err != nil {
-		return err
+	if !cfg.skipSmall {
+		if err := b.runSize(ctx, cfg.small, true); err != nil {
+			return err
+		}
 	}
 	if !cfg.skipLarge { // no naive poller here: a full 50k listing every 5 s would swamp a shared broker
 		return b.runSize(ctx, cfg.large, false)
