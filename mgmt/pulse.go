@@ -63,20 +63,25 @@ func (c *Client) Pulse(ctx context.Context, vhost string) (pulse.Snapshot, error
 	}
 
 	limit, sample := c.pulseLimits()
-	sampled := int(ov.Objects.Queues) > limit
+	queues, exchanges := int(ov.Objects.Queues), int(ov.Objects.Exchanges)
+	if vhost != "" { // the overview counts every vhost: count this one's
+		queues = c.pulseCount(ctx, "/api/queues/"+esc(vhost), queues)
+		exchanges = c.pulseCount(ctx, "/api/exchanges/"+esc(vhost), exchanges)
+	}
+	sampled := queues > limit
 	if err := c.pulseQueues(ctx, vhost, sampled, sample, &s); err != nil {
 		return s, err
 	}
 	if sampled {
 		s.Sampled = append(s.Sampled, fmt.Sprintf("queue rules read the %d deepest of %d queues; "+
 			"dead-letter routing, dead-letter cycles and exchanges without bindings were not checked (bindings are not read past %d queues)",
-			len(s.Queues), ov.Objects.Queues, limit))
+			len(s.Queues), queues, limit))
 	}
 	// Whether an exchange exists can only be told from all of them.
-	if int(ov.Objects.Exchanges) <= limit {
+	if exchanges <= limit {
 		c.pulseExchanges(ctx, vhost, &s)
 	} else {
-		s.Sampled = append(s.Sampled, fmt.Sprintf("exchange rules (missing dead-letter and alternate exchanges, exchanges without bindings) were not checked: %d exchanges is past %d", ov.Objects.Exchanges, limit))
+		s.Sampled = append(s.Sampled, fmt.Sprintf("exchange rules (missing dead-letter and alternate exchanges, exchanges without bindings) were not checked: %d exchanges is past %d", exchanges, limit))
 	}
 	if !sampled {
 		c.pulseBindings(ctx, vhost, &s)
@@ -89,6 +94,18 @@ func (c *Client) Pulse(ctx context.Context, vhost string) (pulse.Snapshot, error
 	c.pulseConnections(ctx, vhost, int(ov.Objects.Connections) > limit, sample, &s)
 	c.pulseNodes(ctx, &s)
 	return s, nil
+}
+
+// pulseCount is how many objects a listing holds, from a one-row page
+// without stats (the broker serialises one row); orElse when it cannot
+// tell.
+func (c *Client) pulseCount(ctx context.Context, path string, orElse int) int {
+	var l listing[struct{}]
+	q := url.Values{"page": {"1"}, "page_size": {"1"}, "columns": {"name"}, "disable_stats": {"true"}}
+	if err := c.get(ctx, call{what: "count"}, path, q, &l); err != nil || !l.Paged {
+		return orElse
+	}
+	return l.TotalCount
 }
 
 type pulseQueueJSON struct {

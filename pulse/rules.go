@@ -365,8 +365,9 @@ func (e *evaluation) brokerRules() {
 	}
 }
 
-// quoted is a broker name in quotes for a finding's text (escaped where drawn).
-func quoted(s string) string { return "“" + s + "”" }
+// quoted is a broker name in quotes for a finding's text, as route
+// quotes it in the words the two share (escaped again where drawn).
+func quoted(s string) string { return strconv.Quote(s) }
 
 func quotedAll(ss []string) []string {
 	out := make([]string, len(ss))

@@ -116,10 +116,10 @@ func TestRules(t *testing.T) {
 		}, RuleUnroutableDrops, "broker", Warning, "3.0 unroutable"},
 		{"alternate exchange missing", func(s *Snapshot) {
 			s.Exchanges[1].Arguments = map[string]any{"alternate-exchange": "nope"}
-		}, RuleAEMissing, "orders", Critical, "“nope” does not exist"},
+		}, RuleAEMissing, "orders", Critical, `"nope" does not exist`},
 		{"alternate exchange missing by policy", func(s *Snapshot) {
 			s.Exchanges[1].Policy = map[string]any{"alternate-exchange": "nope"}
-		}, RuleAEMissing, "orders", Critical, "“nope” does not exist"},
+		}, RuleAEMissing, "orders", Critical, `"nope" does not exist`},
 		{"ready without consumers", func(s *Snapshot) {
 			s.Queues[0].Consumers, s.Queues[0].Ready = 0, 5
 			s.Consumers = s.Consumers[1:]
@@ -133,7 +133,7 @@ func TestRules(t *testing.T) {
 		}, RuleSaturated, "work", Warning, "all 1 consumers hold"},
 		{"consumer on a blocked connection", func(s *Snapshot) {
 			s.Connections[0].State = "blocked"
-		}, RuleBlockedConsumers, "work", Critical, "“c1”"},
+		}, RuleBlockedConsumers, "work", Critical, `"c1"`},
 		{"blocked connection", func(s *Snapshot) {
 			s.Connections[0].State = "blocked"
 		}, RuleBlockedConnection, "c1", Warning, "blocked by the broker"},
@@ -141,7 +141,7 @@ func TestRules(t *testing.T) {
 		{"disk alarm", func(s *Snapshot) { s.Nodes[0].DiskAlarm = true }, RuleDiskAlarm, "rabbit@a", Critical, "disk alarm"},
 		{"descriptors above 80%", func(s *Snapshot) { s.Nodes[0].FDUsed = 801 }, RuleFileDescriptors, "rabbit@a", Warning, "801 of 1000"},
 		{"sockets above 80%", func(s *Snapshot) { s.Nodes[0].SocketsUsed = 700 }, RuleSockets, "rabbit@a", Warning, "700 of 800"},
-		{"partition", func(s *Snapshot) { s.Nodes[0].Partitions = []string{"rabbit@b"} }, RulePartition, "rabbit@a", Critical, "cannot see “rabbit@b”"},
+		{"partition", func(s *Snapshot) { s.Nodes[0].Partitions = []string{"rabbit@b"} }, RulePartition, "rabbit@a", Critical, `cannot see "rabbit@b"`},
 		{"node down", func(s *Snapshot) {
 			s.Nodes = append(s.Nodes, Node{Name: "rabbit@b"})
 		}, RuleNodeDown, "rabbit@b", Critical, "node is down"},
