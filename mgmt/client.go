@@ -58,6 +58,9 @@ type Client struct {
 
 	// pulseLimit replaces PulseLimit when set (tests).
 	pulseLimit int
+	// pulsePage is the page of queues a sampled pulse reads next.
+	pulseMu   sync.Mutex
+	pulsePage int
 }
 
 // New checks the configuration and builds a client. It does no I/O; call

@@ -18,7 +18,13 @@ import (
 // the snapshot: a broker with 50,000 queues answers in bounded time.
 const PulseLimit = 5000
 
-// pulseSample is how many of the deepest queues a sampled snapshot holds.
+// pulseSample is how many queues a sampled snapshot holds: one page of
+// the broker's default (name) order without stats or totals, the next
+// page each read. Measured on 3.10 with 20,000 queues, every way to get
+// their message counts costs the broker 5 to 15 s of CPU (totals sorted
+// or not, whole or one page, or stats for 500 names by regex), a page
+// without them about half a second: so a sampled read has no counts, and
+// the rules that need them are silent (the note says so).
 const pulseSample = 500
 
 // pulseLimits are PulseLimit and pulseSample, smaller in tests.
@@ -64,18 +70,24 @@ func (c *Client) Pulse(ctx context.Context, vhost string) (pulse.Snapshot, error
 
 	limit, sample := c.pulseLimits()
 	queues, exchanges := int(ov.Objects.Queues), int(ov.Objects.Exchanges)
-	if vhost != "" { // the overview counts every vhost: count this one's
+	// The overview counts every vhost; only past the limit is it worth a
+	// request to count this vhost's own.
+	if vhost != "" && queues > limit {
 		queues = c.pulseCount(ctx, "/api/queues/"+esc(vhost), queues)
+	}
+	if vhost != "" && exchanges > limit {
 		exchanges = c.pulseCount(ctx, "/api/exchanges/"+esc(vhost), exchanges)
 	}
 	sampled := queues > limit
-	if err := c.pulseQueues(ctx, vhost, sampled, sample, &s); err != nil {
+	first, err := c.pulseQueues(ctx, vhost, sampled, sample, &s)
+	if err != nil {
 		return s, err
 	}
 	if sampled {
-		s.Sampled = append(s.Sampled, fmt.Sprintf("queue rules read the %d deepest of %d queues; "+
+		s.Sampled = append(s.Sampled, fmt.Sprintf("queue rules read queues %d–%d of %d in name order (the next %d each read, all of them every %d reads; "+
+			"without message counts, which cost the broker seconds to compute at this size, so the ready-without-consumers, growth and saturation rules are silent); "+
 			"dead-letter routing, dead-letter cycles and exchanges without bindings were not checked (bindings are not read past %d queues)",
-			len(s.Queues), queues, limit))
+			first, first+len(s.Queues)-1, queues, sample, (queues+sample-1)/sample, limit))
 	}
 	// Whether an exchange exists can only be told from all of them.
 	if exchanges <= limit {
@@ -122,20 +134,34 @@ type pulseQueueJSON struct {
 	Arguments  flexMap    `json:"arguments"`
 }
 
-// pulseQueues lists queues with their totals and no stats; sampled, only
-// the deepest page.
-func (c *Client) pulseQueues(ctx context.Context, vhost string, sampled bool, sample int, s *pulse.Snapshot) error {
+// pulseQueues lists queues with their totals and no stats; sampled, the
+// next page in name order (wrapping round). It returns the position of
+// the first queue read, from 1.
+func (c *Client) pulseQueues(ctx context.Context, vhost string, sampled bool, sample int, s *pulse.Snapshot) (int, error) {
 	q := url.Values{"disable_stats": {"true"}, "enable_queue_totals": {"true"},
 		"columns": {"name,vhost,type,durable,exclusive,auto_delete,messages,messages_ready,messages_unacknowledged,policy,arguments"}}
 	if sampled {
-		q.Set("page", "1")
+		c.pulseMu.Lock()
+		page := max(c.pulsePage, 1)
+		c.pulseMu.Unlock()
+		q.Del("enable_queue_totals")
+		q.Set("page", strconv.Itoa(page))
 		q.Set("page_size", strconv.Itoa(sample))
-		q.Set("sort", "messages")
-		q.Set("sort_reverse", "true")
 	}
 	l, err := fetchPage[pulseQueueJSON](ctx, c, call{what: fmt.Sprintf("vhost %q", vhost)}, vhostPath("/api/queues", vhost), q)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	first := 1
+	if sampled && l.Paged {
+		first = (max(l.Page, 1)-1)*sample + 1
+		next := l.Page + 1
+		if next > l.PageCount {
+			next = 1
+		}
+		c.pulseMu.Lock()
+		c.pulsePage = next
+		c.pulseMu.Unlock()
 	}
 	pols := policyIndex(s.Policies)
 	for _, j := range l.Items {
@@ -146,7 +172,7 @@ func (c *Client) pulseQueues(ctx context.Context, vhost string, sampled bool, sa
 		s.Queues = append(s.Queues, qu)
 	}
 	s.Have.Queues = true
-	return nil
+	return first, nil
 }
 
 type pulseExchangeJSON struct {

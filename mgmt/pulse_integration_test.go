@@ -272,53 +272,73 @@ func TestPulseTrendsOnTheBroker(t *testing.T) {
 	noFindings(t, fs, p.vhost, ok...)
 }
 
-// Past its limit the pulse reads a bounded sample, the deepest queues,
-// and says which rules it could not check; the rules still run on what
-// it read. The limit is lowered to 10 so the test needs 15 queues, not
-// 5,000 (the shared broker holds more than 10 anyway).
+// Past its limit the pulse reads a bounded sample, one page in name
+// order, the next page each read (wrapping round), and says which queues
+// it read and which rules it could not check; the rules still run on
+// what it read. The limit is lowered to 10 so the test needs 15 queues,
+// not 5,000.
 func TestPulseSamplesPastItsLimit(t *testing.T) {
 	brokertest.Require(t)
 	c := newClient(t)
 	mgmt.SetPulseLimit(c, 10)
 	p := newPulseTopology(t)
+	prefix := brokertest.Name("page")
 	var names []string
 	for i := 1; i <= 15; i++ {
-		q := p.queue(fmt.Sprintf("%s-%02d", brokertest.Name("depth"), i), nil)
-		p.publish("", q, i)
-		names = append(names, q)
+		var args amqp.Table
+		if i == 10 {
+			args = amqp.Table{"x-message-ttl": int32(1000)} // a TTL without a dead-letter exchange
+		}
+		names = append(names, p.queue(fmt.Sprintf("%s-%02d", prefix, i), args))
 	}
-	deadline := time.Now().Add(45 * time.Second)
-	for {
+	read := func() (pulse.Snapshot, map[string]bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		s, err := c.Pulse(ctx, p.vhost)
-		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]int64{}
+		got := map[string]bool{}
 		for _, q := range s.Queues {
-			got[q.Name] = q.Ready
+			got[q.Name] = true
 		}
-		deepest := len(got) == 10
-		for _, n := range names[5:] { // the ten deepest
-			deepest = deepest && got[n] > 0
+		return s, got
+	}
+	holds := func(got map[string]bool, want []string) bool {
+		ok := len(got) == len(want)
+		for _, n := range want {
+			ok = ok && got[n]
 		}
-		if deepest {
-			if len(s.Sampled) == 0 || !strings.Contains(s.Sampled[0], "10 deepest") || !strings.Contains(s.Sampled[0], "dead-letter routing") {
+		return ok
+	}
+	// The pages go 1, 2, 1, ...: wait for the first page (the broker
+	// lists a queue a moment after it is declared).
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		s, got := read()
+		if holds(got, names[:10]) {
+			if len(s.Sampled) == 0 || !strings.Contains(s.Sampled[0], "queues 1–10 of 15") || !strings.Contains(s.Sampled[0], "dead-letter routing") {
 				t.Fatalf("sampled, but does not say so: %q", s.Sampled)
 			}
 			if s.Have.Bindings {
 				t.Fatal("a sampled snapshot claims all bindings")
 			}
 			fs := pulse.Evaluate(s, nil, pulse.DefaultConfig())
-			if findingFor(fs, pulse.RuleReadyNoConsumers, pulse.KindQueue, p.vhost, names[14]) == nil {
+			if findingFor(fs, pulse.RuleTTLNoDLX, pulse.KindQueue, p.vhost, names[9]) == nil {
 				t.Fatalf("the rules did not run on the sample: %s", inVhost(fs, p.vhost))
 			}
-			return
+			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("never read the ten deepest: %v (sampled %q)", got, s.Sampled)
+			t.Fatalf("never read the first page: %v (sampled %q)", got, s.Sampled)
 		}
 		time.Sleep(time.Second)
+	}
+	s, got := read()
+	if !holds(got, names[10:]) || !strings.Contains(s.Sampled[0], "queues 11–15 of 15") {
+		t.Fatalf("the next read is not the next page: %v %q", got, s.Sampled)
+	}
+	if _, got := read(); !holds(got, names[:10]) {
+		t.Fatalf("the read after the last page is not the first again: %v", got)
 	}
 }
