@@ -61,6 +61,12 @@ type Client struct {
 	statsDisabled atomic.Bool
 	statsKnown    atomic.Bool // statsDisabled was learnt at least once
 	prom          *promReader
+
+	// pulseLimit replaces PulseLimit when set (tests).
+	pulseLimit int
+	// pulsePage is the page of queues a sampled pulse reads next.
+	pulseMu   sync.Mutex
+	pulsePage int
 }
 
 // New checks the configuration and builds a client. It does no I/O; call

@@ -76,9 +76,10 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &common{th: theme.New(true, opts.NoColor), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, traces: map[string]int{}}
+	c := &common{th: theme.New(true, opts.NoColor), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, traces: map[string]int{}, pulse: newPulseState()}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
 	a.headPoll.viewID = nextViewID()
+	c.pulse.poll.viewID = nextViewID()
 	if sw != nil {
 		a.contexts = sw.Contexts()
 	}
@@ -91,7 +92,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 
 // Init starts the header poll; views load once the size is known.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.loadHeader(), a.loadPins(), tea.RequestBackgroundColor)
+	return tea.Batch(a.loadHeader(), a.loadPulse(), a.loadPins(), tea.RequestBackgroundColor)
 }
 
 // headerData is what the header polls: the overview, and the alarms of
@@ -171,6 +172,8 @@ func (a *App) makeView(kind, vhost, name string) view {
 		return newConnectionDetail(a.c, name)
 	case "peek":
 		return newPeekView(a.c, vhost, name, "")
+	case "pulse":
+		return newPulseView(a.c)
 	default:
 		return newListView(a.c, queueSpec())
 	}
@@ -441,6 +444,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.view == a.headerID() {
 			return a, a.headPoll.tick(m, a.c, a.headerFetch())
 		}
+		if m.view == a.c.pulse.poll.viewID { // the pulse reads in the background
+			return a, a.pulseTick(m)
+		}
 		if a.sized && a.visible(m.view) { // hidden views do not poll
 			return a, a.route(m.view, m)
 		}
@@ -527,6 +533,8 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusMsg:
 		a.setStatus(m.text, m.err)
 		return a, nil
+	case pulseRefreshMsg:
+		return a, a.refreshPulse()
 	case filterDebounceMsg:
 		if m.seq == a.filterAt && a.mode == modeFilter {
 			return a, a.applyFilter(a.input.text())
@@ -614,6 +622,9 @@ func (a *App) resize(w, h int) tea.Cmd {
 
 // fetched takes a result: the header's, or a view's if still on the stack.
 func (a *App) fetched(m fetchedMsg) tea.Cmd {
+	if m.view == a.c.pulse.poll.viewID {
+		return a.pulseArrived(m)
+	}
 	current := false
 	var cmd tea.Cmd
 	if m.view == a.headerID() {

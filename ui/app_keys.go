@@ -220,7 +220,7 @@ func (a *App) run(line string) tea.Cmd {
 		a.c.target.Vhost = vh
 		a.setStatus("vhost: "+vhostLabel(vh), false)
 		kind := a.stack[0].title()
-		return tea.Batch(a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
+		return tea.Batch(a.restartPulse(), a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
 	case "watch":
 		return a.push(newWatchView(a.c))
 	case "trace":
@@ -320,7 +320,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	a.c.statsOff, a.c.statsOffSaid = false, false
 	a.setStatus("context "+m.name, false)
 	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {
@@ -370,7 +370,7 @@ func (a *App) helpLines(w int) []string {
 		}
 	}
 	lines = append(lines, "")
-	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :vhost NAME|*  :ctx NAME  :watch  :trace [VHOST]  :import FILE  :declare  :q"
+	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :pulse (pu)  :vhost NAME|*  :ctx NAME  :watch  :trace [VHOST]  :route EXCHANGE KEY  :import FILE  :declare  :q"
 	for _, part := range strings.Split(ansi.Wrap(commands, max(w, 20), ""), "\n") {
 		lines = append(lines, th.Faint.Render(part))
 	}

@@ -49,6 +49,9 @@ func renderHeader(c *common, h headerState, width int) string {
 	if len(h.tracing) > 0 {
 		parts = append(parts, th.LinkWarn.Render("TRACING "+safe(strings.Join(h.tracing, ", "))))
 	}
+	if badge := pulseBadge(c); badge != "" {
+		parts = append(parts, badge)
+	}
 	if c.target.ReadOnly {
 		parts = append(parts, th.Badge.Render("READ-ONLY"))
 	}

@@ -23,11 +23,12 @@ var commandAliases = map[string]string{
 	"quit": "quit", "q!": "quit",
 	"from": "from", "key": "key", "watch": "watch", "wa": "watch",
 	"import": "import", "im": "import", "declare": "declare", "new": "declare", "trace": "trace", "tr": "trace",
+	"pulse": "pulse", "pu": "pulse",
 	"route": "route", "ro": "route",
 }
 
 // commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "vhost", "ctx", "from", "key", "watch", "trace", "route", "import", "declare", "quit"}
+var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "pulse", "vhost", "ctx", "from", "key", "watch", "trace", "route", "import", "declare", "quit"}
 
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {
@@ -46,7 +47,7 @@ func parseCommand(line string) (command, error) {
 type unknownCommandError struct{ word string }
 
 func (e *unknownCommandError) Error() string {
-	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :route EXCHANGE KEY :q)"
+	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :pulse :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :route EXCHANGE KEY :q)"
 }
 
 type emptyError struct{}

@@ -29,6 +29,8 @@ type common struct {
 	statsOffSaid bool
 	// pins are the queues on the watch board, in the order pinned.
 	pins []pin
+	// pulse is the background pulse (findings for :pulse and the badge).
+	pulse *pulseState
 	// tick makes every timer (tea.Tick); tests replace it to drive time.
 	tick func(d time.Duration, f func(time.Time) tea.Msg) tea.Cmd
 	// frame is how often live panes take their batch (frameEvery).

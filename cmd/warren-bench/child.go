@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/pulse"
 	"github.com/warren-tui/warren/ui"
 )
 
@@ -51,6 +52,12 @@ type idleReport struct {
 	Updates       int64   `json:"updates"`
 	Writes        int64   `json:"writes"`
 	Bytes         int64   `json:"bytes"`
+	// The pulse's reads in the window, when it was on.
+	PulseReads    int64    `json:"pulse_reads"`
+	PulseMSAvg    float64  `json:"pulse_ms_avg"`
+	PulseQueues   int      `json:"pulse_queues"`
+	PulseSampled  []string `json:"pulse_sampled"`
+	PulseFindings int      `json:"pulse_findings"`
 }
 
 type childError struct {
@@ -67,6 +74,7 @@ type childArgs struct {
 	Idle    time.Duration
 	Spawned time.Time
 	Floor   bool // run a static model instead of warren
+	Pulse   bool // let warren read its pulse in the background (the badge)
 }
 
 const (
@@ -98,7 +106,12 @@ func childRun(a childArgs, out *json.Encoder) error {
 			return err
 		}
 		src.Client = client
-		inner = ui.New(ui.Target{Source: src, API: client.API(), Vhost: a.Vhost},
+		// Without the pulse the UI gets a Source that has no Pulse method.
+		var source ui.Source = struct{ ui.Source }{src}
+		if a.Pulse {
+			source = src
+		}
+		inner = ui.New(ui.Target{Source: source, API: client.API(), Vhost: a.Vhost},
 			ui.Options{Refresh: 5 * time.Second, Timeout: 10 * time.Second}, nil)
 		want = []string{thousands(a.Queues) + " queues", benchQueueName(0)}
 	}
@@ -153,10 +166,17 @@ func childRun(a childArgs, out *json.Encoder) error {
 	if calls > 0 {
 		avg = float64(src.queueTime.Load()) / float64(calls) / 1e6
 	}
-	return out.Encode(idleReport{Event: "idle", Seconds: wall.Seconds(), CPUPercent: percentOfCore(cpu, wall),
+	ir := idleReport{Event: "idle", Seconds: wall.Seconds(), CPUPercent: percentOfCore(cpu, wall),
 		RSSKB: mem.RSSKB, HWMKB: mem.HWMKB, QueueCalls: calls, QueueMSAvg: avg,
 		OverviewCalls: src.overviewCalls.Load(), Updates: model.updates.Load(),
-		Writes: screen.writes.Load(), Bytes: screen.bytes.Load()})
+		Writes: screen.writes.Load(), Bytes: screen.bytes.Load()}
+	if reads := src.pulseReads.Load(); reads > 0 {
+		src.mu.Lock()
+		ir.PulseReads, ir.PulseMSAvg = reads, float64(src.pulseTime.Load())/float64(reads)/1e6
+		ir.PulseQueues, ir.PulseSampled, ir.PulseFindings = len(src.lastPulse.Queues), src.lastPulse.Sampled, len(pulse.Evaluate(src.lastPulse, nil, pulse.DefaultConfig()))
+		src.mu.Unlock()
+	}
+	return out.Encode(ir)
 }
 
 // timedSource is the real client with a stopwatch on the two calls the
@@ -167,6 +187,21 @@ type timedSource struct {
 	queueCalls    atomic.Int64
 	queueTime     atomic.Int64 // ns
 	overviewCalls atomic.Int64
+	pulseReads    atomic.Int64
+	pulseTime     atomic.Int64 // ns
+	mu            sync.Mutex
+	lastPulse     pulse.Snapshot
+}
+
+func (s *timedSource) Pulse(ctx context.Context, vhost string) (pulse.Snapshot, error) {
+	t := time.Now()
+	snap, err := s.Client.Pulse(ctx, vhost)
+	s.pulseTime.Add(int64(time.Since(t)))
+	s.pulseReads.Add(1)
+	s.mu.Lock()
+	s.lastPulse = snap
+	s.mu.Unlock()
+	return snap, err
 }
 
 func (s *timedSource) Queues(ctx context.Context, o mgmt.ListOptions) (mgmt.Page[mgmt.Queue], error) {
@@ -188,6 +223,8 @@ func (s *timedSource) reset() {
 	s.queueCalls.Store(0)
 	s.queueTime.Store(0)
 	s.overviewCalls.Store(0)
+	s.pulseReads.Store(0)
+	s.pulseTime.Store(0)
 }
 
 // watchedModel wraps the model under test (warren's App, or the floor)

@@ -24,7 +24,7 @@ func (b *bench) measureIdlePair(ctx context.Context, vhost string, n int) error 
 			what = "a static Bubble Tea program"
 		}
 		logf("idle CPU, A B B A: %s, %s…", what, b.cfg.idle)
-		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, static)
+		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, static, false)
 		if err != nil {
 			return fmt.Errorf("idle pair (%s): %w", what, err)
 		}

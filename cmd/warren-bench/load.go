@@ -87,7 +87,7 @@ type childResult struct {
 
 // runChild re-executes this binary as a child running the UI on vhost,
 // and measures the broker while it idles.
-func (b *bench) runChild(ctx context.Context, vhost string, queues int, idle time.Duration, floor bool) (childResult, error) {
+func (b *bench) runChild(ctx context.Context, vhost string, queues int, idle time.Duration, floor, withPulse bool) (childResult, error) {
 	var res childResult
 	self, err := os.Executable()
 	if err != nil {
@@ -97,7 +97,8 @@ func (b *bench) runChild(ctx context.Context, vhost string, queues int, idle tim
 	defer cancel()
 	cmd := exec.CommandContext(ctx, self, "-child", "-api", b.admin.base, "-child-vhost", vhost,
 		"-child-queues", fmt.Sprint(queues), "-child-idle", idle.String(),
-		"-child-spawned", fmt.Sprint(time.Now().UnixNano()), fmt.Sprintf("-child-floor=%t", floor))
+		"-child-spawned", fmt.Sprint(time.Now().UnixNano()), fmt.Sprintf("-child-floor=%t", floor),
+		fmt.Sprintf("-child-pulse=%t", withPulse))
 	cmd.Env = append(os.Environ(), envUser+"="+b.admin.user, envPass+"="+b.admin.pass)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
 	var stderr bytes.Buffer

@@ -34,6 +34,7 @@ type config struct {
 	large       int
 	skipLarge   bool
 	idleOnly    bool
+	skipSmall   bool
 	idle        time.Duration
 	paintRuns   int
 	loadRounds  int
@@ -41,6 +42,10 @@ type config struct {
 	amqpPort    int
 	user, pass  string
 	settleLimit time.Duration
+	pulseRounds int
+	pulseWindow time.Duration
+	pulseReads  int
+	onlyPulse   bool
 }
 
 func main() {
@@ -55,13 +60,19 @@ func main() {
 	fs.IntVar(&cfg.large, "queues-large", 50000, "queues in the large list")
 	fs.BoolVar(&cfg.skipLarge, "skip-large", false, "skip the large list")
 	fs.BoolVar(&cfg.idleOnly, "idle-only", false, "measure only warren's idle CPU beside a static Bubble Tea program (A B B A, on the small list)")
+	fs.BoolVar(&cfg.skipSmall, "skip-small", false, "skip the small list")
 	fs.DurationVar(&cfg.idle, "idle", 30*time.Second, "length of each idle and broker-load window")
 	fs.IntVar(&cfg.paintRuns, "paint-runs", 3, "first-paint runs per size (each a fresh process)")
 	fs.Float64Var(&cfg.quietBelow, "quiet-below", 10, "before each round, wait (up to 3 min) until the shared broker uses less than this % of a core")
 	fs.IntVar(&cfg.loadRounds, "load-rounds", 3, "rounds of baseline / warren idle / naive poller windows (medians are reported)")
+	fs.IntVar(&cfg.pulseRounds, "pulse-rounds", 2, "rounds of the pulse comparison, each a list-alone and a pulse-on window (A B, then B A; 0 skips it)")
+	fs.DurationVar(&cfg.pulseWindow, "pulse-window", 4*time.Minute, "length of each pulse comparison window (the pulse reads about once a minute at 2,000 queues)")
+	fs.IntVar(&cfg.pulseReads, "pulse-reads", 20, "pulse reads timed one by one, each beside a quiet stretch (0 skips them)")
+	fs.BoolVar(&cfg.onlyPulse, "only-pulse", false, "measure only the pulse: its cost at the small size, its sampling at the large")
 	// The child side of the re-execution; not for people.
 	fs.BoolVar(&childMode, "child", false, "")
 	fs.BoolVar(&child.Floor, "child-floor", false, "")
+	fs.BoolVar(&child.Pulse, "child-pulse", false, "")
 	fs.StringVar(&child.Vhost, "child-vhost", "", "")
 	fs.IntVar(&child.Queues, "child-queues", 0, "")
 	fs.DurationVar(&child.Idle, "child-idle", 0, "")
@@ -157,11 +168,15 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.idleOnly {
 		return b.runSize(ctx, cfg.small, true)
 	}
-	if err := b.emptyBaseline(ctx); err != nil {
-		return err
+	if !cfg.onlyPulse {
+		if err := b.emptyBaseline(ctx); err != nil {
+			return err
+		}
 	}
-	if err := b.runSize(ctx, cfg.small, true); err != nil {
-		return err
+	if !cfg.skipSmall {
+		if err := b.runSize(ctx, cfg.small, true); err != nil {
+			return err
+		}
 	}
 	if !cfg.skipLarge { // no naive poller here: a full 50k listing every 5 s would swamp a shared broker
 		return b.runSize(ctx, cfg.large, false)

@@ -39,6 +39,9 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 	if naive && b.broker != nil {
 		rounds = b.cfg.loadRounds
 	}
+	if b.cfg.onlyPulse {
+		rounds = 0
+	}
 	for r := 0; r < rounds; r++ {
 		// With many queues the broker is never quiet: its own stats work
 		// is the baseline then.
@@ -65,7 +68,7 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 			}
 		}
 		logf("warren on %s queues: first paint, then idle %s…", thousands(n), b.cfg.idle)
-		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, false)
+		cr, err := b.runChild(ctx, vhost, n, b.cfg.idle, false, false)
 		if err != nil {
 			return err
 		}
@@ -81,20 +84,20 @@ func (b *bench) runSize(ctx context.Context, n int, naive bool) (err error) {
 			}
 		}
 	}
-	if naive { // the small list: warren's idle CPU beside the static program's
+	if naive && !b.cfg.onlyPulse { // the small list: warren's idle CPU beside the static program's
 		if err := b.measureIdlePair(ctx, vhost, n); err != nil {
 			return err
 		}
 	}
-	for len(sr.paints) < b.cfg.paintRuns {
-		cr, err := b.runChild(ctx, vhost, n, 0, false)
+	for len(sr.paints) < b.cfg.paintRuns && !b.cfg.onlyPulse {
+		cr, err := b.runChild(ctx, vhost, n, 0, false, false)
 		if err != nil {
 			return err
 		}
 		b.logPaint(cr.paint)
 		sr.paints = append(sr.paints, cr.paint)
 	}
-	return nil
+	return b.pulseComparison(ctx, vhost, n, sr, naive)
 }
 
 func (b *bench) logPaint(p paintReport) {

@@ -36,6 +36,8 @@ type sizeResult struct {
 	warrenBroker []load
 	naiveBroker  []load
 	naive        []naiveStats
+	pulse        []pulseWindow
+	readCosts    []readCost
 }
 
 // medians is each window's slice median: the figure the table uses.
@@ -130,6 +132,7 @@ func (r *results) print(w io.Writer, cfg config) {
 	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET (README)\t")
 	for i, s := range r.sizes {
 		printSize(tw, s, i == 0)
+		printPulse(tw, s, i == 0)
 	}
 	if r.idlePair != nil {
 		r.idlePair.print(tw, ui.FPS)
@@ -142,13 +145,16 @@ func (r *results) print(w io.Writer, cfg config) {
 	fmt.Fprintln(w, "\nDetails")
 	for _, s := range r.sizes {
 		r.printDetails(w, s)
+		printPulseDetails(w, s)
 	}
 	fmt.Fprintln(w, "\nNotes")
 	notes := append(slices.Clone(r.notes),
 		"first paint = program start (before mgmt.New/ui.New) until the output written to the terminal holds the title \"<N> queues\" and the first row; \"exec\" counts from process start",
 		"RSS and idle CPU are of a child process running only the UI (ui.New + mgmt client + tea.Program, no AMQP session); CPU is % of one core",
 		"broker CPU = utime+stime of the node listening on the AMQP port (/proc), read every 5 s; each window's figure is the median of its 5 s slices (every slice holds one 5 s poll of warren or the naive poller, while other clients' bursts on the shared broker fall out); extra = window minus the same round's baseline",
-		"the naive poller GETs every queue of the bench vhost with full stats, unpaged, every 5 s (an existing TUI lists all vhosts, which costs more)")
+		"the naive poller GETs every queue of the bench vhost with full stats, unpaged, every 5 s (an existing TUI lists all vhosts, which costs more)",
+		"pulse windows: the same child idling on the queue list with the background pulse off (A) and on (B), A B then B A; the pulse reads seconds apart, so its figures are window means, not slice medians",
+		"pulse read cost: mgmt.Client.Pulse as warren calls it, each read beside a quiet stretch as long (alternating which comes first); the cost is the median difference of the broker's CPU, and the load is that cost over warren's pace (max(refresh, 100 x the read's time))")
 	for _, n := range notes {
 		fmt.Fprintln(w, "  - "+n)
 	}

@@ -39,6 +39,8 @@ type Summary struct {
 	DeadLetters int
 	StreamLen   int
 	Policies    []string
+	// PulseNotes say which pulse cases this broker would not take.
+	PulseNotes []string
 }
 
 func (s *Summary) print(w io.Writer) {
@@ -49,6 +51,10 @@ func (s *Summary) print(w io.Writer) {
 	fmt.Fprintf(w, "  stream:       %s holds ~%d messages\n", qEvents, s.StreamLen)
 	fmt.Fprintf(w, "  policies:     %s\n", strings.Join(s.Policies, ", "))
 	fmt.Fprintf(w, "  published:    %d messages this run (0: it was already seeded)\n", s.Published)
+	fmt.Fprintf(w, "  pulse cases:  demo.pulse.* (:pulse lists them; traffic keeps the trend cases going)\n")
+	for _, n := range s.PulseNotes {
+		fmt.Fprintf(w, "                %s\n", n)
+	}
 }
 
 // Seed creates or completes the demo in s.Vhost.
@@ -91,6 +97,7 @@ func (s *Seeder) Seed(ctx context.Context) (*Summary, error) {
 		s.seedNotifications,
 		s.seedStream,
 		s.seedBulk,
+		s.seedPulse,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {

@@ -128,9 +128,10 @@ func (t *Traffic) session(ctx context.Context) error {
 	t.logf("connected; publishing to %s, consuming %d queues", exOrders, len(trafficConsumers))
 
 	sctx, cancel := context.WithCancel(ctx)
-	errs := make(chan error, len(trafficConsumers)+1)
+	errs := make(chan error, len(trafficConsumers)+2)
 	var wg sync.WaitGroup
 	wg.Go(func() { errs <- t.publish(sctx, conn) })
+	wg.Go(func() { errs <- t.pulseWork(sctx, conn) })
 	for _, spec := range trafficConsumers {
 		wg.Go(func() { errs <- t.consume(sctx, conn, spec) })
 	}

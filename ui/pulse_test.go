@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warren-tui/warren/pulse"
+)
+
+// pulseFake adds the pulse to the fake broker, with a fixed snapshot.
+type pulseFake struct {
+	*fakeSource
+	snap   pulse.Snapshot
+	reads  atomic.Int64
+	vhosts []string
+}
+
+func (p *pulseFake) Pulse(_ context.Context, vhost string) (pulse.Snapshot, error) {
+	p.reads.Add(1)
+	if err := p.enter(); err != nil {
+		return pulse.Snapshot{}, err
+	}
+	p.mu.Lock()
+	p.vhosts = append(p.vhosts, vhost)
+	p.mu.Unlock()
+	s := p.snap
+	s.At = fixedNow
+	return s, nil
+}
+
+// demoPulse is a broker with something of each severity wrong: a missing
+// dead-letter exchange and a memory alarm (critical), a TTL without one
+// and work nobody takes (warning), dead letters waiting and a transient
+// queue (info).
+func demoPulse() pulse.Snapshot {
+	return pulse.Snapshot{
+		Version: "3.10.8",
+		Have:    pulse.Parts{Queues: true, Exchanges: true, Bindings: true, Policies: true, Consumers: true, Connections: true, Nodes: true},
+		Exchanges: []pulse.Exchange{
+			{Vhost: "/", Name: "", Type: "direct"},
+			{Vhost: "/", Name: "demo.dlx", Type: "topic"},
+		},
+		Queues: []pulse.Queue{
+			{Vhost: "/", Name: "demo.orders.created", Type: "classic", Durable: true, Consumers: 1, Arguments: map[string]any{"x-dead-letter-exchange": "demo.gone"}},
+			{Vhost: "/", Name: "demo.bulk.001", Type: "classic", Durable: true, Consumers: 1, Policy: map[string]any{"message-ttl": 86400000.0}, PolicyName: "demo-ttl"},
+			{Vhost: "/", Name: "demo.orders.shipped", Type: "classic", Durable: true, Ready: 240, Messages: 240},
+			{Vhost: "/", Name: "demo.orders.dlq", Type: "classic", Durable: true, Ready: 12, Messages: 12},
+			{Vhost: "/", Name: "demo.retry", Type: "classic", Durable: true, Consumers: 1, Arguments: map[string]any{"x-dead-letter-exchange": "demo.dlx"}},
+			{Vhost: "/", Name: "demo.scratch", Type: "classic", Consumers: 1},
+		},
+		Bindings: []pulse.Binding{
+			{Vhost: "/", Source: "", Destination: "demo.retry", DestinationType: "queue", RoutingKey: "demo.retry"},
+			{Vhost: "/", Source: "demo.dlx", Destination: "demo.orders.dlq", DestinationType: "queue", RoutingKey: "#"},
+		},
+		Policies: []pulse.Policy{{Vhost: "/", Name: "demo-ttl", Pattern: `^demo\.bulk\.0`, ApplyTo: "queues", Priority: 1, Definition: map[string]any{"message-ttl": 86400000.0}}},
+		Nodes:    []pulse.Node{{Name: "rabbit@demo", Running: true, MemAlarm: true, FDUsed: 100, FDTotal: 1000}},
+	}
+}
+
+// pulseApp is a sized App on the demo broker with the demo pulse read once.
+func pulseApp(t *testing.T, snap pulse.Snapshot, w, h int) (*App, *pulseFake) {
+	t.Helper()
+	a := newTestApp(demoFake(), Target{Context: "local"})
+	pf := &pulseFake{fakeSource: a.c.target.Source.(*fakeSource), snap: snap}
+	a.c.target.Source = pf
+	settle(t, a, a.Init(), tea.WindowSizeMsg{Width: w, Height: h})
+	return a, pf
+}
+
+func TestPulseViewGolden(t *testing.T) {
+	for _, sz := range screenSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			a, _ := pulseApp(t, demoPulse(), sz.w, sz.h)
+			runCommand(t, a, "pulse")
+			send(t, a, press("j")) // the second critical finding
+			out := a.render()
+			checkFrameSize(t, out, sz.w, sz.h)
+			checkSelectedRows(t, a, out, []string{"demo.orders.created"})
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+func TestPulseFindingsWorstFirstWithWhyAndFix(t *testing.T) {
+	a, _ := pulseApp(t, demoPulse(), 120, 40)
+	runCommand(t, a, "pu")
+	s := screen(a)
+	order := []string{"memory alarm", "demo.gone", "expire after 24h", "240 messages ready", "12 dead letters", "transient"}
+	last := -1
+	for _, w := range order {
+		i := strings.Index(s, w)
+		if i < 0 || i < last {
+			t.Fatalf("%q missing or out of order (worst first):\n%s", w, s)
+		}
+		last = i
+	}
+	if !strings.Contains(s, "why") || !strings.Contains(s, "rabbitmq-diagnostics -n rabbit@demo memory_breakdown") {
+		t.Fatalf("the selected finding's why and command are not shown:\n%s", s)
+	}
+	if !strings.Contains(strings.Split(s, "\n")[2], "2 critical · 2 warning · 2 info") {
+		t.Fatalf("title bar counts: %q", strings.Split(s, "\n")[2])
+	}
+}
+
+// The badge counts critical and warning findings in every view.
+func TestPulseBadgeInTheHeader(t *testing.T) {
+	a, _ := pulseApp(t, demoPulse(), 160, 30)
+	for _, cmd := range []string{"queues", "ex", "no"} {
+		runCommand(t, a, cmd)
+		if head := strings.Split(screen(a), "\n")[0]; !strings.Contains(head, "pulse 2 critical 2 warning") {
+			t.Fatalf(":%s header lacks the pulse badge: %q", cmd, head)
+		}
+	}
+	healthy, _ := pulseApp(t, pulse.Snapshot{Have: pulse.Parts{Queues: true}}, 160, 30)
+	if head := strings.Split(screen(healthy), "\n")[0]; strings.Contains(head, "pulse") {
+		t.Fatalf("a broker without findings has a badge: %q", head)
+	}
+	plain := newTestApp(demoFake(), Target{})
+	settle(t, plain, plain.Init(), size())
+	if head := strings.Split(screen(plain), "\n")[0]; strings.Contains(head, "pulse") {
+		t.Fatalf("a source without a pulse shows a badge: %q", head)
+	}
+}
+
+func TestPulseEnterOpensTheObject(t *testing.T) {
+	a, _ := pulseApp(t, demoPulse(), 120, 40)
+	runCommand(t, a, "pulse")
+	send(t, a, press("enter")) // the memory alarm: the node's detail
+	if got := a.top().title(); got != "node rabbit@demo" {
+		t.Fatalf("enter on a node finding opened %q", got)
+	}
+	send(t, a, press("esc"), press("j"), press("enter"))
+	if got := a.top().title(); got != "queue demo.orders.created" {
+		t.Fatalf("enter on a queue finding opened %q", got)
+	}
+}
+
+func TestPulseYCopiesTheFix(t *testing.T) {
+	a, _ := pulseApp(t, demoPulse(), 120, 40)
+	runCommand(t, a, "pulse")
+	send(t, a, press("j"))
+	f, _ := a.top().(*pulseView).selected()
+	_, cmd := a.Update(press("y"))
+	var copied []string
+	var walk func(tea.Cmd)
+	walk = func(c tea.Cmd) {
+		for _, m := range runCmd(c) {
+			if b, ok := m.(tea.BatchMsg); ok {
+				for _, c := range b {
+					walk(c)
+				}
+				continue
+			}
+			if fmt.Sprintf("%T", m) == "tea.setClipboardMsg" {
+				copied = append(copied, fmt.Sprint(m))
+			}
+			a.Update(m)
+		}
+	}
+	walk(cmd)
+	want := "rabbitmqadmin --vhost=/ declare exchange name=demo.gone type=fanout durable=true"
+	if f.Command != want || len(copied) != 1 || copied[0] != want {
+		t.Fatalf("copied %q, want %q (finding %+v)", copied, want, f)
+	}
+	if last := strings.Split(screen(a), "\n"); !strings.Contains(last[len(last)-1], "copied to the clipboard") {
+		t.Fatalf("the status does not say it copied: %q", last[len(last)-1])
+	}
+}
+
+// The pulse reads in the background, never from Update, and follows
+// :vhost.
+func TestPulseReadsInCommandsAndFollowsTheVhost(t *testing.T) {
+	a, pf := pulseApp(t, demoPulse(), 120, 40)
+	if pf.reads.Load() == 0 {
+		t.Fatal("the pulse never read")
+	}
+	before := pf.fakeSource.calls.Load()
+	for _, k := range []string{"j", "k"} {
+		a.Update(press(k))
+	}
+	if pf.fakeSource.calls.Load() != before {
+		t.Fatal("Update did I/O")
+	}
+	runCommand(t, a, "vhost orders")
+	pf.mu.Lock()
+	last := pf.vhosts[len(pf.vhosts)-1]
+	pf.mu.Unlock()
+	if last != "orders" {
+		t.Fatalf("after :vhost orders the pulse read vhost %q", last)
+	}
+}
+
+// Hostile names in findings are drawn escaped, in the rows and in the
+// detail, and the fix command quotes them for the shell.
+func TestPulseHostileNames(t *testing.T) {
+	evil := "q\x1b]8;;http://evil\x07\u202e\x9bx\nrm"
+	s := pulse.Snapshot{Have: pulse.Parts{Queues: true, Exchanges: true}, Queues: []pulse.Queue{
+		{Vhost: "/", Name: evil, Type: "classic", Durable: true, Consumers: 1, Arguments: map[string]any{"x-dead-letter-exchange": evil}},
+	}}
+	a, _ := pulseApp(t, s, 120, 40)
+	runCommand(t, a, "pulse")
+	frame := a.render()
+	checkFrame(t, "pulse view", frame, "body")
+	f, _ := a.top().(*pulseView).selected()
+	if strings.ContainsAny(f.Command, "\n\x1b\a") || !strings.Contains(f.Command, `$'name=q\x1b]8;;http://evil\x07`) {
+		t.Fatalf("fix command not quoted safely: %q", f.Command)
+	}
+	if !strings.Contains(ansi.Strip(frame), `\x1b]8;;http://evil`) {
+		t.Fatal("the hostile name is not shown escaped")
+	}
+}
+
+// The findings view's help lists its own keys, read whole at each size.
+func TestPulseHelpListsItsKeys(t *testing.T) {
+	for _, sz := range screenSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			a, _ := pulseApp(t, demoPulse(), sz.w, sz.h)
+			runCommand(t, a, "pulse")
+			pv := a.top().(*pulseView)
+			lines, _ := readHelp(t, a, press("?"))
+			shown := shownKeys(lines)
+			tk := a.c.keys.Table
+			for _, b := range append([]key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom, tk.Open}, pv.keys.bindings()...) {
+				if line := "  " + cell(b.Help().Key, 14, false) + " " + b.Help().Desc; !shown[line] {
+					t.Errorf("help lacks %q", line)
+				}
+			}
+		})
+	}
+}
+
+// The pulse reads at the list's refresh while reads are quick, and
+// stretches its pace (and the trend window with it) when they are slow.
+func TestPulsePaceFollowsTheCostOfARead(t *testing.T) {
+	for _, c := range []struct {
+		took, every, window time.Duration
+	}{
+		{20 * time.Millisecond, 5 * time.Second, 3 * time.Minute},
+		{300 * time.Millisecond, 30 * time.Second, 3 * time.Minute},
+		{time.Second, 100 * time.Second, 400 * time.Second},
+		{time.Minute, 100 * time.Minute, pulseHistory},
+	} {
+		every := pulseEvery(5*time.Second, c.took)
+		if every != c.every || growthWindow(every) != c.window {
+			t.Errorf("a read of %s: every %s, window %s; want %s, %s", c.took, every, growthWindow(every), c.every, c.window)
+		}
+	}
+}
