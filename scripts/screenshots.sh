@@ -75,7 +75,11 @@ keys : +exchanges Enter / +demo.orders Enter t
 sleep 4
 shot live-pane
 keys Escape
-keys : +queues Enter / +orders.dlq Enter m Enter
+keys : +pulse Enter
+sleep 6
+shot pulse
+keys Escape
+keys : +queues Enter / +orders.dlq Enter m Enter y
 sleep 3
 shot move-summary
 tmux send-keys -t "$SESSION" q

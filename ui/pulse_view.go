@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -70,7 +71,7 @@ func (v *pulseView) status() string {
 	if len(p.sampled) > 0 {
 		s += " · sampled"
 	}
-	return s + " · read every " + p.every.String()
+	return s + " · read every " + p.every.Round(time.Second).String()
 }
 
 // sync takes the App's latest findings, keeping the cursor on the same
