@@ -128,6 +128,11 @@ func (v *moveView) noShovel() string {
 		return "no AMQP session: a shovel move reads its progress over AMQP"
 	case v.qtype == broker.QueueStream:
 		return "a stream is append-only: nothing can be moved out of it"
+	case v.qtype != broker.QueueClassic && broker.RequeueCounts(v.c.rabbitVersion):
+		// Stopped, a shovel gives back up to 1,000 unacked messages at
+		// once, each charged a delivery: past a limit the broker drops them.
+		return "a shovel moves classic queues here: stopping one requeues what it holds, which on a quorum queue " +
+			"raises each message's delivery count (a client-side move, a or e, keeps within the limit)"
 	}
 	return ""
 }

@@ -87,8 +87,15 @@ func TestShovelMoveOnTheBroker(t *testing.T) {
 	if got, _ := depth(ctx, vh, src); got != 0 {
 		t.Fatalf("the source still holds %d", got)
 	}
-	if list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil); string(list) != "[]" {
-		t.Fatalf("the shovel is still there: %s", list)
+	// Its status may linger a moment after its definition went.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil)
+		if string(list) == "[]" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the shovel is still there: %s", list)
+		}
 	}
 	t.Logf("%d in %s (%.0f msg/s)", n, res.Took, float64(n)/res.Took.Seconds())
 	// A target that does not exist is refused: the shovel would declare
@@ -129,9 +136,14 @@ func TestShovelMoveStopsSafely(t *testing.T) {
 	if err == nil || res.Moved == n {
 		t.Skipf("the shovel finished before it could be stopped: %+v", res)
 	}
-	list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil)
-	if string(list) != "[]" {
-		t.Fatalf("the shovel is still there: %s", list)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil)
+		if string(list) == "[]" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the shovel is still there: %s", list)
+		}
 	}
 	// The broker requeues what the shovel held as its connection closes.
 	var inSrc, inDst int

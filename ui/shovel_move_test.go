@@ -90,3 +90,16 @@ func TestShovelMoveRefusals(t *testing.T) {
 		t.Fatalf("status %q", a.status)
 	}
 }
+
+// A quorum source is refused where a requeue counts: a stopped shovel
+// would give back up to 1,000 messages, each charged a delivery.
+func TestShovelMoveRefusesQuorum(t *testing.T) {
+	a := newTestApp(demoFake(), Target{Mover: &fakeMover{}, Shoveler: &fakeShoveler{}, Streamer: &heldStreamer{n: 1}})
+	settle(t, a, a.Init(), size())
+	selectQueue(t, a, "demo.payments")
+	settle(t, a, press("m"))
+	settle(t, a, press("s"))
+	if !strings.Contains(a.status, "raises each message's delivery count") {
+		t.Fatalf("status %q", a.status)
+	}
+}
