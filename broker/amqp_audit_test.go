@@ -21,7 +21,9 @@ import (
 //     "durable":false (the API cannot declare an exclusive queue).
 //
 // Literals only, so the audit can read them; a computed value fails it.
-// One exception, named here: checkClassic's probeGlobal, a channel-wide
+// Two exceptions, named here: a durable argument named transientOnPurpose
+// (the pulse's transient-queue rule needs a case, in the demo and its
+// test), and checkClassic's probeGlobal, a channel-wide
 // prefetch asked only of brokers before 4.3 (where a requeue counts toward
 // a quorum queue's delivery limit, which the check guards).
 // The declare form, the one place a person chooses (it starts durable and
@@ -67,7 +69,7 @@ func TestAuditNoGlobalQoSAndNoTransientNonExclusiveQueues(t *testing.T) {
 				case "QueueDeclare":
 					if len(n.Args) == 6 {
 						calls++
-						if !isIdent(n.Args[1], "true") && !isIdent(n.Args[3], "true") {
+						if !isIdent(n.Args[1], "true") && !isIdent(n.Args[3], "true") && !isIdent(n.Args[1], "transientOnPurpose") {
 							t.Errorf("%s: QueueDeclare neither durable nor exclusive by a literal true", fset.Position(n.Pos()))
 						}
 					}

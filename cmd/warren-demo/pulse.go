@@ -84,7 +84,7 @@ func declarePulseCases(conn *amqp.Connection) (notes []string, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tch.QueueDeclare(pqTransient, false, false, false, false, nil); err != nil {
+	if _, err := tch.QueueDeclare(pqTransient, transientOnPurpose, false, false, false, nil); err != nil {
 		notes = append(notes, "no transient queue: the broker refused it ("+err.Error()+")")
 	} else {
 		_ = tch.Close()
@@ -190,3 +190,8 @@ func (t *Traffic) pulseWork(ctx context.Context, conn *amqp.Connection) error {
 		}
 	}
 }
+
+// transientOnPurpose declares the demo's one transient non-exclusive
+// queue: the pulse's rule for them needs a case (4.3 refuses it, and the
+// seed then says so). The module audit allows this name alone.
+const transientOnPurpose = false

@@ -315,14 +315,10 @@ func TestClusterConnectionsAndChannels(t *testing.T) {
 	}
 }
 
-// TestClusterNodeKilled kills node 2 with kill -9: the nodes view and a
-// quorum queue's online members say so. The node is started again after,
-// and is back in the cluster, whatever runs next.
-func TestClusterNodeKilled(t *testing.T) {
-	c := need(t)
-	cl := api(t, c)
-	qq := name("warren-cl-down")
-	declare(t, dial(t, c, 1, ""), qq, "quorum")
+// killNode2 kills node 2 with kill -9, and has it started again when the
+// test ends, back in the cluster, whatever runs next.
+func killNode2(t *testing.T, c *testnode.Cluster, cl *mgmt.Client) {
+	t.Helper()
 	if err := c.Kill(2); err != nil {
 		t.Fatal(err)
 	}
@@ -344,6 +340,17 @@ func TestClusterNodeKilled(t *testing.T) {
 			return ""
 		})
 	})
+}
+
+// TestClusterNodeKilled kills node 2 with kill -9: the nodes view and a
+// quorum queue's online members say so. The node is started again after,
+// and is back in the cluster, whatever runs next.
+func TestClusterNodeKilled(t *testing.T) {
+	c := need(t)
+	cl := api(t, c)
+	qq := name("warren-cl-down")
+	declare(t, dial(t, c, 1, ""), qq, "quorum")
+	killNode2(t, c, cl)
 	eventually(t, func() string {
 		nodes, err := cl.Nodes(ctx(t))
 		if err != nil {

@@ -9,8 +9,7 @@ import (
 
 // A node down in a real cluster is a critical finding of the pulse on
 // that node, and on no other: read through node 1's API before and after
-// node 2 goes. (Run alone it kills node 2 itself; after
-// TestClusterNodeKilled it finds node 2 already down.)
+// node 2 goes (killed here, and started again after).
 func TestClusterPulseNodeDown(t *testing.T) {
 	c := need(t)
 	cl := api(t, c)
@@ -50,9 +49,7 @@ func TestClusterPulseNodeDown(t *testing.T) {
 				}
 			}
 		}
-		if err := c.Kill(2); err != nil {
-			t.Fatal(err)
-		}
+		killNode2(t, c, cl)
 	}
 	eventually(t, func() string {
 		fs, err := nodeFindings()
