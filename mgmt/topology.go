@@ -283,13 +283,17 @@ func (m *rawTable) UnmarshalJSON(d []byte) error {
 		return err
 	}
 	for k, x := range v {
-		v[k] = exactNumbers(x)
+		v[k] = ExactNumbers(x)
 	}
 	*m = v
 	return nil
 }
 
-func exactNumbers(v any) any {
+// ExactNumbers turns the json.Numbers of a value decoded with UseNumber
+// into int64 where the text is a whole number without a fraction or
+// exponent, float64 otherwise, through arrays and objects: as RabbitMQ
+// types the numbers of arguments and headers.
+func ExactNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
 		if strings.ContainsAny(string(x), ".eE") {
@@ -303,11 +307,11 @@ func exactNumbers(v any) any {
 		return f
 	case []any:
 		for i := range x {
-			x[i] = exactNumbers(x[i])
+			x[i] = ExactNumbers(x[i])
 		}
 	case map[string]any:
 		for k := range x {
-			x[k] = exactNumbers(x[k])
+			x[k] = ExactNumbers(x[k])
 		}
 	}
 	return v

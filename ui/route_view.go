@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/route"
 )
 
@@ -305,27 +306,7 @@ func typedHeader(raw string) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("%q is not JSON", raw)
 	}
-	return jsonNumbers(v), nil
-}
-
-func jsonNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = jsonNumbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = jsonNumbers(x[k])
-		}
-	}
-	return v
+	return mgmt.ExactNumbers(v), nil
 }
 
 // splitQuoted splits on spaces; a word in double quotes may hold spaces
