@@ -363,18 +363,7 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 	}
 	tk := v.c.keys.Table
 	switch {
-	case key.Matches(m, tk.Up):
-		v.tbl.move(-1)
-	case key.Matches(m, tk.Down):
-		v.tbl.move(1)
-	case key.Matches(m, tk.PageUp):
-		v.tbl.move(-v.tbl.height)
-	case key.Matches(m, tk.PageDown):
-		v.tbl.move(v.tbl.height)
-	case key.Matches(m, tk.Top):
-		v.tbl.top()
-	case key.Matches(m, tk.Bottom):
-		v.tbl.bottom()
+	case v.tbl.navigate(m, tk):
 	case key.Matches(m, tk.Open):
 		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
 			msg := v.msgs[i]

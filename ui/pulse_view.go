@@ -138,18 +138,7 @@ func (v *pulseView) update(msg tea.Msg) tea.Cmd {
 	}
 	tk := v.c.keys.Table
 	switch {
-	case key.Matches(m, tk.Up):
-		v.tbl.move(-1)
-	case key.Matches(m, tk.Down):
-		v.tbl.move(1)
-	case key.Matches(m, tk.PageUp):
-		v.tbl.move(-v.tbl.height)
-	case key.Matches(m, tk.PageDown):
-		v.tbl.move(v.tbl.height)
-	case key.Matches(m, tk.Top):
-		v.tbl.top()
-	case key.Matches(m, tk.Bottom):
-		v.tbl.bottom()
+	case v.tbl.navigate(m, tk):
 	case key.Matches(m, tk.Open):
 		if f, ok := v.selected(); ok {
 			return openFinding(f)

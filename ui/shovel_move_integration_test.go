@@ -33,6 +33,21 @@ func shovelTestClients(t *testing.T) (*mgmt.Client, func(ctx context.Context, vh
 	}
 }
 
+// waitNoShovels waits until vhost lists no shovel: a shovel's status may
+// linger a moment after its definition went.
+func waitNoShovels(t testing.TB, vh string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil)
+		if string(list) == "[]" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the shovel is still there: %s", list)
+		}
+	}
+}
+
 func fillQueue(t testing.TB, vh, q string, n int) {
 	t.Helper()
 	conn, err := amqp.DialConfig(brokertest.URI(), amqp.Config{Vhost: vh})
@@ -87,16 +102,7 @@ func TestShovelMoveOnTheBroker(t *testing.T) {
 	if got, _ := depth(ctx, vh, src); got != 0 {
 		t.Fatalf("the source still holds %d", got)
 	}
-	// Its status may linger a moment after its definition went.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil)
-		if string(list) == "[]" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the shovel is still there: %s", list)
-		}
-	}
+	waitNoShovels(t, vh)
 	t.Logf("%d in %s (%.0f msg/s)", n, res.Took, float64(n)/res.Took.Seconds())
 	// A target that does not exist is refused: the shovel would declare
 	// it. An exchange is refused: the shovel would drop what it cannot
@@ -136,15 +142,7 @@ func TestShovelMoveStopsSafely(t *testing.T) {
 	if err == nil || res.Moved == n {
 		t.Skipf("the shovel finished before it could be stopped: %+v", res)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		list := brokertest.MustDo(t, "GET", "/api/shovels/"+brokertest.Esc(vh), nil)
-		if string(list) == "[]" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the shovel is still there: %s", list)
-		}
-	}
+	waitNoShovels(t, vh)
 	// The broker requeues what the shovel held as its connection closes.
 	var inSrc, inDst int
 	for deadline := time.Now().Add(15 * time.Second); inSrc+inDst < n && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {

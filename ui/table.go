@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/mgmt"
@@ -270,4 +272,26 @@ func fit(styled string, width int) string {
 		return ansi.Truncate(styled, width, "…")
 	}
 	return styled + strings.Repeat(" ", width-ansi.StringWidth(styled))
+}
+
+// navigate moves the cursor for the table keys (up, down, a page, the
+// first or last row); false when m is none of them.
+func (t *table) navigate(m tea.KeyPressMsg, tk tableKeys) bool {
+	switch {
+	case key.Matches(m, tk.Up):
+		t.move(-1)
+	case key.Matches(m, tk.Down):
+		t.move(1)
+	case key.Matches(m, tk.PageUp):
+		t.move(-t.height)
+	case key.Matches(m, tk.PageDown):
+		t.move(t.height)
+	case key.Matches(m, tk.Top):
+		t.top()
+	case key.Matches(m, tk.Bottom):
+		t.bottom()
+	default:
+		return false
+	}
+	return true
 }
