@@ -11,6 +11,7 @@ import (
 
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // mode decides where a key goes.
@@ -39,7 +40,7 @@ type App struct {
 	exitNote            string
 	stack               []view
 	mode                mode
-	input               lineInput
+	input               widget.LineInput
 	matches             []string // tab completions on show
 	filterAt            int      // debounce sequence of live filter typing
 	debounce            time.Duration
@@ -524,9 +525,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.top().update(m)
 		}
 		if a.mode == modeCommand || a.mode == modeFilter {
-			a.input.insert(m.Content)
+			a.input.Insert(m.Content)
 			if a.mode == modeCommand {
-				_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+				_, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
 			}
 		}
 		return a, nil
@@ -537,7 +538,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.refreshPulse()
 	case filterDebounceMsg:
 		if m.seq == a.filterAt && a.mode == modeFilter {
-			return a, a.applyFilter(a.input.text())
+			return a, a.applyFilter(a.input.Text())
 		}
 		return a, nil
 	case vhostsMsg:
@@ -715,7 +716,7 @@ func (a *App) render() string {
 		tw, th := a.sizeOf(n - 2)
 		pw, ph := a.sizeOf(n - 1)
 		rule := a.c.th.Title.Render(" ▼ "+safe(a.top().title())+" ") + " " + a.c.th.TitleCount.Render(safe(a.top().status()))
-		body = fitBox(a.stack[n-2].render(tw, th), tw, th) + "\n" + fit(rule, bw) + "\n" + fitBox(a.top().render(pw, ph), pw, ph)
+		body = fitBox(a.stack[n-2].render(tw, th), tw, th) + "\n" + widget.Fit(rule, bw) + "\n" + fitBox(a.top().render(pw, ph), pw, ph)
 	default:
 		body = fitBox(a.top().render(bw, bh), bw, bh)
 	}
@@ -736,7 +737,7 @@ func (a *App) titleBar() string {
 	}
 	left := th.Title.Render(" " + strings.Join(crumbs, " › ") + " ")
 	right := th.TitleCount.Render(safe(a.top().status()))
-	return fit(left+" "+right, a.width)
+	return widget.Fit(left+" "+right, a.width)
 }
 
 func (a *App) bottomLine() string {
@@ -747,23 +748,23 @@ func (a *App) bottomLine() string {
 		if a.mode == modeFilter {
 			prefix = "/"
 		}
-		line := th.Prompt.Render(prefix) + a.input.view(th, max(a.width-2, 10))
+		line := th.Prompt.Render(prefix) + a.input.View(th, max(a.width-2, 10))
 		if len(a.matches) > 1 { // vhost and context names
 			line += "  " + th.Suggestion.Render(safe(strings.Join(a.matches, " ")))
 		}
-		return fit(line, a.width)
+		return widget.Fit(line, a.width)
 	}
 	if a.status != "" { // errors carry the broker's reasons and names
 		if a.statusErr {
-			return fit(th.StatusError.Render(safe(a.status)), a.width)
+			return widget.Fit(th.StatusError.Render(safe(a.status)), a.width)
 		}
-		return fit(th.StatusInfo.Render(safe(a.status)), a.width)
+		return widget.Fit(th.StatusInfo.Render(safe(a.status)), a.width)
 	}
 	hints := "? help  : command  / filter  enter open  esc back  N/M/C/R sort  ctrl+r refresh  q quit"
 	if h, ok := a.top().(hinter); ok {
 		hints = h.hints()
 	}
-	return fit(th.Faint.Render(safe(hints)), a.width)
+	return widget.Fit(th.Faint.Render(safe(hints)), a.width)
 }
 
 // hinter views say their own most useful keys on the bottom line.

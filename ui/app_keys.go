@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // filterDebounceMsg fires a short while after the last filter keystroke,
@@ -81,7 +82,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(m, g.Command):
-		a.mode, a.input, a.matches = modeCommand, newLineInput(""), nil
+		a.mode, a.input, a.matches = modeCommand, widget.NewLineInput(""), nil
 		a.setStatus("", false)
 		return a.fetchVhosts()
 	case key.Matches(m, g.Filter):
@@ -89,7 +90,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if !ok {
 			return statusCmd("this view has no filter", true)
 		}
-		a.mode, a.input, a.matches = modeFilter, newLineInput(f.filter()), nil
+		a.mode, a.input, a.matches = modeFilter, widget.NewLineInput(f.filter()), nil
 		return nil
 	case key.Matches(m, g.Refresh):
 		load := a.top().load
@@ -152,7 +153,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(m, pk.Accept):
-		line := a.input.text()
+		line := a.input.Text()
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
@@ -166,16 +167,16 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(m, pk.Complete):
 		if a.mode == modeCommand {
 			var line string
-			line, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
-			a.input.set(line)
+			line, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
+			a.input.Set(line)
 		}
 		return nil
 	case key.Matches(m, pk.EraseAll):
-		a.input.set("")
+		a.input.Set("")
 	default: // editing and moving: the text input's own keys
-		before := a.input.text()
-		a.input.key(m)
-		if a.input.text() == before {
+		before := a.input.Text()
+		a.input.Key(m)
+		if a.input.Text() == before {
 			return nil // the cursor moved: nothing to filter or complete anew
 		}
 	}
@@ -184,7 +185,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		seq := a.filterAt
 		return a.c.tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
 	}
-	_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+	_, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
 	return nil
 }
 
@@ -361,7 +362,7 @@ func (a *App) helpLines(w int) []string {
 				keyStyle, descStyle, desc = th.Faint, th.Faint, "unavailable (read-only): "+hk.Desc
 			}
 			for i, part := range strings.Split(ansi.Wrap(desc, descW, ""), "\n") {
-				lead := "  " + keyStyle.Render(cell(hk.Key, 14, false)) + " "
+				lead := "  " + keyStyle.Render(widget.Cell(hk.Key, 14, false)) + " "
 				if i > 0 {
 					lead = strings.Repeat(" ", keyCol)
 				}

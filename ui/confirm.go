@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Admin changes the broker's topology through the management API;
@@ -31,7 +32,7 @@ type confirmView struct {
 	kind   string // queue or exchange
 	vhost  string
 	name   string
-	typed  *textEditor // non-nil when the name must be typed
+	typed  *widget.TextEditor // non-nil when the name must be typed
 	busy   bool
 	err    error
 	run    func(ctx context.Context, a Admin) error
@@ -56,7 +57,7 @@ func newPurgeConfirm(c *common, vhost, name string) *confirmView {
 }
 
 func newDeleteConfirm(c *common, kind, vhost, name string) *confirmView {
-	v := &confirmView{c: c, viewID: nextViewID(), what: "delete " + kind, kind: kind, vhost: vhost, name: name, typed: &textEditor{}}
+	v := &confirmView{c: c, viewID: nextViewID(), what: "delete " + kind, kind: kind, vhost: vhost, name: name, typed: &widget.TextEditor{}}
 	v.done = adminDoneMsg{view: v.viewID, kind: kind, name: name, text: "deleted " + kind + " " + name + " (vhost " + vhost + ")", gone: true}
 	v.run = func(ctx context.Context, a Admin) error {
 		if kind == "exchange" {
@@ -109,10 +110,10 @@ func (v *confirmView) update(msg tea.Msg) tea.Cmd {
 			}
 			return v.start()
 		}
-		v.typed.key(m)
+		v.typed.Key(m)
 	case tea.PasteMsg:
 		if v.typed != nil {
-			v.typed.insert(m.Content)
+			v.typed.Insert(m.Content)
 		}
 	case adminDoneMsg:
 		v.busy = false
@@ -155,7 +156,7 @@ func (v *confirmView) render(w, h int) string {
 			what = "The exchange and all its bindings are gone for good; publishers to it get a channel error."
 		}
 		b.WriteString(what + "\n\nType the name to confirm, then enter:\n\n  ")
-		b.WriteString(strings.Join(v.typed.lines(th, max(w-4, 10), 1, true), "") + "\n")
+		b.WriteString(strings.Join(v.typed.Lines(th, max(w-4, 10), 1, true), "") + "\n")
 	}
 	if v.busy {
 		b.WriteString("\n" + th.Faint.Render("working…"))

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // The list kinds warren shows. Each is data: columns, a fetch, a pure row
@@ -17,16 +18,16 @@ import (
 func queueSpec() listSpec[mgmt.Queue] {
 	return listSpec[mgmt.Queue]{
 		kind: "queues",
-		cols: []column{
+		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
-			{Title: "NAME", Width: 18, Flex: 5, Sort: mgmt.SortName},
+			{Title: "NAME", Width: 18, Flex: 5, Sort: string(mgmt.SortName)},
 			{Title: "TYPE", Width: 7},
 			{Title: "STATE", Width: 7},
 			{Title: "READY", Width: 9, Right: true},
 			{Title: "UNACKED", Width: 8, Right: true},
-			{Title: "TOTAL", Width: 9, Right: true, Sort: mgmt.SortMessages},
-			{Title: "CONS", Width: 5, Right: true, Sort: mgmt.SortConsumers},
-			{Title: "IN/s", Width: 7, Right: true, Sort: mgmt.SortRate},
+			{Title: "TOTAL", Width: 9, Right: true, Sort: string(mgmt.SortMessages)},
+			{Title: "CONS", Width: 5, Right: true, Sort: string(mgmt.SortConsumers)},
+			{Title: "IN/s", Width: 7, Right: true, Sort: string(mgmt.SortRate)},
 			{Title: "OUT/s", Width: 7, Right: true},
 			{Title: "NODE", Width: 12, Flex: 1},
 			{Title: "DEPTH", Width: 12, Flex: 1},
@@ -62,21 +63,21 @@ func queueRow(c *common, q mgmt.Queue) []string {
 		q.Vhost, q.Name, q.Type, q.State,
 		ready, unacked, total, cons,
 		rate(q.PublishRate, q.RatesKnown()), rate(q.DeliverRate, q.RatesKnown()), orDash(q.Node),
-		sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
+		widget.Sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
 	}
 }
 
 func exchangeSpec() listSpec[mgmt.Exchange] {
 	return listSpec[mgmt.Exchange]{
 		kind: "exchanges",
-		cols: []column{
+		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
-			{Title: "NAME", Width: 20, Flex: 5, Sort: mgmt.SortName},
+			{Title: "NAME", Width: 20, Flex: 5, Sort: string(mgmt.SortName)},
 			{Title: "TYPE", Width: 8},
 			{Title: "DUR", Width: 3},
 			{Title: "AUTO-DEL", Width: 8},
 			{Title: "INTERNAL", Width: 8},
-			{Title: "IN/s", Width: 8, Right: true, Sort: mgmt.SortRate},
+			{Title: "IN/s", Width: 8, Right: true, Sort: string(mgmt.SortRate)},
 			{Title: "OUT/s", Width: 8, Right: true},
 			{Title: "ARGUMENTS", Width: 10, Flex: 2},
 		},
@@ -101,9 +102,9 @@ func exchangeRow(_ *common, e mgmt.Exchange) []string {
 func bindingSpec() listSpec[mgmt.Binding] {
 	return listSpec[mgmt.Binding]{
 		kind: "bindings",
-		cols: []column{
+		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
-			{Title: "SOURCE", Width: 16, Flex: 3, Sort: mgmt.SortName},
+			{Title: "SOURCE", Width: 16, Flex: 3, Sort: string(mgmt.SortName)},
 			{Title: "DESTINATION", Width: 16, Flex: 3},
 			{Title: "KIND", Width: 8},
 			{Title: "ROUTING KEY", Width: 12, Flex: 2},
@@ -135,8 +136,8 @@ func openBindingDestination(b mgmt.Binding) tea.Cmd {
 func connectionSpec() listSpec[mgmt.Connection] {
 	return listSpec[mgmt.Connection]{
 		kind: "connections",
-		cols: []column{
-			{Title: "NAME", Width: 20, Flex: 4, Sort: mgmt.SortName},
+		cols: []widget.Column{
+			{Title: "NAME", Width: 20, Flex: 4, Sort: string(mgmt.SortName)},
 			{Title: "CLIENT NAME", Width: 12, Flex: 2},
 			{Title: "NODE", Width: 12, Flex: 1},
 			{Title: "USER", Width: 8},
@@ -145,7 +146,7 @@ func connectionSpec() listSpec[mgmt.Connection] {
 			{Title: "PROTOCOL", Width: 10},
 			{Title: "CH", Width: 3, Right: true},
 			{Title: "CLIENT", Width: 12, Flex: 2},
-			{Title: "RECV/s", Width: 8, Right: true, Sort: mgmt.SortRate},
+			{Title: "RECV/s", Width: 8, Right: true, Sort: string(mgmt.SortRate)},
 			{Title: "SEND/s", Width: 8, Right: true},
 			{Title: "SINCE", Width: 8, Right: true},
 		},
@@ -176,8 +177,8 @@ func connectionRow(c *common, k mgmt.Connection) []string {
 func nodeSpec() listSpec[mgmt.Node] {
 	return listSpec[mgmt.Node]{
 		kind: "nodes",
-		cols: []column{
-			{Title: "NAME", Width: 18, Flex: 3, Sort: mgmt.SortName},
+		cols: []widget.Column{
+			{Title: "NAME", Width: 18, Flex: 3, Sort: string(mgmt.SortName)},
 			{Title: "STATE", Width: 7},
 			{Title: "ALARMS", Width: 9, Flex: 1},
 			{Title: "VERSION", Width: 7},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // liveKeys act in a live pane.
@@ -104,7 +105,7 @@ type liveView struct {
 	gap     []bool     // the row marks a gap, not a message
 	shown   []int      // indexes into rows that pass the filter
 	filt    liveFilter
-	tbl     table
+	tbl     widget.Table
 	full    bool
 	follow  bool
 	stats   broker.PumpStats
@@ -127,7 +128,7 @@ type liveFrameMsg struct {
 func newLiveView(c *common, spec liveSpec) *liveView {
 	v := &liveView{c: c, viewID: nextViewID(), spec: spec, follow: true, exports: writeExport}
 	v.filt, _ = parseLiveFilter("")
-	v.tbl.cols = []column{
+	v.tbl.Cols = []widget.Column{
 		{Title: "TIME", Width: 12},
 		{Title: "EXCHANGE", Width: 10, Flex: 1},
 		{Title: "ROUTING KEY", Width: 12, Flex: 2},
@@ -137,7 +138,7 @@ func newLiveView(c *common, spec liveSpec) *liveView {
 		{Title: "BODY", Width: 16, Flex: 4},
 	}
 	if spec.kind == "trace" {
-		v.tbl.cols = traceColumns()
+		v.tbl.Cols = traceColumns()
 	}
 	return v
 }
@@ -347,13 +348,13 @@ func (v *liveView) renderRows() {
 	for j, i := range v.shown {
 		rows[j] = v.cells[i]
 	}
-	cursor := v.tbl.cursor
-	v.tbl.setRows(rows)
+	cursor := v.tbl.Cursor
+	v.tbl.SetRows(rows)
 	if v.follow {
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	} else {
-		v.tbl.cursor = cursor
-		v.tbl.clamp()
+		v.tbl.Cursor = cursor
+		v.tbl.Clamp()
 	}
 }
 
@@ -421,26 +422,26 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		return v.save()
 	case key.Matches(m, lk.Follow):
 		v.follow = true
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	case key.Matches(m, tk.Up):
 		v.follow = false
-		v.tbl.move(-1)
+		v.tbl.Move(-1)
 	case key.Matches(m, tk.Down):
-		v.tbl.move(1)
-		v.follow = v.tbl.atBottom()
+		v.tbl.Move(1)
+		v.follow = v.tbl.AtBottom()
 	case key.Matches(m, tk.PageUp):
 		v.follow = false
-		v.tbl.move(-v.tbl.height)
+		v.tbl.Move(-v.tbl.Height)
 	case key.Matches(m, tk.PageDown):
-		v.tbl.move(v.tbl.height)
+		v.tbl.Move(v.tbl.Height)
 	case key.Matches(m, tk.Top):
 		v.follow = false
-		v.tbl.top()
+		v.tbl.Top()
 	case key.Matches(m, tk.Bottom):
 		v.follow = true
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	case key.Matches(m, tk.Open):
-		if msg, ok := v.message(v.tbl.cursor); ok {
+		if msg, ok := v.message(v.tbl.Cursor); ok {
 			v.follow = false
 			removable := v.removable()
 			return func() tea.Msg { return openMsg{kind: "message", msg: &msg, removable: removable} }
@@ -470,9 +471,9 @@ func (v *liveView) save() tea.Cmd {
 }
 
 func (v *liveView) setSize(w, h int) tea.Cmd {
-	v.tbl.setSize(w, h-1) // the column header
+	v.tbl.SetSize(w, h-1) // the column header
 	if v.follow {
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	}
 	return nil
 }
@@ -496,12 +497,12 @@ func (v *liveView) render(w, h int) string {
 	case broker.LiveDone:
 		head = th.Accent.Render(safe(v.state.Note))
 	default:
-		return v.tbl.render(th, "", false)
+		return v.tbl.Render(th, "", false)
 	}
 	// What happened is never cut: it wraps, and the table gives way.
 	head = ansi.Wordwrap(head, max(w, 1), " ")
-	v.tbl.setSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
-	return head + "\n" + v.tbl.render(th, "", false)
+	v.tbl.SetSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
+	return head + "\n" + v.tbl.Render(th, "", false)
 }
 
 func (v *liveView) help() []helpGroup {
@@ -561,7 +562,7 @@ func (v *liveView) removable() bool {
 
 // selectedMessage makes the pane a messageSelector, for r.
 func (v *liveView) selectedMessage() (message.Message, bool, bool) {
-	if m, ok := v.message(v.tbl.cursor); ok {
+	if m, ok := v.message(v.tbl.Cursor); ok {
 		return m, v.removable(), true
 	}
 	return message.Message{}, false, false

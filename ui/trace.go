@@ -11,6 +11,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Tracer reads and sets the broker's firehose (tracing) per vhost;
@@ -266,8 +267,8 @@ func (a *App) tracesOff() tea.Cmd {
 const traceOffWait = 5 * time.Second
 
 // traceColumns are a trace pane's: one row per publish or delivery.
-func traceColumns() []column {
-	return []column{
+func traceColumns() []widget.Column {
+	return []widget.Column{
 		{Title: "TIME", Width: 12},
 		{Title: "EVENT", Width: 7},
 		{Title: "EXCHANGE", Width: 10, Flex: 1},
