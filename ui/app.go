@@ -39,6 +39,7 @@ type App struct {
 	quitAsked, quitting bool
 	exitNote            string
 	stack               []view
+	root                viewKind // what stack[0] is, to open again in another vhost or context
 	mode                mode
 	input               widget.LineInput
 	matches             []string // tab completions on show
@@ -84,7 +85,8 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if sw != nil {
 		a.contexts = sw.Contexts()
 	}
-	a.stack = []view{a.makeView("queues", "", "")}
+	a.root = kindQueues
+	a.stack = []view{a.makeView(kindQueues, "", "")}
 	if opts.Notice != "" {
 		a.setStatus(opts.Notice, true)
 	}
@@ -149,36 +151,6 @@ func (a *App) loadHeader() tea.Cmd {
 }
 
 func (a *App) top() view { return a.stack[len(a.stack)-1] }
-
-// makeView builds a view by kind; navigation is data, not code paths.
-func (a *App) makeView(kind, vhost, name string) view {
-	switch kind {
-	case "exchanges":
-		return newListView(a.c, exchangeSpec())
-	case "bindings":
-		return newListView(a.c, bindingSpec())
-	case "connections":
-		return newListView(a.c, connectionSpec())
-	case "nodes":
-		return newListView(a.c, nodeSpec())
-	case "queue":
-		return newQueueDetail(a.c, vhost, name)
-	case "exchange":
-		return newExchangeDetail(a.c, vhost, name)
-	case "node":
-		return newNodeDetail(a.c, name)
-	case "queues-on-node":
-		return newQueuesOnNode(a.c, name)
-	case "connection":
-		return newConnectionDetail(a.c, name)
-	case "peek":
-		return newPeekView(a.c, vhost, name, "")
-	case "pulse":
-		return newPulseView(a.c)
-	default:
-		return newListView(a.c, queueSpec())
-	}
-}
 
 // bodySize is the area a view gets: the screen less two header lines,
 // the title bar and the bottom line.
@@ -460,13 +432,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case openMsg:
-		if m.kind == "message" && m.msg != nil {
-			return a, a.push(newInspector(a.c, *m.msg, m.removable))
-		}
-		if m.kind == "route" && m.msg != nil { // ctrl+t in the publish form
-			return a, a.push(routeViewOf(a.c, m.vhost, *m.msg))
-		}
-		return a, a.push(a.makeView(m.kind, m.vhost, m.name))
+		return a, a.open(m)
 	case liveStartedMsg:
 		if cmd := a.route(m.view, m); cmd != nil || a.hasView(m.view) {
 			return a, cmd

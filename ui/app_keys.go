@@ -220,8 +220,7 @@ func (a *App) run(line string) tea.Cmd {
 		}
 		a.c.target.Vhost = vh
 		a.setStatus("vhost: "+vhostLabel(vh), false)
-		kind := a.stack[0].title()
-		return tea.Batch(a.restartPulse(), a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
+		return tea.Batch(a.restartPulse(), a.resetTo(a.root), a.loadHeader()) // the header's totals follow the vhost
 	case "watch":
 		return a.push(newWatchView(a.c))
 	case "trace":
@@ -262,13 +261,13 @@ func (a *App) run(line string) tea.Cmd {
 		return a.push(newRouteView(a.c, a.routeVhost(), p))
 	case "key":
 		lv, ok := a.top().(*liveView)
-		if !ok || (lv.spec.kind != "tap" && lv.spec.kind != "trace") {
+		if !ok || (lv.spec.kind != paneTap && lv.spec.kind != paneTrace) {
 			a.setStatus(":key works in a tap pane: :key order.* (binding key) or :key x-match=any,type=order (header match)", true)
 			return nil
 		}
 		return lv.rebind(cmd.arg)
 	case "from":
-		if lv, ok := a.top().(*liveView); ok && lv.spec.kind == "tail" {
+		if lv, ok := a.top().(*liveView); ok && lv.spec.kind == paneTail {
 			from, err := parseStreamFrom(cmd.arg, a.c.now())
 			if err != nil {
 				a.setStatus(err.Error(), true)
@@ -302,7 +301,11 @@ func (a *App) run(line string) tea.Cmd {
 			return switchedMsg{target: t, err: err, name: name}
 		}
 	default:
-		return a.reset(a.makeView(cmd.name, "", ""))
+		if k, ok := rootCommands[cmd.name]; ok {
+			return a.resetTo(k)
+		}
+		a.setStatus(":"+cmd.name+" does nothing here", true)
+		return nil
 	}
 }
 
@@ -320,8 +323,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	a.c.rabbitVersion = ""
 	a.c.statsOff, a.c.statsOffSaid = false, false
 	a.setStatus("context "+m.name, false)
-	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.resetTo(a.root))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {
@@ -449,7 +451,7 @@ func (a *App) openLive() (tea.Cmd, bool) {
 		if name == "" {
 			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
 		}
-		spec := liveSpec{kind: "tap", tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
+		spec := liveSpec{kind: paneTap, tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
 		return a.push(newLiveView(a.c, spec)), true
 	}
 	return nil, false
@@ -457,7 +459,7 @@ func (a *App) openLive() (tea.Cmd, bool) {
 
 func (a *App) openQueueLive(vhost, name, qtype string) tea.Cmd {
 	if qtype == broker.QueueStream {
-		spec := liveSpec{kind: "tail", tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
+		spec := liveSpec{kind: paneTail, tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
 		return a.push(newLiveView(a.c, spec))
 	}
 	return a.push(newConsumeDialog(a.c, vhost, name, qtype))

@@ -41,24 +41,25 @@ type confirmView struct {
 
 // adminDoneMsg reports a finished admin action to its view.
 type adminDoneMsg struct {
-	view int
-	text string // what was done, for the status bar
-	kind string // queue or exchange, for the list to return to
-	name string
-	gone bool // the object no longer exists: leave its detail view
-	err  error
+	view  int
+	text  string   // what was done, for the status bar
+	kind  viewKind // kindQueue or kindExchange: whose detail closes when it is gone
+	vhost string
+	name  string
+	gone  bool // the object no longer exists: leave its detail view
+	err   error
 }
 
 func newPurgeConfirm(c *common, vhost, name string) *confirmView {
 	v := &confirmView{c: c, viewID: nextViewID(), what: "purge queue", kind: "queue", vhost: vhost, name: name,
 		run: func(ctx context.Context, a Admin) error { return a.PurgeQueue(ctx, vhost, name) }}
-	v.done = adminDoneMsg{view: v.viewID, kind: "queue", name: name, text: "purged queue " + name + " (vhost " + vhost + ")"}
+	v.done = adminDoneMsg{view: v.viewID, kind: kindQueue, vhost: vhost, name: name, text: "purged queue " + name + " (vhost " + vhost + ")"}
 	return v
 }
 
 func newDeleteConfirm(c *common, kind, vhost, name string) *confirmView {
 	v := &confirmView{c: c, viewID: nextViewID(), what: "delete " + kind, kind: kind, vhost: vhost, name: name, typed: &widget.TextEditor{}}
-	v.done = adminDoneMsg{view: v.viewID, kind: kind, name: name, text: "deleted " + kind + " " + name + " (vhost " + vhost + ")", gone: true}
+	v.done = adminDoneMsg{view: v.viewID, kind: objectKind(kind), vhost: vhost, name: name, text: "deleted " + kind + " " + name + " (vhost " + vhost + ")", gone: true}
 	v.run = func(ctx context.Context, a Admin) error {
 		if kind == "exchange" {
 			return a.DeleteExchange(ctx, vhost, name)

@@ -72,7 +72,7 @@ func (v *queueDetail) addDeadLetterMap(d *widget.Page) {
 		if i > 0 {
 			indent = "    "
 			line := fmt.Sprintf("  then %s dead-letters in turn:", safe(dl.Queue))
-			d.AddLink(line, line, openCmd("queue", v.vhost, dl.Queue))
+			d.AddLink(line, line, openCmd(kindQueue, v.vhost, dl.Queue))
 		}
 		key := "with the messages' own routing keys"
 		if dl.RoutingKey.Set {
@@ -108,7 +108,7 @@ func (v *queueDetail) addDeadLetterMap(d *widget.Page) {
 				how = "their own key " + strings.Join(keys, " or ")
 			}
 			line := fmt.Sprintf("  %s  via %s, %s", safe(f.Queue), safe(exchangeName(f.Exchange)), safe(how))
-			d.AddLink(line, line, openCmd("queue", v.vhost, f.Queue))
+			d.AddLink(line, line, openCmd(kindQueue, v.vhost, f.Queue))
 		}
 	}
 }

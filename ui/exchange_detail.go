@@ -77,7 +77,7 @@ func (v *exchangeDetail) rebuild() {
 	}
 	for _, b := range x.Incoming {
 		line := row(exchangeName(b.Source), "exchange", b.RoutingKey) + argsInline(b.Arguments)
-		d.AddLink(line, line, openCmd("exchange", b.Vhost, b.Source))
+		d.AddLink(line, line, openCmd(kindExchange, b.Vhost, b.Source))
 	}
 	v.doc.Replace(d)
 }

@@ -15,7 +15,7 @@ import (
 
 // listSpec says what a list view lists and how; listView does the rest.
 type listSpec[T any] struct {
-	kind  string // plural name, e.g. "queues"
+	kind  viewKind // kindQueues, ...; its String is the title
 	cols  []widget.Column
 	fetch func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[T], error)
 	row   func(c *common, item T) []string
@@ -58,7 +58,7 @@ func newListView[T any](c *common, spec listSpec[T]) *listView[T] {
 }
 
 func (v *listView[T]) id() int       { return v.poll.viewID }
-func (v *listView[T]) title() string { return v.spec.kind }
+func (v *listView[T]) title() string { return v.spec.kind.String() }
 
 func (v *listView[T]) fetcher() func(ctx context.Context) (any, error) {
 	src, opts, fetch, enrich, target := v.c.target.Source, v.opts, v.spec.fetch, v.spec.enrich, v.c.target
@@ -83,7 +83,7 @@ func (v *listView[T]) status() string {
 	var parts []string
 	if v.loaded {
 		n := v.page.FilteredCount
-		kind := v.spec.kind
+		kind := v.spec.kind.String()
 		if n == 1 {
 			kind = strings.TrimSuffix(kind, "s")
 		}
@@ -306,11 +306,11 @@ func (v *listView[T]) setSize(w, h int) tea.Cmd {
 
 func (v *listView[T]) render(w, h int) string {
 	if v.poll.err != nil && !v.loaded {
-		return v.c.th.Error.Render("cannot list "+v.spec.kind+": "+safe(v.poll.err.Error())) +
+		return v.c.th.Error.Render("cannot list "+v.spec.kind.String()+": "+safe(v.poll.err.Error())) +
 			"\n" + v.c.th.Faint.Render("retrying every "+v.c.opts.Refresh.String()+"…")
 	}
 	if v.loaded && len(v.items) == 0 {
-		msg := "no " + v.spec.kind
+		msg := "no " + v.spec.kind.String()
 		if v.opts.Filter != "" {
 			msg += " match /" + safe(v.opts.Filter) + "/"
 		}
@@ -386,7 +386,7 @@ func (v *listView[T]) selectedExchange() (string, string, string, bool) {
 
 func (v *listView[T]) hints() string {
 	h := "? help  : command  / filter  enter open  "
-	if v.spec.kind == "queues" {
+	if v.spec.kind == kindQueues {
 		h += "p peek  "
 	}
 	return h + "N/M/C/R sort  ctrl+r refresh  q quit"
@@ -396,8 +396,8 @@ func (v *listView[T]) hints() string {
 // sort or page: acting on the selection now could hit the wrong queue.
 func (v *listView[T]) stale() bool { return v.landing != 0 && v.poll.inflight }
 
-// listKind is the kind of list ("queues", "exchanges", ...), for ctrl+n.
-func (v *listView[T]) listKind() string { return v.spec.kind }
+// listKind is the kind of list (kindQueues, kindExchanges, ...), for ctrl+n.
+func (v *listView[T]) listKind() viewKind { return v.spec.kind }
 
 // splitNodeFilter takes a leading node:NAME off a queue filter: "node:w2
 // orders" keeps the queues on node w2 (or w2@host) whose name matches

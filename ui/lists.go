@@ -17,7 +17,7 @@ import (
 
 func queueSpec() listSpec[mgmt.Queue] {
 	return listSpec[mgmt.Queue]{
-		kind: "queues",
+		kind: kindQueues,
 		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
 			{Title: "NAME", Width: 18, Flex: 5, Sort: string(mgmt.SortName)},
@@ -37,7 +37,7 @@ func queueSpec() listSpec[mgmt.Queue] {
 		},
 		row:        queueRow,
 		key:        func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
-		open:       func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
+		open:       func(q mgmt.Queue) tea.Cmd { return openCmd(kindQueue, q.Vhost, q.Name) },
 		sorts:      []mgmt.SortKey{mgmt.SortName, mgmt.SortMessages, mgmt.SortConsumers, mgmt.SortRate},
 		nodeFilter: true,
 		observe: func(c *common, qs []mgmt.Queue) {
@@ -69,7 +69,7 @@ func queueRow(c *common, q mgmt.Queue) []string {
 
 func exchangeSpec() listSpec[mgmt.Exchange] {
 	return listSpec[mgmt.Exchange]{
-		kind: "exchanges",
+		kind: kindExchanges,
 		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
 			{Title: "NAME", Width: 20, Flex: 5, Sort: string(mgmt.SortName)},
@@ -86,7 +86,7 @@ func exchangeSpec() listSpec[mgmt.Exchange] {
 		},
 		row:   exchangeRow,
 		key:   func(e mgmt.Exchange) string { return histKey(e.Vhost, e.Name) },
-		open:  func(e mgmt.Exchange) tea.Cmd { return openCmd("exchange", e.Vhost, e.Name) },
+		open:  func(e mgmt.Exchange) tea.Cmd { return openCmd(kindExchange, e.Vhost, e.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
 	}
 }
@@ -101,7 +101,7 @@ func exchangeRow(_ *common, e mgmt.Exchange) []string {
 
 func bindingSpec() listSpec[mgmt.Binding] {
 	return listSpec[mgmt.Binding]{
-		kind: "bindings",
+		kind: kindBindings,
 		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
 			{Title: "SOURCE", Width: 16, Flex: 3, Sort: string(mgmt.SortName)},
@@ -128,14 +128,14 @@ func bindingRow(_ *common, b mgmt.Binding) []string {
 
 func openBindingDestination(b mgmt.Binding) tea.Cmd {
 	if b.DestinationType == "exchange" {
-		return openCmd("exchange", b.Vhost, b.Destination)
+		return openCmd(kindExchange, b.Vhost, b.Destination)
 	}
-	return openCmd("queue", b.Vhost, b.Destination)
+	return openCmd(kindQueue, b.Vhost, b.Destination)
 }
 
 func connectionSpec() listSpec[mgmt.Connection] {
 	return listSpec[mgmt.Connection]{
-		kind: "connections",
+		kind: kindConnections,
 		cols: []widget.Column{
 			{Title: "NAME", Width: 20, Flex: 4, Sort: string(mgmt.SortName)},
 			{Title: "CLIENT NAME", Width: 12, Flex: 2},
@@ -155,7 +155,7 @@ func connectionSpec() listSpec[mgmt.Connection] {
 		},
 		row:   connectionRow,
 		key:   func(c mgmt.Connection) string { return c.Name },
-		open:  func(c mgmt.Connection) tea.Cmd { return openCmd("connection", "", c.Name) },
+		open:  func(c mgmt.Connection) tea.Cmd { return openCmd(kindConnection, "", c.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
 	}
 }
@@ -176,7 +176,7 @@ func connectionRow(c *common, k mgmt.Connection) []string {
 
 func nodeSpec() listSpec[mgmt.Node] {
 	return listSpec[mgmt.Node]{
-		kind: "nodes",
+		kind: kindNodes,
 		cols: []widget.Column{
 			{Title: "NAME", Width: 18, Flex: 3, Sort: string(mgmt.SortName)},
 			{Title: "STATE", Width: 7},
@@ -199,7 +199,7 @@ func nodeSpec() listSpec[mgmt.Node] {
 		},
 		row:   nodeRow,
 		key:   func(n mgmt.Node) string { return n.Name },
-		open:  func(n mgmt.Node) tea.Cmd { return openCmd("node", "", n.Name) },
+		open:  func(n mgmt.Node) tea.Cmd { return openCmd(kindNode, "", n.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName},
 	}
 }

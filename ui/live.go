@@ -40,7 +40,7 @@ func (k liveKeys) bindings() []key.Binding {
 
 // liveSpec says what a pane watches; exactly one of the specs is used.
 type liveSpec struct {
-	kind string // "tap", "trace" (a tap of the firehose), "tail", "consume"
+	kind paneKind
 	tap  broker.TapSpec
 	// ownTrace: warren turned tracing on for this pane, and turns it off
 	// when the last such pane of the vhost closes.
@@ -51,19 +51,21 @@ type liveSpec struct {
 
 func (s liveSpec) target() string {
 	switch s.kind {
-	case "tap":
+	case paneTap:
 		return exchangeName(s.tap.Exchange)
-	case "trace":
+	case paneTrace:
 		return "trace of vhost " + s.tap.Vhost
-	case "tail":
+	case paneTail:
 		return s.tail.Queue
+	case paneConsume:
+		return s.consume.Queue
 	}
-	return s.consume.Queue
+	return s.kind.String()
 }
 
 func (s liveSpec) describe() string {
 	switch s.kind {
-	case "tap":
+	case paneTap:
 		d := "tap " + exchangeName(s.tap.Exchange)
 		if s.tap.Key != "" {
 			d += " key " + s.tap.Key
@@ -72,9 +74,9 @@ func (s liveSpec) describe() string {
 			d += " match " + argsInline(s.tap.Args)
 		}
 		return d
-	case "tail":
+	case paneTail:
 		return "tail " + s.tail.Queue + " from " + describeFrom(s.tail.From)
-	case "trace":
+	case paneTrace:
 		d := "trace vhost " + s.tap.Vhost
 		if s.tap.Key != "#" && s.tap.Key != "" {
 			d += " key " + s.tap.Key
@@ -137,7 +139,7 @@ func newLiveView(c *common, spec liveSpec) *liveView {
 		{Title: "HEADERS", Width: 12, Flex: 2},
 		{Title: "BODY", Width: 16, Flex: 4},
 	}
-	if spec.kind == "trace" {
+	if spec.kind == paneTrace {
 		v.tbl.Cols = traceColumns()
 	}
 	return v
@@ -187,12 +189,14 @@ func (v *liveView) load() tea.Cmd {
 		var feed LiveFeed
 		var err error
 		switch spec.kind {
-		case "tap", "trace":
+		case paneTap, paneTrace:
 			feed, err = st.Tap(ctx, spec.tap)
-		case "tail":
+		case paneTail:
 			feed, err = st.Tail(ctx, spec.tail)
-		default:
+		case paneConsume:
 			feed, err = st.Consume(ctx, spec.consume)
+		default:
+			err = fmt.Errorf("a live pane of %s (a bug in warren)", spec.kind)
 		}
 		return liveStartedMsg{view: id, gen: gen, feed: feed, err: err}
 	}
@@ -281,7 +285,7 @@ func (v *liveView) take() {
 	st := v.feed.State()
 	batch, _, _ := v.feed.Drain(maxPaneRows)
 	v.stats = v.feed.Stats()
-	gap := st.Resumed > v.state.Resumed && v.spec.kind == "tap"
+	gap := st.Resumed > v.state.Resumed && v.spec.kind == paneTap
 	v.state = st
 	if len(batch) == 0 && !gap {
 		return
@@ -313,7 +317,7 @@ func (v *liveView) take() {
 // after a lost link saw nothing published while it was away.
 func (v *liveView) addRow(at time.Time, m message.Message, gap bool) {
 	cells := liveRow(at, m)
-	if v.spec.kind == "trace" {
+	if v.spec.kind == paneTrace {
 		cells = traceRow(at, m)
 	}
 	if gap {
@@ -444,7 +448,7 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		if msg, ok := v.message(v.tbl.Cursor); ok {
 			v.follow = false
 			removable := v.removable()
-			return func() tea.Msg { return openMsg{kind: "message", msg: &msg, removable: removable} }
+			return func() tea.Msg { return openMsg{kind: kindMessage, msg: &msg, removable: removable} }
 		}
 	}
 	return nil
@@ -460,7 +464,7 @@ func (v *liveView) save() tea.Cmd {
 	if len(msgs) == 0 {
 		return statusCmd("nothing to save yet", true)
 	}
-	path := exportPath(v.spec.kind+"-"+v.spec.target(), v.c.now())
+	path := exportPath(v.spec.kind.String()+"-"+v.spec.target(), v.c.now())
 	write := v.exports
 	return func() tea.Msg {
 		if err := write(path, msgs); err != nil {
@@ -551,13 +555,13 @@ func (v *liveView) rebind(arg string) tea.Cmd {
 
 // takes: a consume that acks or rejects takes messages off the queue.
 func (v *liveView) takes() bool {
-	return v.spec.kind == "consume" && v.spec.consume.Mode != broker.ConsumeNackRequeue
+	return v.spec.kind == paneConsume && v.spec.consume.Mode != broker.ConsumeNackRequeue
 }
 
 // removable: only a consume pane that requeues leaves its messages in the
 // queue; a tap's copies and a stream's entries cannot be removed.
 func (v *liveView) removable() bool {
-	return v.spec.kind == "consume" && v.spec.consume.Mode == broker.ConsumeNackRequeue
+	return v.spec.kind == paneConsume && v.spec.consume.Mode == broker.ConsumeNackRequeue
 }
 
 // selectedMessage makes the pane a messageSelector, for r.

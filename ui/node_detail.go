@@ -142,7 +142,7 @@ func (v *nodeDetail) rebuild() {
 			break
 		}
 		line := row(c.Name, c.ClientName, c.User, c.Vhost)
-		d.AddLink(line, line, openCmd("connection", "", c.Name))
+		d.AddLink(line, line, openCmd(kindConnection, "", c.Name))
 	}
 	d.Add("")
 	title := fmt.Sprintf("QUEUES THIS NODE LEADS (%d)", len(n.Leaders))
@@ -151,7 +151,7 @@ func (v *nodeDetail) rebuild() {
 	}
 	d.Add(th.Section.Render(title) + th.Faint.Render("  enter opens one"))
 	all := "  → every queue on this node, in the queue list (/node:" + safe(n.Name) + ")"
-	d.AddLink(all, th.Accent.Render(all), openCmd("queues-on-node", "", n.Name))
+	d.AddLink(all, th.Accent.Render(all), openCmd(kindQueuesOnNode, "", n.Name))
 	d.Add(th.TableHeader.Render(fmt.Sprintf("  %-12s %-40s %-8s %12s", "VHOST", "NAME", "TYPE", "MESSAGES")))
 	if len(n.Leaders) == 0 {
 		d.Add(th.Faint.Render("  none"))
@@ -162,7 +162,7 @@ func (v *nodeDetail) rebuild() {
 			break
 		}
 		line := fmt.Sprintf("  %-12s %-40s %-8s %12s", safe(q.Vhost), safe(q.Name), safe(q.Type), count(q.Messages))
-		d.AddLink(line, line, openCmd("queue", q.Vhost, q.Name))
+		d.AddLink(line, line, openCmd(kindQueue, q.Vhost, q.Name))
 	}
 	v.doc.Replace(d)
 }

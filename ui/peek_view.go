@@ -370,7 +370,7 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 			msg := v.msgs[i]
 			removable := v.removable()
 			return func() tea.Msg {
-				return openMsg{kind: "message", vhost: v.vhost, name: v.name, msg: &msg, removable: removable}
+				return openMsg{kind: kindMessage, vhost: v.vhost, name: v.name, msg: &msg, removable: removable}
 			}
 		}
 	case key.Matches(m, pk.Mark):

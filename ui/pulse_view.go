@@ -157,13 +157,13 @@ func openFinding(f pulse.Finding) tea.Cmd {
 	o := f.Object
 	switch o.Kind {
 	case pulse.KindQueue:
-		return openCmd("queue", o.Vhost, o.Name)
+		return openCmd(kindQueue, o.Vhost, o.Name)
 	case pulse.KindExchange:
-		return openCmd("exchange", o.Vhost, o.Name)
+		return openCmd(kindExchange, o.Vhost, o.Name)
 	case pulse.KindNode:
-		return openCmd("node", "", o.Name)
+		return openCmd(kindNode, "", o.Name)
 	case pulse.KindConnection:
-		return openCmd("connection", o.Vhost, o.Name)
+		return openCmd(kindConnection, o.Vhost, o.Name)
 	}
 	return statusCmd("warren has no view of "+string(o.Kind)+"s: y copies the command that fixes this", false)
 }

@@ -128,7 +128,7 @@ func (v *queueDetail) rebuild() {
 	d.Add(th.TableHeader.Render(fmt.Sprintf("  %-30s %-30s %s", "SOURCE", "ROUTING KEY", "ARGUMENTS")))
 	for _, b := range q.Bindings {
 		line := fmt.Sprintf("  %-30s %-30s %s", safe(exchangeName(b.Source)), safe(b.RoutingKey), argsInline(b.Arguments))
-		d.AddLink(line, line, openCmd("exchange", b.Vhost, b.Source))
+		d.AddLink(line, line, openCmd(kindExchange, b.Vhost, b.Source))
 	}
 	d.Add("")
 	v.addDeadLetterMap(&d)

@@ -45,7 +45,7 @@ func (v *queueDetail) addMembers(d *widget.Page) {
 				state, style = "offline", th.Error
 			}
 			line := fmt.Sprintf("  %-40s %-8s ", safe(m), r)
-			d.AddLink(line+state, line+style.Render(state), openCmd("node", "", m))
+			d.AddLink(line+state, line+style.Render(state), openCmd(kindNode, "", m))
 		}
 		if q.Type == "quorum" && online*2 <= len(q.Members) {
 			d.Add(th.Error.Render(fmt.Sprintf("  %d of %d members online: no majority, the queue is unavailable", online, len(q.Members))))
@@ -55,7 +55,7 @@ func (v *queueDetail) addMembers(d *widget.Page) {
 		d.Add(th.Section.Render(fmt.Sprintf("MIRRORS (%d, %d in sync)", len(q.Mirrors), len(q.SyncedMirrors))))
 		if q.Node != "" {
 			d.AddLink(fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"),
-				fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"), openCmd("node", "", q.Node))
+				fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"), openCmd(kindNode, "", q.Node))
 		}
 		for _, m := range q.Mirrors {
 			state, style := "in sync", th.OK
@@ -63,7 +63,7 @@ func (v *queueDetail) addMembers(d *widget.Page) {
 				state, style = "not in sync", th.Warn
 			}
 			line := fmt.Sprintf("  %-40s %-8s ", safe(m), "mirror")
-			d.AddLink(line+state, line+style.Render(state), openCmd("node", "", m))
+			d.AddLink(line+state, line+style.Render(state), openCmd(kindNode, "", m))
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (v *routeView) rebuild() {
 		d.Add(th.Section.Render(fmt.Sprintf("LANDS IN (%d)", len(v.res.Queues))))
 		for _, q := range v.res.Queues {
 			line := "  " + safe(q)
-			d.AddLink(line, line, openCmd("queue", v.vhost, q))
+			d.AddLink(line, line, openCmd(kindQueue, v.vhost, q))
 		}
 	}
 	d.Add("")
@@ -184,13 +184,13 @@ func addHops(d *widget.Page, c *common, vhost string, hops []route.Hop, indent s
 			kind += ", internal"
 		}
 		head := fmt.Sprintf("%s● %s (%s)  %s", indent, safe(exchangeName(h.Exchange)), safe(kind), safe(h.ViaText()))
-		d.AddLink(head, head, openCmd("exchange", vhost, h.Exchange))
+		d.AddLink(head, head, openCmd(kindExchange, vhost, h.Exchange))
 		for _, m := range h.Matched {
 			b := m.Binding
 			what := "queue"
-			open := openCmd("queue", vhost, b.Destination)
+			open := openCmd(kindQueue, vhost, b.Destination)
 			if b.DestinationType == route.ToExchange {
-				what, open = "exchange", openCmd("exchange", vhost, b.Destination)
+				what, open = "exchange", openCmd(kindExchange, vhost, b.Destination)
 			}
 			line := fmt.Sprintf("%s    → %s %s  %s", indent, what, safe(b.Destination), safe(m.Why))
 			if m.Again {
@@ -348,5 +348,5 @@ func (v *publishView) trace() tea.Cmd {
 	}
 	m := message.Message{Exchange: f.Text("exchange"), RoutingKey: f.Get("routing_key").Value(), Headers: headers}
 	vhost := f.Text("vhost")
-	return func() tea.Msg { return openMsg{kind: "route", vhost: vhost, msg: &m} }
+	return func() tea.Msg { return openMsg{kind: kindRoute, vhost: vhost, msg: &m} }
 }

@@ -174,7 +174,7 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 // open replaces the question with the pane: a tap of the firehose, every
 // publish and delivery.
 func (v *traceAsk) open(own bool) tea.Cmd {
-	spec := liveSpec{kind: "trace", ownTrace: own,
+	spec := liveSpec{kind: paneTrace, ownTrace: own,
 		tap: broker.TapSpec{Vhost: v.vhost, Exchange: broker.FirehoseExchange, Kind: "topic", Key: "#"}}
 	return func() tea.Msg { return liveOpenMsg{spec: spec} }
 }

@@ -142,7 +142,7 @@ func (v *watchView) update(msg tea.Msg) tea.Cmd {
 			}
 		case key.Matches(m, tk.Open):
 			if i := v.tbl.Cursor; i >= 0 && i < len(v.c.pins) {
-				return openCmd("queue", v.c.pins[i].vhost, v.c.pins[i].name)
+				return openCmd(kindQueue, v.c.pins[i].vhost, v.c.pins[i].name)
 			}
 		}
 	}
