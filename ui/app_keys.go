@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // filterDebounceMsg fires a short while after the last filter keystroke,
@@ -81,7 +82,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.helpTop = modeHelp, 0
 		return nil
 	case key.Matches(m, g.Command):
-		a.mode, a.input, a.matches = modeCommand, newLineInput(""), nil
+		a.mode, a.input, a.matches = modeCommand, widget.NewLineInput(""), nil
 		a.setStatus("", false)
 		return a.fetchVhosts()
 	case key.Matches(m, g.Filter):
@@ -89,7 +90,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if !ok {
 			return statusCmd("this view has no filter", true)
 		}
-		a.mode, a.input, a.matches = modeFilter, newLineInput(f.filter()), nil
+		a.mode, a.input, a.matches = modeFilter, widget.NewLineInput(f.filter()), nil
 		return nil
 	case key.Matches(m, g.Refresh):
 		load := a.top().load
@@ -152,7 +153,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(m, pk.Accept):
-		line := a.input.text()
+		line := a.input.Text()
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
@@ -166,16 +167,16 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(m, pk.Complete):
 		if a.mode == modeCommand {
 			var line string
-			line, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
-			a.input.set(line)
+			line, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
+			a.input.Set(line)
 		}
 		return nil
 	case key.Matches(m, pk.EraseAll):
-		a.input.set("")
+		a.input.Set("")
 	default: // editing and moving: the text input's own keys
-		before := a.input.text()
-		a.input.key(m)
-		if a.input.text() == before {
+		before := a.input.Text()
+		a.input.Key(m)
+		if a.input.Text() == before {
 			return nil // the cursor moved: nothing to filter or complete anew
 		}
 	}
@@ -184,7 +185,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		seq := a.filterAt
 		return a.c.tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
 	}
-	_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+	_, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
 	return nil
 }
 
@@ -219,8 +220,7 @@ func (a *App) run(line string) tea.Cmd {
 		}
 		a.c.target.Vhost = vh
 		a.setStatus("vhost: "+vhostLabel(vh), false)
-		kind := a.stack[0].title()
-		return tea.Batch(a.restartPulse(), a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
+		return tea.Batch(a.restartPulse(), a.resetTo(a.root), a.loadHeader()) // the header's totals follow the vhost
 	case "watch":
 		return a.push(newWatchView(a.c))
 	case "trace":
@@ -261,13 +261,13 @@ func (a *App) run(line string) tea.Cmd {
 		return a.push(newRouteView(a.c, a.routeVhost(), p))
 	case "key":
 		lv, ok := a.top().(*liveView)
-		if !ok || (lv.spec.kind != "tap" && lv.spec.kind != "trace") {
+		if !ok || (lv.spec.kind != paneTap && lv.spec.kind != paneTrace) {
 			a.setStatus(":key works in a tap pane: :key order.* (binding key) or :key x-match=any,type=order (header match)", true)
 			return nil
 		}
 		return lv.rebind(cmd.arg)
 	case "from":
-		if lv, ok := a.top().(*liveView); ok && lv.spec.kind == "tail" {
+		if lv, ok := a.top().(*liveView); ok && lv.spec.kind == paneTail {
 			from, err := parseStreamFrom(cmd.arg, a.c.now())
 			if err != nil {
 				a.setStatus(err.Error(), true)
@@ -301,7 +301,11 @@ func (a *App) run(line string) tea.Cmd {
 			return switchedMsg{target: t, err: err, name: name}
 		}
 	default:
-		return a.reset(a.makeView(cmd.name, "", ""))
+		if k, ok := rootCommands[cmd.name]; ok {
+			return a.resetTo(k)
+		}
+		a.setStatus(":"+cmd.name+" does nothing here", true)
+		return nil
 	}
 }
 
@@ -319,8 +323,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	a.c.rabbitVersion = ""
 	a.c.statsOff, a.c.statsOffSaid = false, false
 	a.setStatus("context "+m.name, false)
-	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.resetTo(a.root))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {
@@ -361,7 +364,7 @@ func (a *App) helpLines(w int) []string {
 				keyStyle, descStyle, desc = th.Faint, th.Faint, "unavailable (read-only): "+hk.Desc
 			}
 			for i, part := range strings.Split(ansi.Wrap(desc, descW, ""), "\n") {
-				lead := "  " + keyStyle.Render(cell(hk.Key, 14, false)) + " "
+				lead := "  " + keyStyle.Render(widget.Cell(hk.Key, 14, false)) + " "
 				if i > 0 {
 					lead = strings.Repeat(" ", keyCol)
 				}
@@ -448,7 +451,7 @@ func (a *App) openLive() (tea.Cmd, bool) {
 		if name == "" {
 			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
 		}
-		spec := liveSpec{kind: "tap", tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
+		spec := liveSpec{kind: paneTap, tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
 		return a.push(newLiveView(a.c, spec)), true
 	}
 	return nil, false
@@ -456,7 +459,7 @@ func (a *App) openLive() (tea.Cmd, bool) {
 
 func (a *App) openQueueLive(vhost, name, qtype string) tea.Cmd {
 	if qtype == broker.QueueStream {
-		spec := liveSpec{kind: "tail", tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
+		spec := liveSpec{kind: paneTail, tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
 		return a.push(newLiveView(a.c, spec))
 	}
 	return a.push(newConsumeDialog(a.c, vhost, name, qtype))

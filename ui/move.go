@@ -15,6 +15,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Mover moves messages out of a queue, and imports a file's messages, with
@@ -101,7 +102,7 @@ type moveView struct {
 	qtype  string            // the source's type, as listed; "" when unknown
 	only   []message.Message // move only these (marked in the peek)
 	imp    *importSource     // an import's file
-	target *form             // asking for a queue or an exchange
+	target *widget.Form      // asking for a queue or an exchange
 	pick   broker.MoveTarget // what target asks for
 	shovel bool              // the broker moves them: a shovel (shovel_move.go)
 	req    broker.MoveRequest
@@ -221,19 +222,19 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		case key.Matches(m, k.Via):
 			return v.begin(broker.MoveRequest{Target: broker.ReturnViaExchange})
 		case key.Matches(m, k.Queue):
-			v.pick, v.target = broker.ToQueue, newForm(textF("queue", "target queue", "", "sent through the default exchange"))
+			v.pick, v.target = broker.ToQueue, widget.NewForm(widget.TextF("queue", "target queue", "", "sent through the default exchange"))
 		case key.Matches(m, k.Exchange):
-			v.pick, v.target = broker.ToExchange, newForm(textF("exchange", "exchange", "", "blank: the default exchange"), textF("routing_key", "routing key", "", ""))
+			v.pick, v.target = broker.ToExchange, widget.NewForm(widget.TextF("exchange", "exchange", "", "blank: the default exchange"), widget.TextF("routing_key", "routing key", "", ""))
 		case key.Matches(m, k.Shovel):
 			if why := v.noShovel(); why != "" {
 				return statusCmd(why, true)
 			}
 			v.shovel, v.pick = true, broker.ToQueue
-			v.target = newForm(textF("queue", "target queue", "", "must exist; the broker moves every message"))
+			v.target = widget.NewForm(widget.TextF("queue", "target queue", "", "must exist; the broker moves every message"))
 		}
 	case tea.PasteMsg:
 		if v.target != nil {
-			v.target.paste(m.Content)
+			v.target.Paste(m.Content)
 		}
 	case importLoadedMsg:
 		v.imp.scanned, v.imp.count, v.imp.err = true, m.sum.count, m.err
@@ -267,14 +268,14 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 // (or ctrl+s) starts.
 func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 	f := v.target
-	last := f.focus == len(f.fields)-1
+	last := f.Focus == len(f.Fields)-1
 	if !key.Matches(m, v.c.keys.Form.Submit) && !(m.String() == "enter" && last) {
-		f.key(m, v.c.keys.Form)
+		f.Key(m, v.c.keys.Form.Next, v.c.keys.Form.Prev)
 		return nil
 	}
 	req := broker.MoveRequest{Target: v.pick}
 	if v.pick == broker.ToQueue {
-		req.TargetQueue = f.text("queue")
+		req.TargetQueue = f.Text("queue")
 		if req.TargetQueue == "" {
 			return statusCmd("name the target queue", true)
 		}
@@ -282,7 +283,7 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 			return statusCmd("the target is the source queue", true)
 		}
 	} else {
-		req.Exchange, req.RoutingKey = f.text("exchange"), f.get("routing_key").value()
+		req.Exchange, req.RoutingKey = f.Text("exchange"), f.Get("routing_key").Value()
 		if req.Exchange == "" && req.RoutingKey == "" {
 			return statusCmd("the default exchange needs a queue name as the routing key", true)
 		}
@@ -416,13 +417,13 @@ func (v *moveView) render(w, h int) string {
 			return b.String()
 		}
 		if v.target != nil {
-			b.WriteString(strings.Join(v.target.render(th, w, 4), "\n") + "\n\n")
+			b.WriteString(strings.Join(v.target.Render(th, w, 4), "\n") + "\n\n")
 			b.WriteString(th.Faint.Render("enter on the last field (or ctrl+s) starts; esc cancels") + "\n\n")
 		} else {
 			for _, bd := range v.c.keys.Move.bindings() {
-				b.WriteString("  " + th.HelpKey.Render(cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
+				b.WriteString("  " + th.HelpKey.Render(widget.Cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
 			}
-			b.WriteString("  " + th.HelpKey.Render(cell("esc", 6, false)) + "cancel\n\n")
+			b.WriteString("  " + th.HelpKey.Render(widget.Cell("esc", 6, false)) + "cancel\n\n")
 		}
 		if v.imp != nil {
 			b.WriteString(th.Faint.Render("Each message is published with confirms and mandatory. The summary lists the lines that did not\n" +

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warren-tui/warren/pulse"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // pulseFake adds the pulse to the fake broker, with a fixed snapshot.
@@ -230,7 +231,7 @@ func TestPulseHelpListsItsKeys(t *testing.T) {
 			shown := shownKeys(lines)
 			tk := a.c.keys.Table
 			for _, b := range append([]key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom, tk.Open}, pv.keys.bindings()...) {
-				if line := "  " + cell(b.Help().Key, 14, false) + " " + b.Help().Desc; !shown[line] {
+				if line := "  " + widget.Cell(b.Help().Key, 14, false) + " " + b.Help().Desc; !shown[line] {
 					t.Errorf("help lacks %q", line)
 				}
 			}

@@ -1,4 +1,4 @@
-package ui
+package widget
 
 import (
 	"strings"
@@ -11,10 +11,10 @@ import (
 	"github.com/warren-tui/warren/ui/theme"
 )
 
-// textEditor edits a form field's text with a cursor: one line, or many
+// TextEditor edits a form field's text with a cursor: one line, or many
 // when multi is set (headers, body). Like lineInput it owns no timers, so
 // an idle form costs nothing.
-type textEditor struct {
+type TextEditor struct {
 	r     []rune
 	pos   int  // cursor, 0..len(r)
 	multi bool // enter inserts a newline; up and down move by line
@@ -22,7 +22,7 @@ type textEditor struct {
 	width int  // the row width last drawn, for up and down
 }
 
-func (e *textEditor) set(s string) {
+func (e *TextEditor) Set(s string) {
 	if !e.multi {
 		s = oneLine(s)
 	}
@@ -34,11 +34,11 @@ func (e *textEditor) set(s string) {
 func oneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
-func (e *textEditor) String() string {
+func (e *TextEditor) String() string {
 	return string(e.r)
 }
 
-func (e *textEditor) insert(s string) {
+func (e *TextEditor) Insert(s string) {
 	if !e.multi {
 		s = oneLine(s)
 	} else {
@@ -51,7 +51,7 @@ func (e *textEditor) insert(s string) {
 }
 
 // lineBounds gives the start and end (exclusive) of the line holding i.
-func (e *textEditor) lineBounds(i int) (int, int) {
+func (e *TextEditor) lineBounds(i int) (int, int) {
 	start, end := i, i
 	for start > 0 && e.r[start-1] != '\n' {
 		start--
@@ -62,8 +62,8 @@ func (e *textEditor) lineBounds(i int) (int, int) {
 	return start, end
 }
 
-// key applies an editing key; false when the key is not an editing key.
-func (e *textEditor) key(m tea.KeyPressMsg) bool {
+// Key applies an editing key; false when the key is not an editing key.
+func (e *TextEditor) Key(m tea.KeyPressMsg) bool {
 	switch m.String() {
 	case "left":
 		e.pos = max(e.pos-1, 0)
@@ -106,20 +106,20 @@ func (e *textEditor) key(m tea.KeyPressMsg) bool {
 		if !e.multi {
 			return false
 		}
-		e.insert("\n")
+		e.Insert("\n")
 	case "tab":
 		return false
 	default:
 		if m.Text == "" {
 			return false
 		}
-		e.insert(m.Text)
+		e.Insert(m.Text)
 	}
 	return true
 }
 
 // vertical moves the cursor a display row up or down, keeping its column.
-func (e *textEditor) vertical(up bool) {
+func (e *TextEditor) vertical(up bool) {
 	rows, starts, cr, cc := e.rows(e.width)
 	to := cr + 1
 	if up {
@@ -131,13 +131,13 @@ func (e *textEditor) vertical(up bool) {
 	e.pos = starts[to] + min(cc, len(rows[to]))
 }
 
-// lines renders the text as at most h lines of width w, the cursor shown
+// Lines renders the text as at most h lines of width w, the cursor shown
 // when focused. A one-line field scrolls sideways to keep the cursor in
 // view; a multi-line field wraps long lines. Control and bidi runes show
 // escaped (\x1b, \u202e), so they can neither act nor hide; the text itself
 // keeps them. Columns count runes, so a line of escapes may be cut short
 // on screen.
-func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
+func (e *TextEditor) Lines(th theme.Theme, w, h int, focused bool) []string {
 	w = max(w, 4)
 	e.width = w - 1
 	rows, _, cr, cc := e.rows(e.width)
@@ -212,7 +212,7 @@ func runeCells(r rune) int {
 // multi-line field a long line wraps where its next rune would pass w
 // cells as shown (escapes, wide runes). starts holds each row's offset in
 // the text; the cursor's row and column (in runes) come with them.
-func (e *textEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
+func (e *TextEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
 	n := 0
 	for _, line := range strings.Split(string(e.r), "\n") {
 		r := []rune(line)
