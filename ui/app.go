@@ -242,9 +242,6 @@ func (a *App) pop() tea.Cmd {
 	return tea.Batch(closing, a.show())
 }
 
-// closer views hold broker resources to release when they leave.
-type closer interface{ close() tea.Cmd }
-
 func (a *App) closeAll() tea.Cmd { return tea.Batch(a.closers()...) }
 
 func (a *App) closers() []tea.Cmd {
@@ -732,9 +729,6 @@ func (a *App) bottomLine() string {
 	}
 	return widget.Fit(th.Faint.Render(safe(hints)), a.width)
 }
-
-// hinter views say their own most useful keys on the bottom line.
-type hinter interface{ hints() string }
 
 // fitBox pads or cuts s to exactly h lines and cuts lines wider than w: a
 // long name (longer still escaped) must not widen the frame past the

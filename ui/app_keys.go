@@ -33,7 +33,7 @@ type switchedMsg struct {
 func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	g := a.c.keys.Global
 	if key.Matches(m, g.ForceQ) {
-		if h, ok := a.top().(interface{ holdQuit() bool }); ok && h.holdQuit() {
+		if h, ok := a.top().(quitHolder); ok && h.holdQuit() {
 			return nil // a form with unsent edits asks first, as esc does
 		}
 		return a.quit()
@@ -45,7 +45,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
 		switch {
 		case key.Matches(m, g.Back):
-			if h, ok := a.top().(interface{ holdClose() bool }); ok && h.holdClose() {
+			if h, ok := a.top().(closeHolder); ok && h.holdClose() {
 				return nil // it asked to confirm the discard
 			}
 			return a.pop()
@@ -68,7 +68,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	}
 	w := a.c.keys.Write
 	if key.Matches(m, g.Peek, g.Live, g.Move, g.Pin, w.Publish, w.Purge, w.Delete) {
-		if s, ok := a.top().(interface{ stale() bool }); ok && s.stale() {
+		if s, ok := a.top().(staleSelector); ok && s.stale() {
 			return statusCmd("the list is still loading: try again in a moment", true)
 		}
 	}
@@ -157,7 +157,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
-			if l, ok := a.top().(interface{ selectFirst() }); ok {
+			if l, ok := a.top().(firstSelector); ok {
 				l.selectFirst()
 			}
 			return cmd
