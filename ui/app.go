@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
 	"github.com/warren-tui/warren/ui/widget"
@@ -422,7 +423,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case LinkMsg:
-		back := m.State == LinkUp && a.header.haveLink && a.header.link.State != LinkUp
+		back := m.State == ops.LinkUp && a.header.haveLink && a.header.link.State != ops.LinkUp
 		a.header.link, a.header.haveLink = m, true
 		if back {
 			return a, a.relinked()

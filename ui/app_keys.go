@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/ui/widget"
 )
 
@@ -451,15 +451,15 @@ func (a *App) openLive() (tea.Cmd, bool) {
 		if name == "" {
 			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
 		}
-		spec := liveSpec{kind: paneTap, tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
+		spec := liveSpec{kind: paneTap, tap: ops.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
 		return a.push(newLiveView(a.c, spec)), true
 	}
 	return nil, false
 }
 
 func (a *App) openQueueLive(vhost, name, qtype string) tea.Cmd {
-	if qtype == broker.QueueStream {
-		spec := liveSpec{kind: paneTail, tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
+	if qtype == ops.QueueStream {
+		spec := liveSpec{kind: paneTail, tail: ops.TailSpec{Vhost: vhost, Queue: name, From: ops.StreamFrom{Kind: ops.StreamLast}}}
 		return a.push(newLiveView(a.c, spec))
 	}
 	return a.push(newConsumeDialog(a.c, vhost, name, qtype))
