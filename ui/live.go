@@ -503,10 +503,7 @@ func (v *liveView) render(w, h int) string {
 	default:
 		return v.tbl.Render(th, "", false)
 	}
-	// What happened is never cut: it wraps, and the table gives way.
-	head = ansi.Wordwrap(head, max(w, 1), " ")
-	v.tbl.SetSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
-	return head + "\n" + v.tbl.Render(th, "", false)
+	return v.tbl.RenderBelow(th, head, w, h) // what happened is never cut
 }
 
 func (v *liveView) help() []helpGroup {

@@ -468,10 +468,7 @@ func (v *peekView) render(w, h int) string {
 	if len(v.msgs) == 0 {
 		return th.Accent.Render(effect) + "\n" + th.Faint.Render("the queue is empty")
 	}
-	// What the peek did is never cut: it wraps, and the table gives way.
-	head := ansi.Wordwrap(th.Accent.Render(effect), max(w, 1), " ")
-	v.tbl.SetSize(w, h-1-strings.Count(head, "\n")-1)
-	return head + "\n" + v.tbl.Render(th, "", false)
+	return v.tbl.RenderBelow(th, th.Accent.Render(effect), w, h) // what the peek did is never cut
 }
 
 func (v *peekView) help() []helpGroup {
