@@ -33,16 +33,6 @@ func (k writeKeys) bindings() []key.Binding {
 	return []key.Binding{k.Publish, k.Republish, k.Purge, k.Delete, k.Declare}
 }
 
-// messageSelector views have a message selected, for r (republish).
-// removable says the message still sits in a queue it can be removed from.
-type messageSelector interface {
-	selectedMessage() (m message.Message, removable bool, ok bool)
-}
-
-// typingView views take every key as text while typing() is true; only
-// esc (close) and ctrl+c (quit) stay the App's.
-type typingView interface{ typing() bool }
-
 // republishMsg asks the App to open the republish form for a message.
 type republishMsg struct {
 	msg       message.Message
@@ -111,7 +101,7 @@ func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
 			return readOnlyCmd("declaring"), true
 		}
 		kind := "queue"
-		if l, ok := a.top().(interface{ listKind() viewKind }); ok {
+		if l, ok := a.top().(listKinder); ok {
 			switch l.listKind() {
 			case kindExchanges:
 				kind = "exchange"

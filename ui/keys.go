@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/warren-tui/warren/ui/widget"
+)
 
 // globalKeys work in every view while no prompt is open.
 type globalKeys struct {
@@ -37,19 +41,12 @@ func (k globalKeys) bindings() []key.Binding {
 	return []key.Binding{k.Command, k.Filter, k.Help, k.Refresh, k.Back, k.Quit, k.ForceQ, k.Peek, k.Live, k.Pin, k.Move}
 }
 
-// tableKeys move through a table and its pages.
-type tableKeys struct {
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Top      key.Binding
-	Bottom   key.Binding
-	Open     key.Binding
-}
+// tableKeys move through a table and its pages: the keys the widgets
+// take (widget.NavKeys), with their help.
+type tableKeys struct{ widget.NavKeys }
 
 func newTableKeys() tableKeys {
-	return tableKeys{
+	return tableKeys{widget.NavKeys{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down (past the last row: next page)")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup/ctrl+b", "previous page")),
@@ -57,7 +54,7 @@ func newTableKeys() tableKeys {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first row")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last row")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-	}
+	}}
 }
 
 func (k tableKeys) bindings() []key.Binding {
