@@ -86,6 +86,7 @@ func Vhost(u *url.URL) string {
 // host:port of each endpoint in the order given.
 type Endpoints struct {
 	URI   *url.URL // the first entry, credentials and all: never print it
+	First string   // the first entry as it was written (never print it either)
 	Addrs []string // host:port of every entry, the first's first
 }
 
@@ -105,7 +106,7 @@ func ParseEndpoints(raw string) (Endpoints, error) {
 		}
 		return Endpoints{}, err
 	}
-	eps := Endpoints{URI: first, Addrs: []string{hostPort(first)}}
+	eps := Endpoints{URI: first, First: entries[0], Addrs: []string{hostPort(first)}}
 	for i, e := range entries[1:] {
 		u, err := parseEntry(e, first)
 		if err != nil {
