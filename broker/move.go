@@ -154,6 +154,9 @@ type MoveResult struct {
 	// source (the broker had requeued them before their acks were read)
 	// and acked there, so each is in the target only.
 	Reconciled int
+	// FailedOver counts the times the move lost its link to a node of a
+	// cluster and went on from another (see moveOnNodes).
+	FailedOver int
 	// QueueType is the source's type as the move found it (classic or
 	// quorum), and DeliveryLimit the limit it went by.
 	QueueType     string
@@ -202,7 +205,7 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 	if err := s.checkTargetQueue(ctx, req.Vhost, req.Target, req.TargetQueue, req.Exchange, req.RoutingKey, "moved"); err != nil {
 		return MoveResult{}, err
 	}
-	return s.move(ctx, req, progress)
+	return s.moveOnNodes(ctx, req, progress)
 }
 
 // move runs a checked request; the discard target publishes nothing and
@@ -341,7 +344,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		m.res.Took = time.Since(start)
 		return m.res, &UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1, Twice: m.res.DuplicateRisk}
 	case m.linkErr != nil:
-		return m.res, fmt.Errorf("move stopped, link lost: %w", m.linkErr)
+		return m.res, fmt.Errorf("%w: %w", errMoveLinkLost, m.linkErr)
 	case takeErr != nil:
 		return m.res, takeErr
 	}

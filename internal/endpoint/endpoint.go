@@ -143,9 +143,9 @@ func indexOf(list []string, s string) int {
 
 // Split cuts a value that lists several endpoints, separated by commas,
 // into its entries (spaces around each are dropped). A comma inside a
-// password must be written %2C. When the pieces do not all parse but the
-// whole value does (a password with a literal comma, as warren took it
-// before lists), the whole value is the one entry.
+// password should be written %2C. When the first piece does not parse
+// but the whole value does (a literal comma in the first URI's password,
+// as warren took it before lists), the whole value is the one entry.
 func Split(raw string, parses func(string) bool) []string {
 	if !strings.Contains(raw, ",") {
 		return []string{strings.TrimSpace(raw)}
@@ -154,10 +154,8 @@ func Split(raw string, parses func(string) bool) []string {
 	for _, p := range strings.Split(raw, ",") {
 		out = append(out, strings.TrimSpace(p))
 	}
-	for _, p := range out {
-		if !parses(p) && parses(raw) {
-			return []string{raw}
-		}
+	if !parses(out[0]) && parses(raw) {
+		return []string{raw}
 	}
 	return out
 }
