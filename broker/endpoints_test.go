@@ -2,7 +2,12 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +104,51 @@ func TestNodesDialMovesOn(t *testing.T) {
 	n2, _, _ := newNodes(Config{URI: "amqp://" + deadAddr + "/"})
 	if _, err := n2.dial(context.Background(), time.Second, nil)("tcp", ""); err == nil {
 		t.Fatal("dialled a closed port")
+	}
+}
+
+// With amqps each endpoint's certificate is checked against that
+// endpoint's own host (unless the configuration names one): the test
+// server's certificate names 127.0.0.1, not localhost.
+func TestNodesDialChecksEachEndpointsOwnName(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	dial := func(uri string, cfg *tls.Config) error {
+		n, _, err := newNodes(Config{URI: uri, TLS: cfg})
+		if err != nil {
+			return err
+		}
+		c, err := n.dial(context.Background(), 5*time.Second, nil)("tcp", "")
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := dial(fmt.Sprintf("amqps://u@127.0.0.1:%d/", port), cfg); err != nil {
+		t.Fatalf("127.0.0.1, which the certificate names: %v", err)
+	}
+	if err := dial(fmt.Sprintf("amqps://u@localhost:%d/", port), cfg); err == nil {
+		t.Fatal("localhost passed with a certificate for 127.0.0.1")
+	}
+	// A dead first endpoint, then this one: checked against its own name.
+	if err := dial(fmt.Sprintf("amqps://u@localhost:1/,127.0.0.1:%d", port), cfg); err != nil {
+		t.Fatalf("the second endpoint, 127.0.0.1: %v", err)
+	}
+	// A configured server name is checked on every endpoint.
+	named := cfg.Clone()
+	named.ServerName = "example.com" // the test certificate's other name
+	if err := dial(fmt.Sprintf("amqps://u@localhost:%d/", port), named); err != nil {
+		t.Fatalf("server-name example.com: %v", err)
+	}
+	named.ServerName = "rabbit.invalid"
+	if err := dial(fmt.Sprintf("amqps://u@127.0.0.1:%d/", port), named); err == nil {
+		t.Fatal("server-name rabbit.invalid passed")
+	}
+	if cfg.ServerName != "" {
+		t.Fatal("dial changed the caller's TLS configuration")
 	}
 }
