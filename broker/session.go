@@ -139,10 +139,6 @@ func (s *Session) Close() error {
 	return nil
 }
 
-// Endpoints is every AMQP endpoint (host:port) the session may use, in
-// the order given.
-func (s *Session) Endpoints() []string { return s.nodes.list.All() }
-
 // Endpoint is the host:port the session's own connection went to last,
 // and whether that is another than the first listed.
 func (s *Session) Endpoint() (addr string, failedOver bool) {

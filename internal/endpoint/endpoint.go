@@ -20,10 +20,8 @@ import (
 type List struct {
 	addrs []string
 
-	mu      sync.Mutex
-	cur     int
-	moved   bool // cur changed at least once
-	onMoved []func(from, to string)
+	mu  sync.Mutex
+	cur int
 }
 
 // New makes a list of host:port addresses; it needs at least one, and
@@ -44,9 +42,6 @@ func New(addrs ...string) (*List, error) {
 	}
 	return &List{addrs: append([]string(nil), addrs...)}, nil
 }
-
-// Single is a list of one address, for callers that were given one.
-func Single(addr string) *List { return &List{addrs: []string{addr}} }
 
 // Len is how many endpoints the list has.
 func (l *List) Len() int { return len(l.addrs) }
@@ -87,27 +82,13 @@ func (l *List) Order() []string {
 // It returns whether that moved the list to another endpoint.
 func (l *List) Answered(addr string) bool {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	i := indexOf(l.addrs, addr)
 	if i < 0 || i == l.cur {
-		l.mu.Unlock()
 		return false
 	}
-	from := l.addrs[l.cur]
-	l.cur, l.moved = i, true
-	hooks := append([]func(string, string){}, l.onMoved...)
-	l.mu.Unlock()
-	for _, h := range hooks {
-		h(from, addr)
-	}
+	l.cur = i
 	return true
-}
-
-// OnMoved calls f (outside the list's lock) each time the list moves to
-// another endpoint.
-func (l *List) OnMoved(f func(from, to string)) {
-	l.mu.Lock()
-	l.onMoved = append(l.onMoved, f)
-	l.mu.Unlock()
 }
 
 // Try calls attempt with each endpoint in Order until one succeeds, and
