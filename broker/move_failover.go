@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -34,20 +35,26 @@ func (s *Session) moveOnNodes(ctx context.Context, req MoveRequest, progress fun
 	var base MoveProgress // the rounds before this one
 	budget, backAgain := -1, 0
 	for round := 1; ; round++ {
+		var mu sync.Mutex // progress may come from the move's goroutines
 		var last MoveProgress
 		res, err := s.move(ctx, req, func(p MoveProgress) {
+			mu.Lock()
 			last = p
+			mu.Unlock()
 			if progress != nil {
 				progress(addProgress(base, p, budget))
 			}
 		})
+		mu.Lock()
+		final := last
+		mu.Unlock()
 		total = addRound(total, res)
 		total.Took = time.Since(start)
 		if budget < 0 {
-			budget = last.Total
+			budget = final.Total
 		}
-		if !errors.Is(err, errMoveLinkLost) || ctx.Err() != nil || round == maxMoveRounds {
-			return total, err
+		if !errors.Is(err, errMoveLinkLost) || ctx.Err() != nil || round == maxMoveRounds || budget <= 0 {
+			return total, err // budget <= 0: the round said nothing of what it would take
 		}
 		backAgain += res.DuplicateRisk - res.InDoubt
 		left := budget - total.Moved + backAgain
@@ -55,7 +62,7 @@ func (s *Session) moveOnNodes(ctx context.Context, req MoveRequest, progress fun
 			return total, nil
 		}
 		total.FailedOver++
-		base = addProgress(base, last, budget)
+		base = addProgress(base, final, budget)
 		req.Limit = left
 		select { // a quorum queue whose leader went elects another
 		case <-ctx.Done():
