@@ -97,10 +97,18 @@ func splitAPIs(raw string) ([]*url.URL, error) {
 				}
 				u.User = nil
 			}
+			if p := apiPath(u); p != "" && p != apiPath(out[0]) {
+				return nil, fmt.Errorf("--api endpoint %d: every endpoint has the first one's path: give it once, in the first", i+1)
+			}
 		}
 		out = append(out, u)
 	}
 	return out, nil
+}
+
+// apiPath is the API's path prefix, as mgmt reads it.
+func apiPath(u *url.URL) string {
+	return strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api")
 }
 
 func parseAPI(e, scheme string) (*url.URL, error) {

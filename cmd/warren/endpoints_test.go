@@ -91,6 +91,7 @@ func TestFlagEndpointLists(t *testing.T) {
 		{URI: "amqp://u:s3cret@n1/,n2", API: "http://n1:15672,https://n2:15671"},
 		{URI: "amqp://u:s3cret@n1/", API: "http://u:s3cret@n1:15672,http://v:s3cret@n2:15672"},
 		{URI: "amqp://u:s3cret@n1/", API: "n1:15672,n2:15672"},
+		{URI: "amqp://u:s3cret@n1/", API: "http://n1:15672/rabbit,http://n2:15672/other"},
 	} {
 		_, err := resolve(bad, fileConfig{})
 		if err == nil {
