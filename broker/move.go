@@ -60,7 +60,7 @@ func (s *Session) Move(ctx context.Context, req MoveRequest, progress func(MoveP
 	if err := s.checkTargetQueue(ctx, req.Vhost, req.Target, req.TargetQueue, req.Exchange, req.RoutingKey, "moved"); err != nil {
 		return MoveResult{}, err
 	}
-	return s.move(ctx, req, progress)
+	return s.moveOnNodes(ctx, req, progress)
 }
 
 // move runs a checked request; the discard target publishes nothing and
@@ -199,7 +199,7 @@ func (s *Session) move(ctx context.Context, req MoveRequest, progress func(MoveP
 		m.res.Took = time.Since(start)
 		return m.res, &UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1, Twice: m.res.DuplicateRisk}
 	case m.linkErr != nil:
-		return m.res, fmt.Errorf("move stopped, link lost: %w", m.linkErr)
+		return m.res, fmt.Errorf("%w: %w", errMoveLinkLost, m.linkErr)
 	case takeErr != nil:
 		return m.res, takeErr
 	}

@@ -40,14 +40,14 @@ func (s *Session) Peek(ctx context.Context, req PeekRequest) (PeekResult, error)
 				return PeekResult{QueueType: req.Type, NextOffset: -1}, err
 			}
 		}
-		res, err = s.peekClassic(ctx, req)
+		res, err = s.peekElsewhere(ctx, func() (PeekResult, error) { return s.peekClassic(ctx, req) })
 	case QueueQuorum:
 		if err := s.mayRaiseCounts(req); err != nil {
 			return PeekResult{QueueType: req.Type, NextOffset: -1}, err
 		}
 		res, err = s.peekQuorum(ctx, req)
 	case QueueStream:
-		res, err = s.peekStream(ctx, req)
+		res, err = s.peekElsewhere(ctx, func() (PeekResult, error) { return s.peekStream(ctx, req) })
 	default:
 		return PeekResult{NextOffset: -1}, fmt.Errorf("cannot peek queue %q: unknown queue type %q", req.Queue, req.Type)
 	}

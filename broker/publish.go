@@ -114,11 +114,10 @@ func (p *vhostPool) dialNamed(ctx context.Context, vhost, name string) (*amqp.Co
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName(name)
 	conn, err := amqp.DialConfig(p.uriFor(vhost), amqp.Config{
-		Vhost:           vhost,
-		TLSClientConfig: p.cfg.TLS,
-		Properties:      props,
-		Heartbeat:       10 * time.Second,
-		Dial:            batching(dialContext(ctx, 5*time.Second)),
+		Vhost:      vhost,
+		Properties: props,
+		Heartbeat:  10 * time.Second,
+		Dial:       batching(p.nodes.dial(ctx, 5*time.Second, nil)),
 	})
 	if err != nil {
 		return nil, p.vhostErr(vhost, err)

@@ -21,10 +21,19 @@ type LinkEvent struct {
 	State LinkState
 	Err   error
 	At    time.Time
+	// Endpoint is the host:port the session's connection is on (or was
+	// last on), never with credentials; "" before the first connection.
+	Endpoint string
+	// FailedOver: Endpoint is not the first endpoint listed, because that
+	// one stopped answering (or never did).
+	FailedOver bool
 }
 
 // Config says how to reach the broker.
 type Config struct {
+	// URI is the broker's AMQP URI. It may list several endpoints of one
+	// cluster, separated by commas (see ParseEndpoints): every dial tries
+	// the one that answered last first, then the others.
 	URI   string
 	TLS   *tls.Config // nil: verify against the system roots (amqps only)
 	Retry time.Duration
@@ -42,6 +51,10 @@ type Config struct {
 type Session struct {
 	cfg    Config
 	events chan LinkEvent
+	nodes  *nodes
+
+	epMu     sync.Mutex
+	endpoint string // where the session's own connection went last
 
 	mu   sync.Mutex
 	conn *amqp.Connection
@@ -64,9 +77,6 @@ func (s *Session) ReadOnly() bool { return s.cfg.ReadOnly }
 // Open validates the URI and starts connecting in the background; it does
 // not wait for the broker. Close it when done.
 func Open(cfg Config) (*Session, error) {
-	if _, err := ParseURI(cfg.URI); err != nil {
-		return nil, err
-	}
 	if cfg.Retry <= 0 {
 		cfg.Retry = 2 * time.Second
 	}
@@ -78,7 +88,7 @@ func Open(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: cfg, events: make(chan LinkEvent, 16), vhosts: vhosts, cancel: cancel, done: make(chan struct{})}
+	s := &Session{cfg: cfg, events: make(chan LinkEvent, 16), nodes: vhosts.nodes, vhosts: vhosts, cancel: cancel, done: make(chan struct{})}
 	go s.run(ctx)
 	return s, nil
 }
@@ -102,8 +112,23 @@ func (s *Session) Close() error {
 	return nil
 }
 
+// Endpoint is the host:port the session's own connection went to last,
+// and whether that is another than the first listed.
+func (s *Session) Endpoint() (addr string, failedOver bool) {
+	s.epMu.Lock()
+	defer s.epMu.Unlock()
+	return s.endpoint, s.endpoint != "" && s.endpoint != s.nodes.list.All()[0]
+}
+
+func (s *Session) connectedTo(addr string) {
+	s.epMu.Lock()
+	s.endpoint = addr
+	s.epMu.Unlock()
+}
+
 func (s *Session) emit(state LinkState, err error) {
 	ev := LinkEvent{State: state, Err: err, At: time.Now()}
+	ev.Endpoint, ev.FailedOver = s.Endpoint()
 	for {
 		select {
 		case s.events <- ev:
@@ -193,8 +218,8 @@ func (s *Session) watch(ctx context.Context, conn *amqp.Connection) {
 func (s *Session) probe() error {
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName(s.cfg.Name + " (probe)")
-	conn, err := amqp.DialConfig(s.cfg.URI, amqp.Config{TLSClientConfig: s.cfg.TLS, Properties: props,
-		Dial: amqp.DefaultDial(3 * time.Second)})
+	conn, err := amqp.DialConfig(s.nodes.uri(""), amqp.Config{Properties: props,
+		Dial: s.nodes.dial(context.Background(), 3*time.Second, nil)})
 	if err != nil {
 		return cleanErr(err)
 	}
@@ -205,11 +230,11 @@ func (s *Session) probe() error {
 func (s *Session) dial() (*amqp.Connection, error) {
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName(s.cfg.Name)
-	conn, err := amqp.DialConfig(s.cfg.URI, amqp.Config{
-		TLSClientConfig: s.cfg.TLS,
-		Properties:      props,
-		Heartbeat:       10 * time.Second,
-		Dial:            amqp.DefaultDial(5 * time.Second),
+	conn, err := amqp.DialConfig(s.nodes.uri(""), amqp.Config{
+		Properties: props,
+		Heartbeat:  10 * time.Second,
+		// Recovery dials through this too: a lost node is left for the next.
+		Dial: s.nodes.dial(context.Background(), 5*time.Second, s.connectedTo),
 		Recovery: &amqp.Recovery{
 			// Never give up while the session is open; we show the state instead.
 			ReconnectionConfig:   &amqp.ReconnectionConfig{MaxRetryCount: 1 << 30, RetryInterval: s.cfg.Retry},

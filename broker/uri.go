@@ -3,8 +3,11 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
+
+	"github.com/warren-tui/warren/internal/endpoint"
 )
 
 // ErrBadURI says an AMQP URI could not be used. Its message never repeats
@@ -58,13 +61,14 @@ func uriParseReason(err error) string {
 }
 
 // Redact returns the URI with its password replaced, or a placeholder when
-// it does not parse: safe to show on screen and in logs.
+// it does not parse: safe to show on screen and in logs. A list of
+// endpoints shows the first URI and the others' host:port.
 func Redact(raw string) string {
-	u, err := ParseURI(raw)
+	eps, err := ParseEndpoints(raw)
 	if err != nil {
 		return "(malformed URI)"
 	}
-	return u.Redacted()
+	return strings.Join(append([]string{eps.URI.Redacted()}, eps.Addrs[1:]...), ",")
 }
 
 // Vhost is the virtual host a URI names: its path without the leading
@@ -75,4 +79,91 @@ func Vhost(u *url.URL) string {
 		return "/"
 	}
 	return p
+}
+
+// Endpoints is an AMQP URI list read by ParseEndpoints: the first URI,
+// whose user, password, vhost and scheme every endpoint shares, and the
+// host:port of each endpoint in the order given.
+type Endpoints struct {
+	URI   *url.URL // the first entry, credentials and all: never print it
+	First string   // the first entry as it was written (never print it either)
+	Addrs []string // host:port of every entry, the first's first
+}
+
+// ParseEndpoints reads a URI that may list several endpoints of one
+// cluster, separated by commas: amqp://user@h1:5672/vhost,h2:5672,h3.
+// The first entry is a whole URI; each later one is a URI or host[:port]
+// that names another node only: the endpoints share the first's scheme,
+// user, password and vhost, and a later entry that names others is an
+// error (never repeating it). A missing port is the scheme's (5672, or
+// 5671 for amqps).
+func ParseEndpoints(raw string) (Endpoints, error) {
+	entries := endpoint.Split(raw, func(s string) bool { _, err := parseEntry(s, nil); return err == nil })
+	first, err := ParseURI(entries[0])
+	if err != nil {
+		if len(entries) > 1 {
+			return Endpoints{}, fmt.Errorf("endpoint 1: %w", err)
+		}
+		return Endpoints{}, err
+	}
+	eps := Endpoints{URI: first, First: entries[0], Addrs: []string{hostPort(first)}}
+	for i, e := range entries[1:] {
+		u, err := parseEntry(e, first)
+		if err != nil {
+			return Endpoints{}, fmt.Errorf("endpoint %d: %w", i+2, err)
+		}
+		addr := hostPort(u)
+		for _, a := range eps.Addrs {
+			if a == addr {
+				return Endpoints{}, fmt.Errorf("endpoint %d: %s is listed twice", i+2, addr)
+			}
+		}
+		eps.Addrs = append(eps.Addrs, addr)
+	}
+	return eps, nil
+}
+
+// parseEntry reads a later entry of an endpoint list: a URI or a bare
+// host[:port]. With first nil it only checks that the entry could be one.
+func parseEntry(e string, first *url.URL) (*url.URL, error) {
+	if !strings.Contains(e, "://") {
+		scheme := "amqp"
+		if first != nil {
+			scheme = first.Scheme
+		}
+		if strings.ContainsAny(e, "@/?#") {
+			return nil, fmt.Errorf("%w: a later endpoint is a URI or host:port", ErrBadURI)
+		}
+		e = scheme + "://" + e
+	}
+	u, err := ParseURI(e)
+	if err != nil || first == nil {
+		return u, err
+	}
+	if u.Scheme != first.Scheme {
+		return nil, fmt.Errorf("%w: every endpoint must use %s://, as the first does", ErrBadURI, first.Scheme)
+	}
+	if u.User != nil {
+		p1, _ := first.User.Password()
+		p2, has := u.User.Password()
+		if u.User.Username() != first.User.Username() || (has && p2 != p1) {
+			return nil, fmt.Errorf("%w: every endpoint logs in as the first one's user, with its password: give them once, in the first", ErrBadURI)
+		}
+	}
+	if p := strings.TrimPrefix(u.EscapedPath(), "/"); p != "" && p != strings.TrimPrefix(first.EscapedPath(), "/") {
+		return nil, fmt.Errorf("%w: every endpoint opens the first one's vhost: name it once, in the first", ErrBadURI)
+	}
+	return u, nil
+}
+
+// hostPort is u's host and port, the scheme's port when it names none.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "5672"
+		if u.Scheme == "amqps" {
+			port = "5671"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }

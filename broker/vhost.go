@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -29,8 +28,9 @@ var (
 // or 403) and re-subscribe its consumers behind the caller's back, while
 // every user of the pool wants a fresh channel per operation instead.
 type vhostPool struct {
-	cfg  Config
-	base *url.URL // the session's URI; only the path changes per vhost
+	cfg   Config
+	base  *url.URL // the session's (first) URI, for its user name
+	nodes *nodes   // where to dial: the session's endpoint list
 
 	mu     sync.Mutex
 	conns  map[string]*vhostConn
@@ -44,11 +44,11 @@ type vhostConn struct {
 }
 
 func newVhostPool(cfg Config) (*vhostPool, error) {
-	u, err := ParseURI(cfg.URI)
+	nodes, eps, err := newNodes(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &vhostPool{cfg: cfg, base: u, conns: map[string]*vhostConn{}, owned: map[*amqp.Connection]struct{}{}}, nil
+	return &vhostPool{cfg: cfg, base: eps.URI, nodes: nodes, conns: map[string]*vhostConn{}, owned: map[*amqp.Connection]struct{}{}}, nil
 }
 
 // user is the user name the pool logs in as, for error messages.
@@ -106,13 +106,9 @@ func (p *vhostPool) channel(ctx context.Context, vhost string) (*amqp.Channel, e
 	return ch, nil
 }
 
-// uriFor is the session's URI with vhost as its (escaped) path.
-func (p *vhostPool) uriFor(vhost string) string {
-	u := *p.base
-	u.Path = "/" + vhost
-	u.RawPath = "/" + url.PathEscape(vhost)
-	return u.String()
-}
+// uriFor is the URI amqp091-go is given for vhost: the session's, with
+// vhost as its (escaped) path; nodes.dial picks the endpoint.
+func (p *vhostPool) uriFor(vhost string) string { return p.nodes.uri(vhost) }
 
 // own dials a connection for one reader alone (a peek, a live pane), so
 // that a message amqp091-go cannot decode, which makes it close the whole
@@ -167,33 +163,15 @@ func (p *vhostPool) dialAs(ctx context.Context, vhost, name string) (*amqp.Conne
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName(name)
 	conn, err := amqp.DialConfig(p.uriFor(vhost), amqp.Config{
-		Vhost:           vhost,
-		TLSClientConfig: p.cfg.TLS,
-		Properties:      props,
-		Heartbeat:       10 * time.Second,
-		Dial:            dialContext(ctx, 5*time.Second),
+		Vhost:      vhost,
+		Properties: props,
+		Heartbeat:  10 * time.Second,
+		Dial:       p.nodes.dial(ctx, 5*time.Second, nil),
 	})
 	if err != nil {
 		return nil, p.vhostErr(vhost, err)
 	}
 	return conn, nil
-}
-
-// dialContext is amqp.DefaultDial that also gives up when ctx ends.
-func dialContext(ctx context.Context, timeout time.Duration) func(network, addr string) (net.Conn, error) {
-	return func(network, addr string) (net.Conn, error) {
-		d := net.Dialer{Timeout: timeout}
-		conn, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		// Bound the TLS and AMQP handshake; amqp091-go clears it once open.
-		if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
-			conn.Close()
-			return nil, err
-		}
-		return conn, nil
-	}
 }
 
 // vhostErr names the user and vhost when the broker refuses the vhost, and

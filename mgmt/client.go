@@ -17,6 +17,8 @@ import (
 	"time"
 
 	rabbithole "github.com/michaelklishin/rabbit-hole/v3"
+
+	"github.com/warren-tui/warren/internal/endpoint"
 )
 
 // Config says where the management API is and how to log in.
@@ -51,6 +53,7 @@ type Client struct {
 	timeout     time.Duration
 	transport   http.RoundTripper
 	http        *http.Client
+	apis        *endpoint.List // every API endpoint; the one that answered last first
 	rh          *rabbithole.Client
 
 	userMu sync.Mutex
@@ -72,16 +75,13 @@ type Client struct {
 // New checks the configuration and builds a client. It does no I/O; call
 // Overview to find out whether the API answers.
 func New(cfg Config) (*Client, error) {
-	raw := strings.TrimSpace(cfg.APIURL)
-	u, err := url.Parse(raw)
+	u, addrs, err := apiEndpoints(strings.TrimSpace(cfg.APIURL), cfg.Password)
 	if err != nil {
-		return nil, fmt.Errorf("management API URL is not valid: %s", scrubString(innermost(err), cfg.Password))
+		return nil, err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("management API URL %s: scheme must be http or https", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("management API URL %s: no host", u.Redacted())
+	apis, err := endpoint.New(addrs...)
+	if err != nil {
+		return nil, fmt.Errorf("management API: %w", err)
 	}
 	if u.User != nil {
 		if cfg.Username == "" {
@@ -104,7 +104,9 @@ func New(cfg Config) (*Client, error) {
 	tr.MaxIdleConnsPerHost = 4
 	// Every request, ours or rabbit-hole's, goes through the origin guard:
 	// credentials never follow a redirect to another scheme, host or port.
-	guard := &originGuard{base: tr, origin: origin(u)}
+	// Below it, each request goes to the endpoint that answered last, and
+	// to the next when that one cannot be reached.
+	guard := &originGuard{base: &failoverTransport{base: tr, list: apis}, origin: origin(u)}
 
 	c := &Client{
 		endpoint:    u.String(),
@@ -113,6 +115,7 @@ func New(cfg Config) (*Client, error) {
 		password:    cfg.Password,
 		timeout:     timeout,
 		transport:   guard,
+		apis:        apis,
 		http:        &http.Client{Transport: guard, Timeout: timeout},
 	}
 	promURL, err := prometheusURL(cfg.PrometheusURL, u)

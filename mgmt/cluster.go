@@ -45,6 +45,7 @@ func (c *Client) Overview(ctx context.Context) (Overview, error) {
 		DeliverRate:   j.MessageStats.V.DeliverGet.Rate,
 		StatsInterval: defaultStatsInterval,
 	}
+	o.Endpoint, o.FailedOver = c.Endpoint()
 	if j.StatsIntervalMS > 0 {
 		o.StatsInterval = time.Duration(j.StatsIntervalMS) * time.Millisecond
 	}

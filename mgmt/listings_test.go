@@ -176,6 +176,10 @@ func TestOverviewReadsIntervalAndAsksWhoamiOnce(t *testing.T) {
 		User: "alice", Node: "rabbit@a", Queues: 3, Exchanges: 7, Connections: 1, Consumers: 2, Channels: 4,
 		Messages: 9, Ready: 6, Unacked: 3, PublishRate: 1.25, DeliverRate: 2.5, StatsInterval: 10 * time.Second,
 		StatsOff: true} // the switch is read; rates the answer carries are kept
+	if o.Endpoint == "" || o.FailedOver {
+		t.Errorf("the overview came from endpoint %q (failed over %v): want the one API, not failed over", o.Endpoint, o.FailedOver)
+	}
+	want.Endpoint = o.Endpoint
 	if o != want {
 		t.Fatalf("got  %+v\nwant %+v", o, want)
 	}

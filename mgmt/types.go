@@ -59,17 +59,22 @@ type Overview struct {
 	ManagementVersion string
 	User              string // the user the API authenticated as
 	Node              string
-	Queues            int
-	Exchanges         int
-	Connections       int
-	Consumers         int
-	Channels          int
-	Messages          int64
-	Ready             int64
-	Unacked           int64
-	PublishRate       float64 // msg/s
-	DeliverRate       float64 // msg/s, deliver + get
-	StatsInterval     time.Duration
+	// Endpoint is the API endpoint (host:port) that answered, and
+	// FailedOver says it is not the first listed: warren moved to it
+	// because that one stopped answering (or never did).
+	Endpoint      string
+	FailedOver    bool
+	Queues        int
+	Exchanges     int
+	Connections   int
+	Consumers     int
+	Channels      int
+	Messages      int64
+	Ready         int64
+	Unacked       int64
+	PublishRate   float64 // msg/s
+	DeliverRate   float64 // msg/s, deliver + get
+	StatsInterval time.Duration
 	// ProductName and ProductVersion are what the broker calls itself
 	// (a rebranded build may differ from RabbitMQ's own version).
 	ProductName    string

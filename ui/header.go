@@ -94,10 +94,22 @@ func linkHTTP(c *common, h headerState) string {
 	case h.httpErr != nil:
 		return th.HeaderKey.Render("HTTP ") + th.LinkDown.Render("● down")
 	case h.httpOK:
-		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up")
+		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up") + where(c, h.overview.Endpoint, h.overview.FailedOver)
 	default:
 		return th.HeaderKey.Render("HTTP ") + th.LinkWarn.Render("○ connecting")
 	}
+}
+
+// where names the endpoint a link is on, and says when warren moved there
+// from the first one listed.
+func where(c *common, endpoint string, failedOver bool) string {
+	switch {
+	case endpoint == "":
+		return ""
+	case failedOver:
+		return c.th.LinkWarn.Render(" failed over to " + safe(endpoint))
+	}
+	return c.th.HeaderKey.Render(" " + safe(endpoint))
 }
 
 func linkAMQP(c *common, h headerState) string {
@@ -108,7 +120,7 @@ func linkAMQP(c *common, h headerState) string {
 	}
 	switch h.link.State {
 	case ops.LinkUp:
-		return label + th.LinkUp.Render("● up")
+		return label + th.LinkUp.Render("● up") + where(c, h.link.Endpoint, h.link.FailedOver)
 	case ops.LinkReconnecting:
 		return label + th.LinkWarn.Render("◌ reconnecting")
 	case ops.LinkConnecting:

@@ -61,6 +61,10 @@ type LinkMsg struct {
 	State ops.LinkState
 	Err   error
 	At    time.Time
+	// Endpoint is the AMQP host:port in use (no credentials), and
+	// FailedOver says it is not the first listed.
+	Endpoint   string
+	FailedOver bool
 }
 
 // Options are the program-wide settings.

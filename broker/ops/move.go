@@ -142,6 +142,9 @@ type MoveResult struct {
 	// source (the broker had requeued them before their acks were read)
 	// and acked there, so each is in the target only.
 	Reconciled int
+	// FailedOver counts the times the move lost its link to a node of a
+	// cluster and went on from another (see broker's moveOnNodes).
+	FailedOver int
 	// QueueType is the source's type as the move found it (classic or
 	// quorum), and DeliveryLimit the limit it went by.
 	QueueType     string

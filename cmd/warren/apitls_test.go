@@ -33,7 +33,7 @@ func TestAPICertificateIsCheckedAgainstTheAPIHost(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: api.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fc := fileConfig{Contexts: []contextConfig{{Name: "split", URI: "amqps://ops:pw@rabbit.invalid:5671/", API: api.URL, TLS: tlsConfig{CAFile: ca}}}}
+	fc := fileConfig{Contexts: []contextConfig{{Name: "split", URI: "amqps://ops:pw@rabbit.invalid:5671/", API: endpointList(api.URL), TLS: tlsConfig{CAFile: ca}}}}
 	s, err := resolve(flagValues{Context: "split"}, fc)
 	if err != nil {
 		t.Fatal(err)

@@ -25,10 +25,12 @@ type fileConfig struct {
 }
 
 type contextConfig struct {
-	Name     string `yaml:"name"`
-	URI      string `yaml:"uri"`
-	API      string `yaml:"api"`
-	ReadOnly bool   `yaml:"read-only"`
+	Name string `yaml:"name"`
+	// URI and API may each list the endpoints of a cluster (see
+	// endpointList); warren moves to the next when one stops answering.
+	URI      endpointList `yaml:"uri"`
+	API      endpointList `yaml:"api"`
+	ReadOnly bool         `yaml:"read-only"`
 	// PasswordFile holds the password for the URI's user, so that it need
 	// not sit in the config or on the command line.
 	PasswordFile string    `yaml:"password-file"`
@@ -46,9 +48,14 @@ type tlsConfig struct {
 
 // settings are the resolved connection settings of one run or context.
 type settings struct {
-	Context  string
-	URI      string // with credentials: never print it, print Redacted
-	API      string
+	Context string
+	URI     string // the first AMQP endpoint, with credentials: never print it, print Redacted
+	API     string // the first management API endpoint, without credentials
+	// MoreAMQP and MoreAPI are the further endpoints (host:port) of the
+	// same cluster, in the order given: same scheme, credentials, vhost
+	// and API path as the first.
+	MoreAMQP []string
+	MoreAPI  []string
 	Username string // for the API
 	Password string // for the API
 	Vhost    string // "" = lists start with all vhosts
@@ -134,7 +141,7 @@ func loadConfig(path string, mustExist bool) (fileConfig, error) {
 		if c.Name == "" {
 			return fc, fmt.Errorf("config %s: context %d has no name", path, i+1)
 		}
-		if c.PasswordFile != "" && uriHasPassword(c.URI) {
+		if c.PasswordFile != "" && uriHasPassword(string(c.URI)) {
 			return fc, fmt.Errorf("config %s: context %q has both a password in its uri and a password-file; keep one", path, c.Name)
 		}
 	}
@@ -147,20 +154,24 @@ func loadConfig(path string, mustExist bool) (fileConfig, error) {
 // holdsPasswords says whether a URI of the config carries a password.
 func (fc fileConfig) holdsPasswords() bool {
 	for _, c := range fc.Contexts {
-		if uriHasPassword(c.URI) || uriHasPassword(c.API) {
+		if uriHasPassword(string(c.URI)) || uriHasPassword(string(c.API)) {
 			return true
 		}
 	}
 	return false
 }
 
+// uriHasPassword says whether a URI, or any URI of a comma-separated
+// list of endpoints, carries a password.
 func uriHasPassword(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return false
+	for _, e := range append(strings.Split(raw, ","), raw) {
+		if u, err := url.Parse(strings.TrimSpace(e)); err == nil && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				return true
+			}
+		}
 	}
-	_, ok := u.User.Password()
-	return ok
+	return false
 }
 
 func (fc fileConfig) context(name string) (contextConfig, bool) {
@@ -212,11 +223,13 @@ func resolveContext(fv flagValues, fc fileConfig) (settings, error) {
 			ctx = c
 		}
 	}
-	s := settings{Context: ctx.Name, URI: first(fv.URI, ctx.URI, defaultURI), ReadOnly: fv.ReadOnly || ctx.ReadOnly, Refresh: fv.Refresh}
-	u, err := broker.ParseURI(s.URI)
+	s := settings{Context: ctx.Name, ReadOnly: fv.ReadOnly || ctx.ReadOnly, Refresh: fv.Refresh}
+	eps, err := broker.ParseEndpoints(first(fv.URI, string(ctx.URI), defaultURI))
 	if err != nil {
 		return settings{}, err
 	}
+	u := eps.URI
+	s.URI, s.MoreAMQP = eps.First, eps.Addrs[1:]
 	s.Username = u.User.Username()
 	s.Password, _ = u.User.Password()
 	if u.User == nil {
@@ -226,20 +239,24 @@ func resolveContext(fv flagValues, fc fileConfig) (settings, error) {
 	if p := strings.TrimPrefix(u.EscapedPath(), "/"); p != "" {
 		s.Vhost, _ = url.PathUnescape(p)
 	}
-	api := first(fv.API, ctx.API)
+	api := first(fv.API, string(ctx.API))
 	if api == "" {
-		api = deriveAPI(u)
+		api = deriveAPIs(u, eps.Addrs)
 	}
-	au, err := url.Parse(api)
-	if err != nil || (au.Scheme != "http" && au.Scheme != "https") || au.Host == "" {
-		return settings{}, fmt.Errorf("--api must be an http:// or https:// URL with a host")
+	apis, err := splitAPIs(api)
+	if err != nil {
+		return settings{}, err
 	}
+	au := apis[0]
 	if au.User != nil { // credentials in the API URL win for the API
 		s.Username = au.User.Username()
 		s.Password, s.apiOwnCreds = au.User.Password()
 		au.User = nil
 	}
 	s.API = au.String()
+	for _, more := range apis[1:] {
+		s.MoreAPI = append(s.MoreAPI, more.Host)
+	}
 	if s.Refresh == 0 {
 		s.Refresh = 5 * time.Second
 	}
@@ -247,7 +264,16 @@ func resolveContext(fv flagValues, fc fileConfig) (settings, error) {
 		return settings{}, fmt.Errorf("--refresh must be at least 1s (got %s)", s.Refresh)
 	}
 	if u.Scheme == "amqps" || au.Scheme == "https" || ctx.TLS != (tlsConfig{}) {
-		if s.TLS, err = ctx.TLS.build(u.Hostname()); err != nil {
+		// With several endpoints each is checked against its own host
+		// name, unless the context names the one they all carry.
+		amqpHost, apiHost := u.Hostname(), au.Hostname()
+		if len(s.MoreAMQP) > 0 {
+			amqpHost = ""
+		}
+		if len(s.MoreAPI) > 0 {
+			apiHost = ""
+		}
+		if s.TLS, err = ctx.TLS.build(amqpHost); err != nil {
 			return settings{}, err
 		}
 		// The API's certificate names the API's host; an explicit
@@ -257,7 +283,7 @@ func resolveContext(fv flagValues, fc fileConfig) (settings, error) {
 		if au.Hostname() != u.Hostname() {
 			apiTLS.ServerName = ""
 		}
-		if s.APITLS, err = apiTLS.build(au.Hostname()); err != nil {
+		if s.APITLS, err = apiTLS.build(apiHost); err != nil {
 			return settings{}, err
 		}
 		// Only a TLS connection has certificates to leave unchecked.

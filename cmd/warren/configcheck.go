@@ -35,6 +35,20 @@ func checkNode(n *yaml.Node, t reflect.Type, key string) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil // "key:" with nothing after it is the zero value
 	}
+	if t == reflect.TypeOf(endpointList("")) { // one string, or a list of them
+		if n.Kind == yaml.SequenceNode {
+			for _, e := range n.Content {
+				if e.Kind != yaml.ScalarNode {
+					return wrongType(e, key, "a string (one endpoint)")
+				}
+			}
+			return nil
+		}
+		if n.Kind != yaml.ScalarNode {
+			return wrongType(n, key, "a string or a list of strings")
+		}
+		return nil
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {

@@ -42,8 +42,9 @@ func parseFlags(args []string, stderr io.Writer) (flagValues, error) {
 	fs := flag.NewFlagSet("warren", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var fv flagValues
-	fs.StringVar(&fv.URI, "uri", "", "AMQP URI, amqp://user@host:5672/vhost (env WARREN_URI; default "+defaultURI+"); the password comes from WARREN_PASSWORD, the context's password-file or a prompt")
-	fs.StringVar(&fv.API, "api", "", "management API URL (env WARREN_API; default derived from --uri's host, port 15672)")
+	fs.Var(listFlag{&fv.URI}, "uri", "AMQP URI, amqp://user@host:5672/vhost (env WARREN_URI; default "+defaultURI+"); the password comes from WARREN_PASSWORD, the context's password-file or a prompt. "+
+		"Several nodes of one cluster: repeat --uri or separate them with commas (amqp://user@h1:5672/vhost,h2:5672); warren moves to the next when one stops answering")
+	fs.Var(listFlag{&fv.API}, "api", "management API URL (env WARREN_API; default derived from --uri's host, port 15672); repeat it, or separate with commas, for several nodes")
 	fs.StringVar(&fv.Prometheus, "prometheus", "", "rabbitmq_prometheus URL, read for rates when the broker's statistics are off (env WARREN_PROMETHEUS; default the API's host, port 15692)")
 	fs.StringVar(&fv.Context, "context", "", "named context from the config file")
 	fs.StringVar(&fv.ConfigPath, "config", configPath(), "config file with named contexts")
@@ -121,7 +122,7 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeLog()
-	logger.Info("start", "context", s.Context, "amqp", broker.Redact(s.URI), "api", redactURL(s.API), "read_only", s.ReadOnly)
+	logger.Info("start", "context", s.Context, "amqp", s.redactedAMQP(), "api", strings.Join(append([]string{redactURL(s.API)}, s.MoreAPI...), ","), "read_only", s.ReadOnly)
 	sw := &switcher{flags: fv, config: fc, pump: newLinkPump(), log: logger}
 	sw.pump.log = logger
 	target, err := sw.open(s)
@@ -232,12 +233,12 @@ func (sw *switcher) Switch(_ context.Context, name string) (ui.Target, error) {
 // open builds the API client and a fresh AMQP session for settings s,
 // closing the previous session.
 func (sw *switcher) open(s settings) (ui.Target, error) {
-	client, err := mgmt.New(mgmt.Config{APIURL: s.API, Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.APITLS,
+	client, err := mgmt.New(mgmt.Config{APIURL: s.apiList(), Username: s.Username, Password: s.Password, Timeout: 10 * time.Second, TLS: s.APITLS,
 		PrometheusURL: s.Prometheus})
 	if err != nil {
 		return ui.Target{}, err
 	}
-	session, err := broker.Open(broker.Config{URI: s.URI, TLS: s.TLS, Name: "warren", ReadOnly: s.ReadOnly})
+	session, err := broker.Open(broker.Config{URI: s.amqpList(), TLS: s.TLS, Name: "warren", ReadOnly: s.ReadOnly})
 	if err != nil {
 		return ui.Target{}, err
 	}
@@ -247,7 +248,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, Shoveler: client, AMQP: broker.Redact(s.URI), API: s.API,
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, Shoveler: client, AMQP: s.redactedAMQP(), API: s.API,
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly, Insecure: s.Insecure,
 	}
 	return withoutWrites(t), nil

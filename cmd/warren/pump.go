@@ -49,9 +49,9 @@ func (lp *linkPump) run(p *tea.Program) {
 			return
 		case <-lp.changed:
 		case ev := <-events:
-			msg := ui.LinkMsg{State: ev.State, Err: ev.Err, At: ev.At}
+			msg := ui.LinkMsg{State: ev.State, Err: ev.Err, At: ev.At, Endpoint: ev.Endpoint, FailedOver: ev.FailedOver}
 			if lp.log != nil {
-				lp.log.Info("amqp link", "state", ev.State.String(), "err", ev.Err)
+				lp.log.Info("amqp link", "state", ev.State.String(), "err", ev.Err, "endpoint", ev.Endpoint, "failed_over", ev.FailedOver)
 			}
 			p.Send(msg)
 		}
