@@ -502,6 +502,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case relayoutMsg:
 		return a, a.resize(a.width, a.height)
 	case republishMsg:
+		if r := a.c.keys.Write.Republish; a.c.refuses(r.writes) {
+			return a, refusedCmd(r.Help().Key + " (" + r.Help().Desc + ")")
+		}
 		return a, a.republish(m)
 	case QuitMsg: // the terminal went away: nobody can answer a question
 		a.quitAsked = true
@@ -759,15 +762,8 @@ func (a *App) bottomLine() string {
 		}
 		return fit(th.StatusInfo.Render(safe(a.status)), a.width)
 	}
-	hints := "? help  : command  / filter  enter open  esc back  N/M/C/R sort  ctrl+r refresh  q quit"
-	if h, ok := a.top().(hinter); ok {
-		hints = h.hints()
-	}
-	return fit(th.Faint.Render(safe(hints)), a.width)
+	return fit(th.Faint.Render(safe(a.hints())), a.width)
 }
-
-// hinter views say their own most useful keys on the bottom line.
-type hinter interface{ hints() string }
 
 // fitBox pads or cuts s to exactly h lines and cuts lines wider than w: a
 // long name (longer still escaped) must not widen the frame past the

@@ -56,7 +56,10 @@ type view interface {
 	// setSize gives the view its area; a list refetches when its page size changes.
 	setSize(width, height int) tea.Cmd
 	render(width, height int) string
-	help() []helpGroup
+	// keys is every key the view handles, with the App's actions that
+	// apply to what it shows (see App.viewScope): footer, help and
+	// read-only mode are read off it.
+	keys() keyScope
 }
 
 // rereader views read again on ctrl+r in a way load does not: load runs
