@@ -69,9 +69,9 @@ func (v *consumeDialog) setSize(w, h int) tea.Cmd { return nil }
 func (v *consumeDialog) keys() keyScope {
 	k := v.c.keys.Consume
 	if v.chosen != nil {
-		return scopeOf("Consume", k.Start, v.c.keys.Global.Back.about("cancel: take nothing"))
+		return scopeOf("Consume", k.Start, v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel"))
 	}
-	return scopeOf("Consume", append(k.modes(), v.c.keys.Global.Back.about("cancel: take nothing"))...)
+	return scopeOf("Consume", append(k.modes(), v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel"))...)
 }
 func (v *consumeDialog) render(w, h int) string { return ansi.Wordwrap(v.text(), max(w, 20), " ") }
 
@@ -185,7 +185,7 @@ func (v *consumeDialog) text() string {
 	case v.chosen != nil:
 		b.WriteString(th.Warn.Render(fmt.Sprintf("Start the %s of quorum queue %s?", *v.chosen, safe(v.spec.Queue))) + "\n\n")
 		b.WriteString(v.riskText(*v.chosen) + "\n\n")
-		b.WriteString(v.c.keyLine(v.c.keys.Consume.Start.about("start, accepting this risk"), v.c.keys.Global.Back.about("cancel: take nothing")))
+		b.WriteString(v.c.keyLine(v.c.keys.Consume.Start.about("start, accepting this risk"), v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel")))
 		return b.String()
 	}
 	b.WriteString(th.Warn.Render("Consuming "+safe(v.spec.Queue)+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
@@ -207,7 +207,7 @@ func (v *consumeDialog) text() string {
 		}
 		b.WriteString(line + "\n")
 	}
-	b.WriteString("\n  " + v.c.keyLine(v.c.keys.Global.Back.about("cancel: take nothing")) + "\n")
+	b.WriteString("\n  " + v.c.keyLine(v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel")) + "\n")
 	b.WriteString("\n" + th.Faint.Render("To look without taking anything, use p (peek) instead."))
 	return b.String()
 }

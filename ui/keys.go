@@ -74,7 +74,7 @@ func newGlobalKeys() globalKeys {
 		Filter:  bind("/", "filter by regex on the name", "/").hint("filter"),
 		Help:    bind("?", "help for this view (f1 in forms and dialogs)", "?", "f1").hint("help"),
 		HelpF1:  bind("f1", "help for this view (? is text here)", "f1").hint("help"),
-		Refresh: bind("ctrl+r", "refresh now", "ctrl+r"),
+		Refresh: bind("ctrl+r", "refresh now", "ctrl+r").hint("refresh"),
 		Back:    bind("esc", "back", "esc").hint("back"),
 		Quit:    bind("q", "quit", "q").hint("quit"),
 		ForceQ:  bind("ctrl+c", "quit (a form with unsent edits asks first)", "ctrl+c"),

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -32,7 +33,7 @@ func (a *App) viewScope(v view) keyScope {
 		// Every other key is text: only these stay the App's.
 		glob = append(glob, g.HelpF1)
 		if !own.has(g.Back) {
-			glob = append(glob, g.Back.about("close"))
+			glob = append(glob, g.Back.about("close").hint("close"))
 		}
 		glob = append(glob, g.ForceQ)
 		return keyScope{groups: append(own.groups, keyGroup{globalGroup, glob})}
@@ -62,24 +63,29 @@ func (a *App) helpScope() keyScope {
 }
 
 // hints is the footer: ? first (it leads to every other key), then the
-// view's own hints, then the global ones. A write refused in read-only
-// mode is not offered.
+// view's own hints, then the global ones in a fixed order. A write
+// refused in read-only mode is not offered.
 func (a *App) hints() string {
-	var lead, own, glob []binding
-	for _, gr := range a.scope().groups {
-		for _, b := range gr.keys {
-			switch {
-			case b.short == "" || a.c.refuses(b.writes):
-			case sameKeys(b, a.c.keys.Global.Help) || sameKeys(b, a.c.keys.Global.HelpF1):
-				lead = append(lead, b)
-			case gr.title == globalGroup:
-				glob = append(glob, b)
-			default:
-				own = append(own, b)
-			}
+	g := a.c.keys.Global
+	order := []binding{g.Help, g.HelpF1, g.Command, g.Filter, g.Refresh, g.Back, g.Quit}
+	glob := make([][]binding, len(order))
+	var own []binding
+	for _, b := range a.scope().bindings() {
+		if b.short == "" || a.c.refuses(b.writes) {
+			continue
 		}
+		i := slices.IndexFunc(order, func(o binding) bool { return sameKeys(o, b) })
+		if i < 0 {
+			own = append(own, b)
+			continue
+		}
+		glob[i] = append(glob[i], b)
 	}
-	fs := keyScope{}.with("", append(append(lead, own...), glob...)...).footer()
+	all := append(append(glob[0], glob[1]...), own...)
+	for _, bs := range glob[2:] {
+		all = append(all, bs...)
+	}
+	fs := keyScope{}.with("", all...).footer()
 	parts := make([]string, len(fs))
 	for i, b := range fs {
 		parts[i] = b.Help().Key + " " + b.Help().Desc
