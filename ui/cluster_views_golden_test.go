@@ -5,10 +5,8 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/warren-tui/warren/mgmt"
 )
-
 
 // clusterViewCases are the cluster views on the demo broker: three nodes
 // (rabbit@demo-3 down), demo.payments a quorum queue led by rabbit@demo-2.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -138,7 +137,6 @@ func TestCellFitsAndEscapesControls(t *testing.T) {
 		t.Errorf("cell = %q, want %q (wide runes keep their two columns)", got, want)
 	}
 }
-
 
 func TestExpandTabs(t *testing.T) {
 	col := 0

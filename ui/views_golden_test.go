@@ -63,7 +63,6 @@ func filterTo(t *testing.T, a *App, f string) {
 	send(t, a, press("enter"))
 }
 
-
 func viewCases() []viewCase {
 	deadLetters := func() *fakePeeker {
 		pk := &fakePeeker{}
