@@ -415,7 +415,7 @@ func (v *moveView) render(w, h int) string {
 		}
 		if v.target != nil {
 			b.WriteString(strings.Join(v.target.render(th, w, 4), "\n") + "\n\n")
-			b.WriteString(th.Faint.Render("enter on the last field (or ctrl+s) starts; esc cancels") + "\n\n")
+			b.WriteString(v.c.keyLine(v.keys().bindings()[:3]...) + "\n\n") // enter, ctrl+s, esc
 		} else {
 			for _, bd := range v.keys().bindings() { // the choices, and esc
 				b.WriteString("  " + th.HelpKey.Render(cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
