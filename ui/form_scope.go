@@ -18,7 +18,7 @@ func (c *common) formScope(title string, own ...binding) keyScope {
 		bind("home/ctrl+a", "start of the line", "home", "ctrl+a"),
 		bind("end", "end of the line", "end"),
 		bind("backspace", "delete before the cursor", "backspace"),
-		bind("del/ctrl+d", "delete under the cursor", "delete", "ctrl+d"),
+		bind("delete/ctrl+d", "delete under the cursor", "delete", "ctrl+d"),
 		bind("ctrl+u/ctrl+k", "delete to the start / end of the line", "ctrl+u", "ctrl+k"),
 		bind("ctrl+w", "delete the word before the cursor", "ctrl+w"),
 	} {

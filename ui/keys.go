@@ -165,7 +165,7 @@ func newPromptKeys() promptKeys {
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel / clear filter")),
 		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 		Move:     key.NewBinding(key.WithKeys("left", "right", "home", "end"), key.WithHelp("← → home end", "move the cursor (alt+← alt+→ by word; ctrl+a ctrl+e too)")),
-		Erase:    key.NewBinding(key.WithKeys("backspace", "delete"), key.WithHelp("backspace/del", "delete before / under the cursor")),
+		Erase:    key.NewBinding(key.WithKeys("backspace", "delete"), key.WithHelp("backspace/delete", "delete before / under the cursor")),
 		EraseAll: key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear the line")),
 		EraseWd:  key.NewBinding(key.WithKeys("ctrl+w"), key.WithHelp("ctrl+w", "delete the word before the cursor (ctrl+k: to the end)")),
 	}

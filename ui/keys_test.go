@@ -325,3 +325,40 @@ func TestHelpScrollsToItsLastLine(t *testing.T) {
 		})
 	}
 }
+
+// README's Keys section names every key of every scope and every :
+// command, so it cannot fall behind the bindings.
+func TestReadmeNamesEveryKey(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "\n## Keys")
+	if start < 0 {
+		t.Fatal("README has no Keys section")
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section, "\n## "); end > 0 {
+		section = section[:end]
+	}
+	missing := map[string]string{}
+	for _, sc := range scopeCases() {
+		a := sc.open(t)
+		for _, bd := range a.scope().bindings() {
+			for _, part := range strings.FieldsFunc(bd.Help().Key, func(r rune) bool { return r == '/' || r == ' ' }) {
+				if !strings.Contains(section, "`"+part+"`") {
+					missing[part] = bd.Help().Desc
+				}
+			}
+		}
+	}
+	for k, desc := range missing {
+		t.Errorf("README's Keys section does not name `%s` (%s)", k, desc)
+	}
+	for _, c := range commandTable() {
+		if !strings.Contains(section, "`:"+c.name) && !slices.ContainsFunc(c.aliases, func(al string) bool { return strings.Contains(section, "`:"+al) }) {
+			t.Errorf("README's Keys section does not name :%s", c.name)
+		}
+	}
+}
