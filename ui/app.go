@@ -11,6 +11,7 @@ import (
 
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // mode decides where a key goes.
@@ -38,8 +39,9 @@ type App struct {
 	quitAsked, quitting bool
 	exitNote            string
 	stack               []view
+	root                viewKind // what stack[0] is, to open again in another vhost or context
 	mode                mode
-	input               lineInput
+	input               widget.LineInput
 	matches             []string // tab completions on show
 	filterAt            int      // debounce sequence of live filter typing
 	debounce            time.Duration
@@ -83,7 +85,8 @@ func New(t Target, opts Options, sw Switcher) *App {
 	if sw != nil {
 		a.contexts = sw.Contexts()
 	}
-	a.stack = []view{a.makeView("queues", "", "")}
+	a.root = kindQueues
+	a.stack = []view{a.makeView(kindQueues, "", "")}
 	if opts.Notice != "" {
 		a.setStatus(opts.Notice, true)
 	}
@@ -148,36 +151,6 @@ func (a *App) loadHeader() tea.Cmd {
 }
 
 func (a *App) top() view { return a.stack[len(a.stack)-1] }
-
-// makeView builds a view by kind; navigation is data, not code paths.
-func (a *App) makeView(kind, vhost, name string) view {
-	switch kind {
-	case "exchanges":
-		return newListView(a.c, exchangeSpec())
-	case "bindings":
-		return newListView(a.c, bindingSpec())
-	case "connections":
-		return newListView(a.c, connectionSpec())
-	case "nodes":
-		return newListView(a.c, nodeSpec())
-	case "queue":
-		return newQueueDetail(a.c, vhost, name)
-	case "exchange":
-		return newExchangeDetail(a.c, vhost, name)
-	case "node":
-		return newNodeDetail(a.c, name)
-	case "queues-on-node":
-		return newQueuesOnNode(a.c, name)
-	case "connection":
-		return newConnectionDetail(a.c, name)
-	case "peek":
-		return newPeekView(a.c, vhost, name, "")
-	case "pulse":
-		return newPulseView(a.c)
-	default:
-		return newListView(a.c, queueSpec())
-	}
-}
 
 // bodySize is the area a view gets: the screen less two header lines,
 // the title bar and the bottom line.
@@ -459,13 +432,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case openMsg:
-		if m.kind == "message" && m.msg != nil {
-			return a, a.push(newInspector(a.c, *m.msg, m.removable))
-		}
-		if m.kind == "route" && m.msg != nil { // ctrl+t in the publish form
-			return a, a.push(routeViewOf(a.c, m.vhost, *m.msg))
-		}
-		return a, a.push(a.makeView(m.kind, m.vhost, m.name))
+		return a, a.open(m)
 	case liveStartedMsg:
 		if cmd := a.route(m.view, m); cmd != nil || a.hasView(m.view) {
 			return a, cmd
@@ -527,9 +494,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.top().update(m)
 		}
 		if a.mode == modeCommand || a.mode == modeFilter {
-			a.input.insert(m.Content)
+			a.input.Insert(m.Content)
 			if a.mode == modeCommand {
-				_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+				_, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
 			}
 		}
 		return a, nil
@@ -540,7 +507,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.refreshPulse()
 	case filterDebounceMsg:
 		if m.seq == a.filterAt && a.mode == modeFilter {
-			return a, a.applyFilter(a.input.text())
+			return a, a.applyFilter(a.input.Text())
 		}
 		return a, nil
 	case vhostsMsg:
@@ -718,7 +685,7 @@ func (a *App) render() string {
 		tw, th := a.sizeOf(n - 2)
 		pw, ph := a.sizeOf(n - 1)
 		rule := a.c.th.Title.Render(" ▼ "+safe(a.top().title())+" ") + " " + a.c.th.TitleCount.Render(safe(a.top().status()))
-		body = fitBox(a.stack[n-2].render(tw, th), tw, th) + "\n" + fit(rule, bw) + "\n" + fitBox(a.top().render(pw, ph), pw, ph)
+		body = fitBox(a.stack[n-2].render(tw, th), tw, th) + "\n" + widget.Fit(rule, bw) + "\n" + fitBox(a.top().render(pw, ph), pw, ph)
 	default:
 		body = fitBox(a.top().render(bw, bh), bw, bh)
 	}
@@ -739,7 +706,7 @@ func (a *App) titleBar() string {
 	}
 	left := th.Title.Render(" " + strings.Join(crumbs, " › ") + " ")
 	right := th.TitleCount.Render(safe(a.top().status()))
-	return fit(left+" "+right, a.width)
+	return widget.Fit(left+" "+right, a.width)
 }
 
 func (a *App) bottomLine() string {
@@ -750,19 +717,19 @@ func (a *App) bottomLine() string {
 		if a.mode == modeFilter {
 			prefix = "/"
 		}
-		line := th.Prompt.Render(prefix) + a.input.view(th, max(a.width-2, 10))
+		line := th.Prompt.Render(prefix) + a.input.View(th, max(a.width-2, 10))
 		if len(a.matches) > 1 { // vhost and context names
 			line += "  " + th.Suggestion.Render(safe(strings.Join(a.matches, " ")))
 		}
-		return fit(line, a.width)
+		return widget.Fit(line, a.width)
 	}
 	if a.status != "" { // errors carry the broker's reasons and names
 		if a.statusErr {
-			return fit(th.StatusError.Render(safe(a.status)), a.width)
+			return widget.Fit(th.StatusError.Render(safe(a.status)), a.width)
 		}
-		return fit(th.StatusInfo.Render(safe(a.status)), a.width)
+		return widget.Fit(th.StatusInfo.Render(safe(a.status)), a.width)
 	}
-	return fit(th.Faint.Render(safe(a.hints())), a.width)
+	return widget.Fit(th.Faint.Render(safe(a.hints())), a.width)
 }
 
 // fitBox pads or cuts s to exactly h lines and cuts lines wider than w: a

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // filterDebounceMsg fires a short while after the last filter keystroke,
@@ -90,7 +91,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		a.mode, a.helpTop = modeHelp, 0
 		return nil
 	case sameKeys(b, g.Command):
-		a.mode, a.input, a.matches = modeCommand, newLineInput(""), nil
+		a.mode, a.input, a.matches = modeCommand, widget.NewLineInput(""), nil
 		a.setStatus("", false)
 		return a.fetchVhosts()
 	case sameKeys(b, g.Filter):
@@ -98,7 +99,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		if !ok {
 			return a.top().update(m)
 		}
-		a.mode, a.input, a.matches = modeFilter, newLineInput(f.filter()), nil
+		a.mode, a.input, a.matches = modeFilter, widget.NewLineInput(f.filter()), nil
 		return nil
 	case sameKeys(b, g.Refresh):
 		load := a.top().load
@@ -155,7 +156,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(m, pk.Accept):
-		line := a.input.text()
+		line := a.input.Text()
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
@@ -169,16 +170,16 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(m, pk.Complete):
 		if a.mode == modeCommand {
 			var line string
-			line, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
-			a.input.set(line)
+			line, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
+			a.input.Set(line)
 		}
 		return nil
 	case key.Matches(m, pk.EraseAll):
-		a.input.set("")
+		a.input.Set("")
 	default: // editing and moving: the text input's own keys
-		before := a.input.text()
-		a.input.key(m)
-		if a.input.text() == before {
+		before := a.input.Text()
+		a.input.Key(m)
+		if a.input.Text() == before {
 			return nil // the cursor moved: nothing to filter or complete anew
 		}
 	}
@@ -187,7 +188,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		seq := a.filterAt
 		return a.c.tick(a.debounce, func(time.Time) tea.Msg { return filterDebounceMsg{seq: seq} })
 	}
-	_, a.matches = complete(a.input.text(), a.vhosts, a.contexts)
+	_, a.matches = complete(a.input.Text(), a.vhosts, a.contexts)
 	return nil
 }
 
@@ -215,8 +216,7 @@ func (a *App) switched(m switchedMsg) tea.Cmd {
 	a.c.rabbitVersion = ""
 	a.c.statsOff, a.c.statsOffSaid = false, false
 	a.setStatus("context "+m.name, false)
-	kind := a.stack[0].title()
-	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.reset(a.makeView(kind, "", "")))
+	return tea.Batch(closing, a.loadHeader(), a.restartPulse(), a.loadPins(), a.resetTo(a.root))
 }
 
 func (a *App) fetchVhosts() tea.Cmd {
@@ -256,7 +256,7 @@ func (a *App) helpLines(w int) []string {
 			lines = append(lines, "  "+keyStyle.Render(k))
 		}
 		for i, part := range strings.Split(ansi.Wrap(desc, descW, ""), "\n") {
-			lead := "  " + keyStyle.Render(cell(k, 14, false)) + " "
+			lead := "  " + keyStyle.Render(widget.Cell(k, 14, false)) + " "
 			if i > 0 || long {
 				lead = strings.Repeat(" ", keyCol)
 			}
@@ -351,7 +351,7 @@ func (a *App) openLive() (tea.Cmd, bool) {
 		if name == "" {
 			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
 		}
-		spec := liveSpec{kind: "tap", tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
+		spec := liveSpec{kind: paneTap, tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
 		return a.push(newLiveView(a.c, spec)), true
 	}
 	return nil, false
@@ -359,7 +359,7 @@ func (a *App) openLive() (tea.Cmd, bool) {
 
 func (a *App) openQueueLive(vhost, name, qtype string) tea.Cmd {
 	if qtype == broker.QueueStream {
-		spec := liveSpec{kind: "tail", tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
+		spec := liveSpec{kind: paneTail, tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
 		return a.push(newLiveView(a.c, spec))
 	}
 	return a.push(newConsumeDialog(a.c, vhost, name, qtype))

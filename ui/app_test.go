@@ -189,8 +189,8 @@ func TestFilterNarrowsLiveAndEnterKeepsIt(t *testing.T) {
 		t.Fatal("enter should leave the filter prompt")
 	}
 	lv := a.top().(*listView[mgmt.Queue])
-	if lv.opts.Filter != "dlq" || lv.tbl.cursor != 0 {
-		t.Fatalf("filter kept = %q, cursor = %d; want dlq, 0", lv.opts.Filter, lv.tbl.cursor)
+	if lv.opts.Filter != "dlq" || lv.tbl.Cursor != 0 {
+		t.Fatalf("filter kept = %q, cursor = %d; want dlq, 0", lv.opts.Filter, lv.tbl.Cursor)
 	}
 	golden.RequireEqual(t, screen(a))
 	settle(t, a, press("esc"))
@@ -319,12 +319,12 @@ func TestVhostCommandAndCompletion(t *testing.T) {
 	settle(t, a, press(":"))
 	settle(t, a, typed("vhost or")...)
 	settle(t, a, press("tab"))
-	if a.input.text() != "vhost orders " {
-		t.Fatalf("tab completion gave %q", a.input.text())
+	if a.input.Text() != "vhost orders " {
+		t.Fatalf("tab completion gave %q", a.input.Text())
 	}
 	settle(t, a, press("backspace"))
 	settle(t, a, typed("x")...)
-	a.input.set("vhost demo.vhost")
+	a.input.Set("vhost demo.vhost")
 	settle(t, a, press("enter"))
 	if f.lastQueues.Vhost != "demo.vhost" || !strings.Contains(screen(a), "billing") || strings.Contains(screen(a), "demo.orders.all") {
 		t.Fatalf(":vhost should narrow the lists: %+v\n%s", f.lastQueues, screen(a))
@@ -409,15 +409,15 @@ func TestPagingPastTheLastRowFetchesTheNextPage(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		settle(t, a, press("j"))
 	}
-	if f.lastQueues.Page != 2 || lv.items[lv.tbl.cursor].Name != "q010" {
-		t.Fatalf("page %d, row %s; want page 2 at q010", f.lastQueues.Page, lv.items[lv.tbl.cursor].Name)
+	if f.lastQueues.Page != 2 || lv.items[lv.tbl.Cursor].Name != "q010" {
+		t.Fatalf("page %d, row %s; want page 2 at q010", f.lastQueues.Page, lv.items[lv.tbl.Cursor].Name)
 	}
 	settle(t, a, press("k"))
-	if f.lastQueues.Page != 1 || lv.items[lv.tbl.cursor].Name != "q009" {
+	if f.lastQueues.Page != 1 || lv.items[lv.tbl.Cursor].Name != "q009" {
 		t.Fatal("up from the first row should go back to the end of page 1")
 	}
 	settle(t, a, press("G"))
-	if f.lastQueues.Page != 10 || lv.items[lv.tbl.cursor].Name != "q099" {
+	if f.lastQueues.Page != 10 || lv.items[lv.tbl.Cursor].Name != "q099" {
 		t.Fatalf("G: page %d", f.lastQueues.Page)
 	}
 	if !strings.Contains(screen(a), "page 10/10") {
@@ -486,8 +486,8 @@ func TestContextSwitch(t *testing.T) {
 	settle(t, a, press(":"))
 	settle(t, a, typed("ctx st")...)
 	settle(t, a, press("tab"))
-	if a.input.text() != "ctx staging " {
-		t.Fatalf("context completion = %q", a.input.text())
+	if a.input.Text() != "ctx staging " {
+		t.Fatalf("context completion = %q", a.input.Text())
 	}
 	settle(t, a, press("enter"))
 	got := screen(a)

@@ -86,11 +86,11 @@ func (a *App) writeKey(m tea.KeyPressMsg, b binding) (tea.Cmd, bool) {
 		return statusCmd("nothing selected to delete", true), true
 	case sameKeys(b, w.Declare):
 		kind := "queue"
-		if l, ok := a.top().(interface{ listKind() string }); ok {
+		if l, ok := a.top().(interface{ listKind() viewKind }); ok {
 			switch l.listKind() {
-			case "exchanges":
+			case kindExchanges:
 				kind = "exchange"
-			case "bindings":
+			case kindBindings:
 				kind = "binding"
 			}
 		}
@@ -132,7 +132,7 @@ func (a *App) adminDone(m adminDoneMsg) tea.Cmd {
 		drop() // views over the dialog (none: dialogs take every key)
 	}
 	drop()
-	if m.gone && len(a.stack) > 1 && a.top().title() == m.kind+" "+m.name {
+	if o, ok := a.top().(objectShower); ok && m.gone && len(a.stack) > 1 && o.shows(m.kind, m.vhost, m.name) {
 		drop() // the deleted object's detail
 	}
 	return tea.Batch(append(cmds, a.show())...)

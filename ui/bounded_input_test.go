@@ -95,7 +95,7 @@ func TestBodyFileIsARegularFileUpTo64MiB(t *testing.T) {
 	big := sparse(t, "big.bin", maxBodyFile+1)
 	files[big] = big + " is 67108865 bytes, too large: the limit is 64 MiB"
 	for path, want := range files {
-		pv.form.get("file").ed.set(path)
+		pv.form.Get("file").Ed.Set(path)
 		settle(t, a, press("ctrl+s"))
 		if len(pub.sent) != 0 || !strings.Contains(pv.outcome, "body file: "+want) {
 			t.Errorf("body file %s: sent %d, outcome %q, want %q", path, len(pub.sent), pv.outcome, want)
@@ -103,7 +103,7 @@ func TestBodyFileIsARegularFileUpTo64MiB(t *testing.T) {
 	}
 	// (the limit itself is read whole: see internal/boundedfile's tests)
 	ok := sparse(t, "ok.bin", 1<<20)
-	pv.form.get("file").ed.set(ok)
+	pv.form.Get("file").Ed.Set(ok)
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 || len(pub.sent[0].msg.Body) != 1<<20 {
 		t.Fatalf("a 1 MiB body file should be sent: %d sent, outcome %q", len(pub.sent), pv.outcome)

@@ -33,16 +33,16 @@ func (c commandSpec) usage() string {
 // commandTable is every : command, in the order help and completion
 // list them.
 func commandTable() []commandSpec {
-	list := func(kind string) func(a *App, _ string) tea.Cmd {
-		return func(a *App, _ string) tea.Cmd { return a.reset(a.makeView(kind, "", "")) }
+	list := func(kind viewKind) func(a *App, _ string) tea.Cmd {
+		return func(a *App, _ string) tea.Cmd { return a.resetTo(kind) }
 	}
 	return []commandSpec{
-		{name: "queues", aliases: []string{"queue", "qu"}, desc: "the queue list", do: list("queues")},
-		{name: "exchanges", aliases: []string{"exchange", "ex"}, desc: "the exchange list", do: list("exchanges")},
-		{name: "bindings", aliases: []string{"binding", "bi"}, desc: "the binding list", do: list("bindings")},
-		{name: "connections", aliases: []string{"connection", "co", "conn"}, desc: "the connection list", do: list("connections")},
-		{name: "nodes", aliases: []string{"node", "no"}, desc: "the cluster's nodes", do: list("nodes")},
-		{name: "pulse", aliases: []string{"pu"}, desc: "findings: silent loss, stuck consumers, alarms", do: list("pulse")},
+		{name: "queues", aliases: []string{"queue", "qu"}, desc: "the queue list", do: list(kindQueues)},
+		{name: "exchanges", aliases: []string{"exchange", "ex"}, desc: "the exchange list", do: list(kindExchanges)},
+		{name: "bindings", aliases: []string{"binding", "bi"}, desc: "the binding list", do: list(kindBindings)},
+		{name: "connections", aliases: []string{"connection", "co", "conn"}, desc: "the connection list", do: list(kindConnections)},
+		{name: "nodes", aliases: []string{"node", "no"}, desc: "the cluster's nodes", do: list(kindNodes)},
+		{name: "pulse", aliases: []string{"pu"}, desc: "findings: silent loss, stuck consumers, alarms", do: list(kindPulse)},
 		{name: "vhost", aliases: []string{"vh"}, args: "NAME|*", desc: "show one vhost (* for all)", do: (*App).cmdVhost},
 		{name: "ctx", aliases: []string{"context"}, args: "NAME", desc: "switch to a context of the config file", do: (*App).cmdCtx},
 		{name: "from", args: "START", desc: "stream peek or tail from first, last, next, an offset, a time or an age", do: (*App).cmdFrom},
@@ -111,8 +111,7 @@ func (a *App) cmdVhost(vh string) tea.Cmd {
 	}
 	a.c.target.Vhost = vh
 	a.setStatus("vhost: "+vhostLabel(vh), false)
-	kind := a.stack[0].title()
-	return tea.Batch(a.restartPulse(), a.reset(a.makeView(kind, "", "")), a.loadHeader()) // the header's totals follow the vhost
+	return tea.Batch(a.restartPulse(), a.resetTo(a.root), a.loadHeader()) // the header's totals follow the vhost
 }
 
 func (a *App) cmdImport(arg string) tea.Cmd {
@@ -151,7 +150,7 @@ func (a *App) cmdRoute(arg string) tea.Cmd {
 
 func (a *App) cmdKey(arg string) tea.Cmd {
 	lv, ok := a.top().(*liveView)
-	if !ok || (lv.spec.kind != "tap" && lv.spec.kind != "trace") {
+	if !ok || (lv.spec.kind != paneTap && lv.spec.kind != paneTrace) {
 		a.setStatus(":key works in a tap pane: :key order.* (binding key) or :key x-match=any,type=order (header match)", true)
 		return nil
 	}
@@ -159,7 +158,7 @@ func (a *App) cmdKey(arg string) tea.Cmd {
 }
 
 func (a *App) cmdFrom(arg string) tea.Cmd {
-	if lv, ok := a.top().(*liveView); ok && lv.spec.kind == "tail" {
+	if lv, ok := a.top().(*liveView); ok && lv.spec.kind == paneTail {
 		from, err := parseStreamFrom(arg, a.c.now())
 		if err != nil {
 			a.setStatus(err.Error(), true)

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Admin changes the broker's topology through the management API;
@@ -31,7 +32,7 @@ type confirmView struct {
 	kind   string // queue or exchange
 	vhost  string
 	name   string
-	typed  *textEditor // non-nil when the name must be typed
+	typed  *widget.TextEditor // non-nil when the name must be typed
 	busy   bool
 	err    error
 	run    func(ctx context.Context, a Admin) error
@@ -40,24 +41,25 @@ type confirmView struct {
 
 // adminDoneMsg reports a finished admin action to its view.
 type adminDoneMsg struct {
-	view int
-	text string // what was done, for the status bar
-	kind string // queue or exchange, for the list to return to
-	name string
-	gone bool // the object no longer exists: leave its detail view
-	err  error
+	view  int
+	text  string   // what was done, for the status bar
+	kind  viewKind // kindQueue or kindExchange: whose detail closes when it is gone
+	vhost string
+	name  string
+	gone  bool // the object no longer exists: leave its detail view
+	err   error
 }
 
 func newPurgeConfirm(c *common, vhost, name string) *confirmView {
 	v := &confirmView{c: c, viewID: nextViewID(), what: "purge queue", kind: "queue", vhost: vhost, name: name,
 		run: func(ctx context.Context, a Admin) error { return a.PurgeQueue(ctx, vhost, name) }}
-	v.done = adminDoneMsg{view: v.viewID, kind: "queue", name: name, text: "purged queue " + name + " (vhost " + vhost + ")"}
+	v.done = adminDoneMsg{view: v.viewID, kind: kindQueue, vhost: vhost, name: name, text: "purged queue " + name + " (vhost " + vhost + ")"}
 	return v
 }
 
 func newDeleteConfirm(c *common, kind, vhost, name string) *confirmView {
-	v := &confirmView{c: c, viewID: nextViewID(), what: "delete " + kind, kind: kind, vhost: vhost, name: name, typed: &textEditor{}}
-	v.done = adminDoneMsg{view: v.viewID, kind: kind, name: name, text: "deleted " + kind + " " + name + " (vhost " + vhost + ")", gone: true}
+	v := &confirmView{c: c, viewID: nextViewID(), what: "delete " + kind, kind: kind, vhost: vhost, name: name, typed: &widget.TextEditor{}}
+	v.done = adminDoneMsg{view: v.viewID, kind: objectKind(kind), vhost: vhost, name: name, text: "deleted " + kind + " " + name + " (vhost " + vhost + ")", gone: true}
 	v.run = func(ctx context.Context, a Admin) error {
 		if kind == "exchange" {
 			return a.DeleteExchange(ctx, vhost, name)
@@ -120,10 +122,10 @@ func (v *confirmView) update(msg tea.Msg) tea.Cmd {
 			}
 			return v.start()
 		}
-		v.typed.key(m)
+		v.typed.Key(m)
 	case tea.PasteMsg:
 		if v.typed != nil {
-			v.typed.insert(m.Content)
+			v.typed.Insert(m.Content)
 		}
 	case adminDoneMsg:
 		v.busy = false
@@ -167,7 +169,7 @@ func (v *confirmView) render(w, h int) string {
 			what = "The exchange and all its bindings are gone for good; publishers to it get a channel error."
 		}
 		b.WriteString(what + "\n\nType the name to confirm, then enter:\n\n  ")
-		b.WriteString(strings.Join(v.typed.lines(th, max(w-4, 10), 1, true), "") + "\n")
+		b.WriteString(strings.Join(v.typed.Lines(th, max(w-4, 10), 1, true), "") + "\n")
 	}
 	if v.busy {
 		b.WriteString("\n" + th.Faint.Render("working…"))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // connectionDetail shows one client connection: the name its client gave
@@ -40,14 +41,14 @@ func (v *connectionDetail) status() string {
 func (v *connectionDetail) rebuild() {
 	th := v.c.th
 	k := v.k
-	var d doc
+	var d widget.Page
 	since := "-"
 	if !k.ConnectedAt.IsZero() {
 		since = age(v.c.now().Sub(k.ConnectedAt))
 	}
-	d.add(kvLine(v.c, "client name", orDash(k.ClientName), "node", orDash(k.Node)))
-	d.add(kvLine(v.c, "user", k.User, "vhost", k.Vhost, "state", k.State, "connected", since))
-	d.add(kvLine(v.c, "client", orDash(k.Client), "peer", peer(k.Connection)))
+	d.Add(kvLine(v.c, "client name", orDash(k.ClientName), "node", orDash(k.Node)))
+	d.Add(kvLine(v.c, "user", k.User, "vhost", k.Vhost, "state", k.State, "connected", since))
+	d.Add(kvLine(v.c, "client", orDash(k.Client), "peer", peer(k.Connection)))
 	tls := "no"
 	if k.TLS {
 		tls = "yes"
@@ -56,17 +57,17 @@ func (v *connectionDetail) rebuild() {
 	if k.Heartbeat > 0 {
 		heartbeat = fmt.Sprintf("%ds", k.Heartbeat)
 	}
-	d.add(kvLine(v.c, "protocol", k.Protocol, "auth", orDash(k.AuthMechanism), "TLS", tls, "heartbeat", heartbeat))
-	d.add(kvLine(v.c, "frame max", count(int64(k.FrameMax)), "channel max", count(int64(k.ChannelMax)),
+	d.Add(kvLine(v.c, "protocol", k.Protocol, "auth", orDash(k.AuthMechanism), "TLS", tls, "heartbeat", heartbeat))
+	d.Add(kvLine(v.c, "frame max", count(int64(k.FrameMax)), "channel max", count(int64(k.ChannelMax)),
 		"recv", bytesIEC(int64(k.RecvRate))+"/s", "send", bytesIEC(int64(k.SendRate))+"/s"))
-	d.add("")
-	d.add(th.Section.Render(fmt.Sprintf("CHANNELS (%d)", len(k.ChannelList))))
+	d.Add("")
+	d.Add(th.Section.Render(fmt.Sprintf("CHANNELS (%d)", len(k.ChannelList))))
 	row := func(cols ...string) string {
 		return fmt.Sprintf("  %5s %-9s %9s %9s %9s %11s %9s  %s", safeAll(cols)...)
 	}
-	d.add(th.TableHeader.Render(row("#", "STATE", "PREFETCH", "GLOBAL", "UNACKED", "UNCONFIRMED", "CONSUMERS", "MODE")))
+	d.Add(th.TableHeader.Render(row("#", "STATE", "PREFETCH", "GLOBAL", "UNACKED", "UNCONFIRMED", "CONSUMERS", "MODE")))
 	if len(k.ChannelList) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for _, ch := range k.ChannelList {
 		var mode []string
@@ -89,9 +90,9 @@ func (v *connectionDetail) rebuild() {
 		if ch.Prefetch == 0 && ch.GlobalPrefetch == 0 && ch.Consumers > 0 {
 			line += th.Warn.Render("  prefetch 0: no limit on unacked deliveries")
 		}
-		d.add(line)
+		d.Add(line)
 	}
-	v.doc.replace(d)
+	v.doc.Replace(d)
 }
 
 func safeAll(ss []string) []any {

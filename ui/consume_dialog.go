@@ -171,7 +171,7 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 }
 
 func (v *consumeDialog) open(spec broker.ConsumeSpec) tea.Cmd {
-	return func() tea.Msg { return liveOpenMsg{spec: liveSpec{kind: "consume", consume: spec}} }
+	return func() tea.Msg { return liveOpenMsg{spec: liveSpec{kind: paneConsume, consume: spec}} }
 }
 
 func (v *consumeDialog) text() string {

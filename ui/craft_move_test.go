@@ -63,7 +63,7 @@ func TestEscAfterARepublishThatRemoved(t *testing.T) {
 	if !ok {
 		t.Fatalf("r should open the republish form, top %T", a.top())
 	}
-	pv.form.focusOn("remove")
+	pv.form.FocusOn("remove")
 	settle(t, a, press("space"), press("ctrl+s"))
 	if len(pub.sent) != 1 || len(pub.removes) != 1 {
 		t.Fatalf("sent %d removes %d", len(pub.sent), len(pub.removes))

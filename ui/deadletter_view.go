@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/route"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // deadLetterState is the queue detail's dead-letter map: read with the
@@ -47,23 +48,23 @@ func (v *queueDetail) update(msg tea.Msg) tea.Cmd {
 // addDeadLetterMap draws where the queue's dead letters go, hop by hop,
 // the queues that dead-letter into it, and any dead end or cycle, in the
 // words the pulse uses.
-func (v *queueDetail) addDeadLetterMap(d *doc) {
+func (v *queueDetail) addDeadLetterMap(d *widget.Page) {
 	th := v.c.th
-	d.add(th.Section.Render("DEAD LETTERS") + th.Faint.Render("  where rejected, expired and overflowed messages go"))
+	d.Add(th.Section.Render("DEAD LETTERS") + th.Faint.Render("  where rejected, expired and overflowed messages go"))
 	switch {
 	case v.dl.err != nil:
-		d.add(th.Error.Render("  cannot map: " + safe(v.dl.err.Error())))
+		d.Add(th.Error.Render("  cannot map: " + safe(v.dl.err.Error())))
 		return
 	case !v.dl.loaded:
-		d.add(th.Faint.Render("  reading the vhost's exchanges and bindings…"))
+		d.Add(th.Faint.Render("  reading the vhost's exchanges and bindings…"))
 		return
 	}
 	m := v.dl.m
 	if len(m.Chain) == 0 {
 		if v.q.Type == "stream" {
-			d.add(th.Faint.Render("  a stream never dead-letters"))
+			d.Add(th.Faint.Render("  a stream never dead-letters"))
 		} else {
-			d.add(th.Faint.Render("  no dead-letter exchange: rejected, expired and overflowed messages are dropped"))
+			d.Add(th.Faint.Render("  no dead-letter exchange: rejected, expired and overflowed messages are dropped"))
 		}
 	}
 	for i, dl := range m.Chain {
@@ -71,32 +72,32 @@ func (v *queueDetail) addDeadLetterMap(d *doc) {
 		if i > 0 {
 			indent = "    "
 			line := fmt.Sprintf("  then %s dead-letters in turn:", safe(dl.Queue))
-			d.addLink(line, line, openCmd("queue", v.vhost, dl.Queue))
+			d.AddLink(line, line, openCmd(kindQueue, v.vhost, dl.Queue))
 		}
 		key := "with the messages' own routing keys"
 		if dl.RoutingKey.Set {
 			key = fmt.Sprintf("with key %s (%s)", safe(strconv.Quote(dl.RoutingKey.Value)), safe(dl.RoutingKey.From))
 		}
-		d.add(fmt.Sprintf("%s%s → exchange %s (%s) %s", indent, strings.Join(dl.Reasons, ", "),
+		d.Add(fmt.Sprintf("%s%s → exchange %s (%s) %s", indent, strings.Join(dl.Reasons, ", "),
 			safe(exchangeName(dl.Exchange.Value)), safe(dl.Exchange.From), key))
 		if dl.Missing {
 			continue
 		}
 		for _, g := range groupRoutes(dl.Routes) {
 			if !dl.RoutingKey.Set {
-				d.add(th.Label.Render(fmt.Sprintf("%s  %s:", indent, safe(g.keys))))
+				d.Add(th.Label.Render(fmt.Sprintf("%s  %s:", indent, safe(g.keys))))
 			}
 			addHops(d, v.c, v.vhost, g.res.Hops, indent+"  ")
 			if len(g.res.Queues) == 0 {
-				d.add(th.Warn.Render(indent + "    → no queue: dropped"))
+				d.Add(th.Warn.Render(indent + "    → no queue: dropped"))
 			}
 		}
 	}
 	for _, f := range m.Findings {
-		d.add(th.Warn.Render("  ⚠ " + safe(f.Text)))
+		d.Add(th.Warn.Render("  ⚠ " + safe(f.Text)))
 	}
 	if len(m.FedBy) > 0 {
-		d.add(th.Section.Render(fmt.Sprintf("DEAD LETTERS FROM (%d)", len(m.FedBy))) + th.Faint.Render("  queues whose dead letters land here"))
+		d.Add(th.Section.Render(fmt.Sprintf("DEAD LETTERS FROM (%d)", len(m.FedBy))) + th.Faint.Render("  queues whose dead letters land here"))
 		for _, f := range m.FedBy {
 			keys := make([]string, len(f.Keys))
 			for i, k := range f.Keys {
@@ -107,7 +108,7 @@ func (v *queueDetail) addDeadLetterMap(d *doc) {
 				how = "their own key " + strings.Join(keys, " or ")
 			}
 			line := fmt.Sprintf("  %s  via %s, %s", safe(f.Queue), safe(exchangeName(f.Exchange)), safe(how))
-			d.addLink(line, line, openCmd("queue", v.vhost, f.Queue))
+			d.AddLink(line, line, openCmd(kindQueue, v.vhost, f.Queue))
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 var (
@@ -25,7 +26,7 @@ var (
 type declareView struct {
 	c          *common
 	viewID     int
-	form       *form
+	form       *widget.Form
 	confirming string // the question while asking y/n
 	run        func(ctx context.Context, a Admin) error
 	done       string
@@ -45,36 +46,36 @@ func newDeclareView(c *common, kind string) *declareView {
 		}
 	}
 	v := &declareView{c: c, viewID: nextViewID()}
-	v.form = newForm(
-		choiceF("kind", "declare a", declareKinds, kindIdx, "space/←/→ to change"),
-		textF("vhost", "vhost", vhost, ""),
-		textF("name", "name", "", ""),
-		choiceF("qtype", "queue type", queueTypes, 0, ""),
-		choiceF("xtype", "exchange type", exchangeTypes, 2, ""),
-		textF("source", "source exchange", "", "the exchange messages come from"),
-		choiceF("dtype", "destination is a", bindingDestTyp, 0, ""),
-		textF("destination", "destination", "", "queue or exchange name"),
-		textF("routing_key", "routing key", "", "binding key; topic patterns like orders.* work"),
-		toggleF("durable", "durable", true, "survives a broker restart"),
-		toggleF("auto_delete", "auto-delete", false, "goes away when its last consumer / binding does"),
-		toggleF("internal", "internal", false, "only other exchanges may publish to it"),
-		multiF("arguments", "arguments (JSON)", "{}", 4),
+	v.form = widget.NewForm(
+		widget.ChoiceF("kind", "declare a", declareKinds, kindIdx, "space/←/→ to change"),
+		widget.TextF("vhost", "vhost", vhost, ""),
+		widget.TextF("name", "name", "", ""),
+		widget.ChoiceF("qtype", "queue type", queueTypes, 0, ""),
+		widget.ChoiceF("xtype", "exchange type", exchangeTypes, 2, ""),
+		widget.TextF("source", "source exchange", "", "the exchange messages come from"),
+		widget.ChoiceF("dtype", "destination is a", bindingDestTyp, 0, ""),
+		widget.TextF("destination", "destination", "", "queue or exchange name"),
+		widget.TextF("routing_key", "routing key", "", "binding key; topic patterns like orders.* work"),
+		widget.ToggleF("durable", "durable", true, "survives a broker restart"),
+		widget.ToggleF("auto_delete", "auto-delete", false, "goes away when its last consumer / binding does"),
+		widget.ToggleF("internal", "internal", false, "only other exchanges may publish to it"),
+		widget.MultiF("arguments", "arguments (JSON)", "{}", 4),
 	)
-	v.form.get("arguments").hint = `e.g. {"x-dead-letter-exchange": "dlx", "x-max-length": 1000}`
+	v.form.Get("arguments").Hint = `e.g. {"x-dead-letter-exchange": "dlx", "x-max-length": 1000}`
 	v.relabel()
 	if kind == "binding" {
-		v.form.focusOn("source")
+		v.form.FocusOn("source")
 	} else {
-		v.form.focusOn("name")
+		v.form.FocusOn("name")
 	}
-	v.form.markClean()
+	v.form.MarkClean()
 	return v
 }
 
 // holdClose keeps an edited, undeclared form open on the first esc, as the
 // publish form does.
 func (v *declareView) holdClose() bool {
-	if v.busy || !v.form.holdEsc() {
+	if v.busy || !v.form.HoldEsc() {
 		return false
 	}
 	v.confirming = ""
@@ -84,7 +85,7 @@ func (v *declareView) holdClose() bool {
 
 // holdQuit keeps warren open on the first ctrl+c over unsent edits.
 func (v *declareView) holdQuit() bool {
-	if v.busy || !v.form.holdEsc() {
+	if v.busy || !v.form.HoldEsc() {
 		return false
 	}
 	v.confirming = ""
@@ -94,23 +95,23 @@ func (v *declareView) holdQuit() bool {
 
 // relabel shows the fields of the chosen kind only.
 func (v *declareView) relabel() {
-	kind := v.form.get("kind").value()
+	kind := v.form.Get("kind").Value()
 	show := map[string]string{
 		"name": "queue exchange", "qtype": "queue", "xtype": "exchange", "source": "binding", "dtype": "binding",
 		"destination": "binding", "routing_key": "binding", "durable": "queue exchange", "auto_delete": "queue exchange",
 		"internal": "exchange",
 	}
 	for f, kinds := range show {
-		v.form.get(f).hidden = !strings.Contains(kinds, kind)
+		v.form.Get(f).Hidden = !strings.Contains(kinds, kind)
 	}
 	// Quorum queues and streams are always durable, never auto-delete.
-	if kind == "queue" && v.form.get("qtype").value() != "classic" {
-		v.form.get("durable").on, v.form.get("auto_delete").hidden = true, true
+	if kind == "queue" && v.form.Get("qtype").Value() != "classic" {
+		v.form.Get("durable").On, v.form.Get("auto_delete").Hidden = true, true
 	}
 }
 
 func (v *declareView) id() int                  { return v.viewID }
-func (v *declareView) title() string            { return "declare " + v.form.get("kind").value() }
+func (v *declareView) title() string            { return "declare " + v.form.Get("kind").Value() }
 func (v *declareView) load() tea.Cmd            { return nil }
 func (v *declareView) setSize(w, h int) tea.Cmd { return nil }
 func (v *declareView) typing() bool             { return true } // y/n too: no global key may act
@@ -134,7 +135,7 @@ func (v *declareView) answers() answerKeys {
 func (v *declareView) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
-		v.form.keyPressed()
+		v.form.KeyPressed()
 		if v.busy {
 			return nil
 		}
@@ -151,10 +152,10 @@ func (v *declareView) update(msg tea.Msg) tea.Cmd {
 			v.ask()
 			return nil
 		}
-		v.form.key(m, v.c.keys.Form)
+		v.form.Key(m, v.c.keys.Form.Next, v.c.keys.Form.Prev)
 		v.relabel()
 	case tea.PasteMsg:
-		v.form.paste(m.Content)
+		v.form.Paste(m.Content)
 	case adminDoneMsg:
 		v.busy, v.err = false, m.err
 		v.confirming = ""
@@ -174,17 +175,17 @@ func (v *declareView) ask() {
 
 func (v *declareView) build() (func(context.Context, Admin) error, string, error) {
 	f := v.form
-	vhost := f.text("vhost")
+	vhost := f.Text("vhost")
 	if vhost == "" {
-		f.focusOn("vhost")
+		f.FocusOn("vhost")
 		return nil, "", errors.New("vhost: give one (/ is the default)")
 	}
-	args, err := message.ParseHeadersJSON(f.get("arguments").value())
+	args, err := message.ParseHeadersJSON(f.Get("arguments").Value())
 	if err != nil {
-		f.focusOn("arguments")
+		f.FocusOn("arguments")
 		return nil, "", errors.New(strings.Replace(err.Error(), "headers", "arguments", 1))
 	}
-	durable, autoDel := f.get("durable").on, f.get("auto_delete").on && !f.get("auto_delete").hidden
+	durable, autoDel := f.Get("durable").On, f.Get("auto_delete").On && !f.Get("auto_delete").Hidden
 	flags := func(extra ...string) string {
 		var fl []string
 		if durable {
@@ -201,41 +202,41 @@ func (v *declareView) build() (func(context.Context, Admin) error, string, error
 		}
 		return strings.Join(fl, ", ")
 	}
-	name := f.text("name")
-	switch f.get("kind").value() {
+	name := f.Text("name")
+	switch f.Get("kind").Value() {
 	case "queue":
 		if name == "" {
-			f.focusOn("name")
+			f.FocusOn("name")
 			return nil, "", errors.New("name: a queue needs a name")
 		}
-		spec := mgmt.QueueSpec{Name: name, Type: f.get("qtype").value(), Durable: durable, AutoDelete: autoDel, Arguments: args}
+		spec := mgmt.QueueSpec{Name: name, Type: f.Get("qtype").Value(), Durable: durable, AutoDelete: autoDel, Arguments: args}
 		if err := transientQueueCheck(durable, v.c.rabbitVersion); err != nil {
-			f.focusOn("durable")
+			f.FocusOn("durable")
 			return nil, "", err
 		}
 		q := fmt.Sprintf("Declare %s queue %q in vhost %s (%s)?", spec.Type, name, vhost, flags())
 		return func(ctx context.Context, a Admin) error { return a.DeclareQueue(ctx, vhost, spec) }, q, nil
 	case "exchange":
 		if name == "" {
-			f.focusOn("name")
+			f.FocusOn("name")
 			return nil, "", errors.New("name: an exchange needs a name (the default exchange exists already)")
 		}
 		var extra []string
-		if f.get("internal").on {
+		if f.Get("internal").On {
 			extra = append(extra, "internal")
 		}
-		spec := mgmt.ExchangeSpec{Name: name, Type: f.get("xtype").value(), Durable: durable, AutoDelete: autoDel, Internal: f.get("internal").on, Arguments: args}
+		spec := mgmt.ExchangeSpec{Name: name, Type: f.Get("xtype").Value(), Durable: durable, AutoDelete: autoDel, Internal: f.Get("internal").On, Arguments: args}
 		q := fmt.Sprintf("Declare %s exchange %q in vhost %s (%s)?", spec.Type, name, vhost, flags(extra...))
 		return func(ctx context.Context, a Admin) error { return a.DeclareExchange(ctx, vhost, spec) }, q, nil
 	}
-	spec := mgmt.BindingSpec{Source: f.text("source"), Destination: f.text("destination"), DestinationType: f.get("dtype").value(),
-		RoutingKey: f.get("routing_key").value(), Arguments: args}
+	spec := mgmt.BindingSpec{Source: f.Text("source"), Destination: f.Text("destination"), DestinationType: f.Get("dtype").Value(),
+		RoutingKey: f.Get("routing_key").Value(), Arguments: args}
 	if spec.Source == "" {
-		f.focusOn("source")
+		f.FocusOn("source")
 		return nil, "", errors.New("source exchange: the default exchange cannot be bound from; name an exchange")
 	}
 	if spec.Destination == "" {
-		f.focusOn("destination")
+		f.FocusOn("destination")
 		return nil, "", errors.New("destination: name the " + spec.DestinationType + " to bind")
 	}
 	q := fmt.Sprintf("Bind %s %q to exchange %q with key %q in vhost %s?", spec.DestinationType, spec.Destination, spec.Source, spec.RoutingKey, vhost)
@@ -269,6 +270,6 @@ func (v *declareView) render(w, h int) string {
 	if v.err != nil {
 		foot = append(foot, "", th.Error.Render(safe(v.err.Error())))
 	}
-	lines := v.form.render(th, w, h-len(head)-len(foot))
+	lines := v.form.Render(th, w, h-len(head)-len(foot))
 	return strings.Join(append(append(head, lines...), foot...), "\n")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // detailPage is what the queue and exchange details share: one object,
@@ -15,7 +17,7 @@ type detailPage[T any] struct {
 	poll   poller
 	data   T
 	loaded bool
-	doc    doc
+	doc    widget.Page
 	fetch  func(ctx context.Context, src Source, vhost, name string) (T, error)
 	// arrived sees each good answer; it rebuilds the doc.
 	arrived func(T)
@@ -49,21 +51,21 @@ func (d *detailPage[T]) update(msg tea.Msg) tea.Cmd {
 	case pollMsg:
 		return d.poll.tick(m, d.c, d.fetcher())
 	case tea.KeyPressMsg:
-		return d.doc.key(m, d.c.keys.Table)
+		return d.doc.Key(m, d.c.keys.Table.nav())
 	}
 	return nil
 }
 
 func (d *detailPage[T]) setSize(w, h int) tea.Cmd {
-	d.doc.height = h
-	d.doc.clamp()
+	d.doc.Height = h
+	d.doc.Clamp()
 	return nil
 }
 
 // renderPage draws the doc, or what is happening while there is none.
 func (d *detailPage[T]) renderPage(what string, w, h int) string {
 	if d.loaded {
-		return d.doc.render(d.c, w, h)
+		return d.doc.Render(d.c.th, w, h)
 	}
 	if d.poll.err != nil {
 		return d.c.th.Error.Render("cannot read " + safe(what) + ": " + safe(d.poll.err.Error()))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // exchangeDetail shows one exchange with its bindings out and in.
@@ -37,46 +38,46 @@ func (v *exchangeDetail) status() string {
 func (v *exchangeDetail) rebuild() {
 	th := v.c.th
 	x := v.x
-	var d doc
+	var d widget.Page
 	flags := fmt.Sprintf("durable %v   auto-delete %v   internal %v", x.Durable, x.AutoDelete, x.Internal)
-	d.add(th.Label.Render("type ") + th.HeaderValue.Render(safe(x.Type)) + "   " + th.Label.Render(flags))
-	d.add(th.Label.Render("in ") + th.HeaderValue.Render(rate(x.PublishIn, x.HasStats)+"/s") + "   " +
+	d.Add(th.Label.Render("type ") + th.HeaderValue.Render(safe(x.Type)) + "   " + th.Label.Render(flags))
+	d.Add(th.Label.Render("in ") + th.HeaderValue.Render(rate(x.PublishIn, x.HasStats)+"/s") + "   " +
 		th.Label.Render("out ") + th.HeaderValue.Render(rate(x.PublishOut, x.HasStats)+"/s"))
 	if x.Name == "" {
-		d.add(th.Faint.Render("The default exchange routes to the queue named by the routing key; it has no explicit bindings."))
+		d.Add(th.Faint.Render("The default exchange routes to the queue named by the routing key; it has no explicit bindings."))
 	}
-	d.add("")
-	d.add(th.Section.Render("ARGUMENTS"))
+	d.Add("")
+	d.Add(th.Section.Render("ARGUMENTS"))
 	if len(x.Arguments) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for _, k := range sortedKeys(x.Arguments) {
-		d.add("  " + th.Label.Render(safe(k)+" = ") + argValue(x.Arguments[k]))
+		d.Add("  " + th.Label.Render(safe(k)+" = ") + argValue(x.Arguments[k]))
 	}
-	d.add("")
+	d.Add("")
 	row := func(a, b, c string) string {
 		return fmt.Sprintf("  %-36s %-10s %-28s %s", safe(a), safe(b), safe(c), "")
 	}
-	d.add(th.Section.Render(fmt.Sprintf("BINDINGS FROM THIS EXCHANGE (%d)", len(x.Outgoing))) + th.Faint.Render("  enter opens the destination"))
-	d.add(th.TableHeader.Render(row("DESTINATION", "KIND", "ROUTING KEY") + "ARGUMENTS"))
+	d.Add(th.Section.Render(fmt.Sprintf("BINDINGS FROM THIS EXCHANGE (%d)", len(x.Outgoing))) + th.Faint.Render("  enter opens the destination"))
+	d.Add(th.TableHeader.Render(row("DESTINATION", "KIND", "ROUTING KEY") + "ARGUMENTS"))
 	if len(x.Outgoing) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for _, b := range x.Outgoing {
 		line := row(b.Destination, b.DestinationType, b.RoutingKey) + argsInline(b.Arguments)
-		d.addLink(line, line, openBindingDestination(b))
+		d.AddLink(line, line, openBindingDestination(b))
 	}
-	d.add("")
-	d.add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS EXCHANGE (%d)", len(x.Incoming))) + th.Faint.Render("  enter opens the source"))
-	d.add(th.TableHeader.Render(row("SOURCE", "", "ROUTING KEY") + "ARGUMENTS"))
+	d.Add("")
+	d.Add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS EXCHANGE (%d)", len(x.Incoming))) + th.Faint.Render("  enter opens the source"))
+	d.Add(th.TableHeader.Render(row("SOURCE", "", "ROUTING KEY") + "ARGUMENTS"))
 	if len(x.Incoming) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for _, b := range x.Incoming {
 		line := row(exchangeName(b.Source), "exchange", b.RoutingKey) + argsInline(b.Arguments)
-		d.addLink(line, line, openCmd("exchange", b.Vhost, b.Source))
+		d.AddLink(line, line, openCmd(kindExchange, b.Vhost, b.Source))
 	}
-	v.doc.replace(d)
+	v.doc.Replace(d)
 }
 
 func (v *exchangeDetail) render(w, h int) string {

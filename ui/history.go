@@ -1,15 +1,19 @@
 package ui
 
-import "time"
+import (
+	"time"
+
+	"github.com/warren-tui/warren/ui/widget"
+)
 
 // history keeps what warren has seen of each queue during the session:
 // a short depth series for list sparklines, and for queues opened in
 // detail, longer series for the chart. It is bounded in queues and samples.
 type history struct {
-	depth map[string]*ring
+	depth map[string]*widget.Ring
 	// unacked runs beside depth, only for queues seen with unacked
 	// messages (most never are): the detail chart starts from both.
-	unacked map[string]*ring
+	unacked map[string]*widget.Ring
 	seen    map[string]time.Time
 	detail  map[string]*queueSeries
 	maxKeys int
@@ -22,11 +26,11 @@ const (
 
 // queueSeries is the detail chart's data for one queue.
 type queueSeries struct {
-	ready, unacked, publish, deliver *ring
+	ready, unacked, publish, deliver *widget.Ring
 }
 
 func newHistory() *history {
-	return &history{depth: map[string]*ring{}, unacked: map[string]*ring{}, seen: map[string]time.Time{}, detail: map[string]*queueSeries{}, maxKeys: 5000}
+	return &history{depth: map[string]*widget.Ring{}, unacked: map[string]*widget.Ring{}, seen: map[string]time.Time{}, detail: map[string]*queueSeries{}, maxKeys: 5000}
 }
 
 func histKey(vhost, name string) string { return vhost + "\x00" + name }
@@ -40,20 +44,20 @@ func (h *history) addDepth(vhost, name string, depth, unacked int64, now time.Ti
 		if len(h.depth) >= h.maxKeys {
 			h.evict()
 		}
-		r = newRing(sparkSamples)
+		r = widget.NewRing(sparkSamples)
 		h.depth[k] = r
 	}
 	u := h.unacked[k]
 	if u == nil && unacked != 0 {
-		u = newRing(sparkSamples)
-		for range r.values() { // none before: the samples so far had none
-			u.push(0)
+		u = widget.NewRing(sparkSamples)
+		for range r.Values() { // none before: the samples so far had none
+			u.Push(0)
 		}
 		h.unacked[k] = u
 	}
-	r.push(float64(depth))
+	r.Push(float64(depth))
 	if u != nil {
-		u.push(float64(unacked))
+		u.Push(float64(unacked))
 	}
 	h.seen[k] = now
 }
@@ -61,7 +65,7 @@ func (h *history) addDepth(vhost, name string, depth, unacked int64, now time.Ti
 // depthSeries returns a queue's depth samples, oldest first.
 func (h *history) depthSeries(vhost, name string) []float64 {
 	if r, ok := h.depth[histKey(vhost, name)]; ok {
-		return r.values()
+		return r.Values()
 	}
 	return nil
 }
@@ -97,14 +101,14 @@ func (h *history) addDetail(vhost, name string, ready, unacked int64, pub, del f
 				break
 			}
 		}
-		s = &queueSeries{ready: newRing(detailSamples), unacked: newRing(detailSamples), publish: newRing(detailSamples), deliver: newRing(detailSamples)}
+		s = &queueSeries{ready: widget.NewRing(detailSamples), unacked: widget.NewRing(detailSamples), publish: widget.NewRing(detailSamples), deliver: widget.NewRing(detailSamples)}
 		h.detail[k] = s
 		h.seedDetail(k, s)
 	}
-	s.ready.push(float64(ready))
-	s.unacked.push(float64(unacked))
-	s.publish.push(pub)
-	s.deliver.push(del)
+	s.ready.Push(float64(ready))
+	s.unacked.Push(float64(unacked))
+	s.publish.Push(pub)
+	s.deliver.Push(del)
 	return s
 }
 
@@ -116,17 +120,17 @@ func (h *history) seedDetail(k string, s *queueSeries) {
 	if !ok {
 		return
 	}
-	total := d.values()
+	total := d.Values()
 	var un []float64
 	if u := h.unacked[k]; u != nil {
-		un = u.values()
+		un = u.Values()
 	}
 	for i, t := range total {
 		var n float64
 		if i < len(un) {
 			n = un[i]
 		}
-		s.ready.push(t - n)
-		s.unacked.push(n)
+		s.ready.Push(t - n)
+		s.unacked.Push(n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // hostile is what a producer or a broker can put in any string warren
@@ -314,7 +315,7 @@ func TestHostileBrokerTextNeverReachesTheTerminal(t *testing.T) {
 func TestHostileCellsKeepTheirWidth(t *testing.T) {
 	for _, s := range []string{hostile, "注文\u202e📦" + hostile} {
 		for _, w := range []int{1, 5, 17, 200} {
-			c := cell(s, w, false)
+			c := widget.Cell(s, w, false)
 			if ansi.StringWidth(c) != w {
 				t.Errorf("cell(%q, %d) is %d wide: %q", s, w, ansi.StringWidth(c), c)
 			}

@@ -40,12 +40,19 @@ type inspector struct {
 	decoded bool
 	mode    message.View
 	meta    []string
-	scroll  int
-	height  int
-	width   int
-	query   string
-	matches []int // body line indexes
-	match   int
+	// metaRows are meta's lines wrapped to metaWidth; rows is the body in
+	// the current view wrapped to the width less the search marker's
+	// column. Both are rebuilt when what they wrap changes.
+	metaRows  []string
+	metaWidth int
+	rows      *message.Wrapped
+	rowsMode  message.View
+	scroll    int
+	height    int
+	width     int
+	query     string
+	matches   []int // body line indexes
+	match     int
 	// removable: the message still sits in its queue, so r may remove it.
 	removable bool
 }
@@ -104,6 +111,26 @@ func (v *inspector) load() tea.Cmd {
 
 func (v *inspector) doc() message.Doc { return v.body.Doc(v.mode, message.HexWidth) }
 
+// bodyRows is the body in the current view cut to the screen's width, so a
+// long line (a one-line body, a long JSON string) reads whole.
+func (v *inspector) bodyRows() *message.Wrapped {
+	w := max(v.width-1, 1) // a search hit's marker takes a column
+	if v.rows == nil || v.rowsMode != v.mode || v.rows.Width() != max(w, message.TabStop) {
+		v.rows, v.rowsMode = message.Wrap(v.doc(), w), v.mode
+	}
+	return v.rows
+}
+
+// metaLines is the meta wrapped to the screen's width: a continued line is
+// indented under its first, so a dead-letter reason or a long header value
+// is never cut.
+func (v *inspector) metaLines() []string {
+	if v.metaRows == nil || v.metaWidth != v.width {
+		v.metaRows, v.metaWidth = wrapIndented(v.meta, v.width), v.width
+	}
+	return v.metaRows
+}
+
 func (v *inspector) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case decodedMsg:
@@ -112,6 +139,7 @@ func (v *inspector) update(msg tea.Msg) tea.Cmd {
 			v.mode = message.ViewHex
 		}
 		v.buildMeta()
+		v.research()
 	case tea.KeyPressMsg:
 		return v.key(m)
 	}
@@ -156,9 +184,9 @@ func (v *inspector) key(m tea.KeyPressMsg) tea.Cmd {
 }
 
 func (v *inspector) total() int {
-	n := len(v.meta)
+	n := len(v.metaLines())
 	if v.decoded {
-		n += v.doc().Len()
+		n += v.bodyRows().Len()
 	}
 	return n
 }
@@ -184,7 +212,7 @@ func (v *inspector) research() {
 	if v.query == "" || !v.decoded {
 		return
 	}
-	v.matches = v.doc().Search(v.query)
+	v.matches = v.bodyRows().Search(v.query)
 	if len(v.matches) > 0 {
 		v.show(v.matches[0])
 	}
@@ -198,13 +226,16 @@ func (v *inspector) jump(d int) {
 	v.show(v.matches[v.match])
 }
 
-// show scrolls so body line i is a few lines below the top.
+// show scrolls so body row i is a few lines below the top.
 func (v *inspector) show(i int) {
-	v.scroll = len(v.meta) + i - 2
+	v.scroll = len(v.metaLines()) + i - 2
 	v.clamp()
 }
 
 func (v *inspector) setSize(w, h int) tea.Cmd {
+	if w != v.width && v.query != "" {
+		defer v.research() // matches are rows, and rows follow the width
+	}
 	v.width, v.height = w, h
 	v.clamp()
 	return nil
@@ -213,20 +244,21 @@ func (v *inspector) setSize(w, h int) tea.Cmd {
 func (v *inspector) render(w, h int) string {
 	th := v.c.th
 	out := make([]string, 0, h)
-	for i := v.scroll; i < len(v.meta) && len(out) < h; i++ {
-		out = append(out, ansi.Truncate(v.meta[i], w, "…"))
+	meta := v.metaLines()
+	for i := v.scroll; i < len(meta) && len(out) < h; i++ {
+		out = append(out, ansi.Truncate(meta[i], w, "…"))
 	}
 	if !v.decoded {
 		out = append(out, th.Faint.Render("decoding the body…"))
 		return strings.Join(out, "\n")
 	}
-	from := max(v.scroll-len(v.meta), 0)
+	from := max(v.scroll-len(meta), 0)
 	if n := h - len(out); n > 0 {
 		hit := map[int]bool{}
 		for _, m := range v.matches {
 			hit[m] = true
 		}
-		for j, line := range v.doc().Spans(from, n) {
+		for j, line := range v.bodyRows().Spans(from, n) {
 			s := v.renderLine(line)
 			if hit[from+j] {
 				s = th.Warn.Render("▌") + s
@@ -265,9 +297,6 @@ func (v *inspector) renderLine(l message.Line) string {
 	return b.String()
 }
 
-// tabStop is the tab width of body text, as terminals and pagers use.
-const tabStop = 8
-
 // expandTabs replaces the tabs of s with spaces to the next tab stop,
 // counting from *col, the line's width before s; it adds s's width to it.
 func expandTabs(s string, col *int) string {
@@ -281,7 +310,7 @@ func expandTabs(s string, col *int) string {
 		b.WriteString(text)
 		*col += ansi.StringWidth(text)
 		if tab {
-			n := tabStop - *col%tabStop
+			n := message.TabStop - *col%message.TabStop
 			b.WriteString(strings.Repeat(" ", n))
 			*col += n
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/warren-tui/warren/message"
 )
 
@@ -113,7 +115,27 @@ func (v *inspector) buildMeta() {
 		}
 	}
 	out = append(out, head)
-	v.meta = out
+	v.meta, v.metaRows = out, nil
+}
+
+// wrapIndented wraps each line to width, breaking at spaces where it can,
+// and indents a line's continued rows two cells past its own indent.
+func wrapIndented(lines []string, width int) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= width {
+			out = append(out, l)
+			continue
+		}
+		plain := ansi.Strip(l)
+		indent := min(len(plain)-len(strings.TrimLeft(plain, " "))+2, width/2)
+		rows := strings.Split(ansi.Wrap(l, max(width-indent, 1), ""), "\n")
+		out = append(out, rows[0])
+		for _, r := range rows[1:] {
+			out = append(out, strings.Repeat(" ", indent)+r)
+		}
+	}
+	return out
 }
 
 // routingKeys lists a dead letter's routing keys, escaped for the terminal.

@@ -155,6 +155,7 @@ type promptKeys struct {
 	Complete key.Binding
 	Move     key.Binding // the cursor; handled by the text input
 	Erase    key.Binding
+	EraseFwd key.Binding
 	EraseAll key.Binding
 	EraseWd  key.Binding
 }
@@ -165,7 +166,8 @@ func newPromptKeys() promptKeys {
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel / clear filter")),
 		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 		Move:     key.NewBinding(key.WithKeys("left", "right", "home", "end"), key.WithHelp("← → home end", "move the cursor (alt+← alt+→ by word; ctrl+a ctrl+e too)")),
-		Erase:    key.NewBinding(key.WithKeys("backspace", "delete"), key.WithHelp("backspace/delete", "delete before / under the cursor")),
+		Erase:    key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "delete before the cursor")),
+		EraseFwd: key.NewBinding(key.WithKeys("delete"), key.WithHelp("delete", "delete under the cursor")),
 		EraseAll: key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear the line")),
 		EraseWd:  key.NewBinding(key.WithKeys("ctrl+w"), key.WithHelp("ctrl+w", "delete the word before the cursor (ctrl+k: to the end)")),
 	}
@@ -174,7 +176,7 @@ func newPromptKeys() promptKeys {
 func (k promptKeys) scope() keyScope {
 	return keyScope{groups: []keyGroup{{"In the : and / prompts", []binding{
 		from(k.Accept).hint("run"), from(k.Cancel).hint("cancel"), from(k.Complete).hint("complete"),
-		from(k.Move), from(k.Erase), from(k.EraseAll), from(k.EraseWd)}}}}
+		from(k.Move), from(k.Erase), from(k.EraseFwd), from(k.EraseAll), from(k.EraseWd)}}}}
 }
 
 // answerKeys answer a dialog's question.

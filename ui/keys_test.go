@@ -278,7 +278,7 @@ func TestNoRawKeyComparisons(t *testing.T) {
 }
 
 // rawKeyAllowed are the files whose String() switches are not on keys.
-var rawKeyAllowed = []string{"editor.go", "form.go"}
+var rawKeyAllowed = []string{}
 
 // At 80x24 the whole of help is reachable by scrolling: for the queue
 // list and for the scope with the most keys, the last line of the body

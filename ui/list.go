@@ -10,12 +10,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // listSpec says what a list view lists and how; listView does the rest.
 type listSpec[T any] struct {
-	kind  string // plural name, e.g. "queues"
-	cols  []column
+	kind  viewKind // kindQueues, ...; its String is the title
+	cols  []widget.Column
 	fetch func(ctx context.Context, src Source, o mgmt.ListOptions) (mgmt.Page[T], error)
 	row   func(c *common, item T) []string
 	key   func(item T) string
@@ -39,7 +40,7 @@ type listView[T any] struct {
 	opts  mgmt.ListOptions
 	page  mgmt.Page[T]
 	items []T
-	tbl   table
+	tbl   widget.Table
 	poll  poller
 	// landing says where the cursor goes when a page change arrives.
 	landing int // 0 keep, -1 last row, +1 first row
@@ -52,12 +53,12 @@ func newListView[T any](c *common, spec listSpec[T]) *listView[T] {
 	v := &listView[T]{c: c, spec: spec}
 	v.poll.viewID = nextViewID()
 	v.opts = mgmt.ListOptions{Vhost: c.target.Vhost, Page: 1, Sort: spec.sorts[0]}
-	v.tbl.cols = spec.cols
+	v.tbl.Cols = spec.cols
 	return v
 }
 
 func (v *listView[T]) id() int       { return v.poll.viewID }
-func (v *listView[T]) title() string { return v.spec.kind }
+func (v *listView[T]) title() string { return v.spec.kind.String() }
 
 func (v *listView[T]) fetcher() func(ctx context.Context) (any, error) {
 	src, opts, fetch, enrich, target := v.c.target.Source, v.opts, v.spec.fetch, v.spec.enrich, v.c.target
@@ -71,10 +72,10 @@ func (v *listView[T]) fetcher() func(ctx context.Context) (any, error) {
 }
 
 func (v *listView[T]) load() tea.Cmd {
-	if v.tbl.height <= 0 {
+	if v.tbl.Height <= 0 {
 		return nil // not sized yet; setSize loads
 	}
-	v.opts.PageSize = min(v.tbl.height, mgmt.MaxPageSize)
+	v.opts.PageSize = min(v.tbl.Height, mgmt.MaxPageSize)
 	return v.poll.start(v.c.opts.Timeout, v.fetcher())
 }
 
@@ -82,7 +83,7 @@ func (v *listView[T]) status() string {
 	var parts []string
 	if v.loaded {
 		n := v.page.FilteredCount
-		kind := v.spec.kind
+		kind := v.spec.kind.String()
 		if n == 1 {
 			kind = strings.TrimSuffix(kind, "s")
 		}
@@ -141,14 +142,14 @@ func (v *listView[T]) setFilter(expr string) tea.Cmd {
 }
 
 // selectFirst puts the cursor on the first row (after / enter).
-func (v *listView[T]) selectFirst() { v.tbl.top() }
+func (v *listView[T]) selectFirst() { v.tbl.Top() }
 
 func (v *listView[T]) selected() (T, bool) {
 	var zero T
-	if v.tbl.cursor < 0 || v.tbl.cursor >= len(v.items) {
+	if v.tbl.Cursor < 0 || v.tbl.Cursor >= len(v.items) {
 		return zero, false
 	}
-	return v.items[v.tbl.cursor], true
+	return v.items[v.tbl.Cursor], true
 }
 
 func (v *listView[T]) update(msg tea.Msg) tea.Cmd {
@@ -187,14 +188,14 @@ func (v *listView[T]) arrived(m fetchedMsg) tea.Cmd {
 	v.renderRows()
 	switch v.landing {
 	case 1:
-		v.tbl.top()
+		v.tbl.Top()
 	case -1:
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	default:
 		for i, it := range v.items {
 			if v.spec.key(it) == v.keepKey {
-				v.tbl.cursor = i
-				v.tbl.clamp()
+				v.tbl.Cursor = i
+				v.tbl.Clamp()
 				break
 			}
 		}
@@ -208,7 +209,7 @@ func (v *listView[T]) renderRows() {
 	for i, it := range v.items {
 		rows[i] = v.spec.row(v.c, it)
 	}
-	v.tbl.setRows(rows)
+	v.tbl.SetRows(rows)
 }
 
 func (v *listView[T]) goPage(p, landing int) tea.Cmd {
@@ -251,35 +252,35 @@ func (v *listView[T]) key(m tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(m, tk.Up):
-		if v.tbl.atTop() && v.opts.Page > 1 {
+		if v.tbl.AtTop() && v.opts.Page > 1 {
 			return v.goPage(v.opts.Page-1, -1)
 		}
-		v.tbl.move(-1)
+		v.tbl.Move(-1)
 	case key.Matches(m, tk.Down):
-		if v.tbl.atBottom() && v.opts.Page < v.page.PageCount {
+		if v.tbl.AtBottom() && v.opts.Page < v.page.PageCount {
 			return v.goPage(v.opts.Page+1, 1)
 		}
-		v.tbl.move(1)
+		v.tbl.Move(1)
 	case key.Matches(m, tk.PageUp):
 		if v.opts.Page > 1 {
 			return v.goPage(v.opts.Page-1, 1)
 		}
-		v.tbl.top()
+		v.tbl.Top()
 	case key.Matches(m, tk.PageDown):
 		if v.opts.Page < v.page.PageCount {
 			return v.goPage(v.opts.Page+1, 1)
 		}
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	case key.Matches(m, tk.Top):
 		if v.opts.Page > 1 {
 			return v.goPage(1, 1)
 		}
-		v.tbl.top()
+		v.tbl.Top()
 	case key.Matches(m, tk.Bottom):
 		if v.page.PageCount > 1 && v.opts.Page < v.page.PageCount {
 			return v.goPage(v.page.PageCount, -1)
 		}
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	case key.Matches(m, tk.Open):
 		if it, ok := v.selected(); ok && v.spec.open != nil {
 			return v.spec.open(it)
@@ -289,12 +290,12 @@ func (v *listView[T]) key(m tea.KeyPressMsg) tea.Cmd {
 }
 
 func (v *listView[T]) setSize(w, h int) tea.Cmd {
-	old := v.tbl.height
-	v.tbl.setSize(w, h-1) // one line for the column header
-	if v.tbl.height != old {
+	old := v.tbl.Height
+	v.tbl.SetSize(w, h-1) // one line for the column header
+	if v.tbl.Height != old {
 		// Keep the first visible item in view: same offset into the list.
-		first := (v.opts.Page-1)*max(v.opts.PageSize, 1) + v.tbl.cursor
-		v.opts.Page = first/v.tbl.height + 1
+		first := (v.opts.Page-1)*max(v.opts.PageSize, 1) + v.tbl.Cursor
+		v.opts.Page = first/v.tbl.Height + 1
 		return v.load()
 	}
 	return nil
@@ -302,11 +303,11 @@ func (v *listView[T]) setSize(w, h int) tea.Cmd {
 
 func (v *listView[T]) render(w, h int) string {
 	if v.poll.err != nil && !v.loaded {
-		return v.c.th.Error.Render("cannot list "+v.spec.kind+": "+safe(v.poll.err.Error())) +
+		return v.c.th.Error.Render("cannot list "+v.spec.kind.String()+": "+safe(v.poll.err.Error())) +
 			"\n" + v.c.th.Faint.Render("retrying every "+v.c.opts.Refresh.String()+"…")
 	}
 	if v.loaded && len(v.items) == 0 {
-		msg := "no " + v.spec.kind
+		msg := "no " + v.spec.kind.String()
 		if v.opts.Filter != "" {
 			msg += " match /" + safe(v.opts.Filter) + "/"
 		}
@@ -320,14 +321,14 @@ func (v *listView[T]) render(w, h int) string {
 			msg += " in vhost " + safe(v.opts.Vhost)
 		}
 		// In the first row's place: below the padded table it would be cut.
-		lines := strings.Split(v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse), "\n")
+		lines := strings.Split(v.tbl.Render(v.c.th, string(v.opts.Sort), v.opts.Reverse), "\n")
 		if len(lines) < 2 {
 			lines = append(lines, "")
 		}
 		lines[1] = v.c.th.Faint.Render(msg)
 		return strings.Join(lines, "\n")
 	}
-	return v.tbl.render(v.c.th, v.opts.Sort, v.opts.Reverse)
+	return v.tbl.Render(v.c.th, string(v.opts.Sort), v.opts.Reverse)
 }
 
 func (v *listView[T]) keys() keyScope {
@@ -345,21 +346,21 @@ func (v *listView[T]) keys() keyScope {
 	s := scopeOf("Move", append(move, v.c.keys.Global.Back.about("clear the filter, or back"))...).with("Sort (on the server)", sorts...)
 	var acts []binding
 	switch v.spec.kind {
-	case "queues":
+	case kindQueues:
 		acts = v.c.queueActions()
-	case "exchanges":
+	case kindExchanges:
 		acts = v.c.exchangeActions()
 	}
-	return s.with("The selected "+strings.TrimSuffix(v.spec.kind, "s"), acts...)
+	return s.with("The selected "+strings.TrimSuffix(v.spec.kind.String(), "s"), acts...)
 }
 
 // listOpens says what enter opens in each list.
-var listOpens = map[string]string{
-	"queues":      "open the queue's detail",
-	"exchanges":   "open the exchange's detail",
-	"bindings":    "open the binding's destination",
-	"connections": "open the connection's detail",
-	"nodes":       "open the node's detail",
+var listOpens = map[viewKind]string{
+	kindQueues:      "open the queue's detail",
+	kindExchanges:   "open the exchange's detail",
+	kindBindings:    "open the binding's destination",
+	kindConnections: "open the connection's detail",
+	kindNodes:       "open the node's detail",
 }
 
 // selectedQueue makes a queue list a queueSelector.
@@ -386,8 +387,8 @@ func (v *listView[T]) selectedExchange() (string, string, string, bool) {
 // sort or page: acting on the selection now could hit the wrong queue.
 func (v *listView[T]) stale() bool { return v.landing != 0 && v.poll.inflight }
 
-// listKind is the kind of list ("queues", "exchanges", ...), for ctrl+n.
-func (v *listView[T]) listKind() string { return v.spec.kind }
+// listKind is the kind of list (kindQueues, kindExchanges, ...), for ctrl+n.
+func (v *listView[T]) listKind() viewKind { return v.spec.kind }
 
 // splitNodeFilter takes a leading node:NAME off a queue filter: "node:w2
 // orders" keeps the queues on node w2 (or w2@host) whose name matches

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // The list kinds warren shows. Each is data: columns, a fetch, a pure row
@@ -16,17 +17,17 @@ import (
 
 func queueSpec() listSpec[mgmt.Queue] {
 	return listSpec[mgmt.Queue]{
-		kind: "queues",
-		cols: []column{
+		kind: kindQueues,
+		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
-			{Title: "NAME", Width: 18, Flex: 5, Sort: mgmt.SortName},
+			{Title: "NAME", Width: 18, Flex: 5, Sort: string(mgmt.SortName)},
 			{Title: "TYPE", Width: 7},
 			{Title: "STATE", Width: 7},
 			{Title: "READY", Width: 9, Right: true},
 			{Title: "UNACKED", Width: 8, Right: true},
-			{Title: "TOTAL", Width: 9, Right: true, Sort: mgmt.SortMessages},
-			{Title: "CONS", Width: 5, Right: true, Sort: mgmt.SortConsumers},
-			{Title: "IN/s", Width: 7, Right: true, Sort: mgmt.SortRate},
+			{Title: "TOTAL", Width: 9, Right: true, Sort: string(mgmt.SortMessages)},
+			{Title: "CONS", Width: 5, Right: true, Sort: string(mgmt.SortConsumers)},
+			{Title: "IN/s", Width: 7, Right: true, Sort: string(mgmt.SortRate)},
 			{Title: "OUT/s", Width: 7, Right: true},
 			{Title: "NODE", Width: 12, Flex: 1},
 			{Title: "DEPTH", Width: 12, Flex: 1},
@@ -36,7 +37,7 @@ func queueSpec() listSpec[mgmt.Queue] {
 		},
 		row:        queueRow,
 		key:        func(q mgmt.Queue) string { return histKey(q.Vhost, q.Name) },
-		open:       func(q mgmt.Queue) tea.Cmd { return openCmd("queue", q.Vhost, q.Name) },
+		open:       func(q mgmt.Queue) tea.Cmd { return openCmd(kindQueue, q.Vhost, q.Name) },
 		sorts:      []mgmt.SortKey{mgmt.SortName, mgmt.SortMessages, mgmt.SortConsumers, mgmt.SortRate},
 		nodeFilter: true,
 		observe: func(c *common, qs []mgmt.Queue) {
@@ -62,21 +63,21 @@ func queueRow(c *common, q mgmt.Queue) []string {
 		q.Vhost, q.Name, q.Type, q.State,
 		ready, unacked, total, cons,
 		rate(q.PublishRate, q.RatesKnown()), rate(q.DeliverRate, q.RatesKnown()), orDash(q.Node),
-		sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
+		widget.Sparkline(c.hist.depthSeries(q.Vhost, q.Name), 16),
 	}
 }
 
 func exchangeSpec() listSpec[mgmt.Exchange] {
 	return listSpec[mgmt.Exchange]{
-		kind: "exchanges",
-		cols: []column{
+		kind: kindExchanges,
+		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
-			{Title: "NAME", Width: 20, Flex: 5, Sort: mgmt.SortName},
+			{Title: "NAME", Width: 20, Flex: 5, Sort: string(mgmt.SortName)},
 			{Title: "TYPE", Width: 8},
 			{Title: "DUR", Width: 3},
 			{Title: "AUTO-DEL", Width: 8},
 			{Title: "INTERNAL", Width: 8},
-			{Title: "IN/s", Width: 8, Right: true, Sort: mgmt.SortRate},
+			{Title: "IN/s", Width: 8, Right: true, Sort: string(mgmt.SortRate)},
 			{Title: "OUT/s", Width: 8, Right: true},
 			{Title: "ARGUMENTS", Width: 10, Flex: 2},
 		},
@@ -85,7 +86,7 @@ func exchangeSpec() listSpec[mgmt.Exchange] {
 		},
 		row:   exchangeRow,
 		key:   func(e mgmt.Exchange) string { return histKey(e.Vhost, e.Name) },
-		open:  func(e mgmt.Exchange) tea.Cmd { return openCmd("exchange", e.Vhost, e.Name) },
+		open:  func(e mgmt.Exchange) tea.Cmd { return openCmd(kindExchange, e.Vhost, e.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
 	}
 }
@@ -100,10 +101,10 @@ func exchangeRow(_ *common, e mgmt.Exchange) []string {
 
 func bindingSpec() listSpec[mgmt.Binding] {
 	return listSpec[mgmt.Binding]{
-		kind: "bindings",
-		cols: []column{
+		kind: kindBindings,
+		cols: []widget.Column{
 			{Title: "VHOST", Width: 6, Flex: 1},
-			{Title: "SOURCE", Width: 16, Flex: 3, Sort: mgmt.SortName},
+			{Title: "SOURCE", Width: 16, Flex: 3, Sort: string(mgmt.SortName)},
 			{Title: "DESTINATION", Width: 16, Flex: 3},
 			{Title: "KIND", Width: 8},
 			{Title: "ROUTING KEY", Width: 12, Flex: 2},
@@ -127,16 +128,16 @@ func bindingRow(_ *common, b mgmt.Binding) []string {
 
 func openBindingDestination(b mgmt.Binding) tea.Cmd {
 	if b.DestinationType == "exchange" {
-		return openCmd("exchange", b.Vhost, b.Destination)
+		return openCmd(kindExchange, b.Vhost, b.Destination)
 	}
-	return openCmd("queue", b.Vhost, b.Destination)
+	return openCmd(kindQueue, b.Vhost, b.Destination)
 }
 
 func connectionSpec() listSpec[mgmt.Connection] {
 	return listSpec[mgmt.Connection]{
-		kind: "connections",
-		cols: []column{
-			{Title: "NAME", Width: 20, Flex: 4, Sort: mgmt.SortName},
+		kind: kindConnections,
+		cols: []widget.Column{
+			{Title: "NAME", Width: 20, Flex: 4, Sort: string(mgmt.SortName)},
 			{Title: "CLIENT NAME", Width: 12, Flex: 2},
 			{Title: "NODE", Width: 12, Flex: 1},
 			{Title: "USER", Width: 8},
@@ -145,7 +146,7 @@ func connectionSpec() listSpec[mgmt.Connection] {
 			{Title: "PROTOCOL", Width: 10},
 			{Title: "CH", Width: 3, Right: true},
 			{Title: "CLIENT", Width: 12, Flex: 2},
-			{Title: "RECV/s", Width: 8, Right: true, Sort: mgmt.SortRate},
+			{Title: "RECV/s", Width: 8, Right: true, Sort: string(mgmt.SortRate)},
 			{Title: "SEND/s", Width: 8, Right: true},
 			{Title: "SINCE", Width: 8, Right: true},
 		},
@@ -154,7 +155,7 @@ func connectionSpec() listSpec[mgmt.Connection] {
 		},
 		row:   connectionRow,
 		key:   func(c mgmt.Connection) string { return c.Name },
-		open:  func(c mgmt.Connection) tea.Cmd { return openCmd("connection", "", c.Name) },
+		open:  func(c mgmt.Connection) tea.Cmd { return openCmd(kindConnection, "", c.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName, mgmt.SortRate},
 	}
 }
@@ -175,9 +176,9 @@ func connectionRow(c *common, k mgmt.Connection) []string {
 
 func nodeSpec() listSpec[mgmt.Node] {
 	return listSpec[mgmt.Node]{
-		kind: "nodes",
-		cols: []column{
-			{Title: "NAME", Width: 18, Flex: 3, Sort: mgmt.SortName},
+		kind: kindNodes,
+		cols: []widget.Column{
+			{Title: "NAME", Width: 18, Flex: 3, Sort: string(mgmt.SortName)},
 			{Title: "STATE", Width: 7},
 			{Title: "ALARMS", Width: 9, Flex: 1},
 			{Title: "VERSION", Width: 7},
@@ -198,7 +199,7 @@ func nodeSpec() listSpec[mgmt.Node] {
 		},
 		row:   nodeRow,
 		key:   func(n mgmt.Node) string { return n.Name },
-		open:  func(n mgmt.Node) tea.Cmd { return openCmd("node", "", n.Name) },
+		open:  func(n mgmt.Node) tea.Cmd { return openCmd(kindNode, "", n.Name) },
 		sorts: []mgmt.SortKey{mgmt.SortName},
 	}
 }

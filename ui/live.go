@@ -12,6 +12,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // liveKeys act in a live pane.
@@ -35,7 +36,7 @@ func newLiveKeys() liveKeys {
 
 // liveSpec says what a pane watches; exactly one of the specs is used.
 type liveSpec struct {
-	kind string // "tap", "trace" (a tap of the firehose), "tail", "consume"
+	kind paneKind
 	tap  broker.TapSpec
 	// ownTrace: warren turned tracing on for this pane, and turns it off
 	// when the last such pane of the vhost closes.
@@ -46,19 +47,21 @@ type liveSpec struct {
 
 func (s liveSpec) target() string {
 	switch s.kind {
-	case "tap":
+	case paneTap:
 		return exchangeName(s.tap.Exchange)
-	case "trace":
+	case paneTrace:
 		return "trace of vhost " + s.tap.Vhost
-	case "tail":
+	case paneTail:
 		return s.tail.Queue
+	case paneConsume:
+		return s.consume.Queue
 	}
-	return s.consume.Queue
+	return s.kind.String()
 }
 
 func (s liveSpec) describe() string {
 	switch s.kind {
-	case "tap":
+	case paneTap:
 		d := "tap " + exchangeName(s.tap.Exchange)
 		if s.tap.Key != "" {
 			d += " key " + s.tap.Key
@@ -67,9 +70,9 @@ func (s liveSpec) describe() string {
 			d += " match " + argsInline(s.tap.Args)
 		}
 		return d
-	case "tail":
+	case paneTail:
 		return "tail " + s.tail.Queue + " from " + describeFrom(s.tail.From)
-	case "trace":
+	case paneTrace:
 		d := "trace vhost " + s.tap.Vhost
 		if s.tap.Key != "#" && s.tap.Key != "" {
 			d += " key " + s.tap.Key
@@ -100,7 +103,7 @@ type liveView struct {
 	gap     []bool     // the row marks a gap, not a message
 	shown   []int      // indexes into rows that pass the filter
 	filt    liveFilter
-	tbl     table
+	tbl     widget.Table
 	full    bool
 	follow  bool
 	stats   broker.PumpStats
@@ -123,7 +126,7 @@ type liveFrameMsg struct {
 func newLiveView(c *common, spec liveSpec) *liveView {
 	v := &liveView{c: c, viewID: nextViewID(), spec: spec, follow: true, exports: writeExport}
 	v.filt, _ = parseLiveFilter("")
-	v.tbl.cols = []column{
+	v.tbl.Cols = []widget.Column{
 		{Title: "TIME", Width: 12},
 		{Title: "EXCHANGE", Width: 10, Flex: 1},
 		{Title: "ROUTING KEY", Width: 12, Flex: 2},
@@ -132,8 +135,8 @@ func newLiveView(c *common, spec liveSpec) *liveView {
 		{Title: "HEADERS", Width: 12, Flex: 2},
 		{Title: "BODY", Width: 16, Flex: 4},
 	}
-	if spec.kind == "trace" {
-		v.tbl.cols = traceColumns()
+	if spec.kind == paneTrace {
+		v.tbl.Cols = traceColumns()
 	}
 	return v
 }
@@ -182,12 +185,14 @@ func (v *liveView) load() tea.Cmd {
 		var feed LiveFeed
 		var err error
 		switch spec.kind {
-		case "tap", "trace":
+		case paneTap, paneTrace:
 			feed, err = st.Tap(ctx, spec.tap)
-		case "tail":
+		case paneTail:
 			feed, err = st.Tail(ctx, spec.tail)
-		default:
+		case paneConsume:
 			feed, err = st.Consume(ctx, spec.consume)
+		default:
+			err = fmt.Errorf("a live pane of %s (a bug in warren)", spec.kind)
 		}
 		return liveStartedMsg{view: id, gen: gen, feed: feed, err: err}
 	}
@@ -276,7 +281,7 @@ func (v *liveView) take() {
 	st := v.feed.State()
 	batch, _, _ := v.feed.Drain(maxPaneRows)
 	v.stats = v.feed.Stats()
-	gap := st.Resumed > v.state.Resumed && v.spec.kind == "tap"
+	gap := st.Resumed > v.state.Resumed && v.spec.kind == paneTap
 	v.state = st
 	if len(batch) == 0 && !gap {
 		return
@@ -308,7 +313,7 @@ func (v *liveView) take() {
 // after a lost link saw nothing published while it was away.
 func (v *liveView) addRow(at time.Time, m message.Message, gap bool) {
 	cells := liveRow(at, m)
-	if v.spec.kind == "trace" {
+	if v.spec.kind == paneTrace {
 		cells = traceRow(at, m)
 	}
 	if gap {
@@ -343,13 +348,13 @@ func (v *liveView) renderRows() {
 	for j, i := range v.shown {
 		rows[j] = v.cells[i]
 	}
-	cursor := v.tbl.cursor
-	v.tbl.setRows(rows)
+	cursor := v.tbl.Cursor
+	v.tbl.SetRows(rows)
 	if v.follow {
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	} else {
-		v.tbl.cursor = cursor
-		v.tbl.clamp()
+		v.tbl.Cursor = cursor
+		v.tbl.Clamp()
 	}
 }
 
@@ -417,29 +422,29 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		return v.save()
 	case matches(m, lk.Follow):
 		v.follow = true
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	case key.Matches(m, tk.Up):
 		v.follow = false
-		v.tbl.move(-1)
+		v.tbl.Move(-1)
 	case key.Matches(m, tk.Down):
-		v.tbl.move(1)
-		v.follow = v.tbl.atBottom()
+		v.tbl.Move(1)
+		v.follow = v.tbl.AtBottom()
 	case key.Matches(m, tk.PageUp):
 		v.follow = false
-		v.tbl.move(-v.tbl.height)
+		v.tbl.Move(-v.tbl.Height)
 	case key.Matches(m, tk.PageDown):
-		v.tbl.move(v.tbl.height)
+		v.tbl.Move(v.tbl.Height)
 	case key.Matches(m, tk.Top):
 		v.follow = false
-		v.tbl.top()
+		v.tbl.Top()
 	case key.Matches(m, tk.Bottom):
 		v.follow = true
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	case key.Matches(m, tk.Open):
-		if msg, ok := v.message(v.tbl.cursor); ok {
+		if msg, ok := v.message(v.tbl.Cursor); ok {
 			v.follow = false
 			removable := v.removable()
-			return func() tea.Msg { return openMsg{kind: "message", msg: &msg, removable: removable} }
+			return func() tea.Msg { return openMsg{kind: kindMessage, msg: &msg, removable: removable} }
 		}
 	}
 	return nil
@@ -455,7 +460,7 @@ func (v *liveView) save() tea.Cmd {
 	if len(msgs) == 0 {
 		return statusCmd("nothing to save yet", true)
 	}
-	path := exportPath(v.spec.kind+"-"+v.spec.target(), v.c.now())
+	path := exportPath(v.spec.kind.String()+"-"+v.spec.target(), v.c.now())
 	write := v.exports
 	return func() tea.Msg {
 		if err := write(path, msgs); err != nil {
@@ -466,9 +471,9 @@ func (v *liveView) save() tea.Cmd {
 }
 
 func (v *liveView) setSize(w, h int) tea.Cmd {
-	v.tbl.setSize(w, h-1) // the column header
+	v.tbl.SetSize(w, h-1) // the column header
 	if v.follow {
-		v.tbl.bottom()
+		v.tbl.Bottom()
 	}
 	return nil
 }
@@ -492,12 +497,12 @@ func (v *liveView) render(w, h int) string {
 	case broker.LiveDone:
 		head = th.Accent.Render(safe(v.state.Note))
 	default:
-		return v.tbl.render(th, "", false)
+		return v.tbl.Render(th, "", false)
 	}
 	// What happened is never cut: it wraps, and the table gives way.
 	head = ansi.Wordwrap(head, max(w, 1), " ")
-	v.tbl.setSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
-	return head + "\n" + v.tbl.render(th, "", false)
+	v.tbl.SetSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
+	return head + "\n" + v.tbl.Render(th, "", false)
 }
 
 func (v *liveView) keys() keyScope {
@@ -543,18 +548,18 @@ func (v *liveView) rebind(arg string) tea.Cmd {
 
 // takes: a consume that acks or rejects takes messages off the queue.
 func (v *liveView) takes() bool {
-	return v.spec.kind == "consume" && v.spec.consume.Mode != broker.ConsumeNackRequeue
+	return v.spec.kind == paneConsume && v.spec.consume.Mode != broker.ConsumeNackRequeue
 }
 
 // removable: only a consume pane that requeues leaves its messages in the
 // queue; a tap's copies and a stream's entries cannot be removed.
 func (v *liveView) removable() bool {
-	return v.spec.kind == "consume" && v.spec.consume.Mode == broker.ConsumeNackRequeue
+	return v.spec.kind == paneConsume && v.spec.consume.Mode == broker.ConsumeNackRequeue
 }
 
 // selectedMessage makes the pane a messageSelector, for r.
 func (v *liveView) selectedMessage() (message.Message, bool, bool) {
-	if m, ok := v.message(v.tbl.cursor); ok {
+	if m, ok := v.message(v.tbl.Cursor); ok {
 		return m, v.removable(), true
 	}
 	return message.Message{}, false, false

@@ -469,7 +469,7 @@ func TestTapMarksTheGapAfterAResumption(t *testing.T) {
 	if len(lv.rows) != 3 || !lv.gap[1] {
 		t.Fatalf("rows %d, gaps %v", len(lv.rows), lv.gap)
 	}
-	lv.tbl.cursor = 1
+	lv.tbl.Cursor = 1
 	if _, _, ok := lv.selectedMessage(); ok {
 		t.Fatal("a gap mark is not a message")
 	}

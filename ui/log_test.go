@@ -59,7 +59,7 @@ func TestLogHearsWritesAndFailures(t *testing.T) {
 	selectQueue(t, a, "demo.orders.created")
 	settle(t, a, press("P"))
 	pv := a.top().(*publishView)
-	pv.form.focusOn("body")
+	pv.form.FocusOn("body")
 	settle(t, a, typed(`{"id":7}`)...)
 	settle(t, a, press("ctrl+s"))
 	settle(t, a, fetchedMsg{view: a.headerID(), gen: a.headPoll.gen, err: errors.New("management API unreachable \x1b]8;;x\x07")})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Mover moves messages out of a queue, and imports a file's messages, with
@@ -104,7 +105,7 @@ type moveView struct {
 	qtype  string            // the source's type, as listed; "" when unknown
 	only   []message.Message // move only these (marked in the peek)
 	imp    *importSource     // an import's file
-	target *form             // asking for a queue or an exchange
+	target *widget.Form      // asking for a queue or an exchange
 	pick   broker.MoveTarget // what target asks for
 	shovel bool              // the broker moves them: a shovel (shovel_move.go)
 	req    broker.MoveRequest
@@ -222,19 +223,19 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		case matches(m, k.Via):
 			return v.begin(broker.MoveRequest{Target: broker.ReturnViaExchange})
 		case matches(m, k.Queue):
-			v.pick, v.target = broker.ToQueue, newForm(textF("queue", "target queue", "", "sent through the default exchange"))
+			v.pick, v.target = broker.ToQueue, widget.NewForm(widget.TextF("queue", "target queue", "", "sent through the default exchange"))
 		case matches(m, k.Exchange):
-			v.pick, v.target = broker.ToExchange, newForm(textF("exchange", "exchange", "", "blank: the default exchange"), textF("routing_key", "routing key", "", ""))
+			v.pick, v.target = broker.ToExchange, widget.NewForm(widget.TextF("exchange", "exchange", "", "blank: the default exchange"), widget.TextF("routing_key", "routing key", "", ""))
 		case matches(m, k.Shovel):
 			if why := v.noShovel(); why != "" {
 				return statusCmd(why, true)
 			}
 			v.shovel, v.pick = true, broker.ToQueue
-			v.target = newForm(textF("queue", "target queue", "", "must exist; the broker moves every message"))
+			v.target = widget.NewForm(widget.TextF("queue", "target queue", "", "must exist; the broker moves every message"))
 		}
 	case tea.PasteMsg:
 		if v.target != nil {
-			v.target.paste(m.Content)
+			v.target.Paste(m.Content)
 		}
 	case importLoadedMsg:
 		v.imp.scanned, v.imp.count, v.imp.err = true, m.sum.count, m.err
@@ -268,14 +269,14 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 // (or ctrl+s) starts.
 func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 	f := v.target
-	last := f.focus == len(f.fields)-1
+	last := f.Focus == len(f.Fields)-1
 	if !key.Matches(m, v.c.keys.Form.Submit) && !(matches(m, v.c.keys.Move.Start) && last) {
-		f.key(m, v.c.keys.Form)
+		f.Key(m, v.c.keys.Form.Next, v.c.keys.Form.Prev)
 		return nil
 	}
 	req := broker.MoveRequest{Target: v.pick}
 	if v.pick == broker.ToQueue {
-		req.TargetQueue = f.text("queue")
+		req.TargetQueue = f.Text("queue")
 		if req.TargetQueue == "" {
 			return statusCmd("name the target queue", true)
 		}
@@ -283,7 +284,7 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 			return statusCmd("the target is the source queue", true)
 		}
 	} else {
-		req.Exchange, req.RoutingKey = f.text("exchange"), f.get("routing_key").value()
+		req.Exchange, req.RoutingKey = f.Text("exchange"), f.Get("routing_key").Value()
 		if req.Exchange == "" && req.RoutingKey == "" {
 			return statusCmd("the default exchange needs a queue name as the routing key", true)
 		}
@@ -414,11 +415,11 @@ func (v *moveView) render(w, h int) string {
 			return b.String()
 		}
 		if v.target != nil {
-			b.WriteString(strings.Join(v.target.render(th, w, 4), "\n") + "\n\n")
+			b.WriteString(strings.Join(v.target.Render(th, w, 4), "\n") + "\n\n")
 			b.WriteString(v.c.keyLine(v.keys().bindings()[:3]...) + "\n\n") // enter, ctrl+s, esc
 		} else {
 			for _, bd := range v.keys().bindings() { // the choices, and esc
-				b.WriteString("  " + th.HelpKey.Render(cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
+				b.WriteString("  " + th.HelpKey.Render(widget.Cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
 			}
 			b.WriteString("\n")
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // maxNodeRows bounds the connections and queues a node detail lists; the
@@ -73,31 +74,31 @@ func nodeStatsKnown(n mgmt.Node) bool { return n.Running && n.MemLimit > 0 }
 func (v *nodeDetail) rebuild() {
 	th := v.c.th
 	n := v.n
-	var d doc
+	var d widget.Page
 	state := th.OK.Render("running")
 	if !n.Running {
 		state = th.Error.Render("down")
 	}
-	d.add(th.Label.Render("state ") + state + "   " + kvLine(v.c, "type", n.Type, "uptime", age(n.Uptime),
+	d.Add(th.Label.Render("state ") + state + "   " + kvLine(v.c, "type", n.Type, "uptime", age(n.Uptime),
 		"RabbitMQ", orDash(n.Version)))
 	if !n.Running {
-		d.add(th.Faint.Render("The cluster cannot reach this node: it reports nothing else. " +
+		d.Add(th.Faint.Render("The cluster cannot reach this node: it reports nothing else. " +
 			"Queues it led have elected new leaders where they could."))
 	}
 	if n.Running && !nodeStatsKnown(n.Node) {
-		d.add(th.Faint.Render("No figures yet: the node has not emitted its first stats."))
+		d.Add(th.Faint.Render("No figures yet: the node has not emitted its first stats."))
 	}
 	if nodeStatsKnown(n.Node) {
-		d.add("")
-		d.add(th.Section.Render("RESOURCES"))
-		d.add("  " + kvLine(v.c, "memory", ofLimit(n.MemUsed, n.MemLimit, bytesIEC)))
-		d.add("  " + kvLine(v.c, "disk free", bytesIEC(n.DiskFree)+" (alarm below "+bytesIEC(n.DiskLimit)+")"))
-		d.add("  " + kvLine(v.c, "file descriptors", ofLimit(int64(n.FDUsed), int64(n.FDTotal), count),
+		d.Add("")
+		d.Add(th.Section.Render("RESOURCES"))
+		d.Add("  " + kvLine(v.c, "memory", ofLimit(n.MemUsed, n.MemLimit, bytesIEC)))
+		d.Add("  " + kvLine(v.c, "disk free", bytesIEC(n.DiskFree)+" (alarm below "+bytesIEC(n.DiskLimit)+")"))
+		d.Add("  " + kvLine(v.c, "file descriptors", ofLimit(int64(n.FDUsed), int64(n.FDTotal), count),
 			"sockets", ofLimit(int64(n.Sockets), int64(n.SockTotal), count)))
-		d.add("  " + kvLine(v.c, "Erlang processes", ofLimit(int64(n.Processes), int64(n.ProcTotal), count)))
+		d.Add("  " + kvLine(v.c, "Erlang processes", ofLimit(int64(n.Processes), int64(n.ProcTotal), count)))
 	}
-	d.add("")
-	d.add(th.Section.Render("ALARMS AND PARTITIONS"))
+	d.Add("")
+	d.Add(th.Section.Render("ALARMS AND PARTITIONS"))
 	var alarms []string
 	if n.MemAlarm {
 		alarms = append(alarms, "memory alarm: publishers are blocked")
@@ -109,73 +110,73 @@ func (v *nodeDetail) rebuild() {
 		alarms = append(alarms, "partitioned from "+p)
 	}
 	if len(alarms) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for _, a := range alarms {
-		d.add("  " + th.Error.Render(safe(a)))
+		d.Add("  " + th.Error.Render(safe(a)))
 	}
-	d.add("")
-	d.add(th.Section.Render(fmt.Sprintf("PLUGINS (%d)", len(n.Plugins))))
+	d.Add("")
+	d.Add(th.Section.Render(fmt.Sprintf("PLUGINS (%d)", len(n.Plugins))))
 	addNames(&d, v.c, n.Plugins)
-	d.add(th.Section.Render(fmt.Sprintf("ENABLED FEATURE FLAGS (%d, cluster-wide)", len(n.FeatureFlags))))
+	d.Add(th.Section.Render(fmt.Sprintf("ENABLED FEATURE FLAGS (%d, cluster-wide)", len(n.FeatureFlags))))
 	if n.FeatureFlagsHidden {
-		d.add(th.Faint.Render("  only an administrator may read them"))
+		d.Add(th.Faint.Render("  only an administrator may read them"))
 	} else {
 		addNames(&d, v.c, n.FeatureFlags)
 	}
-	d.add("")
-	d.add(th.Section.Render(fmt.Sprintf("CONNECTIONS ON THIS NODE (%d)", len(n.Connections))) +
+	d.Add("")
+	d.Add(th.Section.Render(fmt.Sprintf("CONNECTIONS ON THIS NODE (%d)", len(n.Connections))) +
 		th.Faint.Render("  enter opens one"))
 	row := func(a, b, c, e string) string {
 		return fmt.Sprintf("  %-40s %-24s %-10s %s", safe(a), safe(b), safe(c), safe(e))
 	}
-	d.add(th.TableHeader.Render(row("NAME", "CLIENT NAME", "USER", "VHOST")))
+	d.Add(th.TableHeader.Render(row("NAME", "CLIENT NAME", "USER", "VHOST")))
 	if len(n.Connections) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for i, c := range n.Connections {
 		if i == maxNodeRows {
-			d.add(th.Faint.Render(fmt.Sprintf("  … and %d more (:connections lists them all)", len(n.Connections)-i)))
+			d.Add(th.Faint.Render(fmt.Sprintf("  … and %d more (:connections lists them all)", len(n.Connections)-i)))
 			break
 		}
 		line := row(c.Name, c.ClientName, c.User, c.Vhost)
-		d.addLink(line, line, openCmd("connection", "", c.Name))
+		d.AddLink(line, line, openCmd(kindConnection, "", c.Name))
 	}
-	d.add("")
+	d.Add("")
 	title := fmt.Sprintf("QUEUES THIS NODE LEADS (%d)", len(n.Leaders))
 	if n.Replicas > 0 {
 		title += fmt.Sprintf(", and a replica of %d more", n.Replicas)
 	}
-	d.add(th.Section.Render(title) + th.Faint.Render("  enter opens one"))
+	d.Add(th.Section.Render(title) + th.Faint.Render("  enter opens one"))
 	all := "  → every queue on this node, in the queue list (/node:" + safe(n.Name) + ")"
-	d.addLink(all, th.Accent.Render(all), openCmd("queues-on-node", "", n.Name))
-	d.add(th.TableHeader.Render(fmt.Sprintf("  %-12s %-40s %-8s %12s", "VHOST", "NAME", "TYPE", "MESSAGES")))
+	d.AddLink(all, th.Accent.Render(all), openCmd(kindQueuesOnNode, "", n.Name))
+	d.Add(th.TableHeader.Render(fmt.Sprintf("  %-12s %-40s %-8s %12s", "VHOST", "NAME", "TYPE", "MESSAGES")))
 	if len(n.Leaders) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for i, q := range n.Leaders {
 		if i == maxNodeRows {
-			d.add(th.Faint.Render(fmt.Sprintf("  … and %d more", len(n.Leaders)-i)))
+			d.Add(th.Faint.Render(fmt.Sprintf("  … and %d more", len(n.Leaders)-i)))
 			break
 		}
 		line := fmt.Sprintf("  %-12s %-40s %-8s %12s", safe(q.Vhost), safe(q.Name), safe(q.Type), count(q.Messages))
-		d.addLink(line, line, openCmd("queue", q.Vhost, q.Name))
+		d.AddLink(line, line, openCmd(kindQueue, q.Vhost, q.Name))
 	}
-	v.doc.replace(d)
+	v.doc.Replace(d)
 }
 
 // addNames lists names two-space indented, as many to a line as fit 76
 // columns, or "none".
-func addNames(d *doc, c *common, names []string) {
+func addNames(d *widget.Page, c *common, names []string) {
 	if len(names) == 0 {
-		d.add(c.th.Faint.Render("  none"))
+		d.Add(c.th.Faint.Render("  none"))
 		return
 	}
 	line := ""
 	for _, n := range names {
 		n = safe(n)
 		if line != "" && len(line)+2+len(n) > 76 {
-			d.add("  " + line)
+			d.Add("  " + line)
 			line = ""
 		}
 		if line != "" {
@@ -183,7 +184,7 @@ func addNames(d *doc, c *common, names []string) {
 		}
 		line += n
 	}
-	d.add("  " + line)
+	d.Add("  " + line)
 }
 
 func (v *nodeDetail) render(w, h int) string { return v.renderPage("node "+v.name, w, h) }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warren-tui/warren/broker"
@@ -652,5 +654,45 @@ func TestQuorumPeekCountsUnknownAfterAMove(t *testing.T) {
 	settle(t, a, press("ctrl+r"))
 	if got := flat(screen(a)); strings.Contains(got, "warren showed last time") || !strings.Contains(got, "up to 50 messages whose delivery counts warren does not know") {
 		t.Fatalf("after a move the counts are unknown:\n%s", got)
+	}
+}
+
+// A one-line body wider than the screen reads whole: its rows wrap, every
+// part is reachable by scrolling, and a control sequence in it, cut or
+// not, never reaches the terminal.
+func TestInspectorWrapsAOneLineBody(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&b, "<%04d>lorem ipsum dolor \x1b[31m sit amet ", i)
+	}
+	m := deadLetter(1, b.String())
+	m.Properties.ContentType = "text/plain"
+	a := inspect(t, m)
+	seen := map[string]bool{}
+	var last string
+	for range 200 {
+		raw := a.render()
+		if strings.Contains(raw, "\x1b[31m") {
+			t.Fatal("the body's escape sequence reached the terminal")
+		}
+		got := ansi.Strip(raw)
+		for _, l := range strings.Split(got, "\n") {
+			if strings.Contains(l, "lorem") && strings.HasSuffix(strings.TrimRight(l, " "), "…") {
+				t.Fatalf("a body row is cut: %q", l)
+			}
+		}
+		for i := 0; i < 60; i++ {
+			if k := fmt.Sprintf("<%04d>", i); strings.Contains(got, k) {
+				seen[k] = true
+			}
+		}
+		if got == last {
+			break
+		}
+		last = got
+		settle(t, a, press("pgdown"))
+	}
+	if len(seen) != 60 {
+		t.Fatalf("scrolling showed %d of the body's 60 parts", len(seen))
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Peeker is what the UI needs of the AMQP side to look inside a queue.
@@ -54,7 +55,7 @@ type peekView struct {
 	start      broker.StreamFrom // where a stream peek starts; n reads on from there
 	msgs       []message.Message
 	marked     map[int]bool
-	tbl        table
+	tbl        widget.Table
 	busy       bool
 	risk       *peekRisk // set while asking to confirm
 	err        error
@@ -88,7 +89,7 @@ type peekedMsg struct {
 func newPeekView(c *common, vhost, name, qtype string) *peekView {
 	v := &peekView{c: c, vhost: vhost, name: name, listedType: qtype, viewID: nextViewID(), marked: map[int]bool{}, exports: writeExport}
 	v.req = broker.PeekRequest{Vhost: vhost, Queue: name, Count: broker.DefaultPeekCount}
-	v.tbl.cols = []column{
+	v.tbl.Cols = []widget.Column{
 		{Title: "#", Width: 3, Right: true},
 		{Title: "MESSAGE ID", Width: 8, Flex: 1},
 		{Title: "EXCHANGE", Width: 8, Flex: 1},
@@ -306,7 +307,7 @@ func (v *peekView) renderRows() {
 	for i, m := range v.msgs {
 		rows[i] = peekRow(v.c, m, v.marked[i])
 	}
-	v.tbl.setRows(rows)
+	v.tbl.SetRows(rows)
 }
 
 // undecodableCell stands in the body column for a message the AMQP client
@@ -361,24 +362,24 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 	}
 	tk := v.c.keys.Table
 	switch {
-	case v.tbl.navigate(m, tk):
+	case v.tbl.Navigate(m, tk.nav()):
 	case key.Matches(m, tk.Open):
-		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
+		if i := v.tbl.Cursor; i >= 0 && i < len(v.msgs) {
 			msg := v.msgs[i]
 			removable := v.removable()
 			return func() tea.Msg {
-				return openMsg{kind: "message", vhost: v.vhost, name: v.name, msg: &msg, removable: removable}
+				return openMsg{kind: kindMessage, vhost: v.vhost, name: v.name, msg: &msg, removable: removable}
 			}
 		}
 	case matches(m, pk.Mark):
-		if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
+		if i := v.tbl.Cursor; i >= 0 && i < len(v.msgs) {
 			if v.marked[i] {
 				delete(v.marked, i)
 			} else {
 				v.marked[i] = true
 			}
 			v.renderRows()
-			v.tbl.move(1)
+			v.tbl.Move(1)
 		}
 	case matches(m, pk.More):
 		if v.busy || !v.result.More {
@@ -440,7 +441,7 @@ func exportPath(queue string, now time.Time) string {
 }
 
 func (v *peekView) setSize(w, h int) tea.Cmd {
-	v.tbl.setSize(w, h-2) // the effect line and the column header
+	v.tbl.SetSize(w, h-2) // the effect line and the column header
 	return nil
 }
 
@@ -467,8 +468,8 @@ func (v *peekView) render(w, h int) string {
 	}
 	// What the peek did is never cut: it wraps, and the table gives way.
 	head := ansi.Wordwrap(th.Accent.Render(effect), max(w, 1), " ")
-	v.tbl.setSize(w, h-1-strings.Count(head, "\n")-1)
-	return head + "\n" + v.tbl.render(th, "", false)
+	v.tbl.SetSize(w, h-1-strings.Count(head, "\n")-1)
+	return head + "\n" + v.tbl.Render(th, "", false)
 }
 
 func (v *peekView) keys() keyScope {
@@ -544,7 +545,7 @@ func (v *peekView) removable() bool {
 
 // selectedMessage makes the peek list a messageSelector, for r.
 func (v *peekView) selectedMessage() (message.Message, bool, bool) {
-	if i := v.tbl.cursor; i >= 0 && i < len(v.msgs) {
+	if i := v.tbl.Cursor; i >= 0 && i < len(v.msgs) {
 		return v.msgs[i], v.removable(), true
 	}
 	return message.Message{}, false, false

@@ -15,6 +15,7 @@ import (
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/internal/boundedfile"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Publisher publishes one message with a confirm and removes messages
@@ -42,7 +43,7 @@ var deliveryModes = []string{"persistent", "transient", "unset"}
 type publishView struct {
 	c      *common
 	viewID int
-	form   *form
+	form   *widget.Form
 	// orig is the message being republished; nil for P.
 	orig *message.Message
 	// rawBody keeps a binary body as is: it cannot be edited as text.
@@ -67,13 +68,13 @@ type publishedMsg struct {
 func newPublishView(c *common, vhost, exchange, routingKey string) *publishView {
 	v := &publishView{c: c, viewID: nextViewID()}
 	v.form = publishForm(vhost, exchange, routingKey, message.Message{Properties: message.Properties{ContentType: "application/json", DeliveryMode: 2}}, "")
-	v.form.get("remove").hidden = true
-	v.form.markClean()
+	v.form.Get("remove").Hidden = true
+	v.form.MarkClean()
 	// Aimed at a queue, the body is what is left to write; else the key.
 	if exchange == "" && routingKey != "" {
-		v.form.focusOn("body")
+		v.form.FocusOn("body")
 	} else {
-		v.form.focusOn("routing_key")
+		v.form.FocusOn("routing_key")
 	}
 	return v
 }
@@ -94,25 +95,25 @@ func newRepublishView(c *common, m message.Message, removable bool) *publishView
 		v.rawBody, body = m.Body, ""
 	}
 	v.form = publishForm(m.Vhost, exchange, rk, m, body)
-	rm := v.form.get("remove")
-	rm.hidden = !removable
-	rm.hint = "after the copy is confirmed, delete it from " + m.Queue + " (messages ahead are put back in order; on a quorum queue that raises their delivery count)"
+	rm := v.form.Get("remove")
+	rm.Hidden = !removable
+	rm.Hint = "after the copy is confirmed, delete it from " + m.Queue + " (messages ahead are put back in order; on a quorum queue that raises their delivery count)"
 	if v.rawBody != nil {
-		v.form.get("body").hidden = true
+		v.form.Get("body").Hidden = true
 		kind := "binary"
 		if len(m.Body) > maxEditableBody {
 			kind = "large"
 		}
-		v.form.get("file").hint = fmt.Sprintf("%s body (%s) kept as is; a file path replaces it", kind, bytesIEC(int64(len(m.Body))))
+		v.form.Get("file").Hint = fmt.Sprintf("%s body (%s) kept as is; a file path replaces it", kind, bytesIEC(int64(len(m.Body))))
 	}
-	v.form.focusOn("routing_key")
-	v.form.markClean()
+	v.form.FocusOn("routing_key")
+	v.form.MarkClean()
 	return v
 }
 
 // holdClose keeps an edited, unsent form open on the first esc.
 func (v *publishView) holdClose() bool {
-	if !v.form.holdEsc() {
+	if !v.form.HoldEsc() {
 		return false
 	}
 	v.outcome, v.bad = "unsent edits: esc again discards them (ctrl+s sends)", true
@@ -121,14 +122,14 @@ func (v *publishView) holdClose() bool {
 
 // holdQuit keeps warren open on the first ctrl+c over unsent edits.
 func (v *publishView) holdQuit() bool {
-	if !v.form.holdEsc() {
+	if !v.form.HoldEsc() {
 		return false
 	}
 	v.outcome, v.bad = "unsent edits: ctrl+c again quits and discards them (ctrl+s sends)", true
 	return true
 }
 
-func publishForm(vhost, exchange, rk string, m message.Message, body string) *form {
+func publishForm(vhost, exchange, rk string, m message.Message, body string) *widget.Form {
 	if vhost == "" {
 		vhost = "/"
 	}
@@ -152,25 +153,25 @@ func publishForm(vhost, exchange, rk string, m message.Message, body string) *fo
 		// Never send a copy without headers it silently lost.
 		headers = "headers cannot be edited (" + err.Error() + "); fix or replace them with {}"
 	}
-	return newForm(
-		textF("vhost", "vhost", vhost, ""),
-		textF("exchange", "exchange", exchange, "blank: the default exchange (routing key = queue name)"),
-		textF("routing_key", "routing key", rk, ""),
-		textF("content_type", "content type", p.ContentType, ""),
-		textF("content_encoding", "content encoding", p.ContentEncoding, ""),
-		choiceF("delivery_mode", "delivery mode", deliveryModes, mode, ""),
-		textF("priority", "priority", priority, "0–255, blank: none"),
-		textF("message_id", "message id", p.MessageID, "blank: warren sets one (returns are matched on it)"),
-		textF("correlation_id", "correlation id", p.CorrelationID, ""),
-		textF("reply_to", "reply to", p.ReplyTo, ""),
-		textF("expiration", "expiration", p.Expiration, "TTL in ms, blank: none"),
-		textF("type", "type", p.Type, ""),
-		textF("app_id", "app id", p.AppID, ""),
-		textF("timestamp", "timestamp", ts, "blank, now, or RFC 3339"),
-		multiF("headers", "headers (JSON)", headers, 6),
-		multiF("body", "body", body, 8),
-		textF("file", "body from file", "", "a path: read the body from this file instead"),
-		toggleF("remove", "remove original", false, ""),
+	return widget.NewForm(
+		widget.TextF("vhost", "vhost", vhost, ""),
+		widget.TextF("exchange", "exchange", exchange, "blank: the default exchange (routing key = queue name)"),
+		widget.TextF("routing_key", "routing key", rk, ""),
+		widget.TextF("content_type", "content type", p.ContentType, ""),
+		widget.TextF("content_encoding", "content encoding", p.ContentEncoding, ""),
+		widget.ChoiceF("delivery_mode", "delivery mode", deliveryModes, mode, ""),
+		widget.TextF("priority", "priority", priority, "0–255, blank: none"),
+		widget.TextF("message_id", "message id", p.MessageID, "blank: warren sets one (returns are matched on it)"),
+		widget.TextF("correlation_id", "correlation id", p.CorrelationID, ""),
+		widget.TextF("reply_to", "reply to", p.ReplyTo, ""),
+		widget.TextF("expiration", "expiration", p.Expiration, "TTL in ms, blank: none"),
+		widget.TextF("type", "type", p.Type, ""),
+		widget.TextF("app_id", "app id", p.AppID, ""),
+		widget.TextF("timestamp", "timestamp", ts, "blank, now, or RFC 3339"),
+		widget.MultiF("headers", "headers (JSON)", headers, 6),
+		widget.MultiF("body", "body", body, 8),
+		widget.TextF("file", "body from file", "", "a path: read the body from this file instead"),
+		widget.ToggleF("remove", "remove original", false, ""),
 	)
 }
 
@@ -212,7 +213,7 @@ func (v *publishView) keys() keyScope {
 func (v *publishView) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
-		v.form.keyPressed()
+		v.form.KeyPressed()
 		k := v.c.keys.Form
 		switch {
 		case key.Matches(m, k.Submit):
@@ -220,19 +221,19 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 		case key.Matches(m, k.Trace):
 			return v.trace()
 		case key.Matches(m, k.Editor):
-			f := v.form.focused()
-			if f.kind != multiField && f.kind != textField {
+			f := v.form.Focused()
+			if f.Kind != widget.MultiField && f.Kind != widget.TextField {
 				return nil
 			}
 			suffix := ".txt"
-			if f.name == "headers" || strings.Contains(v.form.text("content_type"), "json") {
+			if f.Name == "headers" || strings.Contains(v.form.Text("content_type"), "json") {
 				suffix = ".json"
 			}
-			return prepareEditor(v.viewID, f.name, f.value(), suffix)
+			return prepareEditor(v.viewID, f.Name, f.Value(), suffix)
 		}
-		v.form.key(m, k)
+		v.form.Key(m, k.Next, k.Prev)
 	case tea.PasteMsg:
-		v.form.paste(m.Content)
+		v.form.Paste(m.Content)
 	case execEditorMsg:
 		return runEditor(m)
 	case editedMsg:
@@ -240,24 +241,24 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 			v.outcome, v.bad = m.err.Error(), true
 			return nil
 		}
-		f := v.form.get(m.field)
-		if f.kind != multiField {
+		f := v.form.Get(m.field)
+		if f.Kind != widget.MultiField {
 			m.text = strings.TrimSpace(m.text)
 		}
-		f.ed.set(m.text)
+		f.Ed.Set(m.text)
 	case publishedMsg:
 		v.sending = false
 		v.outcome, v.bad = m.summary()
 		if m.removed != nil {
 			// Whatever became of the original, a second ctrl+s must not
 			// try to remove it again: it sends just another copy.
-			rm := v.form.get("remove")
-			rm.on, rm.hidden = false, true
+			rm := v.form.Get("remove")
+			rm.On, rm.Hidden = false, true
 			v.outcome += " · ctrl+s again sends another copy"
 		}
 		if m.err == nil && m.res.Outcome == broker.Confirmed {
 			v.sent++
-			v.form.markClean() // after the removal's change: that is no edit of the person's
+			v.form.MarkClean() // after the removal's change: that is no edit of the person's
 		}
 	}
 	return nil
@@ -280,10 +281,10 @@ type publishRequest struct {
 func (v *publishView) build() (publishRequest, error) {
 	f := v.form
 	fail := func(field, format string, args ...any) (publishRequest, error) {
-		f.focusOn(field)
+		f.FocusOn(field)
 		return publishRequest{}, fmt.Errorf(format, args...)
 	}
-	r := publishRequest{vhost: f.text("vhost"), exchange: f.text("exchange"), key: f.get("routing_key").value(), file: f.text("file")}
+	r := publishRequest{vhost: f.Text("vhost"), exchange: f.Text("exchange"), key: f.Get("routing_key").Value(), file: f.Text("file")}
 	if r.vhost == "" {
 		return fail("vhost", "vhost: give one (/ is the default)")
 	}
@@ -291,17 +292,17 @@ func (v *publishView) build() (publishRequest, error) {
 		return fail("routing_key", "routing key: the default exchange needs a queue name as the routing key")
 	}
 	p := message.Properties{
-		ContentType: f.text("content_type"), ContentEncoding: f.text("content_encoding"),
-		MessageID: f.text("message_id"), CorrelationID: f.text("correlation_id"), ReplyTo: f.text("reply_to"),
-		Expiration: f.text("expiration"), Type: f.text("type"), AppID: f.text("app_id"),
+		ContentType: f.Text("content_type"), ContentEncoding: f.Text("content_encoding"),
+		MessageID: f.Text("message_id"), CorrelationID: f.Text("correlation_id"), ReplyTo: f.Text("reply_to"),
+		Expiration: f.Text("expiration"), Type: f.Text("type"), AppID: f.Text("app_id"),
 	}
-	switch f.get("delivery_mode").value() {
+	switch f.Get("delivery_mode").Value() {
 	case "persistent":
 		p.DeliveryMode = 2
 	case "transient":
 		p.DeliveryMode = 1
 	}
-	if s := f.text("priority"); s != "" {
+	if s := f.Text("priority"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 || n > 255 {
 			return fail("priority", "priority: %q is not a number from 0 to 255", s)
@@ -313,7 +314,7 @@ func (v *publishView) build() (publishRequest, error) {
 			return fail("expiration", "expiration: %q is not a TTL in milliseconds", p.Expiration)
 		}
 	}
-	switch s := f.text("timestamp"); {
+	switch s := f.Text("timestamp"); {
 	case s == "":
 	case strings.EqualFold(s, "now"):
 		p.Timestamp = v.c.now().UTC().Truncate(time.Second)
@@ -324,7 +325,7 @@ func (v *publishView) build() (publishRequest, error) {
 		}
 		p.Timestamp = t
 	}
-	headers, err := message.ParseHeadersJSON(f.get("headers").value())
+	headers, err := message.ParseHeadersJSON(f.Get("headers").Value())
 	if err == nil {
 		if err = message.CheckHeaders(headers); err != nil {
 			err = fmt.Errorf("headers: %w", err)
@@ -338,12 +339,12 @@ func (v *publishView) build() (publishRequest, error) {
 		// the copy goes without it.
 		p.UserID = ""
 	}
-	body := []byte(f.get("body").value())
+	body := []byte(f.Get("body").Value())
 	if v.rawBody != nil {
 		body = v.rawBody
 	}
 	r.msg = message.Message{Properties: p, Headers: headers, Body: body}
-	if rm := f.get("remove"); v.orig != nil && !rm.hidden && rm.on {
+	if rm := f.Get("remove"); v.orig != nil && !rm.Hidden && rm.On {
 		r.remove = &broker.RemoveRequest{Vhost: v.orig.Vhost, Queue: v.orig.Queue, Fingerprints: []string{message.Fingerprint(*v.orig)}}
 	}
 	return r, nil
@@ -486,6 +487,6 @@ func (v *publishView) render(w, h int) string {
 			foot = append(foot, style.Render(l))
 		}
 	}
-	lines := v.form.render(th, w, h-len(head)-len(foot))
+	lines := v.form.Render(th, w, h-len(head)-len(foot))
 	return strings.Join(append(append(head, lines...), foot...), "\n")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warren-tui/warren/pulse"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // pulseFake adds the pulse to the fake broker, with a fixed snapshot.
@@ -228,7 +229,7 @@ func TestPulseHelpListsItsKeys(t *testing.T) {
 			lines, _ := readHelp(t, a, press("?"))
 			shown := shownKeys(lines)
 			for _, b := range a.viewScope(pv).bindings() {
-				if line := "  " + cell(b.Help().Key, 14, false) + " " + b.Help().Desc; !shown[line] {
+				if line := "  " + widget.Cell(b.Help().Key, 14, false) + " " + b.Help().Desc; !shown[line] {
 					t.Errorf("help lacks %q", line)
 				}
 			}

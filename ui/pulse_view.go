@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warren-tui/warren/pulse"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // pulseKeys are the findings view's own keys.
@@ -35,14 +36,14 @@ type pulseView struct {
 	c     *common
 	vid   int
 	pk    pulseKeys
-	tbl   table
+	tbl   widget.Table
 	items []pulse.Finding
 	seq   int
 }
 
 func newPulseView(c *common) *pulseView {
 	v := &pulseView{c: c, vid: nextViewID(), pk: newPulseKeys(), seq: -1}
-	v.tbl.cols = []column{
+	v.tbl.Cols = []widget.Column{
 		{Title: "SEVERITY", Width: 10},
 		{Title: "KIND", Width: 10},
 		{Title: "VHOST", Width: 6, Flex: 1},
@@ -89,12 +90,12 @@ func (v *pulseView) sync() {
 	for i, f := range v.items {
 		rows[i] = pulseRow(f)
 	}
-	v.tbl.setRows(rows)
+	v.tbl.SetRows(rows)
 	if keep != nil {
 		for i, f := range v.items {
 			if f.Rule == keep.Rule && f.Object == keep.Object {
-				v.tbl.cursor = i
-				v.tbl.clamp()
+				v.tbl.Cursor = i
+				v.tbl.Clamp()
 				break
 			}
 		}
@@ -118,10 +119,10 @@ func objectName(o pulse.Object) string {
 }
 
 func (v *pulseView) selected() (pulse.Finding, bool) {
-	if v.tbl.cursor < 0 || v.tbl.cursor >= len(v.items) {
+	if v.tbl.Cursor < 0 || v.tbl.Cursor >= len(v.items) {
 		return pulse.Finding{}, false
 	}
-	return v.items[v.tbl.cursor], true
+	return v.items[v.tbl.Cursor], true
 }
 
 func (v *pulseView) load() tea.Cmd {
@@ -136,7 +137,7 @@ func (v *pulseView) update(msg tea.Msg) tea.Cmd {
 	}
 	tk := v.c.keys.Table
 	switch {
-	case v.tbl.navigate(m, tk):
+	case v.tbl.Navigate(m, tk.nav()):
 	case key.Matches(m, tk.Open):
 		if f, ok := v.selected(); ok {
 			return openFinding(f)
@@ -154,13 +155,13 @@ func openFinding(f pulse.Finding) tea.Cmd {
 	o := f.Object
 	switch o.Kind {
 	case pulse.KindQueue:
-		return openCmd("queue", o.Vhost, o.Name)
+		return openCmd(kindQueue, o.Vhost, o.Name)
 	case pulse.KindExchange:
-		return openCmd("exchange", o.Vhost, o.Name)
+		return openCmd(kindExchange, o.Vhost, o.Name)
 	case pulse.KindNode:
-		return openCmd("node", "", o.Name)
+		return openCmd(kindNode, "", o.Name)
 	case pulse.KindConnection:
-		return openCmd("connection", o.Vhost, o.Name)
+		return openCmd(kindConnection, o.Vhost, o.Name)
 	}
 	return statusCmd("warren has no view of "+string(o.Kind)+"s: y copies the command that fixes this", false)
 }
@@ -175,7 +176,7 @@ func copyFix(f pulse.Finding) tea.Cmd {
 }
 
 func (v *pulseView) setSize(w, h int) tea.Cmd {
-	v.tbl.setSize(w, max(h-1-pulseDetailLines, 1))
+	v.tbl.SetSize(w, max(h-1-pulseDetailLines, 1))
 	return nil
 }
 
@@ -191,7 +192,7 @@ func (v *pulseView) render(w, h int) string {
 		return th.Faint.Render("reading the broker's pulse…")
 	}
 	var b strings.Builder
-	b.WriteString(v.tbl.render(th, "", false))
+	b.WriteString(v.tbl.Render(th, "", false))
 	b.WriteString("\n")
 	f, ok := v.selected()
 	if !ok {
@@ -212,7 +213,7 @@ func (v *pulseView) detail(f pulse.Finding, w int) string {
 	var lines []string
 	field := func(name, text string, style func(...string) string) {
 		for i, part := range strings.Split(ansi.Wrap(safe(text), textW, " "), "\n") {
-			lead := th.Label.Render(cell(name, label, false))
+			lead := th.Label.Render(widget.Cell(name, label, false))
 			if i > 0 {
 				lead = strings.Repeat(" ", label)
 			}

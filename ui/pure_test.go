@@ -2,7 +2,6 @@ package ui
 
 import (
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -39,39 +38,6 @@ func TestBytesAndAge(t *testing.T) {
 	}
 	if got := age(26 * 3600e9); got != "1d2h" {
 		t.Errorf("age(26h) = %q", got)
-	}
-}
-
-func TestSparkline(t *testing.T) {
-	if got := sparkline([]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8); got != "▁▂▃▄▅▆▇█" {
-		t.Errorf("ramp = %q", got)
-	}
-	if got := sparkline([]float64{0, 0, 0}, 8); got != "▁▁▁" {
-		t.Errorf("flat zero = %q", got)
-	}
-	if got := []rune(sparkline(make([]float64, 100), 16)); len(got) != 16 {
-		t.Errorf("width not respected: %d", len(got))
-	}
-}
-
-func TestRingKeepsNewest(t *testing.T) {
-	r := newRing(3)
-	for i := 1; i <= 5; i++ {
-		r.push(float64(i))
-	}
-	if got := r.values(); !reflect.DeepEqual(got, []float64{3, 4, 5}) {
-		t.Fatalf("ring = %v", got)
-	}
-}
-
-func TestBrailleChartPlotsOnScale(t *testing.T) {
-	rows, owner, top := brailleChart([][]float64{{0, 10}, {5, 5}}, 2, 2)
-	if top != 10 || len(rows) != 2 || len(rows[0]) != 2 {
-		t.Fatalf("chart shape %dx%d top %v", len(rows), len(rows[0]), top)
-	}
-	// The series' last point (10, the max) is in the top row's right half.
-	if rows[0][1] == ' ' || owner[0][1] != 0 {
-		t.Fatalf("max point missing: %q owner %v", string(rows[0]), owner[0])
 	}
 }
 
@@ -123,21 +89,6 @@ func TestPageLocally(t *testing.T) {
 	}
 }
 
-func TestCellFitsAndEscapesControls(t *testing.T) {
-	if got := cell("abcdef", 4, false); got != "abc…" {
-		t.Errorf("cut = %q", got)
-	}
-	if got := cell("7", 3, true); got != "  7" {
-		t.Errorf("right = %q", got)
-	}
-	if got, want := cell("a\x1b[31mb\nc\u202e", 22, false), `a\x1b[31mb\nc\u202e   `; got != want {
-		t.Errorf("cell = %q, want the controls escaped: %q", got, want)
-	}
-	if got, want := cell("注文\u009b", 12, true), `  注文\u009b`; got != want {
-		t.Errorf("cell = %q, want %q (wide runes keep their two columns)", got, want)
-	}
-}
-
 func TestExpandTabs(t *testing.T) {
 	col := 0
 	a := expandTabs("ab\tc", &col)
@@ -150,31 +101,5 @@ func TestExpandTabs(t *testing.T) {
 	}
 	if col != 25 {
 		t.Errorf("col = %d, want 25", col)
-	}
-}
-
-// A narrow table drops columns by their Drop, highest first, keeping the
-// ones without; a Fit column is as wide as its longest cell, up to Fit.
-func TestTableDropsAndFits(t *testing.T) {
-	tb := table{cols: []column{
-		{Title: "A", Width: 10},
-		{Title: "TYPE", Width: 10, Drop: 2},
-		{Title: "KEY", Width: 4, Fit: 12},
-		{Title: "TIME", Width: 10, Drop: 1},
-		{Title: "BODY", Width: 10, Flex: 1},
-	}}
-	tb.setRows([][]string{{"a", "t", "order.created.eu", "12:00", "{}"}})
-	for _, tc := range []struct {
-		width int
-		want  []int
-	}{
-		{80, []int{10, 10, 12, 10, 34}},
-		{50, []int{10, 0, 12, 10, 15}}, // TYPE goes first
-		{40, []int{10, 0, 12, 0, 16}},  // then TIME; BODY stays
-	} {
-		tb.setSize(tc.width, 5)
-		if got := tb.widths(); !slices.Equal(got, tc.want) {
-			t.Errorf("width %d: columns %v, want %v", tc.width, got, tc.want)
-		}
 	}
 }

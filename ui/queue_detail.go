@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // queueDetail shows one queue: its facts, arguments, effective policy, a
@@ -55,7 +56,7 @@ func (v *queueDetail) status() string {
 func (v *queueDetail) rebuild() {
 	th := v.c.th
 	q := v.q
-	var d doc
+	var d widget.Page
 	kv := func(pairs ...string) string {
 		var b strings.Builder
 		for i := 0; i+1 < len(pairs); i += 2 {
@@ -78,37 +79,37 @@ func (v *queueDetail) rebuild() {
 	if len(flags) == 0 {
 		flags = append(flags, "transient")
 	}
-	d.add(kv("type", q.Type, "state", q.State, "node", q.Node, "flags", strings.Join(flags, ",")))
+	d.Add(kv("type", q.Type, "state", q.State, "node", q.Node, "flags", strings.Join(flags, ",")))
 	ready, unacked, total, cons := queueCounts(q.Queue)
-	d.add(kv("ready", ready, "unacked", unacked, "total", total, "consumers", cons))
+	d.Add(kv("ready", ready, "unacked", unacked, "total", total, "consumers", cons))
 	memory := bytesIEC(q.Memory)
 	if v.c.statsOff && !q.HasStats {
 		memory = unknownMark
 	}
-	d.add(kv("in", rate(q.PublishRate, q.RatesKnown())+"/s", "out", rate(q.DeliverRate, q.RatesKnown())+"/s",
+	d.Add(kv("in", rate(q.PublishRate, q.RatesKnown())+"/s", "out", rate(q.DeliverRate, q.RatesKnown())+"/s",
 		"ack", rate(q.AckRate, q.HasStats)+"/s", "memory", memory))
 	if note := statsNote(q.Queue, v.c.statsOff); note != "" {
-		d.add(th.Faint.Render(note))
+		d.Add(th.Faint.Render(note))
 	}
 	v.addMembers(&d)
-	d.add("")
-	d.add(th.Section.Render("ARGUMENTS"))
+	d.Add("")
+	d.Add(th.Section.Render("ARGUMENTS"))
 	v.addTable(&d, q.Arguments, "none")
 	title := "EFFECTIVE POLICY"
 	if q.Policy != "" {
 		title += " (" + safe(q.Policy) + ")"
 	}
-	d.add(th.Section.Render(title))
+	d.Add(th.Section.Render(title))
 	v.addTable(&d, q.EffectivePolicy, "none")
 	for _, line := range versionNotes(q, v.c.rabbitVersion) {
-		d.add(th.Warn.Render("  " + line))
+		d.Add(th.Warn.Render("  " + line))
 	}
-	d.add("")
+	d.Add("")
 	v.addChart(&d)
-	d.add("")
-	d.add(th.Section.Render(fmt.Sprintf("CONSUMERS (%d)", len(q.ConsumerDetails))))
+	d.Add("")
+	d.Add(th.Section.Render(fmt.Sprintf("CONSUMERS (%d)", len(q.ConsumerDetails))))
 	if len(q.ConsumerDetails) == 0 {
-		d.add(th.Faint.Render("  none"))
+		d.Add(th.Faint.Render("  none"))
 	}
 	for _, c := range q.ConsumerDetails {
 		ack := "auto-ack"
@@ -119,36 +120,36 @@ func (v *queueDetail) rebuild() {
 		if !c.Active {
 			active = "waiting"
 		}
-		d.add(fmt.Sprintf("  %-24s %-40s %-10s prefetch %-5d %s", safe(c.Tag), safe(c.ChannelName), ack, c.Prefetch, active))
+		d.Add(fmt.Sprintf("  %-24s %-40s %-10s prefetch %-5d %s", safe(c.Tag), safe(c.ChannelName), ack, c.Prefetch, active))
 	}
-	d.add("")
-	d.add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS QUEUE (%d)", len(q.Bindings))) + th.Faint.Render("  enter opens the source exchange"))
-	d.add(th.TableHeader.Render(fmt.Sprintf("  %-30s %-30s %s", "SOURCE", "ROUTING KEY", "ARGUMENTS")))
+	d.Add("")
+	d.Add(th.Section.Render(fmt.Sprintf("BINDINGS INTO THIS QUEUE (%d)", len(q.Bindings))) + th.Faint.Render("  enter opens the source exchange"))
+	d.Add(th.TableHeader.Render(fmt.Sprintf("  %-30s %-30s %s", "SOURCE", "ROUTING KEY", "ARGUMENTS")))
 	for _, b := range q.Bindings {
 		line := fmt.Sprintf("  %-30s %-30s %s", safe(exchangeName(b.Source)), safe(b.RoutingKey), argsInline(b.Arguments))
-		d.addLink(line, line, openCmd("exchange", b.Vhost, b.Source))
+		d.AddLink(line, line, openCmd(kindExchange, b.Vhost, b.Source))
 	}
-	d.add("")
+	d.Add("")
 	v.addDeadLetterMap(&d)
-	v.doc.replace(d)
+	v.doc.Replace(d)
 }
 
-func (v *queueDetail) addTable(d *doc, m map[string]any, none string) {
+func (v *queueDetail) addTable(d *widget.Page, m map[string]any, none string) {
 	if len(m) == 0 {
-		d.add(v.c.th.Faint.Render("  " + none))
+		d.Add(v.c.th.Faint.Render("  " + none))
 		return
 	}
 	for _, k := range sortedKeys(m) {
-		d.add("  " + v.c.th.Label.Render(safe(k)+" = ") + argValue(m[k]))
+		d.Add("  " + v.c.th.Label.Render(safe(k)+" = ") + argValue(m[k]))
 	}
 }
 
 // addChart draws depth and rates over the session as braille lines.
-func (v *queueDetail) addChart(d *doc) {
+func (v *queueDetail) addChart(d *widget.Page) {
 	th := v.c.th
 	w := max(v.width-14, 20)
-	if v.series == nil || len(v.series.ready.values()) < 2 {
-		d.add(th.Section.Render("DEPTH OVER THE SESSION") + th.Faint.Render("  (collecting: one sample per refresh)"))
+	if v.series == nil || len(v.series.ready.Values()) < 2 {
+		d.Add(th.Section.Render("DEPTH OVER THE SESSION") + th.Faint.Render("  (collecting: one sample per refresh)"))
 		return
 	}
 	for _, ch := range []struct {
@@ -157,11 +158,11 @@ func (v *queueDetail) addChart(d *doc) {
 		a, b   []float64
 		unit   string
 	}{
-		{"DEPTH OVER THE SESSION", [2]string{"ready", "unacked"}, v.series.ready.values(), v.series.unacked.values(), ""},
-		{"RATES OVER THE SESSION", [2]string{"in", "out"}, v.series.publish.values(), v.series.deliver.values(), "/s"},
+		{"DEPTH OVER THE SESSION", [2]string{"ready", "unacked"}, v.series.ready.Values(), v.series.unacked.Values(), ""},
+		{"RATES OVER THE SESSION", [2]string{"in", "out"}, v.series.publish.Values(), v.series.deliver.Values(), "/s"},
 	} {
-		d.add(th.Section.Render(ch.title) + "  " + th.ChartReady.Render("━ "+ch.labels[0]) + "  " + th.ChartUnack.Render("━ "+ch.labels[1]))
-		rows, owner, top := brailleChart([][]float64{ch.a, ch.b}, w, 4)
+		d.Add(th.Section.Render(ch.title) + "  " + th.ChartReady.Render("━ "+ch.labels[0]) + "  " + th.ChartUnack.Render("━ "+ch.labels[1]))
+		rows, owner, top := widget.BrailleChart([][]float64{ch.a, ch.b}, w, 4)
 		for y, r := range rows {
 			var b strings.Builder
 			label := ""
@@ -182,7 +183,7 @@ func (v *queueDetail) addChart(d *doc) {
 					b.WriteRune(cr)
 				}
 			}
-			d.add(b.String())
+			d.Add(b.String())
 		}
 	}
 }

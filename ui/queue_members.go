@@ -3,13 +3,15 @@ package ui
 import (
 	"fmt"
 	"slices"
+
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // addMembers is the queue detail's cluster section: where the queue lives.
 // A quorum queue has a leader and members, each online or not; a stream
 // has a leader (its writer) and replicas; a mirrored classic queue has
 // mirrors, each in sync or not; a plain classic queue lives on one node.
-func (v *queueDetail) addMembers(d *doc) {
+func (v *queueDetail) addMembers(d *widget.Page) {
 	th := v.c.th
 	q := v.q
 	switch {
@@ -25,8 +27,8 @@ func (v *queueDetail) addMembers(d *doc) {
 				online++
 			}
 		}
-		d.add("")
-		d.add(th.Section.Render(fmt.Sprintf("%s (%d, %d online)", title, len(q.Members), online)) +
+		d.Add("")
+		d.Add(th.Section.Render(fmt.Sprintf("%s (%d, %d online)", title, len(q.Members), online)) +
 			th.Faint.Render("  the management API reports no replication lag"))
 		// The leader first, then the rest in the broker's order.
 		members := slices.Clone(q.Members)
@@ -43,17 +45,17 @@ func (v *queueDetail) addMembers(d *doc) {
 				state, style = "offline", th.Error
 			}
 			line := fmt.Sprintf("  %-40s %-8s ", safe(m), r)
-			d.addLink(line+state, line+style.Render(state), openCmd("node", "", m))
+			d.AddLink(line+state, line+style.Render(state), openCmd(kindNode, "", m))
 		}
 		if q.Type == "quorum" && online*2 <= len(q.Members) {
-			d.add(th.Error.Render(fmt.Sprintf("  %d of %d members online: no majority, the queue is unavailable", online, len(q.Members))))
+			d.Add(th.Error.Render(fmt.Sprintf("  %d of %d members online: no majority, the queue is unavailable", online, len(q.Members))))
 		}
 	case len(q.Mirrors) > 0:
-		d.add("")
-		d.add(th.Section.Render(fmt.Sprintf("MIRRORS (%d, %d in sync)", len(q.Mirrors), len(q.SyncedMirrors))))
+		d.Add("")
+		d.Add(th.Section.Render(fmt.Sprintf("MIRRORS (%d, %d in sync)", len(q.Mirrors), len(q.SyncedMirrors))))
 		if q.Node != "" {
-			d.addLink(fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"),
-				fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"), openCmd("node", "", q.Node))
+			d.AddLink(fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"),
+				fmt.Sprintf("  %-40s %-8s", safe(q.Node), "leader"), openCmd(kindNode, "", q.Node))
 		}
 		for _, m := range q.Mirrors {
 			state, style := "in sync", th.OK
@@ -61,7 +63,7 @@ func (v *queueDetail) addMembers(d *doc) {
 				state, style = "not in sync", th.Warn
 			}
 			line := fmt.Sprintf("  %-40s %-8s ", safe(m), "mirror")
-			d.addLink(line+state, line+style.Render(state), openCmd("node", "", m))
+			d.AddLink(line+state, line+style.Render(state), openCmd(kindNode, "", m))
 		}
 	}
 }

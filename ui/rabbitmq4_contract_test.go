@@ -196,12 +196,12 @@ func TestContractTransientQueues(t *testing.T) {
 	a, _, adm, _, _ := writeApp(t, false)
 	settle(t, a, press("ctrl+n"))
 	dv := a.top().(*declareView)
-	if !dv.form.get("durable").on {
+	if !dv.form.Get("durable").On {
 		t.Fatal("the declare form must start durable")
 	}
 	a.c.rabbitVersion = "4.3.0"
 	settle(t, a, typed("scratch")...)
-	dv.form.focusOn("durable")
+	dv.form.FocusOn("durable")
 	settle(t, a, press("space"))
 	settle(t, a, press("ctrl+s"))
 	if !strings.Contains(flat(screen(a)), "refuses transient non-exclusive queues") || len(adm.specs) != 0 {

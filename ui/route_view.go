@@ -14,6 +14,7 @@ import (
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/route"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // TopologySource loads what the route tracer and the dead-letter map need
@@ -67,7 +68,7 @@ type routeView struct {
 	notes  []string
 	loaded bool
 	err    error
-	doc    doc
+	doc    widget.Page
 }
 
 func newRouteView(c *common, vhost string, p route.Publish) *routeView {
@@ -132,49 +133,49 @@ func (v *routeView) update(msg tea.Msg) tea.Cmd {
 		v.res, v.notes, v.loaded = m.top.Trace(v.pub), m.top.Notes, true
 		v.rebuild()
 	case tea.KeyPressMsg:
-		return v.doc.key(m, v.c.keys.Table)
+		return v.doc.Key(m, v.c.keys.Table.nav())
 	}
 	return nil
 }
 
 func (v *routeView) rebuild() {
 	th := v.c.th
-	var d doc
-	d.add(th.Label.Render("published to ") + th.HeaderValue.Render(safe(exchangeName(v.pub.Exchange))) +
+	var d widget.Page
+	d.Add(th.Label.Render("published to ") + th.HeaderValue.Render(safe(exchangeName(v.pub.Exchange))) +
 		th.Label.Render("  key ") + th.HeaderValue.Render(safe(strconv.Quote(v.pub.RoutingKey))))
 	if len(v.pub.Headers) > 0 {
-		d.add(th.Label.Render("headers ") + safe(headersInline(v.pub.Headers)))
+		d.Add(th.Label.Render("headers ") + safe(headersInline(v.pub.Headers)))
 	}
-	d.add("")
+	d.Add("")
 	if v.res.Refused != "" || v.res.Unroutable() {
-		d.add(th.Error.Render(safe(v.res.Summary())))
+		d.Add(th.Error.Render(safe(v.res.Summary())))
 	} else {
-		d.add(th.Section.Render("→ " + safe(v.res.Summary())))
+		d.Add(th.Section.Render("→ " + safe(v.res.Summary())))
 	}
 	if v.res.Refused == "" {
-		d.add("")
-		d.add(th.Section.Render("PATH") + th.Faint.Render("  enter opens a queue or exchange"))
+		d.Add("")
+		d.Add(th.Section.Render("PATH") + th.Faint.Render("  enter opens a queue or exchange"))
 		addHops(&d, v.c, v.vhost, v.res.Hops, "  ")
 	}
 	if len(v.res.Queues) > 0 {
-		d.add("")
-		d.add(th.Section.Render(fmt.Sprintf("LANDS IN (%d)", len(v.res.Queues))))
+		d.Add("")
+		d.Add(th.Section.Render(fmt.Sprintf("LANDS IN (%d)", len(v.res.Queues))))
 		for _, q := range v.res.Queues {
 			line := "  " + safe(q)
-			d.addLink(line, line, openCmd("queue", v.vhost, q))
+			d.AddLink(line, line, openCmd(kindQueue, v.vhost, q))
 		}
 	}
-	d.add("")
+	d.Add("")
 	for _, n := range v.notes {
-		d.add(th.Faint.Render(safe(n)))
+		d.Add(th.Faint.Render(safe(n)))
 	}
-	d.add(th.Faint.Render("Worked out from the vhost's exchanges and bindings: nothing was published."))
-	v.doc.replace(d)
+	d.Add(th.Faint.Render("Worked out from the vhost's exchanges and bindings: nothing was published."))
+	v.doc.Replace(d)
 }
 
 // addHops draws a trace's exchanges, each with the bindings it matched
 // (links to their destinations), its alternate exchange and notes.
-func addHops(d *doc, c *common, vhost string, hops []route.Hop, indent string) {
+func addHops(d *widget.Page, c *common, vhost string, hops []route.Hop, indent string) {
 	th := c.th
 	for _, h := range hops {
 		kind := h.Type
@@ -182,44 +183,44 @@ func addHops(d *doc, c *common, vhost string, hops []route.Hop, indent string) {
 			kind += ", internal"
 		}
 		head := fmt.Sprintf("%s● %s (%s)  %s", indent, safe(exchangeName(h.Exchange)), safe(kind), safe(h.ViaText()))
-		d.addLink(head, head, openCmd("exchange", vhost, h.Exchange))
+		d.AddLink(head, head, openCmd(kindExchange, vhost, h.Exchange))
 		for _, m := range h.Matched {
 			b := m.Binding
 			what := "queue"
-			open := openCmd("queue", vhost, b.Destination)
+			open := openCmd(kindQueue, vhost, b.Destination)
 			if b.DestinationType == route.ToExchange {
-				what, open = "exchange", openCmd("exchange", vhost, b.Destination)
+				what, open = "exchange", openCmd(kindExchange, vhost, b.Destination)
 			}
 			line := fmt.Sprintf("%s    → %s %s  %s", indent, what, safe(b.Destination), safe(m.Why))
 			if m.Again {
 				line += "  (already routed this message: stops here)"
 			}
-			d.addLink(line, line, open)
+			d.AddLink(line, line, open)
 		}
 		if len(h.Matched) == 0 && !h.Unknown && h.Exchange != "" {
 			if h.Alternate.Set {
-				d.add(th.Faint.Render(fmt.Sprintf("%s    no binding matched → alternate exchange %s (%s)", indent,
+				d.Add(th.Faint.Render(fmt.Sprintf("%s    no binding matched → alternate exchange %s (%s)", indent,
 					safe(exchangeName(h.Alternate.Value)), safe(h.Alternate.From))))
 			} else {
-				d.add(th.Faint.Render(indent + "    no binding matched"))
+				d.Add(th.Faint.Render(indent + "    no binding matched"))
 			}
 		}
 		for _, n := range h.Notes {
-			d.add(th.Faint.Render(indent + "    " + safe(n)))
+			d.Add(th.Faint.Render(indent + "    " + safe(n)))
 		}
 	}
 }
 
 func (v *routeView) setSize(w, h int) tea.Cmd {
-	v.doc.height = h
-	v.doc.clamp()
+	v.doc.Height = h
+	v.doc.Clamp()
 	return nil
 }
 
 func (v *routeView) render(w, h int) string {
 	switch {
 	case v.loaded:
-		return v.doc.render(v.c, w, h)
+		return v.doc.Render(v.c.th, w, h)
 	case v.err != nil:
 		return v.c.th.Error.Render("cannot trace in vhost " + safe(v.vhost) + ": " + safe(v.err.Error()))
 	}
@@ -335,13 +336,13 @@ func splitQuoted(s string) ([]string, error) {
 // exchange, routing key and headers. Nothing is sent.
 func (v *publishView) trace() tea.Cmd {
 	f := v.form
-	headers, err := message.ParseHeadersJSON(f.get("headers").value())
+	headers, err := message.ParseHeadersJSON(f.Get("headers").Value())
 	if err != nil {
-		f.focusOn("headers")
+		f.FocusOn("headers")
 		v.outcome, v.bad = err.Error(), true
 		return nil
 	}
-	m := message.Message{Exchange: f.text("exchange"), RoutingKey: f.get("routing_key").value(), Headers: headers}
-	vhost := f.text("vhost")
-	return func() tea.Msg { return openMsg{kind: "route", vhost: vhost, msg: &m} }
+	m := message.Message{Exchange: f.Text("exchange"), RoutingKey: f.Get("routing_key").Value(), Headers: headers}
+	vhost := f.Text("vhost")
+	return func() tea.Msg { return openMsg{kind: kindRoute, vhost: vhost, msg: &m} }
 }

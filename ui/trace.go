@@ -11,6 +11,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // Tracer reads and sets the broker's firehose (tracing) per vhost;
@@ -180,7 +181,7 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 // open replaces the question with the pane: a tap of the firehose, every
 // publish and delivery.
 func (v *traceAsk) open(own bool) tea.Cmd {
-	spec := liveSpec{kind: "trace", ownTrace: own,
+	spec := liveSpec{kind: paneTrace, ownTrace: own,
 		tap: broker.TapSpec{Vhost: v.vhost, Exchange: broker.FirehoseExchange, Kind: "topic", Key: "#"}}
 	return func() tea.Msg { return liveOpenMsg{spec: spec} }
 }
@@ -273,8 +274,8 @@ func (a *App) tracesOff() tea.Cmd {
 const traceOffWait = 5 * time.Second
 
 // traceColumns are a trace pane's: one row per publish or delivery.
-func traceColumns() []column {
-	return []column{
+func traceColumns() []widget.Column {
+	return []widget.Column{
 		{Title: "TIME", Width: 12},
 		{Title: "EVENT", Width: 7},
 		{Title: "EXCHANGE", Width: 10, Flex: 1},

@@ -67,7 +67,7 @@ func TestTraceAsksAndTurnsItselfOff(t *testing.T) {
 	}
 	settle(t, a, press("y"))
 	lv, ok := a.top().(*liveView)
-	if !ok || lv.spec.kind != "trace" || tr.changes() != "/=on" || len(st.taps) != 1 || st.taps[0].Exchange != "amq.rabbitmq.trace" || st.taps[0].Key != "#" {
+	if !ok || lv.spec.kind != paneTrace || tr.changes() != "/=on" || len(st.taps) != 1 || st.taps[0].Exchange != "amq.rabbitmq.trace" || st.taps[0].Key != "#" {
 		t.Fatalf("y: top %T, changes %q, taps %+v", a.top(), tr.changes(), st.taps)
 	}
 	if !strings.Contains(screen(a), "TRACING /") {

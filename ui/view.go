@@ -90,6 +90,12 @@ type exchangeSelector interface {
 	selectedExchange() (vhost, name, kind string, ok bool)
 }
 
+// objectShower views show one broker object (a queue's or an exchange's
+// detail), so deleting the object closes them.
+type objectShower interface {
+	shows(kind viewKind, vhost, name string) bool
+}
+
 var viewIDs atomic.Int64
 
 func nextViewID() int { return int(viewIDs.Add(1)) }
@@ -128,15 +134,15 @@ func (c *common) pollCmd(viewID, gen int, every time.Duration) tea.Cmd {
 
 // openMsg asks the App to push a view: navigation is itself a message.
 type openMsg struct {
-	kind  string // "queue", "exchange", "peek", "message", "queues", ...
+	kind  viewKind
 	vhost string
 	name  string
-	msg   *message.Message // for "message"
+	msg   *message.Message // for kindMessage and kindRoute
 	// removable: the message still sits in its queue (for r's removal).
 	removable bool
 }
 
-func openCmd(kind, vhost, name string) tea.Cmd {
+func openCmd(kind viewKind, vhost, name string) tea.Cmd {
 	return func() tea.Msg { return openMsg{kind: kind, vhost: vhost, name: name} }
 }
 

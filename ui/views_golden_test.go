@@ -15,6 +15,7 @@ import (
 
 	"github.com/warren-tui/warren/broker"
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // screenSizes are the sizes every view is checked at: the classic
@@ -371,7 +372,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 						if readOnly && b.writes {
 							desc = "unavailable (read-only): " + desc
 						}
-						if line := "  " + cell(hk.Key, 14, false) + " " + desc; !shown[line] {
+						if line := "  " + widget.Cell(hk.Key, 14, false) + " " + desc; !shown[line] {
 							t.Errorf("help lacks %q", line)
 						}
 					}

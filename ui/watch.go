@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // pin is one queue on the watch board.
@@ -46,14 +47,14 @@ type watchView struct {
 	exact  map[pin][2]int
 	stats  map[pin]mgmt.Queue
 	errs   map[pin]error
-	series map[pin]*ring
-	tbl    table
+	series map[pin]*widget.Ring
+	tbl    widget.Table
 }
 
 func newWatchView(c *common) *watchView {
-	v := &watchView{c: c, exact: map[pin][2]int{}, stats: map[pin]mgmt.Queue{}, errs: map[pin]error{}, series: map[pin]*ring{}}
+	v := &watchView{c: c, exact: map[pin][2]int{}, stats: map[pin]mgmt.Queue{}, errs: map[pin]error{}, series: map[pin]*widget.Ring{}}
 	v.poll.viewID = nextViewID()
-	v.tbl.cols = []column{
+	v.tbl.Cols = []widget.Column{
 		{Title: "VHOST", Width: 8, Flex: 1},
 		{Title: "QUEUE", Width: 20, Flex: 4},
 		{Title: "READY (exact)", Width: 13, Right: true},
@@ -129,19 +130,19 @@ func (v *watchView) update(msg tea.Msg) tea.Cmd {
 		tk := v.c.keys.Table
 		switch {
 		case key.Matches(m, tk.Up):
-			v.tbl.move(-1)
+			v.tbl.Move(-1)
 		case key.Matches(m, tk.Down):
-			v.tbl.move(1)
+			v.tbl.Move(1)
 		case matches(m, v.c.keys.Global.Pin):
-			if i := v.tbl.cursor; i >= 0 && i < len(v.c.pins) {
+			if i := v.tbl.Cursor; i >= 0 && i < len(v.c.pins) {
 				p := v.c.pins[i]
 				v.c.togglePin(p.vhost, p.name)
 				v.renderRows()
 				return statusCmd("unpinned "+p.name, false)
 			}
 		case key.Matches(m, tk.Open):
-			if i := v.tbl.cursor; i >= 0 && i < len(v.c.pins) {
-				return openCmd("queue", v.c.pins[i].vhost, v.c.pins[i].name)
+			if i := v.tbl.Cursor; i >= 0 && i < len(v.c.pins) {
+				return openCmd(kindQueue, v.c.pins[i].vhost, v.c.pins[i].name)
 			}
 		}
 	}
@@ -153,10 +154,10 @@ func (v *watchView) absorb(s watchSample) {
 		v.exact[p] = e
 		r, ok := v.series[p]
 		if !ok {
-			r = newRing(60)
+			r = widget.NewRing(60)
 			v.series[p] = r
 		}
-		r.push(float64(e[0]))
+		r.Push(float64(e[0]))
 	}
 	for p, q := range s.stats {
 		v.stats[p] = q
@@ -170,18 +171,18 @@ func (v *watchView) renderRows() {
 	for i, p := range v.c.pins {
 		rows[i] = watchRow(p, v.exact, v.stats[p], v.series[p], v.errs[p])
 	}
-	v.tbl.setRows(rows)
+	v.tbl.SetRows(rows)
 }
 
 // watchRow is the pure renderer of one board row.
-func watchRow(p pin, exact map[pin][2]int, q mgmt.Queue, series *ring, err error) []string {
+func watchRow(p pin, exact map[pin][2]int, q mgmt.Queue, series *widget.Ring, err error) []string {
 	ready, cons := "…", "…"
 	if e, ok := exact[p]; ok {
 		ready, cons = count(int64(e[0])), count(int64(e[1]))
 	}
 	spark := ""
 	if series != nil {
-		spark = sparkline(series.values(), 20)
+		spark = widget.Sparkline(series.Values(), 20)
 	}
 	note := ""
 	if err != nil {
@@ -194,7 +195,7 @@ func watchRow(p pin, exact map[pin][2]int, q mgmt.Queue, series *ring, err error
 }
 
 func (v *watchView) setSize(w, h int) tea.Cmd {
-	v.tbl.setSize(w, h-1)
+	v.tbl.SetSize(w, h-1)
 	return nil
 }
 
@@ -202,7 +203,7 @@ func (v *watchView) render(w, h int) string {
 	if len(v.c.pins) == 0 {
 		return v.c.th.Faint.Render("Nothing pinned yet: select a queue and press w, then :watch.")
 	}
-	return v.tbl.render(v.c.th, "", false)
+	return v.tbl.Render(v.c.th, "", false)
 }
 
 func (v *watchView) keys() keyScope {

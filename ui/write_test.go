@@ -148,14 +148,14 @@ func TestPublishToTheSelectedQueue(t *testing.T) {
 	if !ok {
 		t.Fatalf("P should open the publish form, top %T", a.top())
 	}
-	if pv.form.text("exchange") != "" || pv.form.text("routing_key") != "demo.orders.created" {
-		t.Fatalf("P on a queue aims at it through the default exchange: %q %q", pv.form.text("exchange"), pv.form.text("routing_key"))
+	if pv.form.Text("exchange") != "" || pv.form.Text("routing_key") != "demo.orders.created" {
+		t.Fatalf("P on a queue aims at it through the default exchange: %q %q", pv.form.Text("exchange"), pv.form.Text("routing_key"))
 	}
 	golden.RequireEqual(t, screen(a))
-	pv.form.focusOn("body")
+	pv.form.FocusOn("body")
 	settle(t, a, typed(`{"id":7}`)...)
-	pv.form.focusOn("headers")
-	pv.form.get("headers").ed.set(`{"tenant": "eu", "attempt": 2}`)
+	pv.form.FocusOn("headers")
+	pv.form.Get("headers").Ed.Set(`{"tenant": "eu", "attempt": 2}`)
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 {
 		t.Fatalf("ctrl+s should publish once, got %d", len(pub.sent))
@@ -188,7 +188,7 @@ func TestPublishRefusesBadInputAndKeepsIt(t *testing.T) {
 	selectQueue(t, a, "demo.orders.created")
 	settle(t, a, press("P"))
 	pv := a.top().(*publishView)
-	pv.form.get("body").ed.set("keep me")
+	pv.form.Get("body").Ed.Set("keep me")
 	for _, tc := range []struct{ field, value, want string }{
 		{"headers", `{"a": 1,}`, "headers are not valid JSON"},
 		// amqp091-go drops the connection over a header nested past 32.
@@ -198,18 +198,18 @@ func TestPublishRefusesBadInputAndKeepsIt(t *testing.T) {
 		{"timestamp", "yesterday", "RFC 3339"},
 		{"expiration", "soon", "expiration"},
 	} {
-		pv.form.get(tc.field).ed.set(tc.value)
+		pv.form.Get(tc.field).Ed.Set(tc.value)
 		settle(t, a, press("ctrl+s"))
-		if len(pub.sent) != 0 || !strings.Contains(pv.outcome, tc.want) || pv.form.focused().name != tc.field {
-			t.Fatalf("%s=%q: sent %d, outcome %q, focus %s", tc.field, tc.value, len(pub.sent), pv.outcome, pv.form.focused().name)
+		if len(pub.sent) != 0 || !strings.Contains(pv.outcome, tc.want) || pv.form.Focused().Name != tc.field {
+			t.Fatalf("%s=%q: sent %d, outcome %q, focus %s", tc.field, tc.value, len(pub.sent), pv.outcome, pv.form.Focused().Name)
 		}
-		pv.form.get(tc.field).ed.set("")
+		pv.form.Get(tc.field).Ed.Set("")
 	}
-	if pv.form.get("body").value() != "keep me" {
+	if pv.form.Get("body").Value() != "keep me" {
 		t.Fatal("a refused publish must keep what was typed")
 	}
 	pub.outcome = broker.Returned
-	pv.form.get("routing_key").ed.set("nowhere")
+	pv.form.Get("routing_key").Ed.Set("nowhere")
 	settle(t, a, press("ctrl+s"))
 	if !strings.Contains(screen(a), "returned as unroutable") || !strings.Contains(screen(a), "312 NO_ROUTE") {
 		t.Fatalf("a returned message should say so:\n%s", screen(a))
@@ -225,12 +225,12 @@ func TestPublishBodyFromFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte{0, 1, 2, 0xff}, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pv.form.get("file").ed.set(path)
+	pv.form.Get("file").Ed.Set(path)
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 || string(pub.sent[0].msg.Body) != "\x00\x01\x02\xff" {
 		t.Fatalf("the body should come from the file: %+v", pub.sent)
 	}
-	pv.form.get("file").ed.set(path + ".missing")
+	pv.form.Get("file").Ed.Set(path + ".missing")
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 || !strings.Contains(pv.outcome, "body file") {
 		t.Fatalf("a missing file should be an error, not a publish: %q", pv.outcome)
@@ -247,14 +247,14 @@ func TestRepublishAimsAtOriginAndRemovesAfterConfirm(t *testing.T) {
 		t.Fatalf("r in a peek should open the republish form, top %T", a.top())
 	}
 	orig := deadLetter(2, `{"id":2}`)
-	if pv.form.text("exchange") != "" || pv.form.text("routing_key") != "demo.orders.created" || pv.form.text("message_id") != "order-2" {
-		t.Fatalf("republish should aim at the origin queue and keep the id: %q %q %q", pv.form.text("exchange"), pv.form.text("routing_key"), pv.form.text("message_id"))
+	if pv.form.Text("exchange") != "" || pv.form.Text("routing_key") != "demo.orders.created" || pv.form.Text("message_id") != "order-2" {
+		t.Fatalf("republish should aim at the origin queue and keep the id: %q %q %q", pv.form.Text("exchange"), pv.form.Text("routing_key"), pv.form.Text("message_id"))
 	}
 	golden.RequireEqual(t, screen(a))
 	// Edit a header, ask for the original's removal, publish.
-	h := strings.Replace(pv.form.get("headers").value(), `"eu"`, `"us"`, 1)
-	pv.form.get("headers").ed.set(h)
-	pv.form.focusOn("remove")
+	h := strings.Replace(pv.form.Get("headers").Value(), `"eu"`, `"us"`, 1)
+	pv.form.Get("headers").Ed.Set(h)
+	pv.form.FocusOn("remove")
 	settle(t, a, press("space"), press("ctrl+s"))
 	if len(pub.sent) != 1 {
 		t.Fatalf("sent %d", len(pub.sent))
@@ -287,7 +287,7 @@ func TestRepublishKeepsTheOriginalWhenNotConfirmed(t *testing.T) {
 	if !ok {
 		t.Fatalf("r in the inspector should open the republish form, top %T", a.top())
 	}
-	pv.form.focusOn("remove")
+	pv.form.FocusOn("remove")
 	settle(t, a, press("space"), press("ctrl+s"))
 	if len(pub.sent) != 1 || len(pub.removes) != 0 {
 		t.Fatalf("a returned copy must not remove the original: sent %d removes %d", len(pub.sent), len(pub.removes))
@@ -342,9 +342,9 @@ func TestDeclareQueueAsksThenDeclares(t *testing.T) {
 		t.Fatalf("ctrl+n should open the declare form, top %T", a.top())
 	}
 	settle(t, a, typed("orders.retry")...)
-	dv.form.focusOn("qtype")
+	dv.form.FocusOn("qtype")
 	settle(t, a, press("space"))
-	dv.form.get("arguments").ed.set(`{"x-delivery-limit": 5}`)
+	dv.form.Get("arguments").Ed.Set(`{"x-delivery-limit": 5}`)
 	settle(t, a, press("ctrl+s"))
 	if !strings.Contains(screen(a), `Declare quorum queue "orders.retry" in vhost / (durable, arguments x-delivery-limit=5)?`) {
 		t.Fatalf("ctrl+s should ask first:\n%s", screen(a))
@@ -369,7 +369,7 @@ func TestDeclareFormAsksBeforeDiscardingEdits(t *testing.T) {
 	settle(t, a, typed("orders.retry")...)
 	settle(t, a, press("esc"))
 	dv, ok := a.top().(*declareView)
-	if !ok || !strings.Contains(screen(a), "unsent edits: esc again discards them") || dv.form.text("name") != "orders.retry" {
+	if !ok || !strings.Contains(screen(a), "unsent edits: esc again discards them") || dv.form.Text("name") != "orders.retry" {
 		t.Fatalf("the first esc should keep the edited form and say so, top %T:\n%s", a.top(), screen(a))
 	}
 	settle(t, a, typed(".more")...)
@@ -389,16 +389,16 @@ func TestDeclareBindingFromTheBindingsList(t *testing.T) {
 	settle(t, a, typed("bindings")...)
 	settle(t, a, press("enter"), press("ctrl+n"))
 	dv := a.top().(*declareView)
-	if dv.form.get("kind").value() != "binding" {
-		t.Fatalf("ctrl+n on bindings should declare a binding, got %s", dv.form.get("kind").value())
+	if dv.form.Get("kind").Value() != "binding" {
+		t.Fatalf("ctrl+n on bindings should declare a binding, got %s", dv.form.Get("kind").Value())
 	}
 	settle(t, a, press("ctrl+s"))
 	if !strings.Contains(screen(a), "default exchange cannot be bound from") {
 		t.Fatalf("a binding without a source should say why:\n%s", screen(a))
 	}
-	dv.form.get("source").ed.set("demo.orders")
-	dv.form.get("destination").ed.set("demo.audit")
-	dv.form.get("routing_key").ed.set("order.#")
+	dv.form.Get("source").Ed.Set("demo.orders")
+	dv.form.Get("destination").Ed.Set("demo.audit")
+	dv.form.Get("routing_key").Ed.Set("order.#")
 	settle(t, a, press("ctrl+s"), press("y"))
 	want := mgmt.BindingSpec{Source: "demo.orders", Destination: "demo.audit", DestinationType: "queue", RoutingKey: "order.#"}
 	if len(adm.specs) != 1 || !reflect.DeepEqual(adm.specs[0], want) {
@@ -537,8 +537,8 @@ func TestRepublishFromLivePanes(t *testing.T) {
 	if !ok {
 		t.Fatalf("r in a tap pane should open the republish form, top %T", a.top())
 	}
-	if pv.form.text("exchange") != "demo.orders" || pv.form.text("routing_key") != "order.created" || !pv.form.get("remove").hidden {
-		t.Fatalf("tap republish: %q %q remove hidden %v", pv.form.text("exchange"), pv.form.text("routing_key"), pv.form.get("remove").hidden)
+	if pv.form.Text("exchange") != "demo.orders" || pv.form.Text("routing_key") != "order.created" || !pv.form.Get("remove").Hidden {
+		t.Fatalf("tap republish: %q %q remove hidden %v", pv.form.Text("exchange"), pv.form.Text("routing_key"), pv.form.Get("remove").Hidden)
 	}
 	settle(t, a, press("ctrl+s"))
 	if len(pub.sent) != 1 || string(pub.sent[0].msg.Body) != string(orderMsg(2).Body) {
@@ -558,7 +558,7 @@ func TestRepublishFromLivePanes(t *testing.T) {
 	frame(t, a)
 	settle(t, a, press("r"))
 	pv = a.top().(*publishView)
-	if pv.form.get("remove").hidden {
+	if pv.form.Get("remove").Hidden {
 		t.Fatal("a message a nack-requeue pane left in its queue can be removed")
 	}
 }
@@ -593,7 +593,7 @@ func TestRepublishKeepsALargeBodyAsIs(t *testing.T) {
 	big := deadLetter(1, strings.Repeat("x", maxEditableBody+1))
 	settle(t, a, republishMsg{msg: big})
 	pv := a.top().(*publishView)
-	if !pv.form.get("body").hidden || !strings.Contains(screen(a), "large body (1.0 MiB) kept as is") {
+	if !pv.form.Get("body").Hidden || !strings.Contains(screen(a), "large body (1.0 MiB) kept as is") {
 		t.Fatalf("a large body should be kept, not edited:\n%s", screen(a))
 	}
 	settle(t, a, press("ctrl+s"))

@@ -1,4 +1,4 @@
-package ui
+package widget
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 	"github.com/warren-tui/warren/ui/theme"
 )
 
-// lineInput is the : and / prompts' editor: bubbles' textinput does the
+// LineInput is the : and / prompts' editor: bubbles' textinput does the
 // editing (←/→, home/end, word moves, deletes), with a static cursor so an
 // open prompt runs no blink timer. The prompt draws it itself, escaped and
 // by display cells.
@@ -23,11 +23,11 @@ import (
 // and a pasted file name or regex must keep every byte. So each such rune
 // or byte enters as a private-use rune standing for it (see holdRune), is
 // drawn escaped, and comes back out as itself.
-type lineInput struct {
+type LineInput struct {
 	m textinput.Model
 }
 
-func newLineInput(text string) lineInput {
+func NewLineInput(text string) LineInput {
 	m := textinput.New()
 	m.Prompt = ""
 	st := m.Styles()
@@ -38,38 +38,38 @@ func newLineInput(text string) lineInput {
 	// behind the person's back (their terminal pastes).
 	m.KeyMap.AcceptSuggestion, m.KeyMap.NextSuggestion, m.KeyMap.PrevSuggestion, m.KeyMap.Paste = off, off, off, off
 	m.Focus()
-	l := lineInput{m: m}
-	l.set(text)
+	l := LineInput{m: m}
+	l.Set(text)
 	return l
 }
 
-// text is what was typed, byte for byte.
-func (l *lineInput) text() string { return releaseRunes(l.m.Value()) }
+// Text is what was typed, byte for byte.
+func (l *LineInput) Text() string { return releaseRunes(l.m.Value()) }
 
-// set replaces the text and puts the cursor at its end.
-func (l *lineInput) set(s string) {
+// Set replaces the text and puts the cursor at its end.
+func (l *LineInput) Set(s string) {
 	l.m.SetValue(string(holdRunes(s)))
 	l.m.CursorEnd()
 }
 
-// insert types s at the cursor (a paste).
-func (l *lineInput) insert(s string) {
+// Insert types s at the cursor (a paste).
+func (l *LineInput) Insert(s string) {
 	l.m, _ = l.m.Update(tea.PasteMsg{Content: string(holdRunes(s))})
 }
 
-// key edits with one key press; the keys the prompt handles itself
+// Key edits with one key press; the keys the prompt handles itself
 // (enter, esc, tab) never get here.
-func (l *lineInput) key(m tea.KeyPressMsg) {
+func (l *LineInput) Key(m tea.KeyPressMsg) {
 	if m.Text != "" {
 		m.Text = string(holdRunes(m.Text))
 	}
 	l.m, _ = l.m.Update(m) // a static cursor asks for no command
 }
 
-// view draws the text in w cells with the cursor, scrolled sideways to
+// View draws the text in w cells with the cursor, scrolled sideways to
 // keep the cursor in view: each rune takes the cells it shows in (escapes,
 // wide runes).
-func (l *lineInput) view(th theme.Theme, w int) string {
+func (l *LineInput) View(th theme.Theme, w int) string {
 	w = max(w, 2)
 	r := []rune(l.m.Value())
 	pos := min(l.m.Position(), len(r))

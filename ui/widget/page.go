@@ -1,4 +1,4 @@
-package ui
+package widget
 
 import (
 	"strings"
@@ -6,54 +6,56 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/warren-tui/warren/ui/theme"
 )
 
-// doc is a scrollable page of pre-rendered lines, some of which are links
+// Page is a scrollable page of pre-rendered lines, some of which are links
 // (a binding row, say) that the cursor can select and enter can open.
 // Detail views build one per data refresh.
-type doc struct {
+type Page struct {
 	lines  []string
-	links  []docLink
+	links  []pageLink
 	cursor int // index into links
 	scroll int
-	height int
+	Height int
 }
 
-type docLink struct {
+type pageLink struct {
 	line  int
 	plain string // the line's text, re-rendered in the selected style
 	open  tea.Cmd
 }
 
-func (d *doc) add(line string) { d.lines = append(d.lines, line) }
+func (d *Page) Add(line string) { d.lines = append(d.lines, line) }
 
-func (d *doc) addLink(plain string, rendered string, open tea.Cmd) {
-	d.links = append(d.links, docLink{line: len(d.lines), plain: plain, open: open})
+func (d *Page) AddLink(plain string, rendered string, open tea.Cmd) {
+	d.links = append(d.links, pageLink{line: len(d.lines), plain: plain, open: open})
 	d.lines = append(d.lines, rendered)
 }
 
-// replace swaps in fresh content, keeping the cursor and scroll where they
+// Replace swaps in fresh content, keeping the cursor and scroll where they
 // were as far as the new content allows.
-func (d *doc) replace(n doc) {
-	cur, scr, h := d.cursor, d.scroll, d.height
+func (d *Page) Replace(n Page) {
+	cur, scr, h := d.cursor, d.scroll, d.Height
 	*d = n
-	d.cursor, d.scroll, d.height = cur, scr, h
-	d.clamp()
+	d.cursor, d.scroll, d.Height = cur, scr, h
+	d.Clamp()
 }
 
-func (d *doc) clamp() {
+func (d *Page) Clamp() {
 	if d.cursor >= len(d.links) {
 		d.cursor = len(d.links) - 1
 	}
 	if d.cursor < 0 {
 		d.cursor = 0
 	}
-	maxScroll := max(len(d.lines)-d.height, 0)
+	maxScroll := max(len(d.lines)-d.Height, 0)
 	d.scroll = min(max(d.scroll, 0), maxScroll)
 }
 
 // show scrolls so the selected link is on screen.
-func (d *doc) show() {
+func (d *Page) show() {
 	if len(d.links) == 0 {
 		return
 	}
@@ -61,15 +63,15 @@ func (d *doc) show() {
 	if l < d.scroll {
 		d.scroll = l
 	}
-	if l >= d.scroll+d.height {
-		d.scroll = l - d.height + 1
+	if l >= d.scroll+d.Height {
+		d.scroll = l - d.Height + 1
 	}
-	d.clamp()
+	d.Clamp()
 }
 
-// key moves through links (or scrolls when there are none); it returns the
+// Key moves through links (or scrolls when there are none); it returns the
 // link's command on enter.
-func (d *doc) key(m tea.KeyPressMsg, k tableKeys) tea.Cmd {
+func (d *Page) Key(m tea.KeyPressMsg, k NavKeys) tea.Cmd {
 	switch {
 	case key.Matches(m, k.Up):
 		if len(d.links) > 0 && d.cursor > 0 {
@@ -86,9 +88,9 @@ func (d *doc) key(m tea.KeyPressMsg, k tableKeys) tea.Cmd {
 			d.scroll++
 		}
 	case key.Matches(m, k.PageUp):
-		d.scroll -= d.height
+		d.scroll -= d.Height
 	case key.Matches(m, k.PageDown):
-		d.scroll += d.height
+		d.scroll += d.Height
 	case key.Matches(m, k.Top):
 		d.cursor, d.scroll = 0, 0
 	case key.Matches(m, k.Bottom):
@@ -99,12 +101,12 @@ func (d *doc) key(m tea.KeyPressMsg, k tableKeys) tea.Cmd {
 			return d.links[d.cursor].open
 		}
 	}
-	d.clamp()
+	d.Clamp()
 	return nil
 }
 
-// render draws the visible part; it changes nothing (setSize and key do).
-func (d *doc) render(c *common, width, height int) string {
+// Render draws the visible part; it changes nothing (setSize and key do).
+func (d *Page) Render(th theme.Theme, width, height int) string {
 	selLine := -1
 	if d.cursor >= 0 && d.cursor < len(d.links) {
 		selLine = d.links[d.cursor].line
@@ -113,7 +115,7 @@ func (d *doc) render(c *common, width, height int) string {
 	out := make([]string, 0, height)
 	for i := d.scroll; i < end; i++ {
 		if i == selLine {
-			out = append(out, c.th.Selected.Render(cell(d.links[d.cursor].plain, width, false)))
+			out = append(out, th.Selected.Render(Cell(d.links[d.cursor].plain, width, false)))
 			continue
 		}
 		out = append(out, ansi.Truncate(d.lines[i], width, "…"))

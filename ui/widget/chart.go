@@ -1,21 +1,20 @@
-package ui
+package widget
 
 import (
 	"math"
-	"sort"
 	"strings"
 )
 
-// ring is a fixed-size history of samples, oldest first when read.
-type ring struct {
+// Ring is a fixed-size history of samples, oldest first when read.
+type Ring struct {
 	buf  []float64
 	next int
 	full bool
 }
 
-func newRing(n int) *ring { return &ring{buf: make([]float64, n)} }
+func NewRing(n int) *Ring { return &Ring{buf: make([]float64, n)} }
 
-func (r *ring) push(v float64) {
+func (r *Ring) Push(v float64) {
 	r.buf[r.next] = v
 	r.next = (r.next + 1) % len(r.buf)
 	if r.next == 0 {
@@ -23,8 +22,8 @@ func (r *ring) push(v float64) {
 	}
 }
 
-// values returns the samples, oldest first.
-func (r *ring) values() []float64 {
+// Values returns the samples, oldest first.
+func (r *Ring) Values() []float64 {
 	if !r.full {
 		return append([]float64(nil), r.buf[:r.next]...)
 	}
@@ -35,12 +34,12 @@ func (r *ring) values() []float64 {
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
 
-// sparkline draws the last width samples as block characters from their
+// Sparkline draws the last width samples as block characters from their
 // own minimum up, so a change shows however deep the queue is; a flat
 // series is a low line, not blank. The scale spans at least one step per
 // message and a tenth of the depth, so a change of 1 is a step of one
 // block, not a full-height jump.
-func sparkline(vals []float64, width int) string {
+func Sparkline(vals []float64, width int) string {
 	if width <= 0 {
 		return ""
 	}
@@ -61,11 +60,11 @@ func sparkline(vals []float64, width int) string {
 	return b.String()
 }
 
-// brailleChart plots series as lines of braille dots in a width x height
+// BrailleChart plots series as lines of braille dots in a width x height
 // cell grid, each cell 2 dots wide and 4 high, all series on one scale.
 // It returns, per cell row, the runes and which series owns each cell, so
 // the caller can colour them. The newest sample is at the right edge.
-func brailleChart(series [][]float64, width, height int) (rows [][]rune, owner [][]int, max float64) {
+func BrailleChart(series [][]float64, width, height int) (rows [][]rune, owner [][]int, max float64) {
 	if width <= 0 || height <= 0 {
 		return nil, nil, 0
 	}
@@ -133,13 +132,4 @@ func brailleChart(series [][]float64, width, height int) (rows [][]rune, owner [
 		}
 	}
 	return rows, owner, max
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,4 +1,4 @@
-package ui
+package widget
 
 import (
 	"slices"
@@ -9,18 +9,17 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
 )
 
-// column describes one table column. Width is the minimum; Flex shares out
+// Column describes one table column. Width is the minimum; Flex shares out
 // what is left of the screen.
-type column struct {
+type Column struct {
 	Title string
 	Width int
 	Flex  int
 	Right bool
-	Sort  mgmt.SortKey // the sort this column shows, if any
+	Sort  string // the sort this column shows, if any
 	// Drop orders what goes when the screen is too narrow for every
 	// column: the highest Drop first. Columns with none stay longest.
 	Drop int
@@ -28,14 +27,14 @@ type column struct {
 	Fit int
 }
 
-// table is a cursor over rows of plain cells, rendered to a fixed size.
+// Table is a cursor over rows of plain cells, rendered to a fixed size.
 // It knows nothing of what the rows are.
-type table struct {
-	cols   []column
+type Table struct {
+	Cols   []Column
 	rows   [][]string
-	cursor int
+	Cursor int
 	offset int
-	height int // visible rows, not counting the header
+	Height int // visible rows, not counting the header
 	width  int
 	// lines keeps each visible row as last drawn, by its cells and
 	// whether it was selected, so an unchanged page costs no width
@@ -44,51 +43,51 @@ type table struct {
 	linesWidth int
 }
 
-func (t *table) setRows(rows [][]string) {
+func (t *Table) SetRows(rows [][]string) {
 	t.rows = rows
-	t.clamp()
+	t.Clamp()
 }
 
-func (t *table) setSize(w, h int) {
+func (t *Table) SetSize(w, h int) {
 	t.lines = nil // a new size or theme: draw every row afresh
-	t.width, t.height = w, max(h, 1)
-	t.clamp()
+	t.width, t.Height = w, max(h, 1)
+	t.Clamp()
 }
 
-func (t *table) move(delta int) {
-	t.cursor += delta
-	t.clamp()
+func (t *Table) Move(delta int) {
+	t.Cursor += delta
+	t.Clamp()
 }
 
-func (t *table) top()    { t.cursor = 0; t.clamp() }
-func (t *table) bottom() { t.cursor = len(t.rows) - 1; t.clamp() }
+func (t *Table) Top()    { t.Cursor = 0; t.Clamp() }
+func (t *Table) Bottom() { t.Cursor = len(t.rows) - 1; t.Clamp() }
 
-func (t *table) atBottom() bool { return len(t.rows) == 0 || t.cursor >= len(t.rows)-1 }
-func (t *table) atTop() bool    { return t.cursor <= 0 }
+func (t *Table) AtBottom() bool { return len(t.rows) == 0 || t.Cursor >= len(t.rows)-1 }
+func (t *Table) AtTop() bool    { return t.Cursor <= 0 }
 
-func (t *table) clamp() {
-	if t.cursor >= len(t.rows) {
-		t.cursor = len(t.rows) - 1
+func (t *Table) Clamp() {
+	if t.Cursor >= len(t.rows) {
+		t.Cursor = len(t.rows) - 1
 	}
-	if t.cursor < 0 {
-		t.cursor = 0
+	if t.Cursor < 0 {
+		t.Cursor = 0
 	}
-	if t.cursor < t.offset {
-		t.offset = t.cursor
+	if t.Cursor < t.offset {
+		t.offset = t.Cursor
 	}
-	if t.height > 0 && t.cursor >= t.offset+t.height {
-		t.offset = t.cursor - t.height + 1
+	if t.Height > 0 && t.Cursor >= t.offset+t.Height {
+		t.offset = t.Cursor - t.Height + 1
 	}
-	if t.offset > max(len(t.rows)-t.height, 0) {
-		t.offset = max(len(t.rows)-t.height, 0)
+	if t.offset > max(len(t.rows)-t.Height, 0) {
+		t.offset = max(len(t.rows)-t.Height, 0)
 	}
 }
 
 // widths fits the columns to the table width: minimums (a Fit column's
 // as wide as its cells) first, then the rest by flex. When the screen is
 // too narrow, columns go by Drop, then from the right.
-func (t *table) widths() []int {
-	w := make([]int, len(t.cols))
+func (t *Table) widths() []int {
+	w := make([]int, len(t.Cols))
 	cols := t.fitted()
 	gone := t.dropped(cols)
 	used := 0
@@ -113,7 +112,7 @@ func (t *table) widths() []int {
 	if spare > 0 && flex > 0 {
 		given := 0
 		last := -1
-		for i, c := range t.cols {
+		for i, c := range t.Cols {
 			if w[i] > 0 && c.Flex > 0 {
 				add := spare * c.Flex / flex
 				w[i] += add
@@ -130,7 +129,7 @@ func (t *table) widths() []int {
 
 // dropped picks the columns that make way, highest Drop first (the
 // rightmost of equals), until the rest fit the width.
-func (t *table) dropped(cols []column) []bool {
+func (t *Table) dropped(cols []Column) []bool {
 	gone := make([]bool, len(cols))
 	need := -1 // no separator before the first column
 	for _, c := range cols {
@@ -154,14 +153,14 @@ func (t *table) dropped(cols []column) []bool {
 
 // fitted is the columns with each Fit one as wide as its longest cell
 // (up to Fit) when that is more than its Width.
-func (t *table) fitted() []column {
-	cols, cloned := t.cols, false
-	for i, c := range t.cols {
+func (t *Table) fitted() []Column {
+	cols, cloned := t.Cols, false
+	for i, c := range t.Cols {
 		if c.Fit == 0 {
 			continue
 		}
 		if !cloned {
-			cols, cloned = slices.Clone(t.cols), true
+			cols, cloned = slices.Clone(t.Cols), true
 		}
 		for _, r := range t.rows {
 			if i < len(r) {
@@ -172,12 +171,12 @@ func (t *table) fitted() []column {
 	return cols
 }
 
-// render draws the header and the visible rows, padded to height.
-func (t *table) render(th theme.Theme, sort mgmt.SortKey, reverse bool) string {
+// Render draws the header and the visible rows, padded to height.
+func (t *Table) Render(th theme.Theme, sort string, reverse bool) string {
 	w := t.widths()
 	var b strings.Builder
 	var hdr []string
-	for i, c := range t.cols {
+	for i, c := range t.Cols {
 		if w[i] == 0 {
 			continue
 		}
@@ -191,22 +190,22 @@ func (t *table) render(th theme.Theme, sort mgmt.SortKey, reverse bool) string {
 			}
 			style = th.SortedCol
 		}
-		hdr = append(hdr, style.Render(cell(title, w[i], c.Right)))
+		hdr = append(hdr, style.Render(Cell(title, w[i], c.Right)))
 	}
 	b.WriteString(strings.Join(hdr, th.TableHeader.Render(" ")))
 	if t.linesWidth != t.width {
 		t.lines, t.linesWidth = nil, t.width
 	}
-	drawn := make(map[string]string, t.height)
-	for r := t.offset; r < t.offset+t.height; r++ {
+	drawn := make(map[string]string, t.Height)
+	for r := t.offset; r < t.offset+t.Height; r++ {
 		b.WriteByte('\n')
 		if r >= len(t.rows) {
 			continue
 		}
-		k := rowKey(t.rows[r], r == t.cursor)
+		k := rowKey(t.rows[r], r == t.Cursor)
 		line, ok := t.lines[k]
 		if !ok {
-			line = t.renderRow(th, w, t.rows[r], r == t.cursor)
+			line = t.renderRow(th, w, t.rows[r], r == t.Cursor)
 		}
 		drawn[k] = line
 		b.WriteString(line)
@@ -215,9 +214,9 @@ func (t *table) render(th theme.Theme, sort mgmt.SortKey, reverse bool) string {
 	return b.String()
 }
 
-func (t *table) renderRow(th theme.Theme, w []int, row []string, selected bool) string {
+func (t *Table) renderRow(th theme.Theme, w []int, row []string, selected bool) string {
 	var parts []string
-	for i, c := range t.cols {
+	for i, c := range t.Cols {
 		if w[i] == 0 {
 			continue
 		}
@@ -225,7 +224,7 @@ func (t *table) renderRow(th theme.Theme, w []int, row []string, selected bool) 
 		if i < len(row) {
 			v = row[i]
 		}
-		parts = append(parts, cell(v, w[i], c.Right))
+		parts = append(parts, Cell(v, w[i], c.Right))
 	}
 	line := strings.Join(parts, " ")
 	if selected {
@@ -249,9 +248,9 @@ func rowKey(row []string, selected bool) string {
 	return b.String()
 }
 
-// cell fits s into exactly width columns, cutting with an ellipsis. s is
+// Cell fits s into exactly width columns, cutting with an ellipsis. s is
 // plain text, escaped here (safe): a cell never emits a control sequence.
-func cell(s string, width int, right bool) string {
+func Cell(s string, width int, right bool) string {
 	s = safe(s)
 	if ansi.StringWidth(s) > width {
 		s = ansi.Truncate(s, width, "…")
@@ -266,30 +265,42 @@ func cell(s string, width int, right bool) string {
 	return s + strings.Repeat(" ", pad)
 }
 
-// fit pads or cuts an already styled line to exactly width columns.
-func fit(styled string, width int) string {
+// Fit pads or cuts an already styled line to exactly width columns.
+func Fit(styled string, width int) string {
 	if ansi.StringWidth(styled) > width {
 		return ansi.Truncate(styled, width, "…")
 	}
 	return styled + strings.Repeat(" ", width-ansi.StringWidth(styled))
 }
 
-// navigate moves the cursor for the table keys (up, down, a page, the
+// NavKeys move a cursor through rows and pages; Open acts on the
+// selected row or link. The screens own the bindings and their help.
+type NavKeys struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Open     key.Binding
+}
+
+// Navigate moves the cursor for the table keys (up, down, a page, the
 // first or last row); false when m is none of them.
-func (t *table) navigate(m tea.KeyPressMsg, tk tableKeys) bool {
+func (t *Table) Navigate(m tea.KeyPressMsg, tk NavKeys) bool {
 	switch {
 	case key.Matches(m, tk.Up):
-		t.move(-1)
+		t.Move(-1)
 	case key.Matches(m, tk.Down):
-		t.move(1)
+		t.Move(1)
 	case key.Matches(m, tk.PageUp):
-		t.move(-t.height)
+		t.Move(-t.Height)
 	case key.Matches(m, tk.PageDown):
-		t.move(t.height)
+		t.Move(t.Height)
 	case key.Matches(m, tk.Top):
-		t.top()
+		t.Top()
 	case key.Matches(m, tk.Bottom):
-		t.bottom()
+		t.Bottom()
 	default:
 		return false
 	}

@@ -1,4 +1,4 @@
-package ui
+package widget
 
 import (
 	"reflect"
@@ -11,15 +11,15 @@ import (
 	"github.com/warren-tui/warren/ui/theme"
 )
 
-func keys(e *textEditor, ks ...string) {
+func keys(e *TextEditor, ks ...string) {
 	for _, k := range ks {
-		e.key(press(k).(tea.KeyPressMsg))
+		e.Key(press(k).(tea.KeyPressMsg))
 	}
 }
 
 func TestTextEditorEdits(t *testing.T) {
-	var e textEditor
-	e.set("hello world")
+	var e TextEditor
+	e.Set("hello world")
 	keys(&e, "ctrl+w")
 	if e.String() != "hello " {
 		t.Fatalf("ctrl+w: %q", e.String())
@@ -40,20 +40,20 @@ func TestTextEditorEdits(t *testing.T) {
 	if e.String() != "" {
 		t.Fatalf("ctrl+u: %q", e.String())
 	}
-	if e.key(press("enter").(tea.KeyPressMsg)) {
+	if e.Key(press("enter").(tea.KeyPressMsg)) {
 		t.Fatal("enter is not an edit in a one-line field")
 	}
-	e.insert("a\nb")
+	e.Insert("a\nb")
 	if e.String() != "a b" {
 		t.Fatalf("a one-line field takes pasted newlines as spaces: %q", e.String())
 	}
 }
 
 func TestTextEditorWrapsAndMovesByRow(t *testing.T) {
-	e := textEditor{multi: true}
-	e.set("abcdefghij\nxy")
+	e := TextEditor{multi: true}
+	e.Set("abcdefghij\nxy")
 	e.pos = 2
-	got := e.lines(theme.Default(), 5, 10, false) // rows of 4
+	got := e.Lines(theme.Default(), 5, 10, false) // rows of 4
 	if want := []string{"abcd", "efgh", "ij", "xy"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("wrapped rows %q, want %q", got, want)
 	}
@@ -75,16 +75,16 @@ func TestTextEditorWrapsAndMovesByRow(t *testing.T) {
 	}
 	// The cursor row stays in view of a short window.
 	e.pos = len(e.r)
-	rows := e.lines(theme.Default(), 5, 2, true)
+	rows := e.Lines(theme.Default(), 5, 2, true)
 	if len(rows) != 2 || !strings.HasPrefix(ansi.Strip(rows[1]), "xy") {
 		t.Fatalf("window should follow the cursor: %q", rows)
 	}
 }
 
 func TestOneLineFieldScrollsToTheCursor(t *testing.T) {
-	var e textEditor
-	e.set(strings.Repeat("a", 30) + "END")
-	row := ansi.Strip(e.lines(theme.Default(), 10, 1, true)[0])
+	var e TextEditor
+	e.Set(strings.Repeat("a", 30) + "END")
+	row := ansi.Strip(e.Lines(theme.Default(), 10, 1, true)[0])
 	if !strings.Contains(row, "END") || len([]rune(row)) > 10 {
 		t.Fatalf("the end should show with the cursor: %q", row)
 	}
@@ -94,9 +94,9 @@ func TestOneLineFieldScrollsToTheCursor(t *testing.T) {
 // the row fits its width and the cursor at the end shows.
 func TestOneLineFieldScrollsByCells(t *testing.T) {
 	for _, text := range []string{strings.Repeat("\x1b]8;;x", 8) + "END", strings.Repeat("東京", 12) + "END"} {
-		var e textEditor
-		e.set(text)
-		line := e.lines(theme.Default(), 20, 1, true)[0]
+		var e TextEditor
+		e.Set(text)
+		line := e.Lines(theme.Default(), 20, 1, true)[0]
 		row := ansi.Strip(line)
 		if !strings.Contains(row, "END") || ansi.StringWidth(row) > 20 {
 			t.Errorf("%q shows as %q (%d cells): want the end, within 20 cells", text, row, ansi.StringWidth(row))
@@ -110,11 +110,11 @@ func TestOneLineFieldScrollsByCells(t *testing.T) {
 // A multi-line field wraps by the cells runes take on screen, so no row
 // is cut: every rune of the text shows.
 func TestMultiLineFieldWrapsByCells(t *testing.T) {
-	e := textEditor{multi: true}
+	e := TextEditor{multi: true}
 	text := "ab\u202ecd東京ef\x1bgh"
-	e.set(text)
+	e.Set(text)
 	e.pos = 0
-	got := e.lines(theme.Default(), 7, 10, false) // rows of 6 cells
+	got := e.Lines(theme.Default(), 7, 10, false) // rows of 6 cells
 	want := []string{`ab`, `\u202e`, `cd東京`, `ef\x1b`, `gh`}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rows %q, want %q", got, want)
@@ -124,4 +124,18 @@ func TestMultiLineFieldWrapsByCells(t *testing.T) {
 			t.Errorf("row %q is wider than 6 cells", r)
 		}
 	}
+}
+
+// press is the key press a person makes by the key's name ("enter",
+// "ctrl+w", "x").
+func press(s string) tea.Msg {
+	named := map[string]rune{"enter": tea.KeyEnter, "up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft,
+		"right": tea.KeyRight, "home": tea.KeyHome, "end": tea.KeyEnd, "backspace": tea.KeyBackspace, "delete": tea.KeyDelete}
+	if c, ok := named[s]; ok {
+		return tea.KeyPressMsg{Code: c}
+	}
+	if c, ok := strings.CutPrefix(s, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: []rune(c)[0], Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
 }

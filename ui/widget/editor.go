@@ -1,9 +1,10 @@
-package ui
+package widget
 
 import (
 	"strings"
 	"unicode"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -11,10 +12,10 @@ import (
 	"github.com/warren-tui/warren/ui/theme"
 )
 
-// textEditor edits a form field's text with a cursor: one line, or many
+// TextEditor edits a form field's text with a cursor: one line, or many
 // when multi is set (headers, body). Like lineInput it owns no timers, so
 // an idle form costs nothing.
-type textEditor struct {
+type TextEditor struct {
 	r     []rune
 	pos   int  // cursor, 0..len(r)
 	multi bool // enter inserts a newline; up and down move by line
@@ -22,7 +23,7 @@ type textEditor struct {
 	width int  // the row width last drawn, for up and down
 }
 
-func (e *textEditor) set(s string) {
+func (e *TextEditor) Set(s string) {
 	if !e.multi {
 		s = oneLine(s)
 	}
@@ -34,11 +35,11 @@ func (e *textEditor) set(s string) {
 func oneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
-func (e *textEditor) String() string {
+func (e *TextEditor) String() string {
 	return string(e.r)
 }
 
-func (e *textEditor) insert(s string) {
+func (e *TextEditor) Insert(s string) {
 	if !e.multi {
 		s = oneLine(s)
 	} else {
@@ -51,7 +52,7 @@ func (e *textEditor) insert(s string) {
 }
 
 // lineBounds gives the start and end (exclusive) of the line holding i.
-func (e *textEditor) lineBounds(i int) (int, int) {
+func (e *TextEditor) lineBounds(i int) (int, int) {
 	start, end := i, i
 	for start > 0 && e.r[start-1] != '\n' {
 		start--
@@ -62,33 +63,34 @@ func (e *textEditor) lineBounds(i int) (int, int) {
 	return start, end
 }
 
-// key applies an editing key; false when the key is not an editing key.
-func (e *textEditor) key(m tea.KeyPressMsg) bool {
-	switch m.String() {
-	case "left":
+// Key applies an editing key; false when the key is not an editing key.
+func (e *TextEditor) Key(m tea.KeyPressMsg) bool {
+	k := editorKeys
+	switch {
+	case key.Matches(m, k.Left):
 		e.pos = max(e.pos-1, 0)
-	case "right":
+	case key.Matches(m, k.Right):
 		e.pos = min(e.pos+1, len(e.r))
-	case "home", "ctrl+a":
+	case key.Matches(m, k.Home):
 		e.pos, _ = e.lineBounds(e.pos)
-	case "end":
+	case key.Matches(m, k.End):
 		_, e.pos = e.lineBounds(e.pos)
-	case "backspace":
+	case key.Matches(m, k.Backspace):
 		if e.pos > 0 {
 			e.r = append(e.r[:e.pos-1], e.r[e.pos:]...)
 			e.pos--
 		}
-	case "delete", "ctrl+d":
+	case key.Matches(m, k.Delete):
 		if e.pos < len(e.r) {
 			e.r = append(e.r[:e.pos], e.r[e.pos+1:]...)
 		}
-	case "ctrl+u": // to the start of the line
+	case key.Matches(m, k.ToStart):
 		start, _ := e.lineBounds(e.pos)
 		e.r, e.pos = append(e.r[:start], e.r[e.pos:]...), start
-	case "ctrl+k": // to the end of the line
+	case key.Matches(m, k.ToEnd):
 		_, end := e.lineBounds(e.pos)
 		e.r = append(e.r[:e.pos], e.r[end:]...)
-	case "ctrl+w":
+	case key.Matches(m, k.Word):
 		i := e.pos
 		for i > 0 && unicode.IsSpace(e.r[i-1]) {
 			i--
@@ -97,29 +99,27 @@ func (e *textEditor) key(m tea.KeyPressMsg) bool {
 			i--
 		}
 		e.r, e.pos = append(e.r[:i], e.r[e.pos:]...), i
-	case "up", "down":
+	case key.Matches(m, k.Up, k.Down):
 		if !e.multi {
 			return false
 		}
-		e.vertical(m.String() == "up")
-	case "enter":
+		e.vertical(key.Matches(m, k.Up))
+	case key.Matches(m, k.Newline):
 		if !e.multi {
 			return false
 		}
-		e.insert("\n")
-	case "tab":
-		return false
+		e.Insert("\n")
 	default:
-		if m.Text == "" {
+		if m.Text == "" || m.Code == tea.KeyTab {
 			return false
 		}
-		e.insert(m.Text)
+		e.Insert(m.Text)
 	}
 	return true
 }
 
 // vertical moves the cursor a display row up or down, keeping its column.
-func (e *textEditor) vertical(up bool) {
+func (e *TextEditor) vertical(up bool) {
 	rows, starts, cr, cc := e.rows(e.width)
 	to := cr + 1
 	if up {
@@ -131,13 +131,13 @@ func (e *textEditor) vertical(up bool) {
 	e.pos = starts[to] + min(cc, len(rows[to]))
 }
 
-// lines renders the text as at most h lines of width w, the cursor shown
+// Lines renders the text as at most h lines of width w, the cursor shown
 // when focused. A one-line field scrolls sideways to keep the cursor in
 // view; a multi-line field wraps long lines. Control and bidi runes show
 // escaped (\x1b, \u202e), so they can neither act nor hide; the text itself
 // keeps them. Columns count runes, so a line of escapes may be cut short
 // on screen.
-func (e *textEditor) lines(th theme.Theme, w, h int, focused bool) []string {
+func (e *TextEditor) Lines(th theme.Theme, w, h int, focused bool) []string {
 	w = max(w, 4)
 	e.width = w - 1
 	rows, _, cr, cc := e.rows(e.width)
@@ -212,7 +212,7 @@ func runeCells(r rune) int {
 // multi-line field a long line wraps where its next rune would pass w
 // cells as shown (escapes, wide runes). starts holds each row's offset in
 // the text; the cursor's row and column (in runes) come with them.
-func (e *textEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
+func (e *TextEditor) rows(w int) (rows [][]rune, starts []int, cursorRow, cursorCol int) {
 	n := 0
 	for _, line := range strings.Split(string(e.r), "\n") {
 		r := []rune(line)
