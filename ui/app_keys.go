@@ -72,10 +72,14 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		}
 		return a.top().update(m)
 	}
+	w := a.c.keys.Write
 	if !bound {
+		if matches(m, g.Filter, g.Peek, g.Live, g.Pin, g.Move, w.Purge, w.Delete, w.Republish) {
+			// An action other views offer: say so rather than do nothing.
+			return statusCmd(m.String()+" does nothing in this view (? lists its keys)", true)
+		}
 		return a.top().update(m)
 	}
-	w := a.c.keys.Write
 	if sameAny(b, g.Peek, g.Live, g.Move, g.Pin, w.Publish, w.Purge, w.Delete) {
 		if s, ok := a.top().(interface{ stale() bool }); ok && s.stale() {
 			return statusCmd("the list is still loading: try again in a moment", true)

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -285,6 +286,8 @@ func (s keyScope) footer() []key.Binding {
 	}
 	return out
 }
+
+var _ help.KeyMap = keyScope{}
 
 // ShortHelp makes keyScope a help.KeyMap: the footer.
 func (s keyScope) ShortHelp() []key.Binding { return s.footer() }

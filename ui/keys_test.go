@@ -362,3 +362,41 @@ func TestReadmeNamesEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// What each view offers is what it does: a list offers only its own
+// sorts, a view without a filter offers none, the consume dialog's r is
+// reject and nothing else, and an action pressed where it does not apply
+// says so instead of doing nothing.
+func TestScopesOfferOnlyWhatTheyDo(t *testing.T) {
+	a := sizedApp(t, Target{}, 120, 40)
+	runCommand(t, a, "no")
+	if got := a.hints(); !strings.Contains(got, "N sort") || strings.Contains(got, "M") {
+		t.Errorf("the node list sorts only by name, its hints say %q", got)
+	}
+	runCommand(t, a, "ex")
+	send(t, a, press("G"), press("enter")) // an exchange's detail
+	if _, ok := a.top().(*exchangeDetail); !ok {
+		t.Fatalf("top %T", a.top())
+	}
+	if a.scope().has(a.c.keys.Global.Filter) || strings.Contains(a.hints(), "/ filter") {
+		t.Errorf("the exchange detail has no filter, yet offers one: %q", a.hints())
+	}
+	a.status = ""
+	send(t, a, press("/"))
+	if a.mode != modeNormal || !strings.Contains(a.status, "does nothing in this view") {
+		t.Errorf("/ on the exchange detail: mode %v, status %q", a.mode, a.status)
+	}
+	a.status = ""
+	send(t, a, press("ctrl+p"))
+	if len(a.stack) != 2 || !strings.Contains(a.status, "does nothing in this view") {
+		t.Errorf("ctrl+p on an exchange: top %T, status %q", a.top(), a.status)
+	}
+
+	c := sizedApp(t, Target{Streamer: &fakeStreamer{feed: &fakeFeed{}}}, 120, 40)
+	filterTo(t, c, "orders.created")
+	send(t, c, press("t"))
+	r, ok := c.scope().lookup(keyPress("r").(tea.KeyPressMsg))
+	if _, isDialog := c.top().(*consumeDialog); !isDialog || !ok || r.Help().Desc != c.c.keys.Consume.Reject.Help().Desc {
+		t.Errorf("r in the consume dialog is %q (top %T)", r.Help().Desc, c.top())
+	}
+}
