@@ -74,7 +74,8 @@ func (a *App) hints() string {
 		if b.short == "" || a.c.refuses(b.writes) {
 			continue
 		}
-		i := slices.IndexFunc(order, func(o binding) bool { return sameKeys(o, b) })
+		// A global key a view gives its own meaning (/ searches) is the view's.
+		i := slices.IndexFunc(order, func(o binding) bool { return sameKeys(o, b) && o.short == b.short })
 		if i < 0 {
 			own = append(own, b)
 			continue
