@@ -134,7 +134,8 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			}
 			return a.savePins()
 		}
-		return a.top().update(m)
+		cmd := a.top().update(m) // the watch board unpins its own row
+		return tea.Batch(cmd, a.savePins())
 	case sameKeys(b, g.Live):
 		if cmd, ok := a.openLive(); ok {
 			return cmd
