@@ -17,13 +17,10 @@ import (
 // (or it holds BrowseMax), shows each once, gives them all back with one
 // nack(multiple, requeue), and ends.
 
-// BrowseMax is the most messages one browse holds: the pane keeps as many.
-const BrowseMax = 5000
-
 // browse starts a browse of a classic or quorum queue; the caller checked
 // the spec (Consume).
 func (s *Session) browse(ctx context.Context, spec ConsumeSpec, opts LiveOptions) (*Live, error) {
-	req := spec.peekRequest()
+	req := spec.PeekRequest()
 	conn, ch, err := s.vhosts.ownChannel(ctx, spec.Vhost, "browse") // see undecodable.go
 	if err != nil {
 		return nil, err

@@ -15,45 +15,6 @@ import (
 	"github.com/warren-tui/warren/message"
 )
 
-// LiveState is the health of a live source (tap, tail or consume).
-type LiveState int
-
-const (
-	LiveRunning      LiveState = iota
-	LiveReconnecting           // the channel or connection was lost; retrying
-	LiveFailed                 // gave up: Err says why (deleted queue, refused access)
-	LiveClosed                 // Close was called
-	LiveDone                   // a browse saw the queue and put it back: Note says what it did
-)
-
-func (s LiveState) String() string {
-	switch s {
-	case LiveRunning:
-		return "running"
-	case LiveReconnecting:
-		return "reconnecting"
-	case LiveFailed:
-		return "failed"
-	case LiveClosed:
-		return "closed"
-	case LiveDone:
-		return "done"
-	}
-	return "unknown"
-}
-
-// LiveStatus is one state of a live source with its cause.
-type LiveStatus struct {
-	State LiveState
-	Err   error // why it reconnects or failed; nil while running
-	At    time.Time
-	// Note says what a finished browse did, for the screen.
-	Note string
-	// Resumed counts the times the source came back after a loss: a tap
-	// saw nothing published meanwhile, so a pane marks the gap.
-	Resumed int
-}
-
 // LiveOptions tune a live source. The zero value is fine.
 type LiveOptions struct {
 	Capacity int // the pump's ring size; 0: DefaultPumpCapacity
@@ -66,6 +27,10 @@ type LiveOptions struct {
 	// StartPaused sets the source up (so errors come back at once) but
 	// starts no consumer until Resume: a tap queue then fills on the broker.
 	StartPaused bool
+	// noAck has a tap consume without acks, for BenchmarkLiveTap only: a
+	// paused or stalled no-ack consumer buffers without bound in
+	// amqp091-go, so taps use manual multiple acks and a prefetch.
+	noAck bool
 }
 
 const (

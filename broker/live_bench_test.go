@@ -60,8 +60,8 @@ func BenchmarkLiveTap(b *testing.B) {
 			b.ResetTimer()
 			for round := range 2 {
 				b.StopTimer()
-				l, err := s.Tap(context.Background(), TapSpec{Vhost: vh, Exchange: ex, Kind: "fanout", MaxLength: half, noAck: mode.noAck},
-					LiveOptions{StartPaused: true})
+				l, err := s.Tap(context.Background(), TapSpec{Vhost: vh, Exchange: ex, Kind: "fanout", MaxLength: half},
+					LiveOptions{StartPaused: true, noAck: mode.noAck})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -10,12 +10,6 @@ import (
 	"github.com/warren-tui/warren/message"
 )
 
-// TailSpec says which stream to tail and from where.
-type TailSpec struct {
-	Vhost, Queue string
-	From         StreamFrom
-}
-
 // Tail follows a stream from From on. Reading a stream removes nothing.
 // After a lost connection it resumes at the offset after the last one
 // seen, so nothing is shown twice or skipped.
@@ -89,56 +83,6 @@ func (t *tailSource) lossless() bool { return false }
 // check: a deleted stream cancels the consumer; nothing to look for.
 func (t *tailSource) check(context.Context) error { return nil }
 
-// ConsumeMode is how a consume pane settles what it takes.
-type ConsumeMode int
-
-const (
-	ConsumeAck         ConsumeMode = iota // take it off the queue
-	ConsumeNackRequeue                    // browse: hold each message once, then put them all back (see Browse)
-	ConsumeReject                         // drop it, or dead-letter it if the queue says so
-)
-
-func (m ConsumeMode) String() string {
-	switch m {
-	case ConsumeAck:
-		return "ack"
-	case ConsumeNackRequeue:
-		return "browse"
-	case ConsumeReject:
-		return "reject"
-	}
-	return "unknown"
-}
-
-// ConsumeSpec says which queue to consume and how.
-type ConsumeSpec struct {
-	Vhost, Queue string
-	Type         string // QueueClassic, QueueQuorum; streams: use Tail
-	Mode         ConsumeMode
-	// DeliveryLimit, RequeueFree and AcceptRisk mean what they mean in a
-	// PeekRequest: on a quorum queue whose requeues count toward a limit,
-	// a browse puts every message back (and any consume puts back what it
-	// had not shown when it closes), so it starts only once the person
-	// accepted that risk.
-	DeliveryLimit int
-	RequeueFree   bool
-	AcceptRisk    bool
-	// MaxMessages caps what a browse reads (0: BrowseMax): the number the
-	// person was shown when asked.
-	MaxMessages int
-}
-
-// peekRequest is the spec as the shared queue checks read it.
-func (c ConsumeSpec) peekRequest() PeekRequest {
-	return PeekRequest{Vhost: c.Vhost, Queue: c.Queue, Type: c.Type,
-		DeliveryLimit: c.DeliveryLimit, RequeueFree: c.RequeueFree, AcceptRisk: c.AcceptRisk}
-}
-
-// QuorumConsumePrefetch caps what a consume that takes messages holds from
-// a quorum queue whose requeues count: what it had not shown when it
-// closes, or when the link drops, goes back with a raised count.
-const QuorumConsumePrefetch = 100
-
 // Consume reads a classic or quorum queue as an ordinary consumer and
 // settles every message in Mode: destructive for ConsumeAck and
 // ConsumeReject, so the UI asks first. Messages are settled only after
@@ -155,13 +99,13 @@ func (s *Session) Consume(ctx context.Context, spec ConsumeSpec, opts LiveOption
 	if s.cfg.ReadOnly && spec.Mode != ConsumeNackRequeue {
 		return nil, fmt.Errorf("read-only: a consume in %s mode would remove messages from queue %q", spec.Mode, spec.Queue)
 	}
-	if err := s.mayRaiseCounts(spec.peekRequest()); err != nil {
+	if err := s.mayRaiseCounts(spec.PeekRequest()); err != nil {
 		return nil, err
 	}
 	if spec.Mode == ConsumeNackRequeue {
 		return s.browse(ctx, spec, opts)
 	}
-	if spec.peekRequest().RaisesDeliveryCount() {
+	if spec.PeekRequest().RaisesDeliveryCount() {
 		opts.Prefetch = min(cmp.Or(opts.Prefetch, QuorumConsumePrefetch), QuorumConsumePrefetch)
 	}
 	return s.startLive(ctx, spec.Vhost, &consumeSource{s: s, spec: spec}, opts)

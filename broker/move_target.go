@@ -6,11 +6,6 @@ import (
 	"fmt"
 )
 
-// ErrNoTargetQueue: the queue a move or import was sent to does not
-// exist. Without this check every copy would come back unroutable, and
-// the summary would say "unroutable 5" where the person mistyped a name.
-var ErrNoTargetQueue = errors.New("the target queue does not exist")
-
 // checkTargetQueue makes sure the queue a move or import publishes to
 // through the default exchange exists, before anything is taken or
 // published. Other failures of the check are left for the publishing

@@ -11,35 +11,6 @@ import (
 	"github.com/warren-tui/warren/message"
 )
 
-// ImportRequest says where Import publishes messages read from a JSON Lines
-// export. Target is ToQueue, ToExchange, ReturnToOrigin or
-// ReturnViaExchange, with the same fields and meaning as in MoveRequest.
-type ImportRequest struct {
-	Vhost       string
-	Target      MoveTarget
-	TargetQueue string
-	Exchange    string
-	RoutingKey  string
-	Window      int
-	OnBlocked   func(blocked bool, reason string)
-}
-
-// ImportResult counts an import. NotPublished lists the 0-based indexes
-// of the messages that were not confirmed at a queue, so they can be
-// retried or saved again: nothing is lost silently. Read counts the
-// messages taken from the source; when Import stops early (an error, a
-// cancel) the ones after them were not published either.
-type ImportResult struct {
-	Published    int // confirmed and routed
-	Unroutable   int
-	Nacked       int
-	InDoubt      int
-	NoOrigin     int
-	NotPublished []int
-	Read         int
-	Took         time.Duration
-}
-
 // Import publishes the messages next returns (until io.EOF) with confirms,
 // mandatory and pipelined, in order, and reports per message what became of
 // it. It holds only the messages awaiting their confirm, so a source of any
@@ -48,7 +19,7 @@ type ImportResult struct {
 func (s *Session) Import(ctx context.Context, req ImportRequest, next func() (message.Message, error), progress func(done int)) (ImportResult, error) {
 	start := time.Now()
 	mreq := MoveRequest{Queue: "(import)", Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
-	if err := mreq.check(); err != nil {
+	if err := mreq.Check(); err != nil {
 		return ImportResult{}, errors.New(strings.Replace(err.Error(), "move:", "import:", 1))
 	}
 	if err := s.checkTargetQueue(ctx, req.Vhost, req.Target, req.TargetQueue, req.Exchange, req.RoutingKey, "published"); err != nil {

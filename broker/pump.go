@@ -36,14 +36,6 @@ type Pump struct {
 	room   chan struct{} // a wake-up for WaitRoom after Drain or Clear
 }
 
-// PumpStats are the counters a pane title shows.
-type PumpStats struct {
-	Received uint64  // every message ever pushed
-	Dropped  uint64  // pushed but overwritten before the UI took them
-	Buffered int     // waiting in the ring now
-	Rate     float64 // messages per second received, over about a second
-}
-
 const rateWindow = time.Second
 
 // NewPump makes a pump holding up to capacity messages (<= 0: the default).

@@ -15,33 +15,6 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// LinkState is the health of the AMQP connection as the header shows it.
-type LinkState int
-
-const (
-	LinkConnecting LinkState = iota
-	LinkUp
-	LinkReconnecting
-	LinkDown
-	LinkClosed
-)
-
-func (s LinkState) String() string {
-	switch s {
-	case LinkConnecting:
-		return "connecting"
-	case LinkUp:
-		return "up"
-	case LinkReconnecting:
-		return "reconnecting"
-	case LinkDown:
-		return "down"
-	case LinkClosed:
-		return "closed"
-	}
-	return "unknown"
-}
-
 // LinkEvent is one change of the session's link state. Err, when set, is
 // safe to show: it never contains credentials.
 type LinkEvent struct {

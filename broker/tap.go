@@ -12,11 +12,6 @@ import (
 	"github.com/warren-tui/warren/message"
 )
 
-// FirehoseExchange is where the broker copies every message once tracing
-// is on (`rabbitmqctl trace_on -p VHOST`); tap it with key "publish.#"
-// (what is published) or "deliver.#" (what is delivered).
-const FirehoseExchange = "amq.rabbitmq.trace"
-
 // DefaultTapMaxLength bounds the tap queue on the broker: a slow reader
 // loses the oldest messages there instead of building a backlog.
 const DefaultTapMaxLength = 10000
@@ -40,28 +35,6 @@ func (e *DefaultExchangeTapError) Error() string {
 
 func (e *DefaultExchangeTapError) Is(target error) bool { return target == ErrTapDefaultExchange }
 
-// TapSpec says what to tap.
-type TapSpec struct {
-	Vhost, Exchange string
-	// Kind is the exchange's type (direct, fanout, topic, headers, or a
-	// plugin's); it picks the default binding.
-	Kind string
-	// Key is the binding key. Empty: "#" for topic exchanges ("publish.#"
-	// for the firehose), "" otherwise (fanout ignores it; on a direct
-	// exchange "" only matches an empty routing key, so give one).
-	Key string
-	// Args are binding arguments, e.g. a header match for a headers
-	// exchange: {"x-match": "any", "type": "order"}. None on a headers
-	// exchange matches every message.
-	Args map[string]any
-	// MaxLength bounds the tap queue; 0: DefaultTapMaxLength.
-	MaxLength int
-	// noAck consumes without acks, for BenchmarkLiveTap only: a paused
-	// or stalled no-ack consumer buffers without bound in amqp091-go, so
-	// taps use manual multiple acks and a prefetch.
-	noAck bool
-}
-
 // Tap starts watching every message published to an exchange from now on,
 // taking nothing from anyone: an exchange-to-exchange binding copies what
 // the exchange routes into a temporary internal fanout exchange, bound to
@@ -82,7 +55,7 @@ func (s *Session) Tap(ctx context.Context, spec TapSpec, opts LiveOptions) (*Liv
 			spec.Key = "#"
 		}
 	}
-	return s.startLive(ctx, spec.Vhost, &tapSource{s: s, spec: spec}, opts)
+	return s.startLive(ctx, spec.Vhost, &tapSource{s: s, spec: spec, noAck: opts.noAck}, opts)
 }
 
 // tapSource is one tap's broker side. Its fields are used only by the
@@ -90,6 +63,7 @@ func (s *Session) Tap(ctx context.Context, spec TapSpec, opts LiveOptions) (*Liv
 type tapSource struct {
 	s        *Session
 	spec     TapSpec
+	noAck    bool   // LiveOptions.noAck
 	exchange string // the temporary exchange of the current attempt
 	queue    string // the server-named tap queue of the current attempt
 }
@@ -108,7 +82,7 @@ func (t *tapSource) setup(ctx context.Context, ch *amqp.Channel, prefetch int) e
 }
 
 func (t *tapSource) consume(ch *amqp.Channel) (<-chan amqp.Delivery, error) {
-	ds, err := ch.Consume(t.queue, "warren-tap-"+tapRandom(), t.spec.noAck, true, false, false, nil)
+	ds, err := ch.Consume(t.queue, "warren-tap-"+tapRandom(), t.noAck, true, false, false, nil)
 	if err != nil {
 		return nil, t.err(err)
 	}
@@ -136,7 +110,7 @@ func (t *tapSource) declare(ch *amqp.Channel, prefetch int) error {
 	if err := ch.ExchangeBind(t.exchange, sp.Key, sp.Exchange, false, amqp.Table(sp.Args)); err != nil {
 		return err
 	}
-	if sp.noAck {
+	if t.noAck {
 		return nil
 	}
 	return ch.Qos(prefetch, 0, false)
@@ -167,7 +141,7 @@ func (t *tapSource) convert(d amqp.Delivery) (message.Message, bool) {
 }
 
 func (t *tapSource) settle(ch *amqp.Channel, tag uint64) error {
-	if t.spec.noAck {
+	if t.noAck {
 		return nil
 	}
 	return ch.Ack(tag, true)

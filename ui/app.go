@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
 	"github.com/warren-tui/warren/ui/widget"
@@ -242,9 +243,6 @@ func (a *App) pop() tea.Cmd {
 	return tea.Batch(closing, a.show())
 }
 
-// closer views hold broker resources to release when they leave.
-type closer interface{ close() tea.Cmd }
-
 func (a *App) closeAll() tea.Cmd { return tea.Batch(a.closers()...) }
 
 func (a *App) closers() []tea.Cmd {
@@ -425,7 +423,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case LinkMsg:
-		back := m.State == LinkUp && a.header.haveLink && a.header.link.State != LinkUp
+		back := m.State == ops.LinkUp && a.header.haveLink && a.header.link.State != ops.LinkUp
 		a.header.link, a.header.haveLink = m, true
 		if back {
 			return a, a.relinked()

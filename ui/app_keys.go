@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/ui/widget"
 )
 
@@ -33,7 +33,7 @@ type switchedMsg struct {
 func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	g := a.c.keys.Global
 	if matches(m, g.ForceQ) {
-		if h, ok := a.top().(interface{ holdQuit() bool }); ok && h.holdQuit() {
+		if h, ok := a.top().(quitHolder); ok && h.holdQuit() {
 			return nil // a form with unsent edits asks first, as esc does
 		}
 		return a.quit()
@@ -81,7 +81,7 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 		return a.top().update(m)
 	}
 	if sameAny(b, g.Peek, g.Live, g.Move, g.Pin, w.Publish, w.Purge, w.Delete) {
-		if s, ok := a.top().(interface{ stale() bool }); ok && s.stale() {
+		if s, ok := a.top().(staleSelector); ok && s.stale() {
 			return statusCmd("the list is still loading: try again in a moment", true)
 		}
 	}
@@ -165,7 +165,7 @@ func (a *App) promptKey(m tea.KeyPressMsg) tea.Cmd {
 		if a.mode == modeFilter {
 			a.mode = modeNormal
 			cmd := a.applyFilter(line)
-			if l, ok := a.top().(interface{ selectFirst() }); ok {
+			if l, ok := a.top().(firstSelector); ok {
 				l.selectFirst()
 			}
 			return cmd
@@ -356,15 +356,15 @@ func (a *App) openLive() (tea.Cmd, bool) {
 		if name == "" {
 			return statusCmd("the default exchange cannot be bound to, so it cannot be tapped: tap amq.rabbitmq.trace instead (the firehose; run rabbitmqctl trace_on first)", true), true
 		}
-		spec := liveSpec{kind: paneTap, tap: broker.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
+		spec := liveSpec{kind: paneTap, tap: ops.TapSpec{Vhost: vhost, Exchange: name, Kind: kind}}
 		return a.push(newLiveView(a.c, spec)), true
 	}
 	return nil, false
 }
 
 func (a *App) openQueueLive(vhost, name, qtype string) tea.Cmd {
-	if qtype == broker.QueueStream {
-		spec := liveSpec{kind: paneTail, tail: broker.TailSpec{Vhost: vhost, Queue: name, From: broker.StreamFrom{Kind: broker.StreamLast}}}
+	if qtype == ops.QueueStream {
+		spec := liveSpec{kind: paneTail, tail: ops.TailSpec{Vhost: vhost, Queue: name, From: ops.StreamFrom{Kind: ops.StreamLast}}}
 		return a.push(newLiveView(a.c, spec))
 	}
 	return a.push(newConsumeDialog(a.c, vhost, name, qtype))

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -428,15 +429,15 @@ func TestPagingPastTheLastRowFetchesTheNextPage(t *testing.T) {
 func TestLinkStateInHeader(t *testing.T) {
 	a := newTestApp(demoFake(), Target{})
 	settle(t, a, a.Init(), size())
-	settle(t, a, LinkMsg{State: LinkReconnecting})
+	settle(t, a, LinkMsg{State: ops.LinkReconnecting})
 	if !strings.Contains(screen(a), "AMQP ◌ reconnecting") {
 		t.Fatal("reconnecting should show in the header")
 	}
-	settle(t, a, LinkMsg{State: LinkDown, Err: errors.New("AMQP login refused: wrong username or password")})
+	settle(t, a, LinkMsg{State: ops.LinkDown, Err: errors.New("AMQP login refused: wrong username or password")})
 	if got := screen(a); !strings.Contains(got, "AMQP ● down (login refused: wrong username or password)") {
 		t.Fatalf("down should say why in the header:\n%s", got)
 	}
-	settle(t, a, LinkMsg{State: LinkUp})
+	settle(t, a, LinkMsg{State: ops.LinkUp})
 	if !strings.Contains(screen(a), "AMQP ● up") {
 		t.Fatal("up should show in the header")
 	}

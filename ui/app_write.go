@@ -28,16 +28,6 @@ func newWriteKeys() writeKeys {
 	}
 }
 
-// messageSelector views have a message selected, for r (republish).
-// removable says the message still sits in a queue it can be removed from.
-type messageSelector interface {
-	selectedMessage() (m message.Message, removable bool, ok bool)
-}
-
-// typingView views take every key as text while typing() is true; only
-// esc (close) and ctrl+c (quit) stay the App's.
-type typingView interface{ typing() bool }
-
 // republishMsg asks the App to open the republish form for a message.
 type republishMsg struct {
 	msg       message.Message
@@ -86,7 +76,7 @@ func (a *App) writeKey(m tea.KeyPressMsg, b binding) (tea.Cmd, bool) {
 		return statusCmd("nothing selected to delete", true), true
 	case sameKeys(b, w.Declare):
 		kind := "queue"
-		if l, ok := a.top().(interface{ listKind() viewKind }); ok {
+		if l, ok := a.top().(listKinder); ok {
 			switch l.listKind() {
 			case kindExchanges:
 				kind = "exchange"

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -113,11 +113,11 @@ func TestBodyFileIsARegularFileUpTo64MiB(t *testing.T) {
 // An import that stops part way says how far it got.
 func TestImportSummarySaysWhereItStopped(t *testing.T) {
 	t.Parallel()
-	got := summaryText(moveDoneMsg{imp: &broker.ImportResult{Published: 40, Read: 40}, total: 100})
+	got := summaryText(moveDoneMsg{imp: &ops.ImportResult{Published: 40, Read: 40}, total: 100})
 	if !strings.Contains(got, "published 40") || !strings.Contains(got, "stopped after 40 of 100: the rest were not published") {
 		t.Fatalf("summary %q", got)
 	}
-	if got := summaryText(moveDoneMsg{imp: &broker.ImportResult{Published: 100, Read: 100}, total: 100}); strings.Contains(got, "stopped") {
+	if got := summaryText(moveDoneMsg{imp: &ops.ImportResult{Published: 100, Read: 100}, total: 100}); strings.Contains(got, "stopped") {
 		t.Fatalf("a whole import: %q", got)
 	}
 }

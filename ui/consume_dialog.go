@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -41,11 +41,11 @@ func (k consumeKeys) modes() []binding { return []binding{k.Ack, k.Requeue, k.Re
 type consumeDialog struct {
 	c       *common
 	viewID  int
-	spec    broker.ConsumeSpec
+	spec    ops.ConsumeSpec
 	loading bool
 	queue   mgmt.QueueDetail
 	err     error
-	chosen  *broker.ConsumeMode // waiting for y; esc closes the dialog
+	chosen  *ops.ConsumeMode // waiting for y; esc closes the dialog
 }
 
 // liveOpenMsg replaces the dialog with the pane it chose.
@@ -60,7 +60,7 @@ type consumeQueueMsg struct {
 
 func newConsumeDialog(c *common, vhost, queue, qtype string) *consumeDialog {
 	return &consumeDialog{c: c, viewID: nextViewID(),
-		spec: broker.ConsumeSpec{Vhost: vhost, Queue: queue, Type: qtype, DeliveryLimit: -1}}
+		spec: ops.ConsumeSpec{Vhost: vhost, Queue: queue, Type: qtype, DeliveryLimit: -1}}
 }
 
 func (v *consumeDialog) id() int                  { return v.viewID }
@@ -117,7 +117,7 @@ func (v *consumeDialog) update(msg tea.Msg) tea.Cmd {
 			v.spec.Type = m.queue.Type // the broker's word, not the list row's
 		}
 		v.spec.DeliveryLimit = deliveryLimit(m.queue, v.c.rabbitVersion)
-		v.spec.RequeueFree = !broker.RequeueCounts(v.c.rabbitVersion)
+		v.spec.RequeueFree = !ops.RequeueCounts(v.c.rabbitVersion)
 		return nil
 	case tea.KeyPressMsg:
 		return v.key(m)
@@ -127,7 +127,7 @@ func (v *consumeDialog) update(msg tea.Msg) tea.Cmd {
 
 // risky: settling here can push messages past a delivery limit.
 func (v *consumeDialog) risky() bool {
-	return broker.PeekRequest{Type: v.spec.Type, DeliveryLimit: v.spec.DeliveryLimit, RequeueFree: v.spec.RequeueFree}.RaisesDeliveryCount()
+	return ops.PeekRequest{Type: v.spec.Type, DeliveryLimit: v.spec.DeliveryLimit, RequeueFree: v.spec.RequeueFree}.RaisesDeliveryCount()
 }
 
 func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
@@ -136,21 +136,21 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 		if matches(m, k.Start) {
 			spec := v.spec
 			spec.Mode, spec.AcceptRisk = *v.chosen, true
-			if spec.Mode == broker.ConsumeNackRequeue {
+			if spec.Mode == ops.ConsumeNackRequeue {
 				spec.MaxMessages = v.browseReads() // no more than the question said
 			}
 			return v.open(spec)
 		}
 		return nil
 	}
-	mode := broker.ConsumeMode(-1)
+	mode := ops.ConsumeMode(-1)
 	switch {
 	case matches(m, k.Ack):
-		mode = broker.ConsumeAck
+		mode = ops.ConsumeAck
 	case matches(m, k.Requeue):
-		mode = broker.ConsumeNackRequeue
+		mode = ops.ConsumeNackRequeue
 	case matches(m, k.Reject):
-		mode = broker.ConsumeReject
+		mode = ops.ConsumeReject
 	default:
 		return nil
 	}
@@ -160,7 +160,7 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 	case v.err != nil:
 		return statusCmd("consume "+v.spec.Queue+": "+v.err.Error(), true)
 	case v.c.target.ReadOnly && v.risky():
-		return statusCmd(broker.ReadOnlyRiskError(v.spec.Vhost, v.spec.Queue, v.spec.DeliveryLimit).Error(), true)
+		return statusCmd(ops.ReadOnlyRiskError(v.spec.Vhost, v.spec.Queue, v.spec.DeliveryLimit).Error(), true)
 	case v.risky():
 		v.chosen = &mode
 		return nil
@@ -170,7 +170,7 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 	return v.open(spec)
 }
 
-func (v *consumeDialog) open(spec broker.ConsumeSpec) tea.Cmd {
+func (v *consumeDialog) open(spec ops.ConsumeSpec) tea.Cmd {
 	return func() tea.Msg { return liveOpenMsg{spec: liveSpec{kind: paneConsume, consume: spec}} }
 }
 
@@ -224,23 +224,23 @@ func (v *consumeDialog) limitText() string {
 }
 
 // riskText says how many messages a mode can push past the limit.
-func (v *consumeDialog) riskText(mode broker.ConsumeMode) string {
+func (v *consumeDialog) riskText(mode ops.ConsumeMode) string {
 	s := v.limitText() + "\n\n"
-	if mode == broker.ConsumeNackRequeue {
+	if mode == ops.ConsumeNackRequeue {
 		return s + fmt.Sprintf("The browse reads up to %d messages (at most %d; none past that, even if more arrive) once and puts them all back: "+
 			"each one's delivery count rises by 1, and any already at %d is dropped or dead-lettered. warren does not know their counts before it reads them.",
-			v.browseReads(), broker.BrowseMax, v.spec.DeliveryLimit)
+			v.browseReads(), ops.BrowseMax, v.spec.DeliveryLimit)
 	}
 	return s + fmt.Sprintf("The %s takes messages off the queue. When the pane closes, and each time the link drops, up to %d messages delivered "+
 		"but not yet shown go back with their delivery count raised by 1; any already at %d is dropped or dead-lettered.",
-		mode, broker.QuorumConsumePrefetch, v.spec.DeliveryLimit)
+		mode, ops.QuorumConsumePrefetch, v.spec.DeliveryLimit)
 }
 
 // browseReads is how many messages a browse may read: the ready count the
 // API gave (at least 1), at most BrowseMax.
 func (v *consumeDialog) browseReads() int {
 	if v.queue.HasStats {
-		return int(min(max(v.queue.Ready, 1), int64(broker.BrowseMax)))
+		return int(min(max(v.queue.Ready, 1), int64(ops.BrowseMax)))
 	}
-	return broker.BrowseMax
+	return ops.BrowseMax
 }

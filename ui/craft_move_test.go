@@ -10,7 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -35,7 +35,7 @@ func TestWholeQueueMoveAsksWithTheCount(t *testing.T) {
 		t.Fatalf("esc on the question should go back to the choices, top %T, moves %+v", a.top(), mv.reqs)
 	}
 	settle(t, a, press("enter"), press("y"))
-	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ReturnToOrigin {
+	if len(mv.reqs) != 1 || mv.reqs[0].Target != ops.ReturnToOrigin {
 		t.Fatalf("y should start the move: %+v", mv.reqs)
 	}
 }
@@ -133,11 +133,11 @@ func TestImportOfAMissingFileFailsFirst(t *testing.T) {
 // scriptedMover reports one progress and ends with a fixed result.
 type scriptedMover struct {
 	fakeMover
-	progress broker.MoveProgress
-	result   broker.MoveResult
+	progress ops.MoveProgress
+	result   ops.MoveResult
 }
 
-func (f *scriptedMover) Move(_ context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+func (f *scriptedMover) Move(_ context.Context, req ops.MoveRequest, progress func(ops.MoveProgress)) (ops.MoveResult, error) {
 	progress(f.progress)
 	return f.result, nil
 }
@@ -146,8 +146,8 @@ func (f *scriptedMover) Move(_ context.Context, req broker.MoveRequest, progress
 // the marked, and messages without an origin are not failures.
 func TestMoveProgressAgreesWithTheSummary(t *testing.T) {
 	mv := &scriptedMover{
-		progress: broker.MoveProgress{Total: 5, Taken: 5, Moved: 2, Skipped: 3},
-		result:   broker.MoveResult{Moved: 2, Skipped: 3},
+		progress: ops.MoveProgress{Total: 5, Taken: 5, Moved: 2, Skipped: 3},
+		result:   ops.MoveResult{Moved: 2, Skipped: 3},
 	}
 	pk := &fakePeeker{}
 	for i := 1; i <= 5; i++ {
@@ -163,8 +163,8 @@ func TestMoveProgressAgreesWithTheSummary(t *testing.T) {
 		t.Fatalf("a finished move of 2 marked should show 2 / 2:\n%s", got)
 	}
 
-	mv.progress = broker.MoveProgress{Total: 5, Taken: 5, Moved: 3, Failed: 2, NoOrigin: 2}
-	mv.result = broker.MoveResult{Moved: 3, ReturnedToSource: 2, NoOrigin: 2}
+	mv.progress = ops.MoveProgress{Total: 5, Taken: 5, Moved: 3, Failed: 2, NoOrigin: 2}
+	mv.result = ops.MoveResult{Moved: 3, ReturnedToSource: 2, NoOrigin: 2}
 	b := newTestApp(demoFake(), Target{Mover: mv})
 	settle(t, b, b.Init(), size())
 	selectQueue(t, b, "demo.orders.dlq")
@@ -179,8 +179,8 @@ func TestMoveProgressAgreesWithTheSummary(t *testing.T) {
 // queue does not exist.
 type missingTargetMover struct{ fakeMover }
 
-func (f *missingTargetMover) Move(context.Context, broker.MoveRequest, func(broker.MoveProgress)) (broker.MoveResult, error) {
-	return broker.MoveResult{}, fmt.Errorf("%w: there is no queue %q in vhost %q, so nothing was moved", broker.ErrNoTargetQueue, "nope", "/")
+func (f *missingTargetMover) Move(context.Context, ops.MoveRequest, func(ops.MoveProgress)) (ops.MoveResult, error) {
+	return ops.MoveResult{}, fmt.Errorf("%w: there is no queue %q in vhost %q, so nothing was moved", ops.ErrNoTargetQueue, "nope", "/")
 }
 
 // A move to a queue that does not exist says so, with no bar and no

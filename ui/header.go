@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -106,13 +107,13 @@ func linkAMQP(c *common, h headerState) string {
 		return label + th.LinkWarn.Render("○ connecting")
 	}
 	switch h.link.State {
-	case LinkUp:
+	case ops.LinkUp:
 		return label + th.LinkUp.Render("● up")
-	case LinkReconnecting:
+	case ops.LinkReconnecting:
 		return label + th.LinkWarn.Render("◌ reconnecting")
-	case LinkConnecting:
+	case ops.LinkConnecting:
 		return label + th.LinkWarn.Render("○ connecting")
-	case LinkClosed:
+	case ops.LinkClosed:
 		return label + th.Faint.Render("○ closed")
 	default:
 		down := label + th.LinkDown.Render("● down")

@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/widget"
@@ -170,7 +170,7 @@ func TestHostileBrokerTextNeverReachesTheTerminal(t *testing.T) {
 	f := hostileFake()
 	pk := &fakePeeker{msgs: []message.Message{hostileMessage(1, 0), hostileMessage(2, 1), hostileMessage(3, 2)}}
 	st := &hostileStreamer{fakeStreamer{feed: &fakeFeed{}}}
-	a := newTestApp(f, Target{Peeker: pk, Streamer: st, Mover: &fakeMover{}, Publisher: &fakePublisher{outcome: broker.Confirmed},
+	a := newTestApp(f, Target{Peeker: pk, Streamer: st, Mover: &fakeMover{}, Publisher: &fakePublisher{outcome: ops.Confirmed},
 		Admin: &fakeAdmin{}, Context: "ctx"})
 	// keys sends each message on its own, letting the commands of one
 	// settle before the next.

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
+	"github.com/warren-tui/warren/ui/widget"
 )
 
 // binding is one key of a scope: a key.Binding that also says what the
@@ -86,19 +87,12 @@ func newGlobalKeys() globalKeys {
 	}
 }
 
-// tableKeys move through a table and its pages.
-type tableKeys struct {
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Top      key.Binding
-	Bottom   key.Binding
-	Open     key.Binding
-}
+// tableKeys move through a table and its pages: the keys the widgets
+// take (widget.NavKeys), with their help.
+type tableKeys struct{ widget.NavKeys }
 
 func newTableKeys() tableKeys {
-	return tableKeys{
+	return tableKeys{widget.NavKeys{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down (past the last row: next page)")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup/ctrl+b", "previous page")),
@@ -106,7 +100,7 @@ func newTableKeys() tableKeys {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first row")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last row")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-	}
+	}}
 }
 
 // moves are the table's movement keys, as bindings of a scope.

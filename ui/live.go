@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -37,12 +37,12 @@ func newLiveKeys() liveKeys {
 // liveSpec says what a pane watches; exactly one of the specs is used.
 type liveSpec struct {
 	kind paneKind
-	tap  broker.TapSpec
+	tap  ops.TapSpec
 	// ownTrace: warren turned tracing on for this pane, and turns it off
 	// when the last such pane of the vhost closes.
 	ownTrace bool
-	tail     broker.TailSpec
-	consume  broker.ConsumeSpec
+	tail     ops.TailSpec
+	consume  ops.ConsumeSpec
 }
 
 func (s liveSpec) target() string {
@@ -106,8 +106,8 @@ type liveView struct {
 	tbl     widget.Table
 	full    bool
 	follow  bool
-	stats   broker.PumpStats
-	state   broker.LiveStatus
+	stats   ops.PumpStats
+	state   ops.LiveStatus
 	exports func(path string, msgs []message.Message) error
 }
 
@@ -161,7 +161,7 @@ func (v *liveView) status() string {
 	switch {
 	case v.feed.Paused():
 		s += " · PAUSED"
-	case v.state.State != broker.LiveRunning:
+	case v.state.State != ops.LiveRunning:
 		s += " · " + v.state.State.String()
 	}
 	return s
@@ -488,21 +488,18 @@ func (v *liveView) render(w, h int) string {
 	}
 	var head string
 	switch v.state.State {
-	case broker.LiveReconnecting, broker.LiveFailed:
+	case ops.LiveReconnecting, ops.LiveFailed:
 		msg := v.state.State.String()
 		if v.state.Err != nil {
 			msg += ": " + safe(v.state.Err.Error())
 		}
 		head = th.Warn.Render(msg)
-	case broker.LiveDone:
+	case ops.LiveDone:
 		head = th.Accent.Render(safe(v.state.Note))
 	default:
 		return v.tbl.Render(th, "", false)
 	}
-	// What happened is never cut: it wraps, and the table gives way.
-	head = ansi.Wordwrap(head, max(w, 1), " ")
-	v.tbl.SetSize(w, h-strings.Count(head, "\n")-2) // the head and the column header
-	return head + "\n" + v.tbl.Render(th, "", false)
+	return v.tbl.RenderBelow(th, head, w, h) // what happened is never cut
 }
 
 func (v *liveView) keys() keyScope {
@@ -521,7 +518,7 @@ type relayoutMsg struct{}
 func (v *liveView) restart(spec liveSpec) tea.Cmd {
 	closing := v.closeFeed() // a trace pane keeps tracing on
 	v.spec, v.err = spec, nil
-	v.state, v.stats = broker.LiveStatus{}, broker.PumpStats{} // a new feed counts from zero
+	v.state, v.stats = ops.LiveStatus{}, ops.PumpStats{} // a new feed counts from zero
 	v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil
 	v.renderRows()
 	return tea.Batch(closing, v.load())
@@ -548,13 +545,13 @@ func (v *liveView) rebind(arg string) tea.Cmd {
 
 // takes: a consume that acks or rejects takes messages off the queue.
 func (v *liveView) takes() bool {
-	return v.spec.kind == paneConsume && v.spec.consume.Mode != broker.ConsumeNackRequeue
+	return v.spec.kind == paneConsume && v.spec.consume.Mode != ops.ConsumeNackRequeue
 }
 
 // removable: only a consume pane that requeues leaves its messages in the
 // queue; a tap's copies and a stream's entries cannot be removed.
 func (v *liveView) removable() bool {
-	return v.spec.kind == paneConsume && v.spec.consume.Mode == broker.ConsumeNackRequeue
+	return v.spec.kind == paneConsume && v.spec.consume.Mode == ops.ConsumeNackRequeue
 }
 
 // selectedMessage makes the pane a messageSelector, for r.

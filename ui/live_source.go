@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -11,8 +11,8 @@ import (
 // *broker.Live satisfies it.
 type LiveFeed interface {
 	Drain(max int) (batch []message.Message, dropped, total uint64)
-	Stats() broker.PumpStats
-	State() broker.LiveStatus
+	Stats() ops.PumpStats
+	State() ops.LiveStatus
 	Pause()
 	Resume()
 	Paused() bool
@@ -23,8 +23,8 @@ type LiveFeed interface {
 // Streamer starts live feeds and reads exact depths; cmd/warren adapts
 // *broker.Session to it.
 type Streamer interface {
-	Tap(ctx context.Context, spec broker.TapSpec) (LiveFeed, error)
-	Tail(ctx context.Context, spec broker.TailSpec) (LiveFeed, error)
-	Consume(ctx context.Context, spec broker.ConsumeSpec) (LiveFeed, error)
+	Tap(ctx context.Context, spec ops.TapSpec) (LiveFeed, error)
+	Tail(ctx context.Context, spec ops.TailSpec) (LiveFeed, error)
+	Consume(ctx context.Context, spec ops.ConsumeSpec) (LiveFeed, error)
 	QueueDepth(ctx context.Context, vhost, queue string) (messages, consumers int, err error)
 }

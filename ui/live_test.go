@@ -11,7 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 )
 
@@ -23,8 +23,8 @@ type fakeFeed struct {
 	dropped  uint64
 	paused   bool
 	closed   bool
-	state    broker.LiveStatus // the zero value is running
-	hang     chan struct{}     // when set, Close waits for it: a broker that hangs
+	state    ops.LiveStatus // the zero value is running
+	hang     chan struct{}  // when set, Close waits for it: a broker that hangs
 }
 
 func (f *fakeFeed) push(ms ...message.Message) {
@@ -42,16 +42,16 @@ func (f *fakeFeed) Drain(max int) ([]message.Message, uint64, uint64) {
 	f.pending = f.pending[n:]
 	return b, f.dropped, f.received
 }
-func (f *fakeFeed) Stats() broker.PumpStats {
+func (f *fakeFeed) Stats() ops.PumpStats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return broker.PumpStats{Received: f.received, Dropped: f.dropped, Rate: 250}
+	return ops.PumpStats{Received: f.received, Dropped: f.dropped, Rate: 250}
 }
-func (f *fakeFeed) State() broker.LiveStatus { f.mu.Lock(); defer f.mu.Unlock(); return f.state }
-func (f *fakeFeed) Pause()                   { f.mu.Lock(); f.paused = true; f.mu.Unlock() }
-func (f *fakeFeed) Resume()                  { f.mu.Lock(); f.paused = false; f.mu.Unlock() }
-func (f *fakeFeed) Paused() bool             { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
-func (f *fakeFeed) Clear()                   { f.mu.Lock(); f.pending, f.received, f.dropped = nil, 0, 0; f.mu.Unlock() }
+func (f *fakeFeed) State() ops.LiveStatus { f.mu.Lock(); defer f.mu.Unlock(); return f.state }
+func (f *fakeFeed) Pause()                { f.mu.Lock(); f.paused = true; f.mu.Unlock() }
+func (f *fakeFeed) Resume()               { f.mu.Lock(); f.paused = false; f.mu.Unlock() }
+func (f *fakeFeed) Paused() bool          { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
+func (f *fakeFeed) Clear()                { f.mu.Lock(); f.pending, f.received, f.dropped = nil, 0, 0; f.mu.Unlock() }
 func (f *fakeFeed) Close() error {
 	if f.hang != nil {
 		<-f.hang
@@ -65,20 +65,20 @@ func (f *fakeFeed) Close() error {
 // fakeStreamer hands out one fake feed and remembers what it was asked.
 type fakeStreamer struct {
 	feed  *fakeFeed
-	taps  []broker.TapSpec
-	tails []broker.TailSpec
-	cons  []broker.ConsumeSpec
+	taps  []ops.TapSpec
+	tails []ops.TailSpec
+	cons  []ops.ConsumeSpec
 }
 
-func (s *fakeStreamer) Tap(_ context.Context, spec broker.TapSpec) (LiveFeed, error) {
+func (s *fakeStreamer) Tap(_ context.Context, spec ops.TapSpec) (LiveFeed, error) {
 	s.taps = append(s.taps, spec)
 	return s.feed, nil
 }
-func (s *fakeStreamer) Tail(_ context.Context, spec broker.TailSpec) (LiveFeed, error) {
+func (s *fakeStreamer) Tail(_ context.Context, spec ops.TailSpec) (LiveFeed, error) {
 	s.tails = append(s.tails, spec)
 	return s.feed, nil
 }
-func (s *fakeStreamer) Consume(_ context.Context, spec broker.ConsumeSpec) (LiveFeed, error) {
+func (s *fakeStreamer) Consume(_ context.Context, spec ops.ConsumeSpec) (LiveFeed, error) {
 	s.cons = append(s.cons, spec)
 	return s.feed, nil
 }
@@ -180,7 +180,7 @@ func TestStreamTPailsAndQueueTAsksHowToSettle(t *testing.T) {
 	settle(t, a, press("/"))
 	settle(t, a, typed("events")...)
 	settle(t, a, press("enter"), press("t"))
-	if len(st.tails) != 1 || st.tails[0].Queue != "demo.events" || st.tails[0].From.Kind != broker.StreamLast {
+	if len(st.tails) != 1 || st.tails[0].Queue != "demo.events" || st.tails[0].From.Kind != ops.StreamLast {
 		t.Fatalf("t on a stream should tail it from last: %+v", st.tails)
 	}
 	settle(t, a, press("esc"), press("esc"))
@@ -192,7 +192,7 @@ func TestStreamTPailsAndQueueTAsksHowToSettle(t *testing.T) {
 	}
 	golden.RequireEqual(t, screen(a))
 	settle(t, a, press("r"))
-	if len(st.cons) != 1 || st.cons[0].Mode != broker.ConsumeReject {
+	if len(st.cons) != 1 || st.cons[0].Mode != ops.ConsumeReject {
 		t.Fatalf("r should consume with reject: %+v", st.cons)
 	}
 	if _, ok := a.top().(*liveView); !ok {
@@ -210,7 +210,7 @@ func TestReadOnlyAllowsOnlyRequeueConsume(t *testing.T) {
 		t.Fatalf("read-only must refuse ack: %q", a.status)
 	}
 	settle(t, a, press("n"))
-	if len(st.cons) != 1 || st.cons[0].Mode != broker.ConsumeNackRequeue {
+	if len(st.cons) != 1 || st.cons[0].Mode != ops.ConsumeNackRequeue {
 		t.Fatal("nack-requeue should still be allowed")
 	}
 }
@@ -232,11 +232,11 @@ func openPaymentsConsume(t *testing.T, a *App) {
 func TestQuorumConsumeAsksWithTheRisk(t *testing.T) {
 	for _, tc := range []struct {
 		key  string
-		mode broker.ConsumeMode
+		mode ops.ConsumeMode
 		says string
 	}{
-		{"n", broker.ConsumeNackRequeue, "The browse reads up to 5 messages (at most 5000; none past that, even if more arrive) once and puts them all back"},
-		{"a", broker.ConsumeAck, "up to 100 messages delivered but not yet shown go back with their delivery count raised by 1"},
+		{"n", ops.ConsumeNackRequeue, "The browse reads up to 5 messages (at most 5000; none past that, even if more arrive) once and puts them all back"},
+		{"a", ops.ConsumeAck, "up to 100 messages delivered but not yet shown go back with their delivery count raised by 1"},
 	} {
 		a, st := liveApp(t, false)
 		openPaymentsConsume(t, a)
@@ -254,7 +254,7 @@ func TestQuorumConsumeAsksWithTheRisk(t *testing.T) {
 		if len(st.cons) != 1 || st.cons[0].Mode != tc.mode || !st.cons[0].AcceptRisk || st.cons[0].DeliveryLimit != 3 {
 			t.Fatalf("after y: %+v", st.cons)
 		}
-		if tc.mode == broker.ConsumeNackRequeue && st.cons[0].MaxMessages != 5 {
+		if tc.mode == ops.ConsumeNackRequeue && st.cons[0].MaxMessages != 5 {
 			t.Fatalf("the browse may read %d, but the question said 5", st.cons[0].MaxMessages)
 		}
 	}
@@ -284,7 +284,7 @@ func TestBrowseDoneShowsWhatItDid(t *testing.T) {
 	}
 	st.feed.push(orderMsg(1), orderMsg(2))
 	st.feed.mu.Lock()
-	st.feed.state = broker.LiveStatus{State: broker.LiveDone, Note: "Browsed: Took 2 messages and returned them to the queue in order."}
+	st.feed.state = ops.LiveStatus{State: ops.LiveDone, Note: "Browsed: Took 2 messages and returned them to the queue in order."}
 	st.feed.mu.Unlock()
 	lv := a.top().(*liveView)
 	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
@@ -402,7 +402,7 @@ func TestMoveReturnsToOriginByDefault(t *testing.T) {
 	}
 	golden.RequireEqual(t, screen(a))
 	settle(t, a, press("enter"), press("y"))
-	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ReturnToOrigin || mv.reqs[0].Queue != "demo.orders.dlq" {
+	if len(mv.reqs) != 1 || mv.reqs[0].Target != ops.ReturnToOrigin || mv.reqs[0].Queue != "demo.orders.dlq" {
 		t.Fatalf("m enter should return to origin: %+v", mv.reqs)
 	}
 	got := screen(a)
@@ -458,7 +458,7 @@ func TestTapMarksTheGapAfterAResumption(t *testing.T) {
 	st.feed.push(orderMsg(1))
 	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
 	st.feed.mu.Lock()
-	st.feed.state = broker.LiveStatus{State: broker.LiveRunning, Resumed: 1}
+	st.feed.state = ops.LiveStatus{State: ops.LiveRunning, Resumed: 1}
 	st.feed.mu.Unlock()
 	st.feed.push(orderMsg(2))
 	settle(t, a, liveFrameMsg{view: lv.viewID, gen: lv.gen})
@@ -491,7 +491,7 @@ func TestMoveAsksTheDeliveryLimit(t *testing.T) {
 	for _, tc := range []struct {
 		queue, qtype string
 		limit        int
-	}{{"demo.payments", broker.QueueQuorum, 3}, {"demo.orders.dlq", broker.QueueClassic, -1}} {
+	}{{"demo.payments", ops.QueueQuorum, 3}, {"demo.orders.dlq", ops.QueueClassic, -1}} {
 		mv := &fakeMover{}
 		a := newTestApp(demoFake(), Target{Mover: mv})
 		settle(t, a, a.Init(), size())
@@ -505,22 +505,22 @@ func TestMoveAsksTheDeliveryLimit(t *testing.T) {
 }
 
 func TestMoveSummarySaysWhatWasCharged(t *testing.T) {
-	r := broker.MoveResult{Moved: 900, ReturnedToSource: 100, NoOrigin: 100, Requeued: 60, ToTail: 40,
-		QueueType: broker.QueueQuorum, DeliveryLimit: 3}
+	r := ops.MoveResult{Moved: 900, ReturnedToSource: 100, NoOrigin: 100, Requeued: 60, ToTail: 40,
+		QueueType: ops.QueueQuorum, DeliveryLimit: 3}
 	got := summaryText(moveDoneMsg{result: r})
 	for _, want := range []string{"moved 900", "requeued 60, each one's delivery count +1 (limit 3)", "copied to the tail of the source instead 40"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary %q lacks %q", got, want)
 		}
 	}
-	r = broker.MoveResult{Moved: 10, Requeued: 5, RequeuedUnseen: 7, OverLimit: 2, Reordered: true, QueueType: broker.QueueQuorum, DeliveryLimit: -1}
+	r = ops.MoveResult{Moved: 10, Requeued: 5, RequeuedUnseen: 7, OverLimit: 2, Reordered: true, QueueType: ops.QueueQuorum, DeliveryLimit: -1}
 	got = summaryText(moveDoneMsg{result: r})
 	for _, want := range []string{"requeued 5 (and up to 7 checked out but never delivered), each one's delivery count +1, not back in their old places", "past the delivery limit 2"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary %q lacks %q", got, want)
 		}
 	}
-	if got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 3}}); strings.Contains(got, "requeued") {
+	if got := summaryText(moveDoneMsg{result: ops.MoveResult{Moved: 3}}); strings.Contains(got, "requeued") {
 		t.Errorf("nothing requeued, yet %q", got)
 	}
 }
@@ -552,13 +552,13 @@ func TestClearNeverTakesUnshownMessages(t *testing.T) {
 // A move stopped by a message it cannot decode says how many moved
 // originals it found back in the source, and blames no broker crash.
 func TestMoveSummaryAfterUndecodable(t *testing.T) {
-	err := &broker.UndecodableError{Vhost: "/", Queue: "q", Reader: "move", Offset: -1}
-	got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 12, Reconciled: 5}, err: err})
+	err := &ops.UndecodableError{Vhost: "/", Queue: "q", Reader: "move", Offset: -1}
+	got := summaryText(moveDoneMsg{result: ops.MoveResult{Moved: 12, Reconciled: 5}, err: err})
 	if !strings.Contains(got, "may exist twice 0 (5 moved ones the broker had put back were found in the source and removed there)") ||
 		strings.Contains(got, "crashed") {
 		t.Errorf("summary %q", got)
 	}
-	if got := summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 12}, err: errors.New("link lost")}); !strings.Contains(got, "crashed") {
+	if got := summaryText(moveDoneMsg{result: ops.MoveResult{Moved: 12}, err: errors.New("link lost")}); !strings.Contains(got, "crashed") {
 		t.Errorf("a lost link no longer warns of what a crash can leave: %q", got)
 	}
 }

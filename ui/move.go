@@ -13,7 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -21,8 +21,8 @@ import (
 // Mover moves messages out of a queue, and imports a file's messages, with
 // confirms; *broker.Session satisfies it.
 type Mover interface {
-	Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error)
-	Import(ctx context.Context, req broker.ImportRequest, next func() (message.Message, error), progress func(done int)) (broker.ImportResult, error)
+	Move(ctx context.Context, req ops.MoveRequest, progress func(ops.MoveProgress)) (ops.MoveResult, error)
+	Import(ctx context.Context, req ops.ImportRequest, next func() (message.Message, error), progress func(done int)) (ops.ImportResult, error)
 }
 
 // moveKeys choose where a move (or an import) sends the messages; every
@@ -56,7 +56,7 @@ func newMoveKeys() moveKeys {
 // goroutine writes progress, the view reads it on its ticks.
 type moveState struct {
 	mu       sync.Mutex
-	progress broker.MoveProgress
+	progress ops.MoveProgress
 	blocked  string // why the broker blocks publishing now; "" when it does not
 }
 
@@ -76,8 +76,8 @@ func (s *moveState) blockedBy() string {
 	return s.blocked
 }
 
-func (s *moveState) set(p broker.MoveProgress) { s.mu.Lock(); s.progress = p; s.mu.Unlock() }
-func (s *moveState) get() broker.MoveProgress {
+func (s *moveState) set(p ops.MoveProgress) { s.mu.Lock(); s.progress = p; s.mu.Unlock() }
+func (s *moveState) get() ops.MoveProgress {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.progress
@@ -106,19 +106,19 @@ type moveView struct {
 	only   []message.Message // move only these (marked in the peek)
 	imp    *importSource     // an import's file
 	target *widget.Form      // asking for a queue or an exchange
-	pick   broker.MoveTarget // what target asks for
+	pick   ops.MoveTarget    // what target asks for
 	shovel bool              // the broker moves them: a shovel (shovel_move.go)
-	req    broker.MoveRequest
+	req    ops.MoveRequest
 	state  *moveState
 	cancel context.CancelFunc
 	done   bool
-	result broker.MoveResult
-	impRes *broker.ImportResult
+	result ops.MoveResult
+	impRes *ops.ImportResult
 	total  int // an import's message count, for its summary
 	err    error
 	// asking is a whole-queue move waiting for its y; depth is what the
 	// question counts (see move_confirm.go).
-	asking *broker.MoveRequest
+	asking *ops.MoveRequest
 	depth  queueDepth
 }
 
@@ -127,8 +127,8 @@ type moveTickMsg struct{ view int }
 type moveDoneMsg struct {
 	view   int
 	queue  string
-	result broker.MoveResult
-	imp    *broker.ImportResult
+	result ops.MoveResult
+	imp    *ops.ImportResult
 	total  int // an import's message count
 	err    error
 }
@@ -219,18 +219,18 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		k := v.c.keys.Move
 		switch {
 		case matches(m, k.Origin):
-			return v.begin(broker.MoveRequest{Target: broker.ReturnToOrigin})
+			return v.begin(ops.MoveRequest{Target: ops.ReturnToOrigin})
 		case matches(m, k.Via):
-			return v.begin(broker.MoveRequest{Target: broker.ReturnViaExchange})
+			return v.begin(ops.MoveRequest{Target: ops.ReturnViaExchange})
 		case matches(m, k.Queue):
-			v.pick, v.target = broker.ToQueue, widget.NewForm(widget.TextF("queue", "target queue", "", "sent through the default exchange"))
+			v.pick, v.target = ops.ToQueue, widget.NewForm(widget.TextF("queue", "target queue", "", "sent through the default exchange"))
 		case matches(m, k.Exchange):
-			v.pick, v.target = broker.ToExchange, widget.NewForm(widget.TextF("exchange", "exchange", "", "blank: the default exchange"), widget.TextF("routing_key", "routing key", "", ""))
+			v.pick, v.target = ops.ToExchange, widget.NewForm(widget.TextF("exchange", "exchange", "", "blank: the default exchange"), widget.TextF("routing_key", "routing key", "", ""))
 		case matches(m, k.Shovel):
 			if why := v.noShovel(); why != "" {
 				return statusCmd(why, true)
 			}
-			v.shovel, v.pick = true, broker.ToQueue
+			v.shovel, v.pick = true, ops.ToQueue
 			v.target = widget.NewForm(widget.TextF("queue", "target queue", "", "must exist; the broker moves every message"))
 		}
 	case tea.PasteMsg:
@@ -274,8 +274,8 @@ func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 		f.Key(m, v.c.keys.Form.Next, v.c.keys.Form.Prev)
 		return nil
 	}
-	req := broker.MoveRequest{Target: v.pick}
-	if v.pick == broker.ToQueue {
+	req := ops.MoveRequest{Target: v.pick}
+	if v.pick == ops.ToQueue {
 		req.TargetQueue = f.Text("queue")
 		if req.TargetQueue == "" {
 			return statusCmd("name the target queue", true)
@@ -302,7 +302,7 @@ func (v *moveView) tick() tea.Cmd {
 
 // start runs the move (or import) in a command; progress is read back on
 // ticks.
-func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
+func (v *moveView) start(req ops.MoveRequest) tea.Cmd {
 	mv := v.c.target.Mover
 	if mv == nil {
 		return statusCmd("no AMQP session: moving needs the AMQP connection", true)
@@ -347,18 +347,18 @@ func (v *moveView) start(req broker.MoveRequest) tea.Cmd {
 	}
 	if v.imp != nil {
 		path, total := v.imp.path, v.imp.count
-		ireq := broker.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey,
+		ireq := ops.ImportRequest{Vhost: req.Vhost, Target: req.Target, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey,
 			OnBlocked: state.block}
 		run = func() tea.Msg {
 			file, err := openExport(path)
 			if err != nil {
-				return moveDoneMsg{view: id, queue: title, imp: &broker.ImportResult{}, total: total, err: err}
+				return moveDoneMsg{view: id, queue: title, imp: &ops.ImportResult{}, total: total, err: err}
 			}
 			defer file.Close()
 			start := time.Now()
 			res, err := mv.Import(ctx, ireq, file.next, func(done int) {
 				el := time.Since(start)
-				state.set(broker.MoveProgress{Total: total, Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
+				state.set(ops.MoveProgress{Total: total, Taken: done, Moved: done, Elapsed: el, Rate: float64(done) / max(el.Seconds(), 1e-3)})
 			})
 			return moveDoneMsg{view: id, queue: title, imp: &res, total: total, err: err}
 		}
@@ -434,7 +434,7 @@ func (v *moveView) render(w, h int) string {
 		}
 		return b.String()
 	}
-	if v.done && errors.Is(v.err, broker.ErrNoTargetQueue) { // refused before anything moved: no bar, no counts
+	if v.done && errors.Is(v.err, ops.ErrNoTargetQueue) { // refused before anything moved: no bar, no counts
 		b.WriteString(th.Section.Render(safe(targetLabel(v.req))) + "\n\n  " + th.Error.Render(safe(v.err.Error())) + "\n")
 		return b.String()
 	}
@@ -477,11 +477,11 @@ func (v *moveView) render(w, h int) string {
 }
 
 // targetLabel names where a move goes.
-func targetLabel(r broker.MoveRequest) string {
+func targetLabel(r ops.MoveRequest) string {
 	switch r.Target {
-	case broker.ToQueue:
+	case ops.ToQueue:
 		return "to queue " + r.TargetQueue
-	case broker.ToExchange:
+	case ops.ToExchange:
 		return "to " + describeRoute(r.Exchange, r.RoutingKey)
 	}
 	return r.Target.String()
@@ -514,7 +514,7 @@ func summaryText(m moveDoneMsg) string {
 	if r.Reconciled > 0 {
 		s += fmt.Sprintf(" (%d moved ones the broker had put back were found in the source and removed there)", r.Reconciled)
 	}
-	if m.err != nil && !errors.Is(m.err, context.Canceled) && !errors.Is(m.err, broker.ErrUndecodable) {
+	if m.err != nil && !errors.Is(m.err, context.Canceled) && !errors.Is(m.err, ops.ErrUndecodable) {
 		// What no client can count: a broker that died may have lost acks
 		// it had already read, leaving more copies than any count here.
 		s += " (or more, if the broker itself crashed: it can lose acks it had already read)"
@@ -527,14 +527,14 @@ func summaryText(m moveDoneMsg) string {
 
 // requeueText says what went back to the source by a requeue, and what
 // that cost a quorum queue's messages.
-func requeueText(r broker.MoveResult) string {
+func requeueText(r ops.MoveResult) string {
 	var s string
 	if r.Requeued > 0 || r.RequeuedUnseen > 0 {
 		s = fmt.Sprintf(" · requeued %d", r.Requeued)
 		if r.RequeuedUnseen > 0 {
 			s += fmt.Sprintf(" (and up to %d checked out but never delivered)", r.RequeuedUnseen)
 		}
-		if r.QueueType == broker.QueueQuorum {
+		if r.QueueType == ops.QueueQuorum {
 			s += ", each one's delivery count +1"
 			if r.DeliveryLimit >= 0 {
 				s += fmt.Sprintf(" (limit %d)", r.DeliveryLimit)
@@ -564,7 +564,7 @@ func moveErrText(err error) string {
 }
 
 func moveSummary(title string, m moveDoneMsg) tea.Cmd {
-	if errors.Is(m.err, broker.ErrNoTargetQueue) {
+	if errors.Is(m.err, ops.ErrNoTargetQueue) {
 		return statusCmd(title+": "+m.err.Error(), true)
 	}
 	text := title + ": " + summaryText(m)

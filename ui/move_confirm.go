@@ -7,7 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 )
 
 // A move of a whole queue is destructive at scale (a mistyped key in the
@@ -50,7 +50,7 @@ func (v *moveView) loadDepth() tea.Cmd {
 }
 
 // begin starts a move, asking first when it takes the whole queue.
-func (v *moveView) begin(req broker.MoveRequest) tea.Cmd {
+func (v *moveView) begin(req ops.MoveRequest) tea.Cmd {
 	if !v.wholeQueue() {
 		return v.start(req)
 	}
@@ -102,7 +102,7 @@ func (v *moveView) renderQuestion(w int) string {
 // shownProgress is the progress the bar draws, made to agree with the
 // summary: a marked move counts against the marked, and a finished one
 // against what it took, with the result's own counts.
-func (v *moveView) shownProgress() broker.MoveProgress {
+func (v *moveView) shownProgress() ops.MoveProgress {
 	p := v.state.get()
 	if len(v.only) > 0 {
 		p.Total = len(v.only)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
@@ -38,7 +38,7 @@ type peekRisk struct {
 // shown message's count went up by 1 when it went back after that read,
 // and goes up by 1 more now. Messages the view does not show (before the
 // page, or past it) have counts warren does not know.
-func (v *peekView) assess(req broker.PeekRequest, q mgmt.QueueDetail) *peekRisk {
+func (v *peekView) assess(req ops.PeekRequest, q mgmt.QueueDetail) *peekRisk {
 	r := &peekRisk{queue: req.Queue, limit: req.DeliveryLimit, reads: req.Skip + req.Count, ready: -1, asked: v.c.now()}
 	if q.HasStats {
 		r.ready = q.Ready

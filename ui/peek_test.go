@@ -16,7 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 )
@@ -31,22 +31,22 @@ type fakePeeker struct {
 	msgs    []message.Message
 	counts  []int64
 	dropped int
-	reqs    []broker.PeekRequest
+	reqs    []ops.PeekRequest
 }
 
-func (p *fakePeeker) Peek(_ context.Context, req broker.PeekRequest) (broker.PeekResult, error) {
+func (p *fakePeeker) Peek(_ context.Context, req ops.PeekRequest) (ops.PeekResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reqs = append(p.reqs, req)
 	if req.RaisesDeliveryCount() && !req.AcceptRisk {
-		return broker.PeekResult{}, &broker.DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
+		return ops.PeekResult{}, &ops.DeliveryLimitRiskError{Vhost: req.Vhost, Queue: req.Queue, Limit: req.DeliveryLimit}
 	}
 	n := min(req.Skip+req.Count, len(p.msgs))
-	res := broker.PeekResult{
+	res := ops.PeekResult{
 		Messages: append([]message.Message(nil), p.msgs[:n]...), QueueType: req.Type, Took: 3 * time.Millisecond,
 		Effect: "returned to the queue in order, now marked redelivered", Taken: n, More: n < len(p.msgs),
 	}
-	if req.Type == broker.QueueQuorum {
+	if req.Type == ops.QueueQuorum {
 		p.charge(req, &res)
 	} else { // like the broker, a read returns only the page past Skip
 		res.Messages = res.Messages[min(req.Skip, n):]
@@ -56,7 +56,7 @@ func (p *fakePeeker) Peek(_ context.Context, req broker.PeekRequest) (broker.Pee
 
 // charge shows each read message with its count, raises the counts and
 // drops what passed the limit.
-func (p *fakePeeker) charge(req broker.PeekRequest, res *broker.PeekResult) {
+func (p *fakePeeker) charge(req ops.PeekRequest, res *ops.PeekResult) {
 	for len(p.counts) < len(p.msgs) {
 		p.counts = append(p.counts, 0)
 	}
@@ -100,7 +100,7 @@ func (p *fakePeeker) accepted() int {
 	return n
 }
 
-func (p *fakePeeker) last() broker.PeekRequest {
+func (p *fakePeeker) last() ops.PeekRequest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.reqs[len(p.reqs)-1]
@@ -452,11 +452,11 @@ func TestInspectorCopiesWithOSC52(t *testing.T) {
 
 func TestParseStreamFrom(t *testing.T) {
 	now := fixedNow
-	cases := map[string]broker.StreamFrom{
-		"first": {Kind: broker.StreamFirst}, "": {Kind: broker.StreamFirst}, "LAST": {Kind: broker.StreamLast},
-		"next": {Kind: broker.StreamNext}, "1234": {Kind: broker.StreamOffset, Offset: 1234},
-		"2026-11-26T10:00:00Z": {Kind: broker.StreamTime, Time: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)},
-		"10m":                  {Kind: broker.StreamTime, Time: now.Add(-10 * time.Minute)},
+	cases := map[string]ops.StreamFrom{
+		"first": {Kind: ops.StreamFirst}, "": {Kind: ops.StreamFirst}, "LAST": {Kind: ops.StreamLast},
+		"next": {Kind: ops.StreamNext}, "1234": {Kind: ops.StreamOffset, Offset: 1234},
+		"2026-11-26T10:00:00Z": {Kind: ops.StreamTime, Time: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)},
+		"10m":                  {Kind: ops.StreamTime, Time: now.Add(-10 * time.Minute)},
 	}
 	for in, want := range cases {
 		got, err := parseStreamFrom(in, now)
@@ -475,13 +475,13 @@ func TestStreamPeekFromCommand(t *testing.T) {
 	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "e")}}
 	a := peekApp(t, pk)
 	openPeek(t, a, "events")
-	if req := pk.last(); req.Type != "stream" || req.From.Kind != broker.StreamFirst {
+	if req := pk.last(); req.Type != "stream" || req.From.Kind != ops.StreamFirst {
 		t.Fatalf("a stream peek starts at first: %+v", req)
 	}
 	settle(t, a, press(":"))
 	settle(t, a, typed("from 42")...)
 	settle(t, a, press("enter"))
-	if req := pk.last(); req.From.Kind != broker.StreamOffset || req.From.Offset != 42 {
+	if req := pk.last(); req.From.Kind != ops.StreamOffset || req.From.Offset != 42 {
 		t.Fatalf(":from 42 sent %+v", req.From)
 	}
 	if !strings.Contains(screen(a), "from offset 42") {
@@ -533,10 +533,10 @@ type flakyPeeker struct {
 	failed bool
 }
 
-func (p *flakyPeeker) Peek(ctx context.Context, req broker.PeekRequest) (broker.PeekResult, error) {
+func (p *flakyPeeker) Peek(ctx context.Context, req ops.PeekRequest) (ops.PeekResult, error) {
 	if !p.failed {
 		p.failed = true
-		return broker.PeekResult{}, errors.New("AMQP port unreachable: connection refused")
+		return ops.PeekResult{}, errors.New("AMQP port unreachable: connection refused")
 	}
 	return p.fakePeeker.Peek(ctx, req)
 }
@@ -546,12 +546,12 @@ func TestFailedPeekRetriesWhenTheLinkIsBack(t *testing.T) {
 	pk := &flakyPeeker{fakePeeker: fakePeeker{msgs: []message.Message{deadLetter(1, "x")}}}
 	a := newTestApp(demoFake(), Target{Peeker: pk})
 	settle(t, a, a.Init(), size())
-	settle(t, a, LinkMsg{State: LinkDown, Err: errors.New("AMQP port unreachable")})
+	settle(t, a, LinkMsg{State: ops.LinkDown, Err: errors.New("AMQP port unreachable")})
 	openPeek(t, a, "dlq")
 	if !strings.Contains(screen(a), "cannot peek") {
 		t.Fatalf("the first peek should fail:\n%s", screen(a))
 	}
-	settle(t, a, LinkMsg{State: LinkUp})
+	settle(t, a, LinkMsg{State: ops.LinkUp})
 	if got := screen(a); !strings.Contains(got, "order-1") || len(pk.reqs) != 1 {
 		t.Fatalf("the peek should have run again (%d good reads):\n%s", len(pk.reqs), got)
 	}
@@ -563,7 +563,7 @@ func TestPeekShowsUndecodableRow(t *testing.T) {
 	bad := deadLetter(2, "deep")
 	bad.Undecodable = `amqp091-go cannot read it: header "a.` + "\x1b]8;;http://x\x07" + `" is nested 33 deep`
 	bad.ViaAPI = true
-	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x"), bad, {Position: 3, Offset: -1, Undecodable: broker.UndecodableReason}}}
+	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, "x"), bad, {Position: 3, Offset: -1, Undecodable: ops.UndecodableReason}}}
 	a := peekApp(t, pk)
 	openPeek(t, a, "dlq")
 	got := screen(a)
@@ -582,7 +582,7 @@ func TestPeekShowsUndecodableRow(t *testing.T) {
 // does: the larger when either is negative (no limit), else the smaller.
 func TestDeliveryLimitAsTheBrokerWorksItOut(t *testing.T) {
 	q := func(arg, pol any) mgmt.QueueDetail {
-		d := mgmt.QueueDetail{Queue: mgmt.Queue{Type: broker.QueueQuorum, Arguments: map[string]any{}}, EffectivePolicy: map[string]any{}}
+		d := mgmt.QueueDetail{Queue: mgmt.Queue{Type: ops.QueueQuorum, Arguments: map[string]any{}}, EffectivePolicy: map[string]any{}}
 		if arg != nil {
 			d.Arguments["x-delivery-limit"] = arg
 		}
@@ -609,7 +609,7 @@ func TestDeliveryLimitAsTheBrokerWorksItOut(t *testing.T) {
 			t.Errorf("argument %v, policy %v on %s: limit %d, want %d", tc.arg, tc.pol, tc.version, got, tc.want)
 		}
 	}
-	if got := deliveryLimit(mgmt.QueueDetail{Queue: mgmt.Queue{Type: broker.QueueClassic}}, "3.10.8"); got != -1 {
+	if got := deliveryLimit(mgmt.QueueDetail{Queue: mgmt.Queue{Type: ops.QueueClassic}}, "3.10.8"); got != -1 {
 		t.Errorf("classic: %d", got)
 	}
 }

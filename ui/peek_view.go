@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/widget"
@@ -21,7 +21,7 @@ import (
 // Peeker is what the UI needs of the AMQP side to look inside a queue.
 // *broker.Session satisfies it.
 type Peeker interface {
-	Peek(ctx context.Context, req broker.PeekRequest) (broker.PeekResult, error)
+	Peek(ctx context.Context, req ops.PeekRequest) (ops.PeekResult, error)
 }
 
 // peekKeys act in the peek list.
@@ -51,15 +51,15 @@ type peekView struct {
 	gen    int
 	// listedType is the queue's type from the list it was opened from.
 	listedType string
-	req        broker.PeekRequest
-	start      broker.StreamFrom // where a stream peek starts; n reads on from there
+	req        ops.PeekRequest
+	start      ops.StreamFrom // where a stream peek starts; n reads on from there
 	msgs       []message.Message
 	marked     map[int]bool
 	tbl        widget.Table
 	busy       bool
 	risk       *peekRisk // set while asking to confirm
 	err        error
-	result     broker.PeekResult
+	result     ops.PeekResult
 	// readAt is when the messages shown were read; kept sets when going
 	// back showed them without reading again.
 	readAt time.Time
@@ -76,8 +76,8 @@ type peekedMsg struct {
 	view  int
 	gen   int
 	queue mgmt.QueueDetail
-	res   broker.PeekResult
-	req   broker.PeekRequest
+	res   ops.PeekResult
+	req   ops.PeekRequest
 	err   error
 	// apiErr: the management API did not answer, and the peek went on
 	// with the type the list showed.
@@ -88,7 +88,7 @@ type peekedMsg struct {
 // unknown), used when the management API cannot be asked.
 func newPeekView(c *common, vhost, name, qtype string) *peekView {
 	v := &peekView{c: c, vhost: vhost, name: name, listedType: qtype, viewID: nextViewID(), marked: map[int]bool{}, exports: writeExport}
-	v.req = broker.PeekRequest{Vhost: vhost, Queue: name, Count: broker.DefaultPeekCount}
+	v.req = ops.PeekRequest{Vhost: vhost, Queue: name, Count: ops.DefaultPeekCount}
 	v.tbl.Cols = []widget.Column{
 		{Title: "#", Width: 3, Right: true},
 		{Title: "MESSAGE ID", Width: 8, Flex: 1},
@@ -120,10 +120,10 @@ func (v *peekView) status() string {
 		return fmt.Sprintf("vhost %s · not read", v.vhost)
 	}
 	s := fmt.Sprintf("vhost %s · %s · %d messages", v.vhost, v.result.QueueType, len(v.msgs))
-	if v.req.DeliveryLimit >= 0 && v.result.QueueType == broker.QueueQuorum {
+	if v.req.DeliveryLimit >= 0 && v.result.QueueType == ops.QueueQuorum {
 		s += fmt.Sprintf(" · delivery limit %d", v.req.DeliveryLimit)
 	}
-	if v.result.QueueType == broker.QueueStream {
+	if v.result.QueueType == ops.QueueStream {
 		s += " · from " + describeFrom(v.start) + " (:from changes it)"
 	}
 	if n := len(v.marked); n > 0 {
@@ -135,7 +135,7 @@ func (v *peekView) status() string {
 // peek asks for the queue's type and limit, then peeks, in one command.
 // accept is the person's consent to raising delivery counts for this one
 // read; it is never carried over to the next.
-func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
+func (v *peekView) peek(req ops.PeekRequest, accept bool) tea.Cmd {
 	v.gen++
 	v.busy, v.err = true, nil
 	req.AcceptRisk = accept
@@ -152,13 +152,13 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 		q, err := src.Queue(ctx, req.Vhost, req.Queue)
 		switch {
 		case err == nil:
-		case listed == broker.QueueClassic || listed == broker.QueueStream:
+		case listed == ops.QueueClassic || listed == ops.QueueStream:
 			// Without the API a classic queue or a stream is still safe
 			// to read as the list said it was; a quorum queue's limit
 			// is unknown.
 			q = mgmt.QueueDetail{Queue: mgmt.Queue{Vhost: req.Vhost, Name: req.Queue, Type: listed}}
 			out.apiErr = err
-		case listed == broker.QueueQuorum:
+		case listed == ops.QueueQuorum:
 			out.err = fmt.Errorf("cannot read the delivery limit of quorum queue %q, so warren does not peek it: %w", req.Queue, err)
 			return out
 		default:
@@ -169,7 +169,7 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 		shown := req
 		req.Type = q.Type
 		req.DeliveryLimit = deliveryLimit(q, version)
-		req.RequeueFree = !broker.RequeueCounts(version)
+		req.RequeueFree = !ops.RequeueCounts(version)
 		req.TypeUnchecked = out.apiErr != nil // the broker checks a classic type itself
 		if accept && (req.Type != shown.Type || req.DeliveryLimit != shown.DeliveryLimit || req.RequeueFree != shown.RequeueFree) {
 			req.AcceptRisk = false // the queue changed since the question: ask again
@@ -186,7 +186,7 @@ func (v *peekView) peek(req broker.PeekRequest, accept bool) tea.Cmd {
 // smaller; from one of them alone; else the broker's default for its
 // version. -1 means no limit.
 func deliveryLimit(q mgmt.QueueDetail, version string) int {
-	if q.Type != broker.QueueQuorum {
+	if q.Type != ops.QueueQuorum {
 		return -1
 	}
 	arg, hasArg := q.Arguments["x-delivery-limit"].(float64)
@@ -201,7 +201,7 @@ func deliveryLimit(q mgmt.QueueDetail, version string) int {
 	case hasPol:
 		return int(pol)
 	}
-	return broker.DefaultDeliveryLimit(version)
+	return ops.DefaultDeliveryLimit(version)
 }
 
 // load reads the queue when the view first shows. Coming back to it (from
@@ -240,9 +240,9 @@ func (v *peekView) reread() tea.Cmd {
 		return nil
 	}
 	req := v.req
-	req.Skip, req.From, req.Count = 0, v.start, max(len(v.msgs), broker.DefaultPeekCount)
-	if v.result.QueueType == broker.QueueStream {
-		req.Count = broker.DefaultPeekCount // again from the same start
+	req.Skip, req.From, req.Count = 0, v.start, max(len(v.msgs), ops.DefaultPeekCount)
+	if v.result.QueueType == ops.QueueStream {
+		req.Count = ops.DefaultPeekCount // again from the same start
 		v.msgs = nil
 	}
 	return v.peek(req, false)
@@ -265,11 +265,11 @@ func (v *peekView) arrived(m peekedMsg) tea.Cmd {
 	v.busy = false
 	v.queue = m.queue
 	m.req.AcceptRisk = false // consent covers the read that carried it
-	var risk *broker.DeliveryLimitRiskError
+	var risk *ops.DeliveryLimitRiskError
 	if errors.As(m.err, &risk) {
 		v.req = m.req
 		if v.c.target.ReadOnly {
-			v.err = broker.ReadOnlyRiskError(m.req.Vhost, m.req.Queue, m.req.DeliveryLimit)
+			v.err = ops.ReadOnlyRiskError(m.req.Vhost, m.req.Queue, m.req.DeliveryLimit)
 			return statusCmd("peek "+v.name+": "+v.err.Error(), true)
 		}
 		v.risk = v.assess(m.req, m.queue)
@@ -396,13 +396,13 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 // and quorum queues are read from the head again, one page deeper.
 func (v *peekView) more() tea.Cmd {
 	req := v.req
-	if v.result.QueueType == broker.QueueStream {
-		req.From = broker.StreamFrom{Kind: broker.StreamOffset, Offset: v.result.NextOffset}
+	if v.result.QueueType == ops.QueueStream {
+		req.From = ops.StreamFrom{Kind: ops.StreamOffset, Offset: v.result.NextOffset}
 		req.Skip = len(v.msgs)
 	} else {
 		req.Skip = len(v.msgs)
 	}
-	req.Count = broker.DefaultPeekCount
+	req.Count = ops.DefaultPeekCount
 	return v.peek(req, false)
 }
 
@@ -466,10 +466,7 @@ func (v *peekView) render(w, h int) string {
 	if len(v.msgs) == 0 {
 		return th.Accent.Render(effect) + "\n" + th.Faint.Render("the queue is empty")
 	}
-	// What the peek did is never cut: it wraps, and the table gives way.
-	head := ansi.Wordwrap(th.Accent.Render(effect), max(w, 1), " ")
-	v.tbl.SetSize(w, h-1-strings.Count(head, "\n")-1)
-	return head + "\n" + v.tbl.Render(th, "", false)
+	return v.tbl.RenderBelow(th, th.Accent.Render(effect), w, h) // what the peek did is never cut
 }
 
 func (v *peekView) keys() keyScope {
@@ -485,31 +482,31 @@ func (v *peekView) keys() keyScope {
 
 // parseStreamFrom reads where a stream peek starts: first, last, next, an
 // offset, an RFC 3339 time, or an age such as 10m (that long ago).
-func parseStreamFrom(arg string, now time.Time) (broker.StreamFrom, error) {
+func parseStreamFrom(arg string, now time.Time) (ops.StreamFrom, error) {
 	arg = strings.TrimSpace(arg)
 	switch strings.ToLower(arg) {
 	case "first", "":
-		return broker.StreamFrom{Kind: broker.StreamFirst}, nil
+		return ops.StreamFrom{Kind: ops.StreamFirst}, nil
 	case "last":
-		return broker.StreamFrom{Kind: broker.StreamLast}, nil
+		return ops.StreamFrom{Kind: ops.StreamLast}, nil
 	case "next":
-		return broker.StreamFrom{Kind: broker.StreamNext}, nil
+		return ops.StreamFrom{Kind: ops.StreamNext}, nil
 	}
 	if n, err := strconv.ParseInt(arg, 10, 64); err == nil && n >= 0 {
-		return broker.StreamFrom{Kind: broker.StreamOffset, Offset: n}, nil
+		return ops.StreamFrom{Kind: ops.StreamOffset, Offset: n}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, arg); err == nil {
-		return broker.StreamFrom{Kind: broker.StreamTime, Time: t}, nil
+		return ops.StreamFrom{Kind: ops.StreamTime, Time: t}, nil
 	}
 	if d, err := time.ParseDuration(arg); err == nil && d > 0 {
-		return broker.StreamFrom{Kind: broker.StreamTime, Time: now.Add(-d)}, nil
+		return ops.StreamFrom{Kind: ops.StreamTime, Time: now.Add(-d)}, nil
 	}
-	return broker.StreamFrom{}, fmt.Errorf("stream start %q: use first, last, next, an offset, a time like 2026-11-26T10:00:00Z, or an age like 10m", arg)
+	return ops.StreamFrom{}, fmt.Errorf("stream start %q: use first, last, next, an offset, a time like 2026-11-26T10:00:00Z, or an age like 10m", arg)
 }
 
 // startFrom re-peeks a stream from another start (:from).
 func (v *peekView) startFrom(arg string) tea.Cmd {
-	if v.result.QueueType != broker.QueueStream && v.queue.Type != broker.QueueStream {
+	if v.result.QueueType != ops.QueueStream && v.queue.Type != ops.QueueStream {
 		return statusCmd(":from only applies to streams; "+v.name+" is a "+v.queue.Type+" queue", true)
 	}
 	from, err := parseStreamFrom(arg, v.c.now())
@@ -518,20 +515,20 @@ func (v *peekView) startFrom(arg string) tea.Cmd {
 	}
 	v.start = from
 	req := v.req
-	req.From, req.Skip, req.Count = from, 0, broker.DefaultPeekCount
+	req.From, req.Skip, req.Count = from, 0, ops.DefaultPeekCount
 	v.msgs, v.marked = nil, map[int]bool{}
 	return v.peek(req, false)
 }
 
-func describeFrom(f broker.StreamFrom) string {
+func describeFrom(f ops.StreamFrom) string {
 	switch f.Kind {
-	case broker.StreamLast:
+	case ops.StreamLast:
 		return "last"
-	case broker.StreamNext:
+	case ops.StreamNext:
 		return "next"
-	case broker.StreamOffset:
+	case ops.StreamOffset:
 		return fmt.Sprintf("offset %d", f.Offset)
-	case broker.StreamTime:
+	case ops.StreamTime:
 		return f.Time.UTC().Format(time.RFC3339)
 	}
 	return "first"
@@ -540,7 +537,7 @@ func describeFrom(f broker.StreamFrom) string {
 // removable says a peeked message can be taken out of its queue after a
 // republish: classic and quorum queues, not streams (append-only).
 func (v *peekView) removable() bool {
-	return v.result.QueueType != broker.QueueStream
+	return v.result.QueueType != ops.QueueStream
 }
 
 // selectedMessage makes the peek list a messageSelector, for r.

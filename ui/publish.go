@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/internal/boundedfile"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/widget"
@@ -21,8 +21,8 @@ import (
 // Publisher publishes one message with a confirm and removes messages
 // from a queue by fingerprint; *broker.Session satisfies it.
 type Publisher interface {
-	PublishMessage(ctx context.Context, vhost, exchange, key string, m message.Message) (broker.PublishResult, error)
-	Remove(ctx context.Context, req broker.RemoveRequest) (broker.RemoveResult, error)
+	PublishMessage(ctx context.Context, vhost, exchange, key string, m message.Message) (ops.PublishResult, error)
+	Remove(ctx context.Context, req ops.RemoveRequest) (ops.RemoveResult, error)
 }
 
 // publishTimeout bounds one publish and its confirm; a broker alarm that
@@ -57,8 +57,8 @@ type publishView struct {
 // publishedMsg brings a publish's outcome back to its form.
 type publishedMsg struct {
 	view    int
-	res     broker.PublishResult
-	removed *broker.RemoveResult // set when the original's removal ran
+	res     ops.PublishResult
+	removed *ops.RemoveResult // set when the original's removal ran
 	remErr  error
 	err     error
 	target  string
@@ -256,7 +256,7 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 			rm.On, rm.Hidden = false, true
 			v.outcome += " · ctrl+s again sends another copy"
 		}
-		if m.err == nil && m.res.Outcome == broker.Confirmed {
+		if m.err == nil && m.res.Outcome == ops.Confirmed {
 			v.sent++
 			v.form.MarkClean() // after the removal's change: that is no edit of the person's
 		}
@@ -269,7 +269,7 @@ type publishRequest struct {
 	vhost, exchange, key string
 	msg                  message.Message
 	file                 string
-	remove               *broker.RemoveRequest
+	remove               *ops.RemoveRequest
 	// queues looks up the original's queue for its delivery limit, which
 	// Remove needs on a quorum queue; version is the broker's.
 	queues  Source
@@ -345,7 +345,7 @@ func (v *publishView) build() (publishRequest, error) {
 	}
 	r.msg = message.Message{Properties: p, Headers: headers, Body: body}
 	if rm := f.Get("remove"); v.orig != nil && !rm.Hidden && rm.On {
-		r.remove = &broker.RemoveRequest{Vhost: v.orig.Vhost, Queue: v.orig.Queue, Fingerprints: []string{message.Fingerprint(*v.orig)}}
+		r.remove = &ops.RemoveRequest{Vhost: v.orig.Vhost, Queue: v.orig.Queue, Fingerprints: []string{message.Fingerprint(*v.orig)}}
 	}
 	return r, nil
 }
@@ -385,7 +385,7 @@ func publishCmd(view int, pub Publisher, req publishRequest) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 		defer cancel()
 		out.res, out.err = pub.PublishMessage(ctx, req.vhost, req.exchange, req.key, req.msg)
-		if out.err != nil || out.res.Outcome != broker.Confirmed || req.remove == nil {
+		if out.err != nil || out.res.Outcome != ops.Confirmed || req.remove == nil {
 			return out
 		}
 		out.fromQ = req.remove.Queue
@@ -415,7 +415,7 @@ func describeRoute(exchange, key string) string {
 // summary says what became of a publish, and of the original.
 func (m publishedMsg) summary() (string, bool) {
 	r := m.res
-	if m.err != nil && r.Outcome != broker.InDoubt {
+	if m.err != nil && r.Outcome != ops.InDoubt {
 		return "not published: " + m.err.Error(), true
 	}
 	if m.err != nil && r.Err == nil {
@@ -424,13 +424,13 @@ func (m publishedMsg) summary() (string, bool) {
 	var s string
 	bad := true
 	switch r.Outcome {
-	case broker.Confirmed:
+	case ops.Confirmed:
 		s, bad = fmt.Sprintf("✓ confirmed and routed to %s (message id %s)", m.target, r.MessageID), false
-	case broker.Returned:
+	case ops.Returned:
 		s = fmt.Sprintf("✗ returned as unroutable by %s: %d %s; no queue got it", m.target, r.ReplyCode, r.ReplyText)
-	case broker.Nacked:
+	case ops.Nacked:
 		s = "✗ nacked by the broker: not delivered (a queue full with overflow reject-publish?)"
-	case broker.Refused:
+	case ops.Refused:
 		s = "✗ refused by the broker: no queue got it"
 		if r.Err != nil {
 			s += " (" + r.Err.Error() + ")"

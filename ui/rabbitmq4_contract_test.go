@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 )
@@ -87,7 +87,7 @@ func TestContractVersionDetection(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
 		}
-		f := broker.VersionFeatures(o.RabbitMQVersion)
+		f := ops.VersionFeatures(o.RabbitMQVersion)
 		if o.RabbitMQVersion != tc.version || !f.Known || f.DefaultDeliveryLimit != tc.limit || f.RequeueCounts != tc.requeue ||
 			f.GlobalQoS != tc.qos || f.TransientNonExclusiveQueues != tc.transient || f.ClassicMirroring != tc.mirroring {
 			t.Errorf("%s: version %q, features %+v", filepath.Base(tc.file), o.RabbitMQVersion, f)
@@ -121,7 +121,7 @@ func TestContractQuorumDeliveryLimitGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		limit := deliveryLimit(q, o.RabbitMQVersion)
-		req := broker.PeekRequest{Type: q.Type, DeliveryLimit: limit, RequeueFree: !broker.RequeueCounts(o.RabbitMQVersion)}
+		req := ops.PeekRequest{Type: q.Type, DeliveryLimit: limit, RequeueFree: !ops.RequeueCounts(o.RabbitMQVersion)}
 		if limit != tc.limit || req.RaisesDeliveryCount() != tc.peekCounts {
 			t.Errorf("%s on %s: limit %d, a peek counts %v; want %d, %v", tc.queue, o.RabbitMQVersion, limit, req.RaisesDeliveryCount(), tc.limit, tc.peekCounts)
 		}

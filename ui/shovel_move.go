@@ -8,7 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -36,9 +36,9 @@ var errShovelStopped = errors.New("the shovel stopped")
 // ctx's end it deletes the shovel: what it held unacked goes back to the
 // source, and copies of those may exist twice.
 func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Context, vhost, queue string) (int, error),
-	spec mgmt.ShovelSpec, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+	spec mgmt.ShovelSpec, progress func(ops.MoveProgress)) (ops.MoveResult, error) {
 	start := time.Now()
-	res := broker.MoveResult{QueueType: broker.QueueClassic, DeliveryLimit: -1}
+	res := ops.MoveResult{QueueType: ops.QueueClassic, DeliveryLimit: -1}
 	if spec.TargetQueue == "" {
 		return res, errors.New("a shovel move goes to a queue: the shovel cannot tell a message an exchange routes nowhere, and would drop it")
 	}
@@ -54,7 +54,7 @@ func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Cont
 		return res, err
 	}
 	report := func() {
-		p := broker.MoveProgress{Total: total, Taken: res.Moved, Moved: res.Moved, Elapsed: time.Since(start)}
+		p := ops.MoveProgress{Total: total, Taken: res.Moved, Moved: res.Moved, Elapsed: time.Since(start)}
 		if s := p.Elapsed.Seconds(); s > 0 {
 			p.Rate = float64(res.Moved) / s
 		}
@@ -62,7 +62,7 @@ func runShovelMove(ctx context.Context, sh Shoveler, depth func(ctx context.Cont
 	}
 	// stop deletes the shovel on any early end, waits for the source to
 	// settle (the broker puts back what the shovel held), and counts.
-	stop := func(why error) (broker.MoveResult, error) {
+	stop := func(why error) (ops.MoveResult, error) {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		if err := sh.StopShovel(sctx, spec.Vhost, name); err != nil {
@@ -126,9 +126,9 @@ func (v *moveView) noShovel() string {
 		return "no management API client: a shovel is declared through it"
 	case v.c.target.Streamer == nil:
 		return "no AMQP session: a shovel move reads its progress over AMQP"
-	case v.qtype == broker.QueueStream:
+	case v.qtype == ops.QueueStream:
 		return "a stream is append-only: nothing can be moved out of it"
-	case v.qtype != broker.QueueClassic && broker.RequeueCounts(v.c.rabbitVersion):
+	case v.qtype != ops.QueueClassic && ops.RequeueCounts(v.c.rabbitVersion):
 		// Stopped, a shovel gives back up to 1,000 unacked messages at
 		// once, each charged a delivery: past a limit the broker drops them.
 		return "a shovel moves classic queues here: stopping one requeues what it holds, which on a quorum queue " +
@@ -138,7 +138,7 @@ func (v *moveView) noShovel() string {
 }
 
 // shovelRun is the command that runs a shovel move and reports it done.
-func (v *moveView) shovelRun(ctx context.Context, req broker.MoveRequest) tea.Cmd {
+func (v *moveView) shovelRun(ctx context.Context, req ops.MoveRequest) tea.Cmd {
 	sh, st, state, id, title := v.c.target.Shoveler, v.c.target.Streamer, v.state, v.viewID, v.title()
 	spec := mgmt.ShovelSpec{Vhost: req.Vhost, Queue: req.Queue, TargetQueue: req.TargetQueue, Exchange: req.Exchange, RoutingKey: req.RoutingKey}
 	depth := func(ctx context.Context, vhost, queue string) (int, error) {

@@ -10,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/internal/brokertest"
 	"github.com/warren-tui/warren/mgmt"
 )
@@ -92,7 +93,7 @@ func TestShovelMoveOnTheBroker(t *testing.T) {
 	const n = 20000
 	fillQueue(t, vh, src, n)
 	reports := 0
-	res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(broker.MoveProgress) { reports++ })
+	res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(ops.MoveProgress) { reports++ })
 	if err != nil || res.Moved != n || res.DuplicateRisk != 0 || reports == 0 {
 		t.Fatalf("%+v, %d reports, %v", res, reports, err)
 	}
@@ -112,7 +113,7 @@ func TestShovelMoveOnTheBroker(t *testing.T) {
 		{Vhost: vh, Queue: src, TargetQueue: brokertest.Name("missing")},
 		{Vhost: vh, Queue: src, Exchange: "amq.direct", RoutingKey: "nowhere"},
 	} {
-		if _, err := runShovelMove(ctx, c, depth, spec, func(broker.MoveProgress) {}); err == nil {
+		if _, err := runShovelMove(ctx, c, depth, spec, func(ops.MoveProgress) {}); err == nil {
 			t.Fatalf("%+v: started", spec)
 		}
 	}
@@ -134,7 +135,7 @@ func TestShovelMoveStopsSafely(t *testing.T) {
 	fillQueue(t, vh, src, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(p broker.MoveProgress) {
+	res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(p ops.MoveProgress) {
 		if p.Moved > 0 {
 			cancel()
 		}
@@ -194,7 +195,7 @@ func BenchmarkShovelMoveVsMove(b *testing.B) {
 	client := func() {
 		src, dst := pair()
 		start := time.Now()
-		res, err := s.Move(ctx, broker.MoveRequest{Vhost: vh, Queue: src, Target: broker.ToQueue, TargetQueue: dst, QueueType: broker.QueueClassic}, nil)
+		res, err := s.Move(ctx, ops.MoveRequest{Vhost: vh, Queue: src, Target: ops.ToQueue, TargetQueue: dst, QueueType: ops.QueueClassic}, nil)
 		clientT += time.Since(start)
 		if err != nil || res.Moved != n {
 			b.Fatalf("move: %v %+v", err, res)
@@ -203,7 +204,7 @@ func BenchmarkShovelMoveVsMove(b *testing.B) {
 	shovel := func() {
 		src, dst := pair()
 		start := time.Now()
-		res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(broker.MoveProgress) {})
+		res, err := runShovelMove(ctx, c, depth, mgmt.ShovelSpec{Vhost: vh, Queue: src, TargetQueue: dst}, func(ops.MoveProgress) {})
 		shovelT += time.Since(start)
 		if err != nil || res.Moved != n {
 			b.Fatalf("shovel move: %v %+v", err, res)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -54,21 +55,10 @@ type Switcher interface {
 	Switch(ctx context.Context, name string) (Target, error)
 }
 
-// LinkState mirrors broker.LinkState without importing amqp091-go.
-type LinkState int
-
-const (
-	LinkConnecting LinkState = iota
-	LinkUp
-	LinkReconnecting
-	LinkDown
-	LinkClosed
-)
-
 // LinkMsg reports the AMQP link's state; the event pump in cmd/warren
 // sends one per change.
 type LinkMsg struct {
-	State LinkState
+	State ops.LinkState
 	Err   error
 	At    time.Time
 }

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -72,7 +72,7 @@ func fillExactDepths(ctx context.Context, st Streamer, rows []mgmt.Queue) {
 	sem := make(chan struct{}, maxDepthReads)
 	for i := range rows {
 		q := &rows[i]
-		if q.Unknown.Knows(mgmt.UnknownReady|mgmt.UnknownConsumers) || q.Type == broker.QueueStream {
+		if q.Unknown.Knows(mgmt.UnknownReady|mgmt.UnknownConsumers) || q.Type == ops.QueueStream {
 			continue
 		}
 		wg.Add(1)

@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -182,7 +182,7 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 // publish and delivery.
 func (v *traceAsk) open(own bool) tea.Cmd {
 	spec := liveSpec{kind: paneTrace, ownTrace: own,
-		tap: broker.TapSpec{Vhost: v.vhost, Exchange: broker.FirehoseExchange, Kind: "topic", Key: "#"}}
+		tap: ops.TapSpec{Vhost: v.vhost, Exchange: ops.FirehoseExchange, Kind: "topic", Key: "#"}}
 	return func() tea.Msg { return liveOpenMsg{spec: spec} }
 }
 

@@ -3,7 +3,7 @@ package ui
 import (
 	"fmt"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -12,9 +12,9 @@ import (
 // toward it, and ha-* policy keys that do nothing from RabbitMQ 4.0.
 // Pure; the version is the overview's.
 func versionNotes(q mgmt.QueueDetail, version string) []string {
-	f := broker.VersionFeatures(version)
+	f := ops.VersionFeatures(version)
 	var notes []string
-	if q.Type == broker.QueueQuorum {
+	if q.Type == ops.QueueQuorum {
 		limit := deliveryLimit(q, version)
 		_, hasArg := q.Arguments["x-delivery-limit"].(float64)
 		_, hasPol := q.EffectivePolicy["delivery-limit"].(float64)
@@ -44,7 +44,7 @@ func versionNotes(q mgmt.QueueDetail, version string) []string {
 // transient and non-exclusive, which RabbitMQ 4.3 refuses by default.
 // Before 4.3 (or while the version is unknown) the broker decides.
 func transientQueueCheck(durable bool, version string) error {
-	f := broker.VersionFeatures(version)
+	f := ops.VersionFeatures(version)
 	if durable || !f.Known || f.TransientNonExclusiveQueues {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/message"
+	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/theme"
 )
 
@@ -90,11 +91,95 @@ type exchangeSelector interface {
 	selectedExchange() (vhost, name, kind string, ok bool)
 }
 
+// messageSelector views have a message selected, for r (republish).
+// removable says the message still sits in a queue it can be removed from.
+type messageSelector interface {
+	selectedMessage() (m message.Message, removable bool, ok bool)
+}
+
 // objectShower views show one broker object (a queue's or an exchange's
 // detail), so deleting the object closes them.
 type objectShower interface {
 	shows(kind viewKind, vhost, name string) bool
 }
+
+// listKinder views are a list of one kind, for ctrl+n (what to declare).
+type listKinder interface {
+	listKind() viewKind
+}
+
+// staleSelector views may show rows that are not yet those of the current
+// filter, sort or page: keys that act on the selection wait meanwhile.
+type staleSelector interface {
+	stale() bool
+}
+
+// firstSelector views put the cursor on their first row when a / filter
+// is kept (enter).
+type firstSelector interface {
+	selectFirst()
+}
+
+// closer views hold broker resources to release when they leave.
+type closer interface {
+	close() tea.Cmd
+}
+
+// typingView views take every key as text while typing() is true; only
+// esc (close) and ctrl+c (quit) stay the App's.
+type typingView interface {
+	typing() bool
+}
+
+// closeHolder views may keep themselves open on esc once (a form with
+// unsent edits, a question that goes back to its choices).
+type closeHolder interface {
+	holdClose() bool
+}
+
+// quitHolder views may keep warren open on ctrl+c once (a form with
+// unsent edits).
+type quitHolder interface {
+	holdQuit() bool
+}
+
+// The views that have each capability, checked by the compiler: a method
+// whose signature drifts from its interface fails here instead of
+// silently dropping the capability.
+var (
+	_ rereader         = (*peekView)(nil)
+	_ relinker         = (*peekView)(nil)
+	_ relinker         = (*liveView)(nil)
+	_ filterable       = (*listView[mgmt.Queue])(nil)
+	_ filterable       = (*liveView)(nil)
+	_ filterable       = (*inspector)(nil)
+	_ queueSelector    = (*listView[mgmt.Queue])(nil)
+	_ queueSelector    = (*queueDetail)(nil)
+	_ exchangeSelector = (*listView[mgmt.Exchange])(nil)
+	_ exchangeSelector = (*exchangeDetail)(nil)
+	_ messageSelector  = (*peekView)(nil)
+	_ messageSelector  = (*liveView)(nil)
+	_ messageSelector  = (*inspector)(nil)
+	_ objectShower     = (*queueDetail)(nil)
+	_ objectShower     = (*exchangeDetail)(nil)
+	_ listKinder       = (*listView[mgmt.Queue])(nil)
+	_ staleSelector    = (*listView[mgmt.Queue])(nil)
+	_ firstSelector    = (*listView[mgmt.Queue])(nil)
+	_ closer           = (*liveView)(nil)
+	_ closer           = (*moveView)(nil)
+	_ closer           = (*traceAsk)(nil)
+	_ typingView       = (*publishView)(nil)
+	_ typingView       = (*declareView)(nil)
+	_ typingView       = (*moveView)(nil)
+	_ typingView       = (*confirmView)(nil)
+	_ typingView       = (*traceAsk)(nil)
+	_ closeHolder      = (*publishView)(nil)
+	_ closeHolder      = (*declareView)(nil)
+	_ closeHolder      = (*moveView)(nil)
+	_ closeHolder      = (*traceAsk)(nil)
+	_ quitHolder       = (*publishView)(nil)
+	_ quitHolder       = (*declareView)(nil)
+)
 
 var viewIDs atomic.Int64
 

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -161,7 +161,7 @@ func viewCases() []viewCase {
 			return a
 		}},
 		{name: "publish-form", open: func(t *testing.T, w, h int) *App {
-			a := sizedApp(t, Target{Publisher: &fakePublisher{outcome: broker.Confirmed}}, w, h)
+			a := sizedApp(t, Target{Publisher: &fakePublisher{outcome: ops.Confirmed}}, w, h)
 			filterTo(t, a, "orders.created")
 			send(t, a, press("P"))
 			return a

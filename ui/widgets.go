@@ -4,6 +4,4 @@ import "github.com/warren-tui/warren/ui/widget"
 
 // nav is the table keys as the widgets take them: the screens own the
 // bindings (and their help), the widgets only match them.
-func (k tableKeys) nav() widget.NavKeys {
-	return widget.NavKeys{Up: k.Up, Down: k.Down, PageUp: k.PageUp, PageDown: k.PageDown, Top: k.Top, Bottom: k.Bottom, Open: k.Open}
-}
+func (k tableKeys) nav() widget.NavKeys { return k.NavKeys }

@@ -16,7 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/warren-tui/warren/broker"
+	"github.com/warren-tui/warren/broker/ops"
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 )
@@ -24,20 +24,20 @@ import (
 // fakeMover records the moves and imports it was asked for.
 type fakeMover struct {
 	mu      sync.Mutex
-	reqs    []broker.MoveRequest
-	imports []broker.ImportRequest
+	reqs    []ops.MoveRequest
+	imports []ops.ImportRequest
 	msgs    [][]message.Message
 }
 
-func (f *fakeMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+func (f *fakeMover) Move(ctx context.Context, req ops.MoveRequest, progress func(ops.MoveProgress)) (ops.MoveResult, error) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
 	f.mu.Unlock()
-	progress(broker.MoveProgress{Total: 70, Taken: 70, Moved: 68, Rate: 1000})
-	return broker.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
+	progress(ops.MoveProgress{Total: 70, Taken: 70, Moved: 68, Rate: 1000})
+	return ops.MoveResult{Moved: 68, ReturnedToSource: 2, NoOrigin: 2, Took: 70 * time.Millisecond}, nil
 }
 
-func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, next func() (message.Message, error), progress func(int)) (broker.ImportResult, error) {
+func (f *fakeMover) Import(ctx context.Context, req ops.ImportRequest, next func() (message.Message, error), progress func(int)) (ops.ImportResult, error) {
 	var msgs []message.Message
 	for {
 		m, err := next()
@@ -45,7 +45,7 @@ func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, next f
 			break
 		}
 		if err != nil {
-			return broker.ImportResult{Read: len(msgs)}, err
+			return ops.ImportResult{Read: len(msgs)}, err
 		}
 		msgs = append(msgs, m)
 	}
@@ -54,7 +54,7 @@ func (f *fakeMover) Import(ctx context.Context, req broker.ImportRequest, next f
 	f.msgs = append(f.msgs, msgs)
 	f.mu.Unlock()
 	progress(len(msgs))
-	return broker.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}, Read: len(msgs)}, nil
+	return ops.ImportResult{Published: len(msgs) - 1, NoOrigin: 1, NotPublished: []int{len(msgs) - 1}, Read: len(msgs)}, nil
 }
 
 // published is one PublishMessage call.
@@ -66,27 +66,27 @@ type published struct {
 // fakePublisher answers every publish with outcome and records calls.
 type fakePublisher struct {
 	mu      sync.Mutex
-	outcome broker.Outcome
+	outcome ops.Outcome
 	sent    []published
-	removes []broker.RemoveRequest
+	removes []ops.RemoveRequest
 }
 
-func (f *fakePublisher) PublishMessage(_ context.Context, vhost, exchange, key string, m message.Message) (broker.PublishResult, error) {
+func (f *fakePublisher) PublishMessage(_ context.Context, vhost, exchange, key string, m message.Message) (ops.PublishResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, published{vhost, exchange, key, m})
-	res := broker.PublishResult{Outcome: f.outcome, MessageID: m.Properties.MessageID}
-	if f.outcome == broker.Returned {
+	res := ops.PublishResult{Outcome: f.outcome, MessageID: m.Properties.MessageID}
+	if f.outcome == ops.Returned {
 		res.ReplyCode, res.ReplyText = 312, "NO_ROUTE"
 	}
 	return res, nil
 }
 
-func (f *fakePublisher) Remove(_ context.Context, req broker.RemoveRequest) (broker.RemoveResult, error) {
+func (f *fakePublisher) Remove(_ context.Context, req ops.RemoveRequest) (ops.RemoveResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.removes = append(f.removes, req)
-	return broker.RemoveResult{Removed: len(req.Fingerprints)}, nil
+	return ops.RemoveResult{Removed: len(req.Fingerprints)}, nil
 }
 
 // fakeAdmin records admin calls.
@@ -125,7 +125,7 @@ func (f *fakeAdmin) DeleteExchange(_ context.Context, vhost, name string) error 
 
 // writeApp is a test App with every write fake wired.
 func writeApp(t *testing.T, readOnly bool) (*App, *fakePublisher, *fakeAdmin, *fakeMover, *fakePeeker) {
-	pub, adm, mv := &fakePublisher{outcome: broker.Confirmed}, &fakeAdmin{}, &fakeMover{}
+	pub, adm, mv := &fakePublisher{outcome: ops.Confirmed}, &fakeAdmin{}, &fakeMover{}
 	pk := &fakePeeker{msgs: []message.Message{deadLetter(1, `{"id":1}`), deadLetter(2, `{"id":2}`), deadLetter(3, `{"id":3}`)}}
 	a := newTestApp(demoFake(), Target{Peeker: pk, Publisher: pub, Admin: adm, Mover: mv, ReadOnly: readOnly})
 	settle(t, a, a.Init(), size())
@@ -208,7 +208,7 @@ func TestPublishRefusesBadInputAndKeepsIt(t *testing.T) {
 	if pv.form.Get("body").Value() != "keep me" {
 		t.Fatal("a refused publish must keep what was typed")
 	}
-	pub.outcome = broker.Returned
+	pub.outcome = ops.Returned
 	pv.form.Get("routing_key").Ed.Set("nowhere")
 	settle(t, a, press("ctrl+s"))
 	if !strings.Contains(screen(a), "returned as unroutable") || !strings.Contains(screen(a), "312 NO_ROUTE") {
@@ -278,7 +278,7 @@ func TestRepublishAimsAtOriginAndRemovesAfterConfirm(t *testing.T) {
 
 func TestRepublishKeepsTheOriginalWhenNotConfirmed(t *testing.T) {
 	a, pub, _, _, _ := writeApp(t, false)
-	pub.outcome = broker.Returned
+	pub.outcome = ops.Returned
 	selectQueue(t, a, "demo.orders.dlq")
 	settle(t, a, press("p"))
 	settle(t, a, press("enter"))
@@ -424,7 +424,7 @@ func TestMoveMarkedToAnotherQueue(t *testing.T) {
 	r := mv.reqs[0]
 	want := []string{message.Fingerprint(pk.msgs[0]), message.Fingerprint(pk.msgs[2])}
 	// The peek's queue type goes along: a classic source is read cheaper.
-	if r.Target != broker.ToQueue || r.TargetQueue != "orders.retry" || r.Queue != "demo.orders.dlq" || r.QueueType != broker.QueueClassic || !reflect.DeepEqual(r.Only, want) {
+	if r.Target != ops.ToQueue || r.TargetQueue != "orders.retry" || r.Queue != "demo.orders.dlq" || r.QueueType != ops.QueueClassic || !reflect.DeepEqual(r.Only, want) {
 		t.Fatalf("move request %+v, want only %v", r, want)
 	}
 }
@@ -441,7 +441,7 @@ func TestMoveToExchange(t *testing.T) {
 		t.Fatalf("a whole-queue move should ask first: %+v", mv.reqs)
 	}
 	settle(t, a, press("y"))
-	if len(mv.reqs) != 1 || mv.reqs[0].Target != broker.ToExchange || mv.reqs[0].Exchange != "demo.orders" || mv.reqs[0].RoutingKey != "order.created" || mv.reqs[0].Only != nil || mv.reqs[0].QueueType != broker.QueueClassic {
+	if len(mv.reqs) != 1 || mv.reqs[0].Target != ops.ToExchange || mv.reqs[0].Exchange != "demo.orders" || mv.reqs[0].RoutingKey != "order.created" || mv.reqs[0].Only != nil || mv.reqs[0].QueueType != ops.QueueClassic {
 		t.Fatalf("move request %+v", mv.reqs)
 	}
 }
@@ -465,7 +465,7 @@ func TestImportReturnsToOrigin(t *testing.T) {
 		t.Fatalf("the import should say what it read:\n%s", screen(a))
 	}
 	settle(t, a, press("enter"))
-	if len(mv.imports) != 1 || mv.imports[0].Target != broker.ReturnToOrigin || len(mv.msgs[0]) != 2 || string(mv.msgs[0][1].Body) != "b" {
+	if len(mv.imports) != 1 || mv.imports[0].Target != ops.ReturnToOrigin || len(mv.msgs[0]) != 2 || string(mv.msgs[0][1].Body) != "b" {
 		t.Fatalf("imports %+v", mv.imports)
 	}
 	if !strings.Contains(screen(a), "lines not published: 2") {
@@ -527,7 +527,7 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 // consume pane's message can be.
 func TestRepublishFromLivePanes(t *testing.T) {
 	a, st := liveApp(t, false)
-	pub := &fakePublisher{outcome: broker.Confirmed}
+	pub := &fakePublisher{outcome: ops.Confirmed}
 	a.c.target.Publisher = pub
 	tapDemoOrders(t, a)
 	st.feed.push(orderMsg(1), orderMsg(2))
@@ -569,15 +569,15 @@ func TestPublishSummaries(t *testing.T) {
 		want    string
 		wantBad bool
 	}{
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.InDoubt}, err: context.DeadlineExceeded, target: "queue q"}, "in doubt", true},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.InDoubt}, err: context.DeadlineExceeded, target: "queue q"}, "in doubt", true},
 		{publishedMsg{err: errors.New("no such vhost")}, "not published: no such vhost", true},
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.Nacked}}, "nacked", true},
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.Refused, Err: errors.New("AMQP access refused: access to exchange 'x' refused")}},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.Nacked}}, "nacked", true},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.Refused, Err: errors.New("AMQP access refused: access to exchange 'x' refused")}},
 			"refused by the broker: no queue got it (AMQP access refused: access to exchange 'x' refused)", true},
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, remErr: errors.New("link lost"), fromQ: "dlq"}, "may or may not have been removed", true},
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{}, fromQ: "dlq"}, "not found in dlq", true},
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1}, fromQ: "dlq"}, "removed from dlq", false},
-		{publishedMsg{res: broker.PublishResult{Outcome: broker.Confirmed}, removed: &broker.RemoveResult{Removed: 1, Requeued: 30, ToTail: 2}, fromQ: "dlq"},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.Confirmed}, removed: &ops.RemoveResult{}, remErr: errors.New("link lost"), fromQ: "dlq"}, "may or may not have been removed", true},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.Confirmed}, removed: &ops.RemoveResult{}, fromQ: "dlq"}, "not found in dlq", true},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.Confirmed}, removed: &ops.RemoveResult{Removed: 1}, fromQ: "dlq"}, "removed from dlq", false},
+		{publishedMsg{res: ops.PublishResult{Outcome: ops.Confirmed}, removed: &ops.RemoveResult{Removed: 1, Requeued: 30, ToTail: 2}, fromQ: "dlq"},
 			"removed from dlq; 30 other messages were taken on the way and requeued (on a quorum queue each one's delivery count rose by 1); 2 others taken on the way were at the delivery limit, so they were copied to the tail of dlq instead", false},
 	} {
 		got, bad := tc.m.summary()
@@ -672,13 +672,13 @@ func TestEditorFileRemovedWhenFormClosed(t *testing.T) {
 // blockingMover runs until its move is cancelled, then says what it did.
 type blockingMover struct{ fakeMover }
 
-func (f *blockingMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
-	progress(broker.MoveProgress{Total: 1000, Taken: 300, Moved: 256})
+func (f *blockingMover) Move(ctx context.Context, req ops.MoveRequest, progress func(ops.MoveProgress)) (ops.MoveResult, error) {
+	progress(ops.MoveProgress{Total: 1000, Taken: 300, Moved: 256})
 	if req.OnBlocked != nil { // as a memory alarm does
 		req.OnBlocked(true, "low on memory")
 	}
 	<-ctx.Done()
-	return broker.MoveResult{Moved: 256, ReturnedToSource: 44, DuplicateRisk: 3}, ctx.Err()
+	return ops.MoveResult{Moved: 256, ReturnedToSource: 44, DuplicateRisk: 3}, ctx.Err()
 }
 
 // spawn runs cmd (and a batch's commands) off the test's thread, sending
@@ -803,7 +803,7 @@ func TestMoveSaysWhenTheBrokerBlocksIt(t *testing.T) {
 // A move that ended on an error says plainly that its duplicate count is
 // a floor if the broker crashed; a move stopped by the person does not.
 func TestMoveSummarySaysWhatCannotBeCounted(t *testing.T) {
-	r := broker.MoveResult{Moved: 10, DuplicateRisk: 2}
+	r := ops.MoveResult{Moved: 10, DuplicateRisk: 2}
 	if got := summaryText(moveDoneMsg{result: r, err: errors.New("AMQP: EOF")}); !strings.Contains(got, "may exist twice 2 (or more, if the broker itself crashed") {
 		t.Fatalf("summary after a lost link: %q", got)
 	}
@@ -817,10 +817,10 @@ func TestMoveSummarySaysWhatCannotBeCounted(t *testing.T) {
 // poisonMover stops as a move does at a message it cannot decode.
 type poisonMover struct{ fakeMover }
 
-func (f *poisonMover) Move(ctx context.Context, req broker.MoveRequest, progress func(broker.MoveProgress)) (broker.MoveResult, error) {
+func (f *poisonMover) Move(ctx context.Context, req ops.MoveRequest, progress func(ops.MoveProgress)) (ops.MoveResult, error) {
 	f.fakeMover.Move(ctx, req, progress)
-	return broker.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},
-		&broker.UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1}
+	return ops.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},
+		&ops.UndecodableError{Vhost: req.Vhost, Queue: req.Queue, Reader: "move", Offset: -1}
 }
 
 // A move's summary and the reason it stopped wrap at 80 columns: neither
@@ -834,9 +834,9 @@ func TestMoveSummaryIsNeverCut(t *testing.T) {
 	settle(t, a, press("y")) // a whole queue: it asks once with the count
 	got := flat(screen(a))
 	for _, want := range []string{
-		summaryText(moveDoneMsg{result: broker.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},
-			err: broker.ErrUndecodable}),
-		(&broker.UndecodableError{Vhost: "/", Queue: "demo.orders.dlq", Reader: "move", Offset: -1}).Error(),
+		summaryText(moveDoneMsg{result: ops.MoveResult{Moved: 2869, Reconciled: 309, Took: 2600 * time.Millisecond},
+			err: ops.ErrUndecodable}),
+		(&ops.UndecodableError{Vhost: "/", Queue: "demo.orders.dlq", Reader: "move", Offset: -1}).Error(),
 	} {
 		if !strings.Contains(got, flat(want)) {
 			t.Errorf("the screen lacks %q:\n%s", want, screen(a))

@@ -49,26 +49,11 @@ func (lp *linkPump) run(p *tea.Program) {
 			return
 		case <-lp.changed:
 		case ev := <-events:
-			msg := ui.LinkMsg{State: linkState(ev.State), Err: ev.Err, At: ev.At}
+			msg := ui.LinkMsg{State: ev.State, Err: ev.Err, At: ev.At}
 			if lp.log != nil {
 				lp.log.Info("amqp link", "state", ev.State.String(), "err", ev.Err)
 			}
 			p.Send(msg)
 		}
 	}
-}
-
-// linkState maps the broker's link state onto the UI's own type.
-func linkState(s broker.LinkState) ui.LinkState {
-	switch s {
-	case broker.LinkUp:
-		return ui.LinkUp
-	case broker.LinkReconnecting:
-		return ui.LinkReconnecting
-	case broker.LinkDown:
-		return ui.LinkDown
-	case broker.LinkClosed:
-		return ui.LinkClosed
-	}
-	return ui.LinkConnecting
 }

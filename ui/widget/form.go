@@ -220,6 +220,23 @@ func (fm *Form) Render(th theme.Theme, w, h int) []string {
 	const labelW = 18
 	valueW := max(w-labelW-2, 10)
 	var lines []string
+	// hinted appends line with its hint after it or, when the two do not
+	// fit the width, with the hint wrapped on the rows below, under the
+	// value: a hint may be a risk the person must read whole.
+	hinted := func(line, hint string) {
+		h := safe(hint)
+		switch {
+		case h == "":
+			lines = append(lines, line)
+		case ansi.StringWidth(line)+2+ansi.StringWidth(h) <= w:
+			lines = append(lines, line+"  "+th.Faint.Render(h))
+		default:
+			lines = append(lines, line)
+			for _, r := range strings.Split(ansi.Wrap(h, max(w-labelW-1, 10), ""), "\n") {
+				lines = append(lines, strings.Repeat(" ", labelW+1)+th.Faint.Render(r))
+			}
+		}
+	}
 	focusStart, focusEnd := 0, 0
 	for i, f := range fm.Fields {
 		if f.Hidden {
@@ -243,20 +260,25 @@ func (fm *Form) Render(th theme.Theme, w, h int) []string {
 					parts = append(parts, th.Faint.Render(" "+safe(c)+" "))
 				}
 			}
-			lines = append(lines, label+" "+strings.Join(parts, "")+"  "+th.Faint.Render(safe(f.Hint)))
+			hinted(label+" "+strings.Join(parts, ""), f.Hint)
 		case ToggleField:
 			box := "[ ] no"
 			if f.On {
 				box = "[x] yes"
 			}
-			lines = append(lines, label+" "+th.Field.Render(" "+box+" ")+"  "+th.Faint.Render(safe(f.Hint)))
+			hinted(label+" "+th.Field.Render(" "+box+" "), f.Hint)
 		case TextField:
 			v := f.Ed.Lines(th, valueW-2, 1, focused)[0]
 			line := label + " " + v
-			if f.Hint != "" && (f.Ed.String() == "" || focused && ansi.StringWidth(v)+len(f.Hint)+2 <= valueW) {
-				line += "  " + th.Faint.Render(safe(f.Hint)) // a hint may name a queue
+			switch {
+			case f.Ed.String() == "":
+				hinted(line, f.Hint) // a hint may name a queue: safe escapes it
+			case f.Hint != "" && focused && ansi.StringWidth(v)+ansi.StringWidth(f.Hint)+2 <= valueW:
+				line += "  " + th.Faint.Render(safe(f.Hint))
+				fallthrough
+			default:
+				lines = append(lines, line)
 			}
-			lines = append(lines, line)
 		case MultiField:
 			shown := f.Ed.Lines(th, valueW, f.height, focused)
 			for len(shown) < f.height {
@@ -270,7 +292,7 @@ func (fm *Form) Render(th theme.Theme, w, h int) []string {
 				lines = append(lines, lead+" "+th.Faint.Render("│")+l)
 			}
 			if f.Hint != "" {
-				lines = append(lines, strings.Repeat(" ", labelW)+" "+th.Faint.Render(safe(f.Hint)))
+				hinted(strings.Repeat(" ", labelW), f.Hint)
 			}
 		}
 		if focused {

@@ -306,3 +306,12 @@ func (t *Table) Navigate(m tea.KeyPressMsg, tk NavKeys) bool {
 	}
 	return true
 }
+
+// RenderBelow draws head above the table: head wraps to w and is never
+// cut; the table gives way, taking the lines left of h (its column header
+// among them).
+func (t *Table) RenderBelow(th theme.Theme, head string, w, h int) string {
+	head = ansi.Wordwrap(head, max(w, 1), " ")
+	t.SetSize(w, h-strings.Count(head, "\n")-2)
+	return head + "\n" + t.Render(th, "", false)
+}

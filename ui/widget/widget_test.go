@@ -131,3 +131,29 @@ func TestPromptKeepsBytesAndFitsCells(t *testing.T) {
 		l.m.CursorEnd()
 	}
 }
+
+// A risk hint too long for its line wraps below the value: every word of
+// it shows, no row passes the width, and a hostile byte in it is escaped.
+func TestFormHintWrapsWhole(t *testing.T) {
+	hint := "after the copy is confirmed, delete it from orders\x1b[2J.dlq (messages ahead are put back in order; on a quorum queue that raises their delivery count)"
+	for _, w := range []int{50, 80, 120} {
+		fm := NewForm(ToggleF("remove", "remove original", false, hint), ChoiceF("mode", "mode", []string{"a", "b"}, 0, hint))
+		rows := fm.Render(theme.Default(), w, 0)
+		raw := strings.Join(rows, "\n")
+		if strings.Contains(raw, "\x1b[2J") {
+			t.Fatalf("width %d: the hint's escape sequence reached the screen", w)
+		}
+		for _, r := range rows {
+			if got := ansi.StringWidth(r); got > w {
+				t.Errorf("width %d: row %q is %d cells", w, ansi.Strip(r), got)
+			}
+			if strings.HasSuffix(ansi.Strip(r), "…") {
+				t.Errorf("width %d: row cut: %q", w, ansi.Strip(r))
+			}
+		}
+		plain := strings.Join(strings.Fields(ansi.Strip(raw)), " ")
+		if want := "raises their delivery count)"; strings.Count(plain, want) != 2 {
+			t.Errorf("width %d: %q is not shown for both fields:\n%s", w, want, ansi.Strip(raw))
+		}
+	}
+}

@@ -1,6 +1,8 @@
-package broker
+package ops
 
-import "fmt"
+import (
+	"fmt"
+)
 
 // Features are what a RabbitMQ version changes for warren. The version
 // comes from the management API's overview (rabbitmq_version, or
