@@ -467,6 +467,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case relayoutMsg:
 		return a, a.resize(a.width, a.height)
 	case republishMsg:
+		if r := a.c.keys.Write.Republish; a.c.refuses(r.writes) {
+			return a, refusedCmd(r.Help().Key + " (" + r.Help().Desc + ")")
+		}
 		return a, a.republish(m)
 	case QuitMsg: // the terminal went away: nobody can answer a question
 		a.quitAsked = true
@@ -724,11 +727,7 @@ func (a *App) bottomLine() string {
 		}
 		return widget.Fit(th.StatusInfo.Render(safe(a.status)), a.width)
 	}
-	hints := "? help  : command  / filter  enter open  esc back  N/M/C/R sort  ctrl+r refresh  q quit"
-	if h, ok := a.top().(hinter); ok {
-		hints = h.hints()
-	}
-	return widget.Fit(th.Faint.Render(safe(hints)), a.width)
+	return widget.Fit(th.Faint.Render(safe(a.hints())), a.width)
 }
 
 // fitBox pads or cuts s to exactly h lines and cuts lines wider than w: a

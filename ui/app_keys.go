@@ -32,93 +32,100 @@ type switchedMsg struct {
 
 func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 	g := a.c.keys.Global
-	if key.Matches(m, g.ForceQ) {
+	if matches(m, g.ForceQ) {
 		if h, ok := a.top().(quitHolder); ok && h.holdQuit() {
 			return nil // a form with unsent edits asks first, as esc does
 		}
 		return a.quit()
 	}
-	if a.quitAsked && !a.quitting && !key.Matches(m, g.Quit) {
+	if a.quitAsked && !a.quitting && !matches(m, g.Quit) {
 		a.quitAsked = false // any other key: the move goes on
 		a.setStatus("the move goes on", false)
-	}
-	if t, ok := a.top().(typingView); ok && t.typing() && a.mode == modeNormal {
-		switch {
-		case key.Matches(m, g.Back):
-			if h, ok := a.top().(closeHolder); ok && h.holdClose() {
-				return nil // it asked to confirm the discard
-			}
-			return a.pop()
-		case m.String() == "f1": // ? is text here
-			a.mode, a.helpTop = modeHelp, 0
-			return nil
-		}
-		return a.top().update(m)
 	}
 	switch a.mode {
 	case modeCommand, modeFilter:
 		return a.promptKey(m)
 	case modeHelp:
-		if key.Matches(m, g.Back, g.Help, g.Quit) || m.String() == "f1" {
-			a.mode = modeNormal
+		if _, ok := a.helpScope().lookup(m); ok && !matches(m, g.Back, g.Help, g.Quit) {
+			a.scrollHelp(m)
 			return nil
 		}
-		a.scrollHelp(m)
+		if matches(m, g.Back, g.Help, g.Quit) {
+			a.mode = modeNormal
+		}
 		return nil
 	}
+	b, bound := a.scope().lookup(m)
+	if bound && a.c.refuses(b.writes) { // read-only mode's one decision
+		return refusedCmd(b.Help().Key + " (" + b.Help().Desc + ")")
+	}
+	if t, ok := a.top().(typingView); ok && t.typing() {
+		switch {
+		case bound && sameKeys(b, g.Back):
+			if h, ok := a.top().(interface{ holdClose() bool }); ok && h.holdClose() {
+				return nil // it asked to confirm the discard
+			}
+			return a.pop()
+		case bound && sameKeys(b, g.HelpF1): // ? is text here
+			a.mode, a.helpTop = modeHelp, 0
+			return nil
+		}
+		return a.top().update(m)
+	}
 	w := a.c.keys.Write
-	if key.Matches(m, g.Peek, g.Live, g.Move, g.Pin, w.Publish, w.Purge, w.Delete) {
+	if !bound {
+		if matches(m, g.Filter, g.Peek, g.Live, g.Pin, g.Move, w.Purge, w.Delete, w.Republish) {
+			// An action other views offer: say so rather than do nothing.
+			return statusCmd(m.String()+" does nothing in this view (? lists its keys)", true)
+		}
+		return a.top().update(m)
+	}
+	if sameAny(b, g.Peek, g.Live, g.Move, g.Pin, w.Publish, w.Purge, w.Delete) {
 		if s, ok := a.top().(staleSelector); ok && s.stale() {
 			return statusCmd("the list is still loading: try again in a moment", true)
 		}
 	}
-	if cmd, ok := a.writeKey(m); ok {
+	if cmd, ok := a.writeKey(m, b); ok {
 		return cmd
 	}
 	switch {
-	case key.Matches(m, g.Quit):
+	case sameKeys(b, g.Quit):
 		return a.quit()
-	case key.Matches(m, g.Help):
+	case sameKeys(b, g.Help):
 		a.mode, a.helpTop = modeHelp, 0
 		return nil
-	case key.Matches(m, g.Command):
+	case sameKeys(b, g.Command):
 		a.mode, a.input, a.matches = modeCommand, widget.NewLineInput(""), nil
 		a.setStatus("", false)
 		return a.fetchVhosts()
-	case key.Matches(m, g.Filter):
+	case sameKeys(b, g.Filter):
 		f, ok := a.top().(filterable)
 		if !ok {
-			return statusCmd("this view has no filter", true)
+			return a.top().update(m)
 		}
 		a.mode, a.input, a.matches = modeFilter, widget.NewLineInput(f.filter()), nil
 		return nil
-	case key.Matches(m, g.Refresh):
+	case sameKeys(b, g.Refresh):
 		load := a.top().load
 		if r, ok := a.top().(rereader); ok {
 			load = r.reread
 		}
 		return tea.Batch(load(), a.headPoll.refresh(a.c.opts.Timeout, a.headerFetch()))
-	case key.Matches(m, a.c.keys.Global.Peek):
+	case sameKeys(b, g.Peek):
 		if vhost, name, qtype, ok := a.selectedQueue(); ok {
 			return a.push(newPeekView(a.c, vhost, name, qtype))
 		}
-		return a.top().update(m)
-	case key.Matches(m, g.Move):
+		return statusCmd("no queue selected", true)
+	case sameKeys(b, g.Move):
 		if pv, ok := a.top().(*peekView); ok {
-			if a.c.target.ReadOnly {
-				return readOnlyCmd("moving messages")
-			}
 			vhost, name, qtype := pv.peekedQueue()
 			return a.push(newMoveView(a.c, vhost, name, qtype, pv.markedMessages()))
 		}
 		if vhost, name, qtype, ok := a.selectedQueue(); ok {
-			if a.c.target.ReadOnly {
-				return readOnlyCmd("moving messages")
-			}
 			return a.push(newMoveView(a.c, vhost, name, qtype, nil))
 		}
-		return a.top().update(m)
-	case key.Matches(m, g.Pin):
+		return statusCmd("no queue selected", true)
+	case sameKeys(b, g.Pin):
 		if vhost, name, _, ok := a.selectedQueue(); ok {
 			if a.c.togglePin(vhost, name) {
 				a.setStatus(fmt.Sprintf("pinned %s to the watch board (%d pinned; :watch opens it)", name, len(a.c.pins)), false)
@@ -127,13 +134,14 @@ func (a *App) key(m tea.KeyPressMsg) tea.Cmd {
 			}
 			return a.savePins()
 		}
-		return a.top().update(m)
-	case key.Matches(m, g.Live):
+		cmd := a.top().update(m) // the watch board unpins its own row
+		return tea.Batch(cmd, a.savePins())
+	case sameKeys(b, g.Live):
 		if cmd, ok := a.openLive(); ok {
 			return cmd
 		}
-		return a.top().update(m)
-	case key.Matches(m, g.Back):
+		return statusCmd("nothing selected", true)
+	case sameKeys(b, g.Back):
 		if f, ok := a.top().(filterable); ok && f.filter() != "" {
 			return f.setFilter("")
 		}
@@ -199,116 +207,6 @@ func (a *App) applyFilter(expr string) tea.Cmd {
 	return nil
 }
 
-// run executes a : command.
-func (a *App) run(line string) tea.Cmd {
-	cmd, err := parseCommand(line)
-	if err == errEmpty {
-		return nil
-	}
-	if err != nil {
-		a.setStatus(err.Error(), true)
-		return nil
-	}
-	a.setStatus("", false)
-	switch cmd.name {
-	case "quit":
-		return a.quit()
-	case "vhost":
-		vh := cmd.arg
-		if vh == "*" || strings.EqualFold(vh, "all") {
-			vh = ""
-		}
-		a.c.target.Vhost = vh
-		a.setStatus("vhost: "+vhostLabel(vh), false)
-		return tea.Batch(a.restartPulse(), a.resetTo(a.root), a.loadHeader()) // the header's totals follow the vhost
-	case "watch":
-		return a.push(newWatchView(a.c))
-	case "trace":
-		return a.startTrace(cmd.arg)
-	case "import":
-		if a.c.target.ReadOnly {
-			return readOnlyCmd("importing")
-		}
-		if cmd.arg == "" {
-			a.setStatus(":import FILE publishes a JSON Lines export (from e or s) to its origin, a queue or an exchange", true)
-			return nil
-		}
-		a.dropIdleImport()
-		return a.push(newImportView(a.c, cmd.arg))
-	case "declare":
-		if a.c.target.ReadOnly {
-			return readOnlyCmd("declaring")
-		}
-		kind := strings.ToLower(cmd.arg)
-		switch kind {
-		case "", "queue", "q":
-			kind = "queue"
-		case "exchange", "ex", "x":
-			kind = "exchange"
-		case "binding", "bi", "b":
-			kind = "binding"
-		default:
-			a.setStatus(":declare queue|exchange|binding", true)
-			return nil
-		}
-		return a.push(newDeclareView(a.c, kind))
-	case "route":
-		p, err := parseRoute(cmd.arg)
-		if err != nil {
-			a.setStatus(err.Error(), true)
-			return nil
-		}
-		return a.push(newRouteView(a.c, a.routeVhost(), p))
-	case "key":
-		lv, ok := a.top().(*liveView)
-		if !ok || (lv.spec.kind != paneTap && lv.spec.kind != paneTrace) {
-			a.setStatus(":key works in a tap pane: :key order.* (binding key) or :key x-match=any,type=order (header match)", true)
-			return nil
-		}
-		return lv.rebind(cmd.arg)
-	case "from":
-		if lv, ok := a.top().(*liveView); ok && lv.spec.kind == paneTail {
-			from, err := parseStreamFrom(cmd.arg, a.c.now())
-			if err != nil {
-				a.setStatus(err.Error(), true)
-				return nil
-			}
-			spec := lv.spec
-			spec.tail.From = from
-			return lv.restart(spec)
-		}
-		pv, ok := a.top().(*peekView)
-		if !ok {
-			a.setStatus(":from works in the peek of a stream: first, last, next, an offset, a time (RFC 3339) or an age (10m)", true)
-			return nil
-		}
-		return pv.startFrom(cmd.arg)
-	case "ctx":
-		if a.switcher == nil || len(a.contexts) == 0 {
-			a.setStatus("no contexts: add some to the config file (see README)", true)
-			return nil
-		}
-		if cmd.arg == "" {
-			a.setStatus("contexts: "+strings.Join(a.contexts, " "), false)
-			return nil
-		}
-		sw, name := a.switcher, cmd.arg
-		a.setStatus("switching to context "+name+"…", false)
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			t, err := sw.Switch(ctx, name)
-			return switchedMsg{target: t, err: err, name: name}
-		}
-	default:
-		if k, ok := rootCommands[cmd.name]; ok {
-			return a.resetTo(k)
-		}
-		a.setStatus(":"+cmd.name+" does nothing here", true)
-		return nil
-	}
-}
-
 func (a *App) switched(m switchedMsg) tea.Cmd {
 	if m.err != nil {
 		a.setStatus("context "+m.name+": "+m.err.Error(), true)
@@ -339,45 +237,52 @@ func (a *App) fetchVhosts() tea.Cmd {
 	}
 }
 
-// helpGroups is every key of the current view, global keys included.
-func (a *App) helpGroups() []helpGroup {
-	groups := []helpGroup{{Title: "Global", Bindings: a.c.keys.Global.bindings()}}
-	groups = append(groups, a.top().help()...)
-	groups = append(groups, helpGroup{Title: "Write actions", Bindings: a.c.keys.Write.bindings()})
-	groups = append(groups, helpGroup{Title: "In the : and / prompts", Bindings: a.c.keys.Prompt.bindings()})
-	return groups
+// helpGroups is every key of the view under the help: its scope, the
+// prompts' keys, then the : commands.
+func (a *App) helpGroups() []keyGroup {
+	return append(a.viewScope(a.top()).groups, a.c.keys.Prompt.scope().groups...)
 }
 
 // helpLines is the help body at width w: each key's description wrapped
-// beside its key, so nothing is cut.
+// beside its key, so nothing is cut, then the : commands from the table
+// run dispatches on.
 func (a *App) helpLines(w int) []string {
 	th := a.c.th
 	const keyCol = 2 + 14 + 1 // indent, key, space
 	descW := max(w-keyCol, 20)
 	var lines []string
-	for _, g := range a.helpGroups() {
-		lines = append(lines, "", th.HelpGroup.Render(g.Title))
-		for _, k := range g.Bindings {
-			hk := k.Help()
-			keyStyle, descStyle, desc := th.HelpKey, th.HelpDesc, hk.Desc
-			if a.c.target.ReadOnly && a.c.keys.writes[hk.Desc] {
-				keyStyle, descStyle, desc = th.Faint, th.Faint, "unavailable (read-only): "+hk.Desc
+	entry := func(k, desc string, faint bool) {
+		keyStyle, descStyle := th.HelpKey, th.HelpDesc
+		if faint {
+			keyStyle, descStyle, desc = th.Faint, th.Faint, "unavailable (read-only): "+desc
+		}
+		long := ansi.StringWidth(k) > 14
+		if long { // a command's usage: on its own line, never cut
+			lines = append(lines, "  "+keyStyle.Render(k))
+		}
+		for i, part := range strings.Split(ansi.Wrap(desc, descW, ""), "\n") {
+			lead := "  " + keyStyle.Render(widget.Cell(k, 14, false)) + " "
+			if i > 0 || long {
+				lead = strings.Repeat(" ", keyCol)
 			}
-			for i, part := range strings.Split(ansi.Wrap(desc, descW, ""), "\n") {
-				lead := "  " + keyStyle.Render(widget.Cell(hk.Key, 14, false)) + " "
-				if i > 0 {
-					lead = strings.Repeat(" ", keyCol)
-				}
-				lines = append(lines, lead+descStyle.Render(part))
-			}
+			lines = append(lines, lead+descStyle.Render(part))
 		}
 	}
-	lines = append(lines, "")
-	commands := "Commands: :queues (qu)  :exchanges (ex)  :bindings (bi)  :connections (co)  :nodes (no)  :pulse (pu)  :vhost NAME|*  :ctx NAME  :watch  :trace [VHOST]  :route EXCHANGE KEY  :import FILE  :declare  :q"
-	for _, part := range strings.Split(ansi.Wrap(commands, max(w, 20), ""), "\n") {
-		lines = append(lines, th.Faint.Render(part))
+	for _, g := range a.helpGroups() {
+		lines = append(lines, "", th.HelpGroup.Render(g.title))
+		for _, k := range g.keys {
+			entry(k.Help().Key, k.Help().Desc, a.c.refuses(k.writes))
+		}
 	}
-	return lines
+	lines = append(lines, "", th.HelpGroup.Render("Commands (after :, tab completes)"))
+	for _, c := range commandTable() {
+		desc := c.desc
+		if len(c.aliases) > 0 {
+			desc += " (also :" + strings.Join(c.aliases, " :") + ")"
+		}
+		entry(c.usage(), desc, a.c.refuses(c.writes))
+	}
+	return append(lines, "")
 }
 
 // renderHelp shows a title line and as much of the help body as fits

@@ -3,34 +3,29 @@ package ui
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/message"
 )
 
-// writeKeys are the actions that change the broker. --read-only removes
-// every one of them; help then lists them as unavailable.
+// writeKeys are the actions that change the broker: each one writes, so
+// --read-only refuses it and help lists it as unavailable.
 type writeKeys struct {
-	Publish   key.Binding
-	Republish key.Binding
-	Purge     key.Binding
-	Delete    key.Binding
-	Declare   key.Binding
+	Publish   binding
+	Republish binding
+	Purge     binding
+	Delete    binding
+	Declare   binding
 }
 
 func newWriteKeys() writeKeys {
 	return writeKeys{
-		Publish:   key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "publish to the selected exchange, or to the selected queue")),
-		Republish: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "republish the selected message (edit first; aimed at its origin)")),
-		Purge:     key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "purge the selected queue (asks first)")),
-		Delete:    key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "delete the selected queue or exchange (type its name)")),
-		Declare:   key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "declare a queue, exchange or binding (:declare)")),
+		Publish:   bind("P", "publish to the selected exchange, or to the selected queue", "P").write(),
+		Republish: bind("r", "republish the selected message (edit first; aimed at its origin)", "r").write().hint("republish"),
+		Purge:     bind("ctrl+p", "purge the selected queue (asks first)", "ctrl+p").write(),
+		Delete:    bind("ctrl+d", "delete the selected queue or exchange (type its name)", "ctrl+d").write(),
+		Declare:   bind("ctrl+n", "declare a queue, exchange or binding (:declare)", "ctrl+n").write(),
 	}
-}
-
-func (k writeKeys) bindings() []key.Binding {
-	return []key.Binding{k.Publish, k.Republish, k.Purge, k.Delete, k.Declare}
 }
 
 // republishMsg asks the App to open the republish form for a message.
@@ -39,20 +34,12 @@ type republishMsg struct {
 	removable bool
 }
 
-func readOnlyCmd(what string) tea.Cmd {
-	return statusCmd("read-only: "+what+" is a write action, unavailable (started with --read-only)", true)
-}
-
-// writeKey handles the write keys; ok is false when m is not one of them
-// or does not apply to the view on top, which then gets the key.
-func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
+// writeKey handles the write keys the scope offers (read-only mode has
+// refused them already); ok is false when m is not one of them.
+func (a *App) writeKey(m tea.KeyPressMsg, b binding) (tea.Cmd, bool) {
 	w := a.c.keys.Write
-	ro := a.c.target.ReadOnly
 	switch {
-	case key.Matches(m, w.Publish):
-		if ro {
-			return readOnlyCmd("publishing"), true
-		}
+	case sameKeys(b, w.Publish):
 		vhost, exchange, rk := a.c.target.Vhost, "", ""
 		if vh, name, _, ok := a.selectedQueue(); ok {
 			vhost, rk = vh, name
@@ -61,7 +48,7 @@ func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
 			vhost, exchange = vh, name
 		}
 		return a.push(newPublishView(a.c, vhost, exchange, rk)), true
-	case key.Matches(m, w.Republish):
+	case sameKeys(b, w.Republish):
 		ms, ok := a.top().(messageSelector)
 		if !ok {
 			return nil, false
@@ -71,35 +58,23 @@ func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
 			return statusCmd("no message selected", true), true
 		}
 		return a.republish(republishMsg{msg: msg, removable: removable}), true
-	case key.Matches(m, w.Purge):
+	case sameKeys(b, w.Purge):
 		if vh, name, _, ok := a.selectedQueue(); ok {
-			if ro {
-				return readOnlyCmd("purging"), true
-			}
 			return a.push(newPurgeConfirm(a.c, vh, name)), true
 		}
-		return statusCmd("ctrl+p purges a queue: select one in :queues", true), true
-	case key.Matches(m, w.Delete):
+		return statusCmd("no queue selected", true), true
+	case sameKeys(b, w.Delete):
 		if vh, name, _, ok := a.selectedQueue(); ok {
-			if ro {
-				return readOnlyCmd("deleting"), true
-			}
 			return a.push(newDeleteConfirm(a.c, "queue", vh, name)), true
 		}
 		if vh, name, _, ok := a.selectedExchange(); ok {
-			if ro {
-				return readOnlyCmd("deleting"), true
-			}
 			if name == "" || isBuiltinExchange(name) {
 				return statusCmd(fmt.Sprintf("%s is built in and cannot be deleted", exchangeName(name)), true), true
 			}
 			return a.push(newDeleteConfirm(a.c, "exchange", vh, name)), true
 		}
-		return statusCmd("ctrl+d deletes a queue or an exchange: select one in :queues or :exchanges", true), true
-	case key.Matches(m, w.Declare):
-		if ro {
-			return readOnlyCmd("declaring"), true
-		}
+		return statusCmd("nothing selected to delete", true), true
+	case sameKeys(b, w.Declare):
 		kind := "queue"
 		if l, ok := a.top().(listKinder); ok {
 			switch l.listKind() {
@@ -114,10 +89,9 @@ func (a *App) writeKey(m tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// republish opens the republish form; a view's r reaches it through the
+// scope, which read-only mode has already refused.
 func (a *App) republish(m republishMsg) tea.Cmd {
-	if a.c.target.ReadOnly {
-		return readOnlyCmd("republishing")
-	}
 	return a.push(newRepublishView(a.c, m.msg, m.removable))
 }
 

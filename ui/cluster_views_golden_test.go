@@ -5,45 +5,37 @@ import (
 	"strings"
 	"testing"
 
-	"charm.land/bubbles/v2/key"
-
 	"github.com/warren-tui/warren/mgmt"
 )
-
-func detailScopes(k keyMap) []key.Binding {
-	return []key.Binding{k.Table.Up, k.Table.Down, k.Table.PageUp, k.Table.PageDown, k.Table.Open}
-}
 
 // clusterViewCases are the cluster views on the demo broker: three nodes
 // (rabbit@demo-3 down), demo.payments a quorum queue led by rabbit@demo-2.
 func clusterViewCases() []viewCase {
 	return []viewCase{
-		{name: "node-detail", selected: []string{"127.0.0.1:50000"}, scopes: detailScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "node-detail", selected: []string{"127.0.0.1:50000"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "no")
 			send(t, a, press("enter"))
 			return a
 		}},
-		{name: "node-detail-down", selected: []string{"every queue on this node"}, scopes: detailScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "node-detail-down", selected: []string{"every queue on this node"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "no")
 			send(t, a, press("G"), press("enter"))
 			return a
 		}},
-		{name: "connection-detail", scopes: func(k keyMap) []key.Binding {
-			return []key.Binding{k.Table.Up, k.Table.Down, k.Table.PageUp, k.Table.PageDown}
-		}, open: func(t *testing.T, w, h int) *App {
+		{name: "connection-detail", open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "co")
 			send(t, a, press("enter"))
 			return a
 		}},
-		{name: "queue-list-by-node", selected: []string{"demo.payments"}, scopes: listScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "queue-list-by-node", selected: []string{"demo.payments"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			filterTo(t, a, "node:rabbit@demo-2")
 			return a
 		}},
-		{name: "queue-detail-quorum", selected: []string{"rabbit@demo-2"}, scopes: detailScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "queue-detail-quorum", selected: []string{"rabbit@demo-2"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			filterTo(t, a, "payments")
 			send(t, a, press("enter"))

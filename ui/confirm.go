@@ -74,19 +74,30 @@ func (v *confirmView) title() string            { return v.what + " " + v.name +
 func (v *confirmView) load() tea.Cmd            { return nil }
 func (v *confirmView) setSize(w, h int) tea.Cmd { return nil }
 func (v *confirmView) typing() bool             { return true } // only y, n, the name and esc
-func (v *confirmView) help() []helpGroup        { return nil }
+
+// keys: y or n for a purge; the typed name and enter for a delete.
+func (v *confirmView) keys() keyScope {
+	if v.typed != nil {
+		return scopeOf("Confirm", v.confirm())
+	}
+	a := v.answers()
+	return scopeOf("Confirm", a.Yes, a.No)
+}
+
+func (v *confirmView) answers() answerKeys {
+	a := answers(v.what, "cancel")
+	a.Yes = a.Yes.write()
+	return a
+}
+
+func (v *confirmView) confirm() binding {
+	return bind("enter", v.what+", once the name is typed", "enter").write().hint(v.what)
+}
 func (v *confirmView) status() string {
 	if v.busy {
 		return "working…"
 	}
 	return "asks first"
-}
-
-func (v *confirmView) hints() string {
-	if v.typed != nil {
-		return "type the name, then enter  esc cancel"
-	}
-	return "y " + v.what + "  n/esc cancel"
 }
 
 func (v *confirmView) update(msg tea.Msg) tea.Cmd {
@@ -96,15 +107,15 @@ func (v *confirmView) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if v.typed == nil {
-			switch m.String() {
-			case "y", "Y":
+			switch a := v.answers(); {
+			case matches(m, a.Yes):
 				return v.start()
-			case "n", "N":
+			case matches(m, a.No):
 				return func() tea.Msg { return popMsg{view: v.viewID} }
 			}
 			return nil
 		}
-		if m.String() == "enter" {
+		if matches(m, v.confirm()) {
 			if v.typed.String() != v.name {
 				v.err = fmt.Errorf("the name does not match: type %q exactly", v.name)
 				return nil
@@ -150,7 +161,8 @@ func (v *confirmView) render(w, h int) string {
 	switch {
 	case v.kind == "queue" && v.typed == nil:
 		b.WriteString("Every ready message in the queue is dropped for good (unacked messages stay with their consumers).\n\n")
-		b.WriteString(th.HelpKey.Render("y") + " purge   " + th.HelpKey.Render("n/esc") + " cancel\n")
+		a := v.answers()
+		b.WriteString(v.c.keyLine(a.Yes, a.No) + "\n")
 	default:
 		what := "The queue and every message in it are gone for good; its consumers are cancelled."
 		if v.kind == "exchange" {
@@ -164,9 +176,6 @@ func (v *confirmView) render(w, h int) string {
 	}
 	if v.err != nil {
 		b.WriteString("\n" + th.Error.Render(safe(v.err.Error())))
-	}
-	if v.c.target.ReadOnly {
-		b.WriteString("\n" + th.Warn.Render("read-only: unavailable"))
 	}
 	return b.String()
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
-
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -107,9 +105,8 @@ func safeAll(ss []string) []any {
 
 func (v *connectionDetail) render(w, h int) string { return v.renderPage("connection "+v.name, w, h) }
 
-func (v *connectionDetail) help() []helpGroup {
-	k := v.c.keys.Table
-	return []helpGroup{{Title: "Connection detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown}}}
+func (v *connectionDetail) keys() keyScope {
+	return scopeOf("Connection detail", v.c.keys.Table.moves()...)
 }
 
 func peer(k mgmt.Connection) string {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -14,29 +13,26 @@ import (
 	"github.com/warren-tui/warren/mgmt"
 )
 
-// consumeKeys choose how a consume pane settles what it takes.
+// consumeKeys choose how a consume pane settles what it takes. Ack and
+// reject take messages off the queue: they write.
 type consumeKeys struct {
-	Ack     key.Binding
-	Requeue key.Binding
-	Reject  key.Binding
-	Start   key.Binding
+	Ack     binding
+	Requeue binding
+	Reject  binding
+	Start   binding
 }
 
 func newConsumeKeys() consumeKeys {
 	return consumeKeys{
-		Ack:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "ack: take the messages off the queue")),
-		Requeue: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "browse: show each message once, then put them all back (marked redelivered)")),
-		Reject:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reject: drop them, or dead-letter them if the queue has a DLX")),
-		Start:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "start, accepting the delivery-limit risk shown (quorum queues with a limit)")),
+		Ack:     bind("a", "ack: take the messages off the queue", "a").write().hint("ack"),
+		Requeue: bind("n", "browse: show each message once, then put them all back (marked redelivered)", "n").hint("browse"),
+		Reject:  bind("r", "reject: drop them, or dead-letter them if the queue has a DLX", "r").write().hint("reject"),
+		Start:   bind("y", "start, accepting the delivery-limit risk shown (quorum queues with a limit)", "y").hint("start"),
 	}
 }
 
-func (k consumeKeys) bindings() []key.Binding {
-	return []key.Binding{k.Ack, k.Requeue, k.Reject, k.Start}
-}
-
 // modes are the settle choices, in the order the dialog lists them.
-func (k consumeKeys) modes() []key.Binding { return []key.Binding{k.Ack, k.Requeue, k.Reject} }
+func (k consumeKeys) modes() []binding { return []binding{k.Ack, k.Requeue, k.Reject} }
 
 // consumeDialog asks, before anything is taken, how a consume pane
 // settles messages. Read-only mode offers only the browse. On a quorum
@@ -70,8 +66,12 @@ func newConsumeDialog(c *common, vhost, queue, qtype string) *consumeDialog {
 func (v *consumeDialog) id() int                  { return v.viewID }
 func (v *consumeDialog) title() string            { return "consume " + v.spec.Queue + "?" }
 func (v *consumeDialog) setSize(w, h int) tea.Cmd { return nil }
-func (v *consumeDialog) help() []helpGroup {
-	return []helpGroup{{Title: "Consume", Bindings: v.c.keys.Consume.bindings()}}
+func (v *consumeDialog) keys() keyScope {
+	k := v.c.keys.Consume
+	if v.chosen != nil {
+		return scopeOf("Consume", k.Start, v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel"))
+	}
+	return scopeOf("Consume", append(k.modes(), v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel"))...)
 }
 func (v *consumeDialog) render(w, h int) string { return ansi.Wordwrap(v.text(), max(w, 20), " ") }
 
@@ -83,13 +83,6 @@ func (v *consumeDialog) status() string {
 		return "y to start, esc to cancel"
 	}
 	return "choose how to settle, or esc"
-}
-
-func (v *consumeDialog) hints() string {
-	if v.chosen != nil {
-		return "y start  esc cancel"
-	}
-	return "a ack  n browse  r reject  esc cancel"
 }
 
 // load reads a quorum queue's delivery limit; other queues have none.
@@ -140,7 +133,7 @@ func (v *consumeDialog) risky() bool {
 func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 	k := v.c.keys.Consume
 	if v.chosen != nil {
-		if key.Matches(m, k.Start) {
+		if matches(m, k.Start) {
 			spec := v.spec
 			spec.Mode, spec.AcceptRisk = *v.chosen, true
 			if spec.Mode == ops.ConsumeNackRequeue {
@@ -152,11 +145,11 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 	}
 	mode := ops.ConsumeMode(-1)
 	switch {
-	case key.Matches(m, k.Ack):
+	case matches(m, k.Ack):
 		mode = ops.ConsumeAck
-	case key.Matches(m, k.Requeue):
+	case matches(m, k.Requeue):
 		mode = ops.ConsumeNackRequeue
-	case key.Matches(m, k.Reject):
+	case matches(m, k.Reject):
 		mode = ops.ConsumeReject
 	default:
 		return nil
@@ -166,8 +159,6 @@ func (v *consumeDialog) key(m tea.KeyPressMsg) tea.Cmd {
 		return statusCmd("wait: warren is reading the queue's delivery limit", true)
 	case v.err != nil:
 		return statusCmd("consume "+v.spec.Queue+": "+v.err.Error(), true)
-	case v.c.target.ReadOnly && mode != ops.ConsumeNackRequeue:
-		return statusCmd("read-only: "+mode.String()+" would remove messages; only browse is allowed", true)
 	case v.c.target.ReadOnly && v.risky():
 		return statusCmd(ops.ReadOnlyRiskError(v.spec.Vhost, v.spec.Queue, v.spec.DeliveryLimit).Error(), true)
 	case v.risky():
@@ -194,7 +185,7 @@ func (v *consumeDialog) text() string {
 	case v.chosen != nil:
 		b.WriteString(th.Warn.Render(fmt.Sprintf("Start the %s of quorum queue %s?", *v.chosen, safe(v.spec.Queue))) + "\n\n")
 		b.WriteString(v.riskText(*v.chosen) + "\n\n")
-		b.WriteString(th.HelpKey.Render("y") + " start, accepting this risk    " + th.HelpKey.Render("esc") + " cancel: take nothing")
+		b.WriteString(v.c.keyLine(v.c.keys.Consume.Start.about("start, accepting this risk"), v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel")))
 		return b.String()
 	}
 	b.WriteString(th.Warn.Render("Consuming "+safe(v.spec.Queue)+" is not a peek: it takes messages as an ordinary consumer would.") + "\n\n")
@@ -206,7 +197,7 @@ func (v *consumeDialog) text() string {
 		line := "  " + th.HelpKey.Render(bd.Help().Key) + "  " + bd.Help().Desc
 		unavailable := ""
 		switch {
-		case v.c.target.ReadOnly && bd.Help().Key != "n":
+		case v.c.refuses(bd.writes):
 			unavailable = "read-only"
 		case v.c.target.ReadOnly && v.risky():
 			unavailable = "read-only never raises delivery counts toward a limit"
@@ -216,7 +207,7 @@ func (v *consumeDialog) text() string {
 		}
 		b.WriteString(line + "\n")
 	}
-	b.WriteString("\n  " + th.HelpKey.Render("esc") + "  cancel: take nothing\n")
+	b.WriteString("\n  " + v.c.keyLine(v.c.keys.Global.Back.about("cancel: take nothing").hint("cancel")) + "\n")
 	b.WriteString("\n" + th.Faint.Render("To look without taking anything, use p (peek) instead."))
 	return b.String()
 }

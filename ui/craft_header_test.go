@@ -115,8 +115,11 @@ func TestWatchPinsSurviveARestart(t *testing.T) {
 			t.Fatalf("the board name carries credentials: %q", board)
 		}
 	}
+	settle(t, a, press(":"))
+	settle(t, a, typed("watch")...)
+	settle(t, a, press("enter"), press("j"), press("w")) // unpinned on the board: demo.orders.all
 	b := run("http://127.0.0.1:15672")
-	want := []pin{{"/", "demo.payments"}, {"/", "demo.orders.all"}}
+	want := []pin{{"/", "demo.payments"}}
 	if !reflect.DeepEqual(b.c.pins, want) {
 		t.Fatalf("after a restart the board holds %v, want %v", b.c.pins, want)
 	}

@@ -116,15 +116,20 @@ func (v *declareView) load() tea.Cmd            { return nil }
 func (v *declareView) setSize(w, h int) tea.Cmd { return nil }
 func (v *declareView) typing() bool             { return true } // y/n too: no global key may act
 func (v *declareView) status() string           { return "ctrl+s declares (asks first)" }
-func (v *declareView) hints() string {
+func (v *declareView) keys() keyScope {
 	if v.confirming != "" {
-		return "y declare  n back to the form  esc close"
+		a := v.answers()
+		return scopeOf("Declare", a.Yes, a.No, v.c.keys.Global.Back.about("close"))
 	}
-	return "ctrl+s declare  tab next field  space change choice  f1 help  esc close"
-}
-func (v *declareView) help() []helpGroup {
 	k := v.c.keys.Form
-	return []helpGroup{{Title: "Form", Bindings: []key.Binding{k.Next, k.Prev, k.Submit, k.Cancel, k.Cycle}}, {Title: "Editing", Bindings: editKeys()}}
+	return v.c.formScope("Declare", from(k.Submit).about("declare (asks first)").hint("declare"), from(k.Cancel).hint("close"))
+}
+
+// answers answer the question ctrl+s asks: y declares.
+func (v *declareView) answers() answerKeys {
+	a := answers("declare", "back to the form")
+	a.Yes = a.Yes.write()
+	return a
 }
 
 func (v *declareView) update(msg tea.Msg) tea.Cmd {
@@ -135,10 +140,10 @@ func (v *declareView) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if v.confirming != "" {
-			switch m.String() {
-			case "y", "Y":
+			switch a := v.answers(); {
+			case matches(m, a.Yes):
 				return v.start()
-			case "n", "N":
+			case matches(m, a.No):
 				v.confirming = ""
 			}
 			return nil
@@ -242,10 +247,6 @@ func (v *declareView) build() (func(context.Context, Admin) error, string, error
 }
 
 func (v *declareView) start() tea.Cmd {
-	if v.c.target.ReadOnly {
-		v.err, v.confirming = errors.New("read-only: declaring is unavailable"), ""
-		return nil
-	}
 	admin := v.c.target.Admin
 	if admin == nil {
 		v.err, v.confirming = errors.New("no management API client"), ""
@@ -261,7 +262,7 @@ func (v *declareView) render(w, h int) string {
 	head := []string{th.Section.Render("Declare a queue, an exchange or a binding") + th.Faint.Render("  · ctrl+s, then y"), ""}
 	var foot []string
 	if v.confirming != "" {
-		foot = append(foot, "", th.Warn.Render(safe(v.confirming))+"  "+th.HelpKey.Render("y")+" yes  "+th.HelpKey.Render("n")+" no")
+		foot = append(foot, "", th.Warn.Render(safe(v.confirming))+"  "+v.c.keyLine(v.answers().Yes, v.answers().No))
 	}
 	if v.busy {
 		foot = append(foot, "", th.Faint.Render("declaring…"))

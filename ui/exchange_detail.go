@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
-
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -86,9 +84,9 @@ func (v *exchangeDetail) render(w, h int) string {
 	return v.renderPage("exchange "+exchangeName(v.name), w, h)
 }
 
-func (v *exchangeDetail) help() []helpGroup {
-	k := v.c.keys.Table
-	return []helpGroup{{Title: "Exchange detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
+func (v *exchangeDetail) keys() keyScope {
+	return scopeOf("Exchange detail", append(v.c.keys.Table.moves(), v.c.keys.Table.open("open the other end of the selected binding"))...).
+		with("This exchange", v.c.exchangeActions()...)
 }
 
 func (v *exchangeDetail) selectedExchange() (string, string, string, bool) {

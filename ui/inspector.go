@@ -13,22 +13,20 @@ import (
 
 // inspectorKeys act in the message inspector.
 type inspectorKeys struct {
-	View key.Binding
-	Next key.Binding
-	Prev key.Binding
-	Copy key.Binding
+	View binding
+	Next binding
+	Prev binding
+	Copy binding
 }
 
 func newInspectorKeys() inspectorKeys {
 	return inspectorKeys{
-		View: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "body view: pretty → raw → hex")),
-		Next: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next search match (/ searches the body)")),
-		Prev: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous search match")),
-		Copy: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the body to the clipboard (OSC 52)")),
+		View: bind("v", "body view: pretty → raw → hex", "v").hint("pretty/raw/hex"),
+		Next: bind("n", "next search match (/ searches the body)", "n").hint("next match"),
+		Prev: bind("N", "previous search match", "N"),
+		Copy: bind("y", "copy the body to the clipboard (OSC 52)", "y").hint("copy body"),
 	}
 }
-
-func (k inspectorKeys) bindings() []key.Binding { return []key.Binding{k.View, k.Next, k.Prev, k.Copy} }
 
 // inspector shows one message: delivery, properties, headers as a tree,
 // its dead-letter history, and the decoded body. The page is the meta
@@ -163,15 +161,15 @@ func (v *inspector) key(m tea.KeyPressMsg) tea.Cmd {
 		v.scroll = 0
 	case key.Matches(m, tk.Bottom):
 		v.scroll = v.total()
-	case key.Matches(m, ik.View):
+	case matches(m, ik.View):
 		v.mode = (v.mode + 1) % 3
 		v.buildMeta()
 		v.research()
-	case key.Matches(m, ik.Next):
+	case matches(m, ik.Next):
 		v.jump(1)
-	case key.Matches(m, ik.Prev):
+	case matches(m, ik.Prev):
 		v.jump(-1)
-	case key.Matches(m, ik.Copy):
+	case matches(m, ik.Copy):
 		if !v.decoded {
 			return nil
 		}
@@ -320,16 +318,10 @@ func expandTabs(s string, col *int) string {
 	return b.String()
 }
 
-func (v *inspector) help() []helpGroup {
-	tk := v.c.keys.Table
-	return []helpGroup{
-		{Title: "Scroll", Bindings: []key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom}},
-		{Title: "Message", Bindings: v.c.keys.Inspect.bindings()},
-	}
-}
-
-func (v *inspector) hints() string {
-	return "v pretty/raw/hex  / search  n/N next/previous match  y copy body  j/k/pgdn scroll  esc back  ? help"
+func (v *inspector) keys() keyScope {
+	ik, g := v.c.keys.Inspect, v.c.keys.Global
+	return scopeOf("Scroll", v.c.keys.Table.moves()...).
+		with("Message", ik.View, g.Filter.about("search the body (a regex)").hint("search"), ik.Next, ik.Prev, ik.Copy, v.c.keys.Write.Republish)
 }
 
 // selectedMessage makes the inspector a messageSelector, for r.

@@ -244,7 +244,12 @@ func (v *listView[T]) sortBy(s mgmt.SortKey) tea.Cmd {
 }
 
 func (v *listView[T]) key(m tea.KeyPressMsg) tea.Cmd {
-	tk, sk := v.c.keys.Table, v.c.keys.Sort
+	tk := v.c.keys.Table
+	for _, s := range v.spec.sorts { // only the sorts this list offers
+		if b, ok := v.c.keys.Sort.of(s); ok && matches(m, b) {
+			return v.sortBy(s)
+		}
+	}
 	switch {
 	case key.Matches(m, tk.Up):
 		if v.tbl.AtTop() && v.opts.Page > 1 {
@@ -280,14 +285,6 @@ func (v *listView[T]) key(m tea.KeyPressMsg) tea.Cmd {
 		if it, ok := v.selected(); ok && v.spec.open != nil {
 			return v.spec.open(it)
 		}
-	case key.Matches(m, sk.Name):
-		return v.sortBy(mgmt.SortName)
-	case key.Matches(m, sk.Messages):
-		return v.sortBy(mgmt.SortMessages)
-	case key.Matches(m, sk.Consumers):
-		return v.sortBy(mgmt.SortConsumers)
-	case key.Matches(m, sk.Rate):
-		return v.sortBy(mgmt.SortRate)
 	}
 	return nil
 }
@@ -334,34 +331,36 @@ func (v *listView[T]) render(w, h int) string {
 	return v.tbl.Render(v.c.th, string(v.opts.Sort), v.opts.Reverse)
 }
 
-func (v *listView[T]) help() []helpGroup {
-	groups := []helpGroup{{Title: "Move", Bindings: v.c.keys.Table.bindings()}}
-	var sorts []key.Binding
-	for _, b := range v.c.keys.Sort.bindings() {
-		for _, s := range v.spec.sorts {
-			if sortOfKey(b) == s {
-				sorts = append(sorts, b)
-			}
+func (v *listView[T]) keys() keyScope {
+	tk := v.c.keys.Table
+	move := tk.moves()
+	if v.spec.open != nil {
+		move = append(move, tk.open(listOpens[v.spec.kind]))
+	}
+	var sorts []binding
+	for _, s := range v.spec.sorts {
+		if b, ok := v.c.keys.Sort.of(s); ok {
+			sorts = append(sorts, b)
 		}
 	}
-	if len(sorts) > 0 {
-		groups = append(groups, helpGroup{Title: "Sort (server-side)", Bindings: sorts})
+	s := scopeOf("Move", append(move, v.c.keys.Global.Back.about("clear the filter, or back"))...).with("Sort (on the server)", sorts...)
+	var acts []binding
+	switch v.spec.kind {
+	case kindQueues:
+		acts = v.c.queueActions()
+	case kindExchanges:
+		acts = v.c.exchangeActions()
 	}
-	return groups
+	return s.with("The selected "+strings.TrimSuffix(v.spec.kind.String(), "s"), acts...)
 }
 
-func sortOfKey(b key.Binding) mgmt.SortKey {
-	switch b.Keys()[0] {
-	case "N":
-		return mgmt.SortName
-	case "M":
-		return mgmt.SortMessages
-	case "C":
-		return mgmt.SortConsumers
-	case "R":
-		return mgmt.SortRate
-	}
-	return ""
+// listOpens says what enter opens in each list.
+var listOpens = map[viewKind]string{
+	kindQueues:      "open the queue's detail",
+	kindExchanges:   "open the exchange's detail",
+	kindBindings:    "open the binding's destination",
+	kindConnections: "open the connection's detail",
+	kindNodes:       "open the node's detail",
 }
 
 // selectedQueue makes a queue list a queueSelector.
@@ -382,14 +381,6 @@ func (v *listView[T]) selectedExchange() (string, string, string, bool) {
 	}
 	x, ok := any(it).(mgmt.Exchange)
 	return x.Vhost, x.Name, x.Type, ok
-}
-
-func (v *listView[T]) hints() string {
-	h := "? help  : command  / filter  enter open  "
-	if v.spec.kind == kindQueues {
-		h += "p peek  "
-	}
-	return h + "N/M/C/R sort  ctrl+r refresh  q quit"
 }
 
 // stale says the rows on screen are not yet those of the current filter,

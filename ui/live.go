@@ -17,25 +17,21 @@ import (
 
 // liveKeys act in a live pane.
 type liveKeys struct {
-	Pause  key.Binding
-	Full   key.Binding
-	Save   key.Binding
-	Clear  key.Binding
-	Follow key.Binding
+	Pause  binding
+	Full   binding
+	Save   binding
+	Clear  binding
+	Follow binding
 }
 
 func newLiveKeys() liveKeys {
 	return liveKeys{
-		Pause:  key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause / resume")),
-		Full:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "full screen / split")),
-		Save:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save what the pane holds to JSON Lines")),
-		Clear:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "clear the pane and its counters")),
-		Follow: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow the newest row (moving the cursor stops following)")),
+		Pause:  bind("space", "pause / resume", "space").hint("pause"),
+		Full:   bind("f", "full screen / split", "f").hint("full screen"),
+		Save:   bind("s", "save what the pane holds to JSON Lines", "s").hint("save"),
+		Clear:  bind("c", "clear the pane and its counters", "c").hint("clear"),
+		Follow: bind("F", "follow the newest row (moving the cursor stops following)", "F"),
 	}
-}
-
-func (k liveKeys) bindings() []key.Binding {
-	return []key.Binding{k.Pause, k.Full, k.Save, k.Clear, k.Follow}
 }
 
 // liveSpec says what a pane watches; exactly one of the specs is used.
@@ -401,7 +397,7 @@ func (v *liveView) setFilter(expr string) tea.Cmd {
 func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 	tk, lk := v.c.keys.Table, v.c.keys.Live
 	switch {
-	case key.Matches(m, lk.Pause):
+	case matches(m, lk.Pause):
 		if v.feed == nil {
 			return nil
 		}
@@ -410,10 +406,10 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 		} else {
 			v.feed.Pause()
 		}
-	case key.Matches(m, lk.Full):
+	case matches(m, lk.Full):
 		v.full = !v.full
 		return func() tea.Msg { return relayoutMsg{} }
-	case key.Matches(m, lk.Clear):
+	case matches(m, lk.Clear):
 		v.rows, v.at, v.cells, v.gap, v.shown = nil, nil, nil, nil, nil
 		// A consume that takes messages settles what the pump gave out:
 		// clearing the pump would take ones the pane never showed.
@@ -422,9 +418,9 @@ func (v *liveView) key(m tea.KeyPressMsg) tea.Cmd {
 			v.stats = v.feed.Stats()
 		}
 		v.renderRows()
-	case key.Matches(m, lk.Save):
+	case matches(m, lk.Save):
 		return v.save()
-	case key.Matches(m, lk.Follow):
+	case matches(m, lk.Follow):
 		v.follow = true
 		v.tbl.Bottom()
 	case key.Matches(m, tk.Up):
@@ -506,15 +502,12 @@ func (v *liveView) render(w, h int) string {
 	return v.tbl.RenderBelow(th, head, w, h) // what happened is never cut
 }
 
-func (v *liveView) help() []helpGroup {
-	return []helpGroup{
-		{Title: "Move", Bindings: v.c.keys.Table.bindings()},
-		{Title: "Live pane (/ filters: text, rk:order.*, h:name=value, json:a.b=value)", Bindings: v.c.keys.Live.bindings()},
-	}
-}
-
-func (v *liveView) hints() string {
-	return "space pause  / filter  enter inspect  s save  c clear  f full screen  esc close  ? help"
+func (v *liveView) keys() keyScope {
+	lk, g := v.c.keys.Live, v.c.keys.Global
+	return scopeOf("Move", append(v.c.keys.Table.moves(), v.c.keys.Table.open("inspect the message").hint("inspect"))...).
+		with("Live pane", lk.Pause, g.Filter.about("filter the rows: text, rk:order.*, h:name=value, json:a.b=value"), lk.Save, lk.Clear, lk.Full, lk.Follow,
+			g.Back.about("clear the filter, or close the pane").hint("close")).
+		with("The selected message", v.c.keys.Write.Republish)
 }
 
 // relayoutMsg asks the App to size its views again (the pane went full

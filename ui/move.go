@@ -25,28 +25,31 @@ type Mover interface {
 	Import(ctx context.Context, req ops.ImportRequest, next func() (message.Message, error), progress func(done int)) (ops.ImportResult, error)
 }
 
-// moveKeys choose where a move (or an import) sends the messages.
+// moveKeys choose where a move (or an import) sends the messages; every
+// choice leads to a write.
 type moveKeys struct {
-	Origin   key.Binding
-	Via      key.Binding
-	Queue    key.Binding
-	Exchange key.Binding
-	Shovel   key.Binding
+	Origin   binding
+	Via      binding
+	Queue    binding
+	Exchange binding
+	Shovel   binding
+	// Start starts a move from its target form (on its last field) or
+	// from the question a whole-queue move asks.
+	Start binding
+	Yes   binding
 }
 
 func newMoveKeys() moveKeys {
 	return moveKeys{
-		Origin:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "return to origin: each dead letter to the queue it died in")),
-		Via:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "re-route via the original exchange and keys (reaches every bound queue)")),
-		Queue:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "to another queue (asks its name)")),
-		Exchange: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "to an exchange with a routing key (asks both)")),
-		Shovel: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "by the broker: a shovel to another queue "+
-			"(a whole queue; it keeps going if warren exits)")),
+		Origin:   bind("enter", "return to origin: each dead letter to the queue it died in", "enter").write().hint("return to origin"),
+		Via:      bind("x", "re-route via the original exchange and keys (reaches every bound queue)", "x").write().hint("via exchange"),
+		Queue:    bind("a", "to another queue (asks its name)", "a").write().hint("to a queue"),
+		Exchange: bind("e", "to an exchange with a routing key (asks both)", "e").write().hint("to an exchange"),
+		Shovel: bind("s", "by the broker: a shovel to another queue "+
+			"(a whole queue; it keeps going if warren exits)", "s").write().hint("by the broker"),
+		Start: bind("enter", "next field; on the last one: start the move", "enter").write().hint("start"),
+		Yes:   bind("y", "start the move", "y", "Y").write().hint("start the move"),
 	}
-}
-
-func (k moveKeys) bindings() []key.Binding {
-	return []key.Binding{k.Origin, k.Via, k.Queue, k.Exchange, k.Shovel}
 }
 
 // moveState is shared between the running move and the view: the move's
@@ -159,8 +162,20 @@ func (v *moveView) setSize(w, h int) tea.Cmd { return nil }
 func (v *moveView) typing() bool {
 	return (v.target != nil || v.asking != nil) && v.state == nil
 }
-func (v *moveView) help() []helpGroup {
-	return []helpGroup{{Title: "Move", Bindings: v.c.keys.Move.bindings()}}
+func (v *moveView) keys() keyScope {
+	k, g := v.c.keys.Move, v.c.keys.Global
+	switch {
+	case v.state != nil && !v.done:
+		return scopeOf("Move", g.Back.about("cancel: what is not moved yet stays in the source").hint("cancel"))
+	case v.done:
+		return keyScope{}
+	case v.asking != nil:
+		return scopeOf("Move", k.Yes, g.Back.about("back to the choices (any other key too)").hint("back"))
+	case v.target != nil:
+		return v.c.formScope("Move", k.Start, from(v.c.keys.Form.Submit).about("start the move").write().hint("start"),
+			g.Back.about("cancel the move").hint("cancel"))
+	}
+	return scopeOf("Move to", k.Origin, k.Via, k.Queue, k.Exchange, k.Shovel, g.Back.about("cancel").hint("cancel"))
 }
 
 func (v *moveView) load() tea.Cmd {
@@ -189,20 +204,6 @@ func (v *moveView) status() string {
 	return "choose where the messages go, or esc"
 }
 
-func (v *moveView) hints() string {
-	switch {
-	case v.state != nil && !v.done:
-		return "esc cancel"
-	case v.done:
-		return "esc back"
-	case v.asking != nil:
-		return "y start the move  any other key back"
-	case v.target != nil:
-		return "enter/ctrl+s start  tab next field  esc cancel"
-	}
-	return "enter return to origin  x via original exchange  a to a queue  e to an exchange  s by the broker  esc cancel"
-}
-
 func (v *moveView) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
@@ -217,15 +218,15 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 		}
 		k := v.c.keys.Move
 		switch {
-		case key.Matches(m, k.Origin):
+		case matches(m, k.Origin):
 			return v.begin(ops.MoveRequest{Target: ops.ReturnToOrigin})
-		case key.Matches(m, k.Via):
+		case matches(m, k.Via):
 			return v.begin(ops.MoveRequest{Target: ops.ReturnViaExchange})
-		case key.Matches(m, k.Queue):
+		case matches(m, k.Queue):
 			v.pick, v.target = ops.ToQueue, widget.NewForm(widget.TextF("queue", "target queue", "", "sent through the default exchange"))
-		case key.Matches(m, k.Exchange):
+		case matches(m, k.Exchange):
 			v.pick, v.target = ops.ToExchange, widget.NewForm(widget.TextF("exchange", "exchange", "", "blank: the default exchange"), widget.TextF("routing_key", "routing key", "", ""))
-		case key.Matches(m, k.Shovel):
+		case matches(m, k.Shovel):
 			if why := v.noShovel(); why != "" {
 				return statusCmd(why, true)
 			}
@@ -269,7 +270,7 @@ func (v *moveView) update(msg tea.Msg) tea.Cmd {
 func (v *moveView) targetKey(m tea.KeyPressMsg) tea.Cmd {
 	f := v.target
 	last := f.Focus == len(f.Fields)-1
-	if !key.Matches(m, v.c.keys.Form.Submit) && !(m.String() == "enter" && last) {
+	if !key.Matches(m, v.c.keys.Form.Submit) && !(matches(m, v.c.keys.Move.Start) && last) {
 		f.Key(m, v.c.keys.Form.Next, v.c.keys.Form.Prev)
 		return nil
 	}
@@ -302,9 +303,6 @@ func (v *moveView) tick() tea.Cmd {
 // start runs the move (or import) in a command; progress is read back on
 // ticks.
 func (v *moveView) start(req ops.MoveRequest) tea.Cmd {
-	if v.c.target.ReadOnly {
-		return statusCmd("read-only: moving messages is a write action", true)
-	}
 	mv := v.c.target.Mover
 	if mv == nil {
 		return statusCmd("no AMQP session: moving needs the AMQP connection", true)
@@ -418,12 +416,12 @@ func (v *moveView) render(w, h int) string {
 		}
 		if v.target != nil {
 			b.WriteString(strings.Join(v.target.Render(th, w, 4), "\n") + "\n\n")
-			b.WriteString(th.Faint.Render("enter on the last field (or ctrl+s) starts; esc cancels") + "\n\n")
+			b.WriteString(v.c.keyLine(v.keys().bindings()[:3]...) + "\n\n") // enter, ctrl+s, esc
 		} else {
-			for _, bd := range v.c.keys.Move.bindings() {
+			for _, bd := range v.keys().bindings() { // the choices, and esc
 				b.WriteString("  " + th.HelpKey.Render(widget.Cell(bd.Help().Key, 6, false)) + bd.Help().Desc + "\n")
 			}
-			b.WriteString("  " + th.HelpKey.Render(widget.Cell("esc", 6, false)) + "cancel\n\n")
+			b.WriteString("\n")
 		}
 		if v.imp != nil {
 			b.WriteString(th.Faint.Render("Each message is published with confirms and mandatory. The summary lists the lines that did not\n" +
@@ -433,9 +431,6 @@ func (v *moveView) render(w, h int) string {
 				"not returned. Anything returned, nacked or in doubt stays in the source. A message with no x-death\n" +
 				"(no origin) is left in place and counted. On a quorum queue each message left in place gets its\n" +
 				"delivery count raised by 1; one already at the delivery limit is copied to the tail instead."))
-		}
-		if v.c.target.ReadOnly {
-			b.WriteString("\n\n" + th.Warn.Render("read-only: moving is unavailable"))
 		}
 		return b.String()
 	}

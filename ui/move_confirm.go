@@ -54,9 +54,6 @@ func (v *moveView) begin(req ops.MoveRequest) tea.Cmd {
 	if !v.wholeQueue() {
 		return v.start(req)
 	}
-	if v.c.target.ReadOnly {
-		return statusCmd("read-only: moving messages is a write action", true)
-	}
 	v.asking = &req
 	return v.loadDepth() // the count as of now, not as of m
 }
@@ -66,7 +63,7 @@ func (v *moveView) begin(req ops.MoveRequest) tea.Cmd {
 func (v *moveView) answer(m tea.KeyPressMsg) tea.Cmd {
 	req := *v.asking
 	v.asking = nil
-	if m.String() == "y" || m.String() == "Y" {
+	if matches(m, v.c.keys.Move.Yes) {
 		return v.start(req)
 	}
 	return statusCmd("nothing moved", false)
@@ -98,7 +95,7 @@ func (v *moveView) renderQuestion(w int) string {
 	var b strings.Builder
 	b.WriteString(th.Section.Render(safe(fmt.Sprintf("Move %s of %s (vhost %s), %s?", v.countText(), v.queue, v.vhost, targetLabel(*v.asking)))) + "\n\n")
 	b.WriteString("Every ready message the queue holds when the move starts goes; mark some in its peek to move only those.\n\n")
-	b.WriteString(th.HelpKey.Render("y") + " start the move   " + th.HelpKey.Render("any other key") + " back to the choices\n")
+	b.WriteString(v.c.keyLine(v.keys().bindings()...) + "\n")
 	return b.String()
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
-
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui/widget"
 )
@@ -191,7 +189,6 @@ func addNames(d *widget.Page, c *common, names []string) {
 
 func (v *nodeDetail) render(w, h int) string { return v.renderPage("node "+v.name, w, h) }
 
-func (v *nodeDetail) help() []helpGroup {
-	k := v.c.keys.Table
-	return []helpGroup{{Title: "Node detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
+func (v *nodeDetail) keys() keyScope {
+	return scopeOf("Node detail", append(v.c.keys.Table.moves(), v.c.keys.Table.open("open the selected connection, queue or the node's queue list"))...)
 }

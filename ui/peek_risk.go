@@ -87,7 +87,6 @@ func (r *peekRisk) render(th theme.Theme, version string, width int) string {
 		b.WriteString(fmt.Sprintf("  • up to %d %s whose delivery %s warren does not know: any already at %d would be dropped or dead-lettered.\n",
 			n, plural(n, "message", "messages"), plural(n, "count", "counts"), r.limit))
 	}
-	b.WriteString("\n" + th.HelpKey.Render("y") + " peek anyway, this once    " + th.HelpKey.Render("esc") + " go back without peeking")
 	return ansi.Wordwrap(b.String(), max(width, 20), " ")
 }
 

@@ -26,22 +26,20 @@ type Peeker interface {
 
 // peekKeys act in the peek list.
 type peekKeys struct {
-	More    key.Binding
-	Mark    key.Binding
-	Export  key.Binding
-	Confirm key.Binding
+	More    binding
+	Mark    binding
+	Export  binding
+	Confirm binding
 }
 
 func newPeekKeys() peekKeys {
 	return peekKeys{
-		More:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "peek 50 more, below those shown")),
-		Mark:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark / unmark the message")),
-		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export marked (or all) to a JSON Lines file")),
-		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "peek anyway, accepting the delivery-limit risk")),
+		More:    bind("n", "peek 50 more, below those shown", "n").hint("more"),
+		Mark:    bind("space", "mark / unmark the message", "space").hint("mark"),
+		Export:  bind("e", "export marked (or all) to a JSON Lines file", "e").hint("export"),
+		Confirm: bind("y", "peek anyway, accepting the delivery-limit risk", "y").hint("peek anyway"),
 	}
 }
-
-func (k peekKeys) bindings() []key.Binding { return []key.Binding{k.More, k.Mark, k.Export, k.Confirm} }
 
 // peekView is the message list of one peek. Peeking is an action, never a
 // poll: it runs on open, on ctrl+r and on n.
@@ -356,7 +354,7 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 	if v.risk != nil {
 		// The question opened by itself, after a fetch: a y typed before
 		// it showed must not answer it.
-		if key.Matches(m, pk.Confirm) && v.c.now().Sub(v.risk.asked) >= dialogGrace {
+		if matches(m, pk.Confirm) && v.c.now().Sub(v.risk.asked) >= dialogGrace {
 			v.risk = nil
 			return v.peek(v.req, true)
 		}
@@ -373,7 +371,7 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 				return openMsg{kind: kindMessage, vhost: v.vhost, name: v.name, msg: &msg, removable: removable}
 			}
 		}
-	case key.Matches(m, pk.Mark):
+	case matches(m, pk.Mark):
 		if i := v.tbl.Cursor; i >= 0 && i < len(v.msgs) {
 			if v.marked[i] {
 				delete(v.marked, i)
@@ -383,12 +381,12 @@ func (v *peekView) key(m tea.KeyPressMsg) tea.Cmd {
 			v.renderRows()
 			v.tbl.Move(1)
 		}
-	case key.Matches(m, pk.More):
+	case matches(m, pk.More):
 		if v.busy || !v.result.More {
 			return statusCmd("no more messages to peek", false)
 		}
 		return v.more()
-	case key.Matches(m, pk.Export):
+	case matches(m, pk.Export):
 		return v.export()
 	}
 	return nil
@@ -451,7 +449,7 @@ func (v *peekView) render(w, h int) string {
 	th := v.c.th
 	switch {
 	case v.risk != nil:
-		return v.risk.render(th, v.c.rabbitVersion, w)
+		return v.risk.render(th, v.c.rabbitVersion, w) + "\n" + ansi.Wordwrap(v.c.keyLine(v.keys().bindings()...), max(w, 20), " ")
 	case v.err != nil && len(v.msgs) == 0:
 		return ansi.Wordwrap(th.Error.Render("cannot peek "+safe(v.name)+": "+safe(v.err.Error())), max(w, 1), " ")
 	case v.busy && len(v.msgs) == 0:
@@ -471,15 +469,15 @@ func (v *peekView) render(w, h int) string {
 	return v.tbl.RenderBelow(th, th.Accent.Render(effect), w, h) // what the peek did is never cut
 }
 
-func (v *peekView) help() []helpGroup {
-	return []helpGroup{
-		{Title: "Move", Bindings: v.c.keys.Table.bindings()},
-		{Title: "Peek", Bindings: v.c.keys.Peek.bindings()},
+func (v *peekView) keys() keyScope {
+	pk, g := v.c.keys.Peek, v.c.keys.Global
+	if v.risk != nil {
+		return scopeOf("Peek", pk.Confirm.about("peek anyway, this once"), g.Back.about("go back without peeking"))
 	}
-}
-
-func (v *peekView) hints() string {
-	return "enter inspect  n more  space mark  e export  ctrl+r peek again  esc back  ? help"
+	tk := v.c.keys.Table
+	return scopeOf("Move", append(tk.moves(), tk.open("inspect the message").hint("inspect"))...).
+		with("Peek", pk.More, pk.Mark, pk.Export, g.Refresh.about("peek again (messages come back marked redelivered)")).
+		with("The marked or selected messages", g.Move.about("move the marked messages (none marked: the whole queue)"), v.c.keys.Write.Republish)
 }
 
 // parseStreamFrom reads where a stream peek starts: first, last, next, an

@@ -11,25 +11,6 @@ type command struct {
 	arg  string
 }
 
-// commandAliases maps every accepted spelling to its canonical command.
-var commandAliases = map[string]string{
-	"queues": "queues", "queue": "queues", "qu": "queues", "q": "quit",
-	"exchanges": "exchanges", "exchange": "exchanges", "ex": "exchanges",
-	"bindings": "bindings", "binding": "bindings", "bi": "bindings",
-	"connections": "connections", "connection": "connections", "co": "connections", "conn": "connections",
-	"nodes": "nodes", "node": "nodes", "no": "nodes",
-	"vhost": "vhost", "vh": "vhost",
-	"ctx": "ctx", "context": "ctx",
-	"quit": "quit", "q!": "quit",
-	"from": "from", "key": "key", "watch": "watch", "wa": "watch",
-	"import": "import", "im": "import", "declare": "declare", "new": "declare", "trace": "trace", "tr": "trace",
-	"pulse": "pulse", "pu": "pulse",
-	"route": "route", "ro": "route",
-}
-
-// commandNames are offered by tab completion, in this order.
-var commandNames = []string{"queues", "exchanges", "bindings", "connections", "nodes", "pulse", "vhost", "ctx", "from", "key", "watch", "trace", "route", "import", "declare", "quit"}
-
 // parseCommand reads a : line. An unknown word is an error naming it.
 func parseCommand(line string) (command, error) {
 	f := strings.Fields(line)
@@ -47,7 +28,11 @@ func parseCommand(line string) (command, error) {
 type unknownCommandError struct{ word string }
 
 func (e *unknownCommandError) Error() string {
-	return "unknown command :" + e.word + " (try :queues :exchanges :bindings :connections :nodes :pulse :vhost NAME :ctx NAME :from START :key KEY :watch :import FILE :declare KIND :route EXCHANGE KEY :q)"
+	var try []string
+	for _, c := range commandTable() {
+		try = append(try, c.usage())
+	}
+	return "unknown command :" + e.word + " (try " + strings.Join(try, " ") + ")"
 }
 
 type emptyError struct{}

@@ -204,11 +204,10 @@ func (v *publishView) status() string {
 	}
 	return fmt.Sprintf("%d sent", v.sent)
 }
-func (v *publishView) hints() string {
-	return "ctrl+s publish  tab next field  ctrl+e $EDITOR  f1 help  esc close"
-}
-func (v *publishView) help() []helpGroup {
-	return []helpGroup{{Title: "Form", Bindings: append(v.c.keys.Form.bindings(), v.c.keys.Form.Trace)}, {Title: "Editing", Bindings: editKeys()}}
+func (v *publishView) keys() keyScope {
+	k := v.c.keys.Form
+	return v.c.formScope("Publish", from(k.Submit).about("publish the message").write().hint("publish"),
+		from(k.Trace).hint("trace"), from(k.Editor).hint("$EDITOR"), from(k.Cancel).hint("close"))
 }
 
 func (v *publishView) update(msg tea.Msg) tea.Cmd {
@@ -355,10 +354,6 @@ func (v *publishView) submit() tea.Cmd {
 	if v.sending {
 		return nil
 	}
-	if v.c.target.ReadOnly {
-		v.outcome, v.bad = "read-only: publishing is a write action", true
-		return nil
-	}
 	pub := v.c.target.Publisher
 	if pub == nil {
 		v.outcome, v.bad = "no AMQP session: publishing needs the AMQP connection", true
@@ -491,9 +486,6 @@ func (v *publishView) render(w, h int) string {
 		for _, l := range strings.Split(ansi.Wrap(safe(v.outcome), max(w, 10), ""), "\n") {
 			foot = append(foot, style.Render(l))
 		}
-	}
-	if v.c.target.ReadOnly {
-		foot = append(foot, "", th.Warn.Render("read-only: publishing is unavailable"))
 	}
 	lines := v.form.Render(th, w, h-len(head)-len(foot))
 	return strings.Join(append(append(head, lines...), foot...), "\n")

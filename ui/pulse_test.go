@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -229,8 +228,7 @@ func TestPulseHelpListsItsKeys(t *testing.T) {
 			pv := a.top().(*pulseView)
 			lines, _ := readHelp(t, a, press("?"))
 			shown := shownKeys(lines)
-			tk := a.c.keys.Table
-			for _, b := range append([]key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom, tk.Open}, pv.keys.bindings()...) {
+			for _, b := range a.viewScope(pv).bindings() {
 				if line := "  " + widget.Cell(b.Help().Key, 14, false) + " " + b.Help().Desc; !shown[line] {
 					t.Errorf("help lacks %q", line)
 				}

@@ -16,16 +16,14 @@ import (
 
 // pulseKeys are the findings view's own keys.
 type pulseKeys struct {
-	Copy key.Binding
+	Copy binding
 }
 
 func newPulseKeys() pulseKeys {
 	return pulseKeys{
-		Copy: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the selected finding's fix command to the clipboard (OSC 52)")),
+		Copy: bind("y", "copy the selected finding's fix command to the clipboard (OSC 52)", "y").hint("copy the fix"),
 	}
 }
-
-func (k pulseKeys) bindings() []key.Binding { return []key.Binding{k.Copy} }
 
 // pulseDetailLines is how many lines under the table tell the selected
 // finding's why and fix.
@@ -37,14 +35,14 @@ const pulseDetailLines = 8
 type pulseView struct {
 	c     *common
 	vid   int
-	keys  pulseKeys
+	pk    pulseKeys
 	tbl   widget.Table
 	items []pulse.Finding
 	seq   int
 }
 
 func newPulseView(c *common) *pulseView {
-	v := &pulseView{c: c, vid: nextViewID(), keys: newPulseKeys(), seq: -1}
+	v := &pulseView{c: c, vid: nextViewID(), pk: newPulseKeys(), seq: -1}
 	v.tbl.Cols = []widget.Column{
 		{Title: "SEVERITY", Width: 10},
 		{Title: "KIND", Width: 10},
@@ -144,7 +142,7 @@ func (v *pulseView) update(msg tea.Msg) tea.Cmd {
 		if f, ok := v.selected(); ok {
 			return openFinding(f)
 		}
-	case key.Matches(m, v.keys.Copy):
+	case matches(m, v.pk.Copy):
 		if f, ok := v.selected(); ok {
 			return copyFix(f)
 		}
@@ -257,14 +255,8 @@ func (v *pulseView) notes(w int) string {
 	return v.c.th.Warn.Render(ansi.Truncate(safe(strings.Join(parts, "; ")), w, "…"))
 }
 
-func (v *pulseView) help() []helpGroup {
+func (v *pulseView) keys() keyScope {
 	tk := v.c.keys.Table
-	return []helpGroup{
-		{Title: "Move", Bindings: []key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom, tk.Open}},
-		{Title: "Pulse", Bindings: v.keys.bindings()},
-	}
-}
-
-func (v *pulseView) hints() string {
-	return "enter open  y copy the fix  ctrl+r read again  esc back  ? help  q quit"
+	return scopeOf("Move", append(tk.moves(), tk.open("open the finding's queue, exchange or node"))...).
+		with("Pulse", v.pk.Copy, v.c.keys.Global.Refresh.about("read the broker again").hint("read again"))
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"charm.land/bubbles/v2/key"
-
 	"github.com/warren-tui/warren/mgmt"
 )
 
@@ -88,31 +86,6 @@ func TestPageLocally(t *testing.T) {
 	}
 	if _, err := pageLocally(names, mgmt.ListOptions{Filter: "("}, id); err == nil {
 		t.Fatal("a bad regex should be an error")
-	}
-}
-
-// No scope may bind one key twice: a key would silently do only one thing.
-func TestNoDuplicateKeysInAScope(t *testing.T) {
-	k := newKeyMap()
-	scopes := map[string][]key.Binding{
-		"normal (global+table+sort)":         append(append(k.Global.bindings(), k.Table.bindings()...), k.Sort.bindings()...),
-		"prompt":                             k.Prompt.bindings(),
-		"peek (global+table+peek)":           append(append(k.Global.bindings(), k.Table.bindings()...), k.Peek.bindings()...),
-		"inspector (global+table+inspector)": append(append(k.Global.bindings(), k.Table.bindings()...), k.Inspect.bindings()...),
-		"live (global+table+live)":           append(append(k.Global.bindings(), k.Table.bindings()...), k.Live.bindings()...),
-		"consume dialog (global+consume)":    append(k.Global.bindings(), k.Consume.bindings()...),
-		"move dialog (global+move)":          append(k.Global.bindings(), k.Move.bindings()...),
-	}
-	for name, bs := range scopes {
-		seen := map[string]string{}
-		for _, b := range bs {
-			for _, key := range b.Keys() {
-				if other, dup := seen[key]; dup {
-					t.Errorf("scope %s: %q bound to both %q and %q", name, key, other, b.Help().Desc)
-				}
-				seen[key] = b.Help().Desc
-			}
-		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/mgmt"
@@ -201,15 +200,11 @@ func (v *queueDetail) setSize(w, h int) tea.Cmd {
 
 func (v *queueDetail) render(w, h int) string { return v.renderPage("queue "+v.name, w, h) }
 
-func (v *queueDetail) help() []helpGroup {
-	k := v.c.keys.Table
-	return []helpGroup{{Title: "Queue detail", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
+func (v *queueDetail) keys() keyScope {
+	return scopeOf("Queue detail", append(v.c.keys.Table.moves(), v.c.keys.Table.open("open the selected binding's source exchange"))...).
+		with("This queue", v.c.queueActions()...)
 }
 
 func (v *queueDetail) selectedQueue() (string, string, string, bool) {
 	return v.vhost, v.name, v.q.Type, v.loaded
-}
-
-func (v *queueDetail) hints() string {
-	return "p peek messages  enter open binding source  ctrl+r refresh  esc back  ? help"
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warren-tui/warren/message"
@@ -228,13 +227,10 @@ func (v *routeView) render(w, h int) string {
 	return v.c.th.Faint.Render("loading the exchanges and bindings of vhost " + safe(v.vhost) + "…")
 }
 
-func (v *routeView) help() []helpGroup {
-	k := v.c.keys.Table
-	return []helpGroup{{Title: "Route", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Open}}}
-}
-
-func (v *routeView) hints() string {
-	return "enter open  ctrl+r trace again  esc back  ? help"
+func (v *routeView) keys() keyScope {
+	tk := v.c.keys.Table
+	return scopeOf("Route", append(tk.moves(), tk.open("open the selected exchange or queue on the path"),
+		v.c.keys.Global.Refresh.about("trace the route again").hint("trace again"))...)
 }
 
 // headersInline is a short name=value list, sorted by name.

@@ -62,7 +62,6 @@ func newTraceAsk(c *common, vhost string) *traceAsk {
 func (v *traceAsk) id() int                  { return v.viewID }
 func (v *traceAsk) title() string            { return "trace vhost " + v.vhost + "?" }
 func (v *traceAsk) setSize(w, h int) tea.Cmd { return nil }
-func (v *traceAsk) help() []helpGroup        { return nil }
 func (v *traceAsk) typing() bool             { return true } // only y, n and esc
 
 // holdClose keeps the question open while y's request is on its way, so
@@ -89,11 +88,19 @@ func (v *traceAsk) status() string {
 	return "asks first"
 }
 
-func (v *traceAsk) hints() string {
-	if v.asking && !v.c.target.ReadOnly {
-		return "y turn tracing on and watch  n/esc cancel"
+// keys: while it asks, y turns tracing on (a write) and n cancels.
+func (v *traceAsk) keys() keyScope {
+	if !v.asking || v.busy {
+		return keyScope{}
 	}
-	return "esc back"
+	a := v.answers()
+	return scopeOf("Trace", a.Yes, a.No)
+}
+
+func (v *traceAsk) answers() answerKeys {
+	a := answers("turn tracing on and watch", "cancel")
+	a.Yes = a.Yes.write()
+	return a
 }
 
 func (v *traceAsk) load() tea.Cmd {
@@ -131,11 +138,11 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 		}
 		v.asking = true
 	case tea.KeyPressMsg:
-		if !v.asking || v.busy || v.c.target.ReadOnly {
+		if !v.asking || v.busy {
 			return nil
 		}
-		switch m.String() {
-		case "y", "Y":
+		switch a := v.answers(); {
+		case matches(m, a.Yes): // read-only mode refused it before it came here
 			v.busy, v.err = true, nil
 			v.gone, v.done = &atomic.Bool{}, make(chan struct{})
 			tr, id, vhost, timeout, gone, done := v.c.target.Tracer, v.viewID, v.vhost, v.c.opts.Timeout, v.gone, v.done
@@ -164,7 +171,7 @@ func (v *traceAsk) update(msg tea.Msg) tea.Cmd {
 				}
 				return tracingMsg{view: id, on: err == nil, turned: err == nil, err: err}
 			}
-		case "n", "N":
+		case matches(m, a.No):
 			return func() tea.Msg { return popMsg{view: v.viewID} }
 		}
 	}
@@ -188,14 +195,14 @@ func (v *traceAsk) render(w, h int) string {
 		b.WriteString(th.Error.Render(safe(v.err.Error())) + "\n")
 	case v.loading:
 		b.WriteString("reading whether tracing is on in the vhost…\n")
-	case v.asking && v.c.target.ReadOnly:
+	case v.asking && v.c.refuses(v.answers().Yes.writes):
 		b.WriteString(th.Warn.Render(safe("read-only: tracing is off in vhost "+v.vhost+", and warren does not turn it on "+
 			"(turning it on is a change to the broker). With it on (rabbitmqctl trace_on -p "+v.vhost+"), :trace shows it.")) + "\n")
 	case v.asking:
 		b.WriteString(safe("Turn tracing (the firehose) on in vhost "+v.vhost+" and watch every publish and delivery?") + "\n\n")
 		b.WriteString(th.Warn.Render(traceCost) + "\n\n")
 		b.WriteString("warren turns it off again when the pane closes or warren quits.\n\n")
-		b.WriteString(th.HelpKey.Render("y") + " turn it on and watch   " + th.HelpKey.Render("n/esc") + " cancel\n")
+		b.WriteString(v.c.keyLine(v.keys().bindings()...) + "\n")
 	}
 	return ansi.Wordwrap(b.String(), max(w, 20), " ")
 }

@@ -68,7 +68,7 @@ func TestTraceOnTheBroker(t *testing.T) {
 	waitFor("queues")
 	tm.Type(":trace")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor("turn it on and watch")
+	waitFor("turn tracing on and watch")
 	if traced() {
 		t.Fatal("tracing went on before the question was answered")
 	}

@@ -57,7 +57,10 @@ type view interface {
 	// setSize gives the view its area; a list refetches when its page size changes.
 	setSize(width, height int) tea.Cmd
 	render(width, height int) string
-	help() []helpGroup
+	// keys is every key the view handles, with the App's actions that
+	// apply to what it shows (see App.viewScope): footer, help and
+	// read-only mode are read off it.
+	keys() keyScope
 }
 
 // rereader views read again on ctrl+r in a way load does not: load runs
@@ -122,11 +125,6 @@ type closer interface {
 	close() tea.Cmd
 }
 
-// hinter views say their own most useful keys on the bottom line.
-type hinter interface {
-	hints() string
-}
-
 // typingView views take every key as text while typing() is true; only
 // esc (close) and ctrl+c (quit) stay the App's.
 type typingView interface {
@@ -170,8 +168,6 @@ var (
 	_ closer           = (*liveView)(nil)
 	_ closer           = (*moveView)(nil)
 	_ closer           = (*traceAsk)(nil)
-	_ hinter           = (*listView[mgmt.Queue])(nil)
-	_ hinter           = (*pulseView)(nil)
 	_ typingView       = (*publishView)(nil)
 	_ typingView       = (*declareView)(nil)
 	_ typingView       = (*moveView)(nil)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -30,9 +29,6 @@ type viewCase struct {
 	// selected holds, for each row drawn in the theme's Selected style, a
 	// text that row shows (none for views without a cursor row).
 	selected []string
-	// scopes are the view's own keys, which its help must list besides
-	// the global, write and prompt keys.
-	scopes func(k keyMap) []key.Binding
 }
 
 // sizedApp builds a test App on the demo broker and sizes it.
@@ -68,8 +64,6 @@ func filterTo(t *testing.T, a *App, f string) {
 	send(t, a, press("enter"))
 }
 
-func listScopes(k keyMap) []key.Binding { return append(k.Table.bindings(), k.Sort.bindings()...) }
-
 func viewCases() []viewCase {
 	deadLetters := func() *fakePeeker {
 		pk := &fakePeeker{}
@@ -79,74 +73,67 @@ func viewCases() []viewCase {
 		return pk
 	}
 	return append([]viewCase{
-		{name: "queue-list", selected: []string{"demo.orders.all"}, scopes: listScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "queue-list", selected: []string{"demo.orders.all"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			send(t, a, press("j"), press("j")) // a row in the middle: billing, events, all
 			return a
 		}},
-		{name: "queue-detail", selected: []string{"demo.orders"}, scopes: func(k keyMap) []key.Binding {
-			return []key.Binding{k.Table.Up, k.Table.Down, k.Table.PageUp, k.Table.PageDown, k.Table.Open}
-		}, open: func(t *testing.T, w, h int) *App {
+		{name: "queue-detail", selected: []string{"demo.orders"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			filterTo(t, a, "orders.created")
 			send(t, a, press("enter"))
 			send(t, a, press("G")) // the binding, below the chart the list's samples start
 			return a
 		}},
-		{name: "exchange-list", selected: []string{"amq.topic"}, scopes: func(k keyMap) []key.Binding { return k.Table.bindings() }, open: func(t *testing.T, w, h int) *App {
+		{name: "exchange-list", selected: []string{"amq.topic"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "ex")
 			send(t, a, press("j"))
 			return a
 		}},
-		{name: "exchange-detail", selected: []string{"demo.orders.all"}, scopes: func(k keyMap) []key.Binding {
-			return []key.Binding{k.Table.Up, k.Table.Down, k.Table.PageUp, k.Table.PageDown, k.Table.Open}
-		}, open: func(t *testing.T, w, h int) *App {
+		{name: "exchange-detail", selected: []string{"demo.orders.all"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "ex")
 			send(t, a, press("G"), press("enter")) // demo.orders
 			send(t, a, press("j"))                 // its second binding
 			return a
 		}},
-		{name: "bindings", selected: []string{"demo.orders.all"}, scopes: func(k keyMap) []key.Binding { return k.Table.bindings() }, open: func(t *testing.T, w, h int) *App {
+		{name: "bindings", selected: []string{"demo.orders.all"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "bi")
 			send(t, a, press("j"))
 			return a
 		}},
-		{name: "connections", selected: []string{"127.0.0.1:50000"}, scopes: func(k keyMap) []key.Binding { return k.Table.bindings() }, open: func(t *testing.T, w, h int) *App {
+		{name: "connections", selected: []string{"127.0.0.1:50000"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "co")
 			return a
 		}},
-		{name: "nodes", selected: []string{"rabbit@demo"}, scopes: func(k keyMap) []key.Binding { return k.Table.bindings() }, open: func(t *testing.T, w, h int) *App {
+		{name: "nodes", selected: []string{"rabbit@demo"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			runCommand(t, a, "no")
 			return a
 		}},
-		{name: "peek-list", selected: []string{"order-2"}, scopes: func(k keyMap) []key.Binding { return append(k.Table.bindings(), k.Peek.bindings()...) }, open: func(t *testing.T, w, h int) *App {
+		{name: "peek-list", selected: []string{"order-2"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{Peeker: deadLetters()}, w, h)
 			filterTo(t, a, "dlq")
 			send(t, a, press("p"), press("space")) // marks the first and moves to the second
 			return a
 		}},
-		{name: "inspector", scopes: func(k keyMap) []key.Binding {
-			tk := k.Table
-			return append([]key.Binding{tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom}, k.Inspect.bindings()...)
-		}, open: func(t *testing.T, w, h int) *App {
+		{name: "inspector", open: func(t *testing.T, w, h int) *App {
 			pk := &fakePeeker{msgs: []message.Message{deadLetter(1, `{"order":1042,"customer":{"name":"Ada","vip":true},"total":12.50,"note":null}`)}}
 			a := sizedApp(t, Target{Peeker: pk}, w, h)
 			filterTo(t, a, "dlq")
 			send(t, a, press("p"), press("enter"))
 			return a
 		}},
-		{name: "consume-dialog", scopes: func(k keyMap) []key.Binding { return k.Consume.bindings() }, open: func(t *testing.T, w, h int) *App {
+		{name: "consume-dialog", open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{Streamer: &fakeStreamer{feed: &fakeFeed{}}}, w, h)
 			filterTo(t, a, "orders.created")
 			send(t, a, press("t"))
 			return a
 		}},
-		{name: "live-pane", selected: []string{"demo.orders", "order.shipped"}, scopes: func(k keyMap) []key.Binding { return append(k.Table.bindings(), k.Live.bindings()...) }, open: func(t *testing.T, w, h int) *App {
+		{name: "live-pane", selected: []string{"demo.orders", "order.shipped"}, open: func(t *testing.T, w, h int) *App {
 			st := &fakeStreamer{feed: &fakeFeed{}}
 			a := sizedApp(t, Target{Streamer: st}, w, h)
 			tapDemoOrders(t, a)
@@ -157,9 +144,7 @@ func viewCases() []viewCase {
 			send(t, a, press("k")) // off the newest row (order.created): the pane stops following
 			return a
 		}},
-		{name: "watch-board", selected: []string{"demo.orders.all"}, scopes: func(k keyMap) []key.Binding {
-			return []key.Binding{k.Table.Up, k.Table.Down, k.Table.Open, k.Global.Pin}
-		}, open: func(t *testing.T, w, h int) *App {
+		{name: "watch-board", selected: []string{"demo.orders.all"}, open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{Streamer: &depthStreamer{}}, w, h)
 			for _, q := range []string{"orders.all", "payments"} {
 				filterTo(t, a, q)
@@ -170,12 +155,12 @@ func viewCases() []viewCase {
 			settle(t, a, pollMsg{view: wv.id(), gen: wv.poll.gen})
 			return a
 		}},
-		{name: "help", scopes: listScopes, open: func(t *testing.T, w, h int) *App {
+		{name: "help", open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{}, w, h)
 			send(t, a, press("?"))
 			return a
 		}},
-		{name: "publish-form", scopes: func(k keyMap) []key.Binding { return append(k.Form.bindings(), editKeys()...) }, open: func(t *testing.T, w, h int) *App {
+		{name: "publish-form", open: func(t *testing.T, w, h int) *App {
 			a := sizedApp(t, Target{Publisher: &fakePublisher{outcome: ops.Confirmed}}, w, h)
 			filterTo(t, a, "orders.created")
 			send(t, a, press("P"))
@@ -374,15 +359,17 @@ func TestHelpListsEveryKey(t *testing.T) {
 					}
 					lines, scrolls := readHelp(t, a, open)
 					shown := shownKeys(lines)
-					k := a.c.keys
-					want := append(append(append(k.Global.bindings(), vc.scopes(k)...), k.Write.bindings()...), k.Prompt.bindings()...)
+					var want []binding
 					for _, g := range a.helpGroups() {
-						want = append(want, g.Bindings...)
+						want = append(want, g.keys...)
+					}
+					if len(want) < 10 {
+						t.Fatalf("help of %T lists %d keys", a.top(), len(want))
 					}
 					for _, b := range want {
 						hk := b.Help()
 						desc := hk.Desc
-						if readOnly && k.writes[desc] {
+						if readOnly && b.writes {
 							desc = "unavailable (read-only): " + desc
 						}
 						if line := "  " + widget.Cell(hk.Key, 14, false) + " " + desc; !shown[line] {

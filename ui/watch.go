@@ -133,7 +133,7 @@ func (v *watchView) update(msg tea.Msg) tea.Cmd {
 			v.tbl.Move(-1)
 		case key.Matches(m, tk.Down):
 			v.tbl.Move(1)
-		case key.Matches(m, v.c.keys.Global.Pin):
+		case matches(m, v.c.keys.Global.Pin):
 			if i := v.tbl.Cursor; i >= 0 && i < len(v.c.pins) {
 				p := v.c.pins[i]
 				v.c.togglePin(p.vhost, p.name)
@@ -206,11 +206,7 @@ func (v *watchView) render(w, h int) string {
 	return v.tbl.Render(v.c.th, "", false)
 }
 
-func (v *watchView) help() []helpGroup {
+func (v *watchView) keys() keyScope {
 	tk := v.c.keys.Table
-	return []helpGroup{{Title: "Watch board", Bindings: []key.Binding{tk.Up, tk.Down, tk.Open, v.c.keys.Global.Pin}}}
-}
-
-func (v *watchView) hints() string {
-	return "w unpin  enter open the queue  esc back  ? help"
+	return scopeOf("Watch board", from(tk.Up), from(tk.Down), tk.open("open the queue"), v.c.keys.Global.Pin.about("unpin the selected queue").hint("unpin"))
 }

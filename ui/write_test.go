@@ -508,11 +508,16 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 	if len(pub.sent)+len(pub.removes)+len(adm.calls)+len(mv.reqs)+len(mv.imports) != 0 {
 		t.Fatal("a fake was called in read-only mode")
 	}
-	settle(t, a, press("?"))
-	help := screen(a)
-	for _, want := range []string{"unavailable (read-only): publish", "unavailable (read-only): purge", "unavailable (read-only): delete", "unavailable (read-only): declare", "unavailable (read-only): republish", "unavailable (read-only): move"} {
-		if !strings.Contains(help, want) {
-			t.Errorf("help should say %q:\n%s", want, help)
+	helpOf := func() string { return ansi.Strip(strings.Join(a.helpLines(200), "\n")) }
+	for _, want := range []string{"unavailable (read-only): publish", "unavailable (read-only): declare", "unavailable (read-only): republish", "unavailable (read-only): move"} {
+		if help := helpOf(); !strings.Contains(help, want) {
+			t.Errorf("the peek's help should say %q:\n%s", want, help)
+		}
+	}
+	settle(t, a, press("esc"))
+	for _, want := range []string{"unavailable (read-only): purge", "unavailable (read-only): delete", "unavailable (read-only): publish a JSON Lines export"} {
+		if help := helpOf(); !strings.Contains(help, want) {
+			t.Errorf("the list's help should say %q:\n%s", want, help)
 		}
 	}
 }

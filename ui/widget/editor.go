@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -64,31 +65,32 @@ func (e *TextEditor) lineBounds(i int) (int, int) {
 
 // Key applies an editing key; false when the key is not an editing key.
 func (e *TextEditor) Key(m tea.KeyPressMsg) bool {
-	switch m.String() {
-	case "left":
+	k := editorKeys
+	switch {
+	case key.Matches(m, k.Left):
 		e.pos = max(e.pos-1, 0)
-	case "right":
+	case key.Matches(m, k.Right):
 		e.pos = min(e.pos+1, len(e.r))
-	case "home", "ctrl+a":
+	case key.Matches(m, k.Home):
 		e.pos, _ = e.lineBounds(e.pos)
-	case "end":
+	case key.Matches(m, k.End):
 		_, e.pos = e.lineBounds(e.pos)
-	case "backspace":
+	case key.Matches(m, k.Backspace):
 		if e.pos > 0 {
 			e.r = append(e.r[:e.pos-1], e.r[e.pos:]...)
 			e.pos--
 		}
-	case "delete", "ctrl+d":
+	case key.Matches(m, k.Delete):
 		if e.pos < len(e.r) {
 			e.r = append(e.r[:e.pos], e.r[e.pos+1:]...)
 		}
-	case "ctrl+u": // to the start of the line
+	case key.Matches(m, k.ToStart):
 		start, _ := e.lineBounds(e.pos)
 		e.r, e.pos = append(e.r[:start], e.r[e.pos:]...), start
-	case "ctrl+k": // to the end of the line
+	case key.Matches(m, k.ToEnd):
 		_, end := e.lineBounds(e.pos)
 		e.r = append(e.r[:e.pos], e.r[end:]...)
-	case "ctrl+w":
+	case key.Matches(m, k.Word):
 		i := e.pos
 		for i > 0 && unicode.IsSpace(e.r[i-1]) {
 			i--
@@ -97,20 +99,18 @@ func (e *TextEditor) Key(m tea.KeyPressMsg) bool {
 			i--
 		}
 		e.r, e.pos = append(e.r[:i], e.r[e.pos:]...), i
-	case "up", "down":
+	case key.Matches(m, k.Up, k.Down):
 		if !e.multi {
 			return false
 		}
-		e.vertical(m.String() == "up")
-	case "enter":
+		e.vertical(key.Matches(m, k.Up))
+	case key.Matches(m, k.Newline):
 		if !e.multi {
 			return false
 		}
 		e.Insert("\n")
-	case "tab":
-		return false
 	default:
-		if m.Text == "" {
+		if m.Text == "" || m.Code == tea.KeyTab {
 			return false
 		}
 		e.Insert(m.Text)

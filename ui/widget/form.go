@@ -179,27 +179,28 @@ func (fm *Form) Key(m tea.KeyPressMsg, next, prev key.Binding) bool {
 		fm.move(-1)
 		return true
 	}
+	k := fieldKeys
 	switch f.Kind {
 	case ChoiceField, ToggleField:
-		switch m.String() {
-		case "space", "right", "x":
+		switch {
+		case key.Matches(m, k.Change):
 			f.cycle(1)
-		case "left":
+		case key.Matches(m, k.Back):
 			f.cycle(-1)
-		case "enter", "down":
+		case key.Matches(m, k.Next):
 			fm.move(1)
-		case "up":
+		case key.Matches(m, k.Prev):
 			fm.move(-1)
 		default:
 			return false
 		}
 		return true
 	case TextField:
-		switch m.String() {
-		case "enter", "down":
+		switch {
+		case key.Matches(m, k.Next):
 			fm.move(1)
 			return true
-		case "up":
+		case key.Matches(m, k.Prev):
 			fm.move(-1)
 			return true
 		}
