@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -667,6 +668,11 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 	}
 	// Every API answer says how the HTTP link is; poll errors show in the
 	// status bar and clear themselves when answers come back.
+	if errors.Is(m.err, mgmt.ErrSortPending) { // the API answered; the order comes later
+		a.setStatus(a.titleOf(m.view)+": "+m.err.Error(), false)
+		a.pollStatus = true
+		return cmd
+	}
 	if m.err != nil {
 		a.header.httpErr, a.header.httpOK = m.err, false
 		what := "management API"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,26 @@ func TestFetchCmdMeasuresTheFetch(t *testing.T) {
 	})().(fetchedMsg)
 	if m.took < 30*time.Millisecond || m.took > 5*time.Second {
 		t.Fatalf("took %v for a 30 ms fetch", m.took)
+	}
+}
+
+// A sort by messages whose order the broker is still counting says so in
+// the status bar, as news rather than a failure of the link.
+func TestPendingSortIsAStatusNotALinkFailure(t *testing.T) {
+	f := demoFake()
+	a := newTestApp(f, Target{})
+	settle(t, a, a.Init(), size())
+	f.setFail(&mgmt.SortPendingError{Running: 3 * time.Second})
+	settle(t, a, press("M"))
+	if !strings.Contains(a.status, "counting every queue's messages") || a.statusErr {
+		t.Fatalf("status %q (error %v)", a.status, a.statusErr)
+	}
+	if a.header.httpErr != nil {
+		t.Fatalf("the link is fine: %v", a.header.httpErr)
+	}
+	f.setFail(nil)
+	settle(t, a, press("ctrl+r"))
+	if a.status != "" {
+		t.Fatalf("the note should go once the page came: %q", a.status)
 	}
 }
