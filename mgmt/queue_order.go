@@ -76,6 +76,26 @@ func (e *SortPendingError) Error() string {
 
 func (e *SortPendingError) Is(target error) bool { return target == ErrSortPending }
 
+// ErrSortFailed is what a *SortFailedError matches with errors.Is.
+var ErrSortFailed = errors.New("the order by messages could not be read")
+
+// SortFailedError says the broker did not give every queue's count; the
+// order is not asked again before orderStretch times the failed read.
+type SortFailedError struct {
+	Took time.Duration
+	Err  error
+}
+
+func (e *SortFailedError) Error() string {
+	return fmt.Sprintf("cannot sort by messages: the broker did not give every queue's count (%s after %s; "+
+		"a count of every queue costs the broker time in proportion to all of them); sort by name, which reads only the page",
+		e.Err, e.Took.Round(time.Second))
+}
+
+func (e *SortFailedError) Unwrap() error { return e.Err }
+
+func (e *SortFailedError) Is(target error) bool { return target == ErrSortFailed }
+
 // orderRow is one queue in the order.
 type orderRow struct {
 	vhost, name, typ string
@@ -175,9 +195,12 @@ func (c *Client) readOrder(vhost, path string, done chan struct{}) {
 	defer cancel()
 	start := time.Now()
 	rows, err := c.orderRows(ctx, path)
-	o := &messageOrder{rows: rows, at: time.Now(), took: time.Since(start), err: err}
+	o := &messageOrder{rows: rows, at: time.Now(), took: time.Since(start)}
 	if err != nil {
-		o.rows = nil
+		o.rows, o.err = nil, err
+		if !errors.Is(err, errNoTotals) && !isStatus(err, http.StatusBadRequest, "") {
+			o.err = &SortFailedError{Took: o.took, Err: err}
+		}
 	}
 	oc := &c.order
 	oc.mu.Lock()

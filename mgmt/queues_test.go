@@ -409,3 +409,15 @@ func TestStreamConsumerDecoding(t *testing.T) {
 		})
 	}
 }
+
+// An order the broker fails to give is a sort error that says what to do,
+// not a broken link.
+func TestQueuesByMessagesSaysWhenTheOrderFails(t *testing.T) {
+	c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 500, `{"error":"internal","reason":"timeout"}`)
+	})
+	_, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true})
+	if !errors.Is(err, ErrSortFailed) || !strings.Contains(err.Error(), "sort by name") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -668,8 +668,8 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 	}
 	// Every API answer says how the HTTP link is; poll errors show in the
 	// status bar and clear themselves when answers come back.
-	if errors.Is(m.err, mgmt.ErrSortPending) { // the API answered; the order comes later
-		a.setStatus(a.titleOf(m.view)+": "+m.err.Error(), false)
+	if errors.Is(m.err, mgmt.ErrSortPending) || errors.Is(m.err, mgmt.ErrSortFailed) { // says nothing of the link
+		a.setStatus(a.titleOf(m.view)+": "+m.err.Error(), errors.Is(m.err, mgmt.ErrSortFailed))
 		a.pollStatus = true
 		return cmd
 	}
