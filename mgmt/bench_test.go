@@ -60,7 +60,7 @@ func BenchmarkQueuesPage(b *testing.B) {
 		op, refOp func() error // refOp, when set, is the other way, run in turns
 	}{
 		{"by-name/warren-vs-explicit-sort=name", warren(mgmt.ListOptions{}), raw("?page=1&page_size=100&sort=name" + columns)},
-		{"by-messages/warren-totals+page-stats-vs-stats-sort", warren(mgmt.ListOptions{Sort: mgmt.SortMessages, Reverse: true}),
+		{"by-messages/warren-order+page-stats-vs-stats-sort", warren(mgmt.ListOptions{Sort: mgmt.SortMessages, Reverse: true}),
 			raw("?page=1&page_size=100&sort=messages&sort_reverse=true" + columns)},
 		{"by-consumers/warren-stats-sort", warren(mgmt.ListOptions{Sort: mgmt.SortConsumers, Reverse: true}), nil},
 		{"every-queue-full-stats", raw(""), nil},

@@ -70,6 +70,9 @@ type Client struct {
 	// pulsePage is the page of queues a sampled pulse reads next.
 	pulseMu   sync.Mutex
 	pulsePage int
+
+	// order is the last order by messages (queue_order.go).
+	order orderCache
 }
 
 // New checks the configuration and builds a client. It does no I/O; call
@@ -197,7 +200,7 @@ func (c *Client) do(ctx context.Context, cl call, method, target string, body io
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.httpFor(ctx).Do(req)
 	if err != nil {
 		return nil, c.transportFailed(ctx, err)
 	}

@@ -50,7 +50,7 @@ func TestListingReadsBothShapes(t *testing.T) {
 // it) comes out safe for a terminal.
 func FuzzQueueListing(f *testing.F) {
 	f.Add([]byte(statsPage))
-	f.Add([]byte(totalsPage))
+	f.Add([]byte(totalsAll))
 	f.Add([]byte(`[{"name":"x","consumers":null,"messages":"7","arguments":[],"message_stats":{"publish_details":[]}}]`))
 	f.Add([]byte(`[{"name":"\u001b]8;;x","state":"\u001b[2J\u009b","policy":"\u202e","arguments":{"\u001bk":["\u0085",{"a":"\u0007"}]}}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -42,10 +41,10 @@ const maxRegexQuery = 3000
 // BenchmarkQueuesPage and mgmt/README.md):
 //   - SortName: one request in the broker's default order; the broker
 //     pages first and computes stats for the visible page only.
-//   - SortMessages: the broker orders by live queue totals without stats
-//     (disable_stats, enable_queue_totals), then a second request fetches
-//     stats for exactly the visible names. About two thirds of the
-//     broker CPU of a stats-ful sort.
+//   - SortMessages: an order of every queue by its live count (a totals
+//     listing without stats, each stream asked for its count), sorted and
+//     paged here, kept and read again less often the longer it takes;
+//     then the page's rows by their exact names (queue_order.go).
 //   - SortConsumers, SortRate: a stats-ful sort; only stats hold these, so
 //     the broker computes stats for every queue. The costliest order.
 //
@@ -66,7 +65,7 @@ func (c *Client) Queues(ctx context.Context, o ListOptions) (Page[Queue], error)
 	}
 	switch lq.Sort {
 	case SortMessages:
-		return c.queuesByTotals(ctx, lq, path)
+		return c.queuesByMessages(ctx, lq, path)
 	case SortConsumers:
 		return c.queuesWithStats(ctx, lq, path, "consumers")
 	case SortRate:
@@ -82,38 +81,6 @@ func (c *Client) queuesWithStats(ctx context.Context, lq listQuery, path, sortCo
 		return Page[Queue]{}, err
 	}
 	return c.queuePage(l, lq), nil
-}
-
-// queuesByTotals orders by queue totals without stats, then adds stats for
-// the visible rows.
-func (c *Client) queuesByTotals(ctx context.Context, lq listQuery, path string) (Page[Queue], error) {
-	q := pageQuery(lq, "messages", queueTotalsColumns)
-	q.Set("disable_stats", "true")
-	q.Set("enable_queue_totals", "true")
-	l, err := fetchPage[queueJSON](ctx, c, listingCall(lq), path, q)
-	if isStatus(err, http.StatusBadRequest, "") && !errors.Is(err, ErrBadRegex) {
-		// A broker that refuses these parameters can still sort with stats.
-		return c.queuesWithStats(ctx, lq, path, "messages")
-	}
-	if err != nil {
-		return Page[Queue]{}, err
-	}
-	// Streams have no totals; a broker that ignores enable_queue_totals
-	// gives none at all, and then only a stats-ful sort is right.
-	noTotals := map[[2]string]bool{}
-	for _, j := range l.Items {
-		if j.Messages == nil {
-			noTotals[[2]string{j.Vhost, j.Name}] = true
-		}
-	}
-	if len(l.Items) > 0 && len(noTotals) == len(l.Items) && !l.Items[0].hasStats() {
-		return c.queuesWithStats(ctx, lq, path, "messages")
-	}
-	page := c.queuePage(l, lq)
-	if err := c.addQueueStats(ctx, path, page.Items, noTotals); err != nil && ctx.Err() != nil {
-		return Page[Queue]{}, err
-	}
-	return page, nil
 }
 
 // queuesStatsOff serves a broker whose statistics are off: its stats-ful

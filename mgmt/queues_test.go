@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const statsPage = `{"filtered_count":3,"item_count":3,"page":1,"page_count":1,"page_size":100,"total_count":7,"items":[
@@ -67,39 +69,49 @@ func TestQueuesSortKeysNeedingStats(t *testing.T) {
 	}
 }
 
-const totalsPage = `{"filtered_count":5,"item_count":5,"page":1,"page_count":1,"page_size":100,"total_count":5,"items":[
- {"name":"b.c","vhost":"v1","type":"classic","state":"running","messages":30,"messages_ready":30,"messages_unacknowledged":0},
- {"name":"a","vhost":"v1","type":"classic","state":"running","messages":20,"messages_ready":10,"messages_unacknowledged":10},
- {"name":"a","vhost":"v2","type":"quorum","state":"running","messages":10,"messages_ready":10,"messages_unacknowledged":0},
- {"name":"gone","vhost":"v1","type":"classic","state":"running","messages":1},
- {"name":"st","vhost":"v1","type":"stream","state":"running"}]}`
+// totalsAll is an unpaged totals listing: a stream has no count there.
+const totalsAll = `[
+ {"name":"b.c","vhost":"v1","type":"classic","messages":30},
+ {"name":"a","vhost":"v1","type":"classic","messages":20},
+ {"name":"a","vhost":"v2","type":"quorum","messages":10},
+ {"name":"gone","vhost":"v1","type":"classic","messages":1},
+ {"name":"e","vhost":"v1","type":"classic","messages":0},
+ {"name":"st","vhost":"v1","type":"stream"}]`
 
 // The stats request answers, case-insensitively like the broker, also for
-// "A" (not on the page) and stale message counts that must not win.
+// "A" (not on the page), which must not be taken for "a".
 const pageStats = `{"filtered_count":4,"item_count":4,"page":1,"page_count":1,"page_size":500,"total_count":9,"items":[
- {"name":"b.c","vhost":"v1","consumers":3,"memory":77,"policy":"p1","messages":1,"message_stats":{"publish_details":{"rate":9}}},
- {"name":"a","vhost":"v1","consumers":1,"memory":5,"message_stats":[]},
- {"name":"a","vhost":"v2","consumers":0,"memory":6},
+ {"name":"b.c","vhost":"v1","type":"classic","consumers":3,"memory":77,"policy":"p1","messages":29,"message_stats":{"publish_details":{"rate":9}}},
+ {"name":"a","vhost":"v1","type":"classic","consumers":1,"memory":5,"messages":20,"message_stats":[]},
+ {"name":"a","vhost":"v2","type":"quorum","consumers":0,"memory":6,"messages":10},
  {"name":"A","vhost":"v1","consumers":8,"memory":8},
- {"name":"st","vhost":"v1","consumers":0,"memory":1,"messages":42,"messages_ready":42}]}`
+ {"name":"st","vhost":"v1","type":"stream","consumers":0,"memory":1,"messages":25,"messages_ready":25}]}`
 
-func TestQueuesByMessagesOrdersByTotalsThenAddsPageStats(t *testing.T) {
+// The order comes from one unpaged totals listing with each stream's
+// count asked of the stream, so a stream sorts by its messages among
+// classic and quorum queues; the page's rows come from one stats request
+// by their exact names.
+func TestQueuesByMessagesOrdersEveryTypeThenReadsThePage(t *testing.T) {
 	c, requests := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		switch {
+		case r.URL.EscapedPath() == "/api/queues/v1/st":
+			writeJSON(w, 200, `{"name":"st","vhost":"v1","messages":25}`)
 		case q.Get("disable_stats") == "true" && q.Get("enable_queue_totals") == "true":
-			if q.Get("sort") != "messages" || q.Get("sort_reverse") != "true" {
-				t.Errorf("totals query %s", r.URL.RawQuery)
+			if q.Has("sort") || q.Has("page") || q.Has("name") {
+				t.Errorf("the order's listing should be unpaged and unsorted: %s", r.URL.RawQuery)
 			}
-			writeJSON(w, 200, totalsPage)
+			writeJSON(w, 200, totalsAll)
+		case q.Get("use_regex") == "true" && q.Get("name") == "^(?:gone|e)$":
+			writeJSON(w, 200, `{"page":1,"page_count":1,"page_size":500,"items":[{"name":"e","vhost":"v1","type":"classic","messages":0,"consumers":0}]}`)
 		case q.Get("use_regex") == "true":
 			re := regexp.MustCompile(q.Get("name"))
-			for _, n := range []string{"b.c", "a", "gone", "st"} {
+			for _, n := range []string{"b.c", "a", "st"} {
 				if !re.MatchString(n) {
 					t.Errorf("stats regex %q misses %q", q.Get("name"), n)
 				}
 			}
-			if re.MatchString("bxc") || q.Has("sort") || q.Get("page_size") != "500" {
+			if re.MatchString("bxc") || re.MatchString("e") || q.Has("sort") || q.Get("page_size") != "500" {
 				t.Errorf("stats query %s", r.URL.RawQuery)
 			}
 			writeJSON(w, 200, pageStats)
@@ -107,32 +119,42 @@ func TestQueuesByMessagesOrdersByTotalsThenAddsPageStats(t *testing.T) {
 			t.Errorf("unexpected request %s", r.URL)
 		}
 	})
-	p, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true})
+	p, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true, PageSize: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(requests()) != 2 {
+	if len(requests()) != 3 {
 		t.Fatalf("requests %v", requests())
 	}
-	bc, a1, a2, gone := p.Items[0], p.Items[1], p.Items[2], p.Items[3]
-	if bc.Name != "b.c" || bc.Messages != 30 || bc.Consumers != 3 || bc.Memory != 77 || bc.Policy != "p1" || bc.PublishRate != 9 || !bc.HasStats {
+	var got []string
+	for _, q := range p.Items {
+		got = append(got, q.Vhost+"/"+q.Name)
+	}
+	if !slices.Equal(got, []string{"v1/b.c", "v1/st", "v1/a", "v2/a"}) || p.FilteredCount != 6 || p.PageCount != 2 {
+		t.Fatalf("page %v of %+v", got, p)
+	}
+	bc, st, a1, a2 := p.Items[0], p.Items[1], p.Items[2], p.Items[3]
+	if bc.Messages != 29 || bc.Consumers != 3 || bc.Memory != 77 || bc.Policy != "p1" || bc.PublishRate != 9 || !bc.HasStats {
 		t.Fatalf("b.c %+v", bc)
 	}
-	if a1.Vhost != "v1" || a1.Consumers != 1 || !a1.HasStats || a2.Vhost != "v2" || a2.Memory != 6 || a2.Type != "quorum" || !a2.HasStats {
+	if st.Type != "stream" || st.Messages != 25 || st.Ready != 25 || !st.HasStats {
+		t.Fatalf("stream %+v", st)
+	}
+	if a1.Consumers != 1 || !a1.HasStats || a2.Type != "quorum" || a2.Memory != 6 || !a2.HasStats {
 		t.Fatalf("a rows %+v %+v", a1, a2)
 	}
-	if gone.HasStats || gone.Messages != 1 {
-		t.Fatalf("a row the stats request did not return: %+v", gone)
-	}
-	if st := p.Items[4]; st.Messages != 42 || st.Ready != 42 || !st.HasStats {
-		t.Fatalf("a stream has no totals; its stats give the count: %+v", st)
+	// The next page, at once: the order is fresh, not read again; a row
+	// the stats request does not return keeps the order's count.
+	p, err = c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true, PageSize: 4, Page: 2, Filter: "^(gone|e)$"})
+	if err != nil || len(p.Items) != 2 || p.Items[0].Name != "gone" || p.Items[0].Messages != 1 || p.Items[0].HasStats {
+		t.Fatalf("filtered page %+v, %v", p, err)
 	}
 }
 
 func TestQueuesByMessagesFallsBackWhenTotalsAreIgnored(t *testing.T) {
 	c, requests := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("disable_stats") == "true" {
-			writeJSON(w, 200, `{"page":1,"page_count":1,"page_size":100,"items":[{"name":"a","vhost":"/"}]}`)
+			writeJSON(w, 200, `[{"name":"a","vhost":"/","type":"classic"}]`)
 			return
 		}
 		writeJSON(w, 200, statsPage)
@@ -146,15 +168,18 @@ func TestQueuesByMessagesFallsBackWhenTotalsAreIgnored(t *testing.T) {
 
 func TestQueuesByMessagesSurvivesAFailedStatsRequest(t *testing.T) {
 	c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("disable_stats") == "true" {
-			writeJSON(w, 200, totalsPage)
-			return
+		switch {
+		case r.URL.EscapedPath() == "/api/queues/v1/st":
+			writeJSON(w, 200, `{"name":"st","vhost":"v1","messages":25}`)
+		case r.URL.Query().Get("disable_stats") == "true":
+			writeJSON(w, 200, totalsAll)
+		default:
+			writeJSON(w, 500, `{"error":"boom"}`)
 		}
-		writeJSON(w, 500, `{"error":"boom"}`)
 	})
-	p, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages})
-	if err != nil || len(p.Items) != 5 || p.Items[0].HasStats {
-		t.Fatalf("want the totals rows without stats: %+v, %v", p, err)
+	p, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true})
+	if err != nil || len(p.Items) != 6 || p.Items[0].HasStats || p.Items[1].Name != "st" || p.Items[1].Messages != 25 {
+		t.Fatalf("want the order's rows without stats: %+v, %v", p, err)
 	}
 }
 
@@ -170,6 +195,93 @@ func TestQueuesByMessagesFallsBackWhenTotalsAreRefused(t *testing.T) {
 	reqs := requests()
 	if err != nil || len(p.Items) != 3 || len(reqs) != 2 || !strings.Contains(reqs[1], "sort=messages") {
 		t.Fatalf("%+v, %v, requests %v", p, err, reqs)
+	}
+}
+
+// An order the broker is slow to give: the page says so within its
+// budget instead of waiting out the timeout, the read goes on, and the
+// page comes from it once it is there.
+func TestQueuesByMessagesSaysTheOrderIsPending(t *testing.T) {
+	release := make(chan struct{})
+	c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.EscapedPath() == "/api/queues/v1/st":
+			writeJSON(w, 200, `{"name":"st","vhost":"v1","messages":25}`)
+		case r.URL.Query().Get("disable_stats") == "true":
+			<-release
+			writeJSON(w, 200, totalsAll)
+		default:
+			writeJSON(w, 200, pageStats)
+		}
+	})
+	c.timeout = time.Minute // the order's read has its own, longer timeout
+	start := time.Now()
+	_, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true})
+	var pending *SortPendingError
+	if !errors.As(err, &pending) || !errors.Is(err, ErrSortPending) || time.Since(start) > 3*time.Second {
+		t.Fatalf("want a pending sort within the first page's budget: %v after %v", err, time.Since(start))
+	}
+	if !strings.Contains(err.Error(), "counting every queue's messages") {
+		t.Fatalf("the status should say why: %v", err)
+	}
+	close(release)
+	eventuallyOK(t, func() error {
+		p, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true})
+		if err == nil && (len(p.Items) != 6 || p.Items[1].Name != "st") {
+			t.Fatalf("page %+v", p)
+		}
+		return err
+	})
+}
+
+func eventuallyOK(t *testing.T, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for err := f(); err != nil; err = f() {
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Past perQueueAbove queues, a page reads each row on its own: any
+// listing would cost the broker as much as every queue.
+func TestQueuesByMessagesReadsALargeVhostsPageRowByRow(t *testing.T) {
+	var all strings.Builder
+	all.WriteString(`[{"name":"big","vhost":"v","type":"stream"},{"name":"deleted","vhost":"v","type":"classic","messages":7}`)
+	for i := range perQueueAbove {
+		fmt.Fprintf(&all, `,{"name":"q%05d","vhost":"v","type":"classic","messages":%d}`, i, i%3)
+	}
+	all.WriteString(`]`)
+	c, requests := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		switch path := r.URL.EscapedPath(); {
+		case r.URL.Query().Get("disable_stats") == "true":
+			writeJSON(w, 200, all.String())
+		case path == "/api/queues/v/deleted":
+			writeJSON(w, 404, `{"error":"Object Not Found","reason":"Not Found"}`)
+		case strings.HasPrefix(path, "/api/queues/v/"):
+			name := strings.TrimPrefix(path, "/api/queues/v/")
+			n := map[string]int{"big": 900}[name]
+			if strings.HasPrefix(name, "q") {
+				n = 2
+			}
+			writeJSON(w, 200, fmt.Sprintf(`{"name":%q,"vhost":"v","type":"classic","messages":%d,"consumers":1}`, name, n))
+		default:
+			t.Errorf("unexpected request %s", r.URL)
+		}
+	})
+	var p Page[Queue]
+	eventuallyOK(t, func() (err error) { // a loaded machine may take longer than a page waits
+		p, err = c.Queues(context.Background(), ListOptions{Vhost: "v", Sort: SortMessages, Reverse: true, PageSize: 5})
+		return err
+	})
+	// 1 listing, 1 stream, 5 rows; "deleted" has gone since the order.
+	if reqs := requests(); len(reqs) != 7 || slices.ContainsFunc(reqs, func(r string) bool { return strings.Contains(r, "use_regex") }) {
+		t.Fatalf("requests %v", reqs)
+	}
+	if len(p.Items) != 4 || p.Items[0].Name != "big" || p.Items[0].Messages != 900 || !p.Items[1].HasStats || p.Items[1].Consumers != 1 {
+		t.Fatalf("page %+v", p.Items)
 	}
 }
 
@@ -220,7 +332,7 @@ func TestQueuesRegexTheBrokerRefuses(t *testing.T) {
 	c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, `{"error":"bad_request","reason":"Pagination parameters are invalid"}`)
 	})
-	_, err := c.Queues(context.Background(), ListOptions{Filter: `\p{Vithkuqi}`, Sort: SortMessages})
+	_, err := c.Queues(context.Background(), ListOptions{Filter: `\p{Vithkuqi}`, Sort: SortConsumers})
 	if !errors.Is(err, ErrBadRegex) || !strings.Contains(err.Error(), `rejected filter regex "\\p{Vithkuqi}"`) {
 		t.Fatalf("got %v", err)
 	}
@@ -295,5 +407,17 @@ func TestStreamConsumerDecoding(t *testing.T) {
 				t.Fatalf("consumer %+v", got)
 			}
 		})
+	}
+}
+
+// An order the broker fails to give is a sort error that says what to do,
+// not a broken link.
+func TestQueuesByMessagesSaysWhenTheOrderFails(t *testing.T) {
+	c, _ := fakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 500, `{"error":"internal","reason":"timeout"}`)
+	})
+	_, err := c.Queues(context.Background(), ListOptions{Sort: SortMessages, Reverse: true})
+	if !errors.Is(err, ErrSortFailed) || !strings.Contains(err.Error(), "sort by name") {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -81,7 +82,7 @@ func New(t Target, opts Options, sw Switcher) *App {
 	}
 	c := &common{th: theme.New(true, opts.NoColor), keys: newKeyMap(), opts: opts, target: t, hist: newHistory(), now: time.Now, frame: frameEvery, tick: tea.Tick, traces: map[string]int{}, pulse: newPulseState()}
 	a := &App{c: c, switcher: sw, debounce: filterDebounce}
-	a.headPoll.viewID = nextViewID()
+	a.headPoll.viewID, a.headPoll.slower = nextViewID(), headerSlower
 	c.pulse.poll.viewID = nextViewID()
 	if sw != nil {
 		a.contexts = sw.Contexts()
@@ -112,7 +113,7 @@ type headerData struct {
 
 func (a *App) headerFetch() func(ctx context.Context) (any, error) {
 	src, tr := a.c.target.Source, a.c.target.Tracer
-	due := a.header.countedAt.IsZero() || a.c.now().Sub(a.header.countedAt) >= countEvery*a.c.opts.Refresh
+	due := a.header.countedAt.IsZero() || a.c.now().Sub(a.header.countedAt) >= countEvery*headerSlower*a.c.opts.Refresh
 	overview, nodes := headerOverview(src, a.c.target.Vhost, due), headerNodes(src)
 	return func(ctx context.Context) (any, error) {
 		o, counted, err := overview(ctx)
@@ -635,6 +636,11 @@ func (a *App) fetched(m fetchedMsg) tea.Cmd {
 	}
 	// Every API answer says how the HTTP link is; poll errors show in the
 	// status bar and clear themselves when answers come back.
+	if errors.Is(m.err, mgmt.ErrSortPending) || errors.Is(m.err, mgmt.ErrSortFailed) { // says nothing of the link
+		a.setStatus(a.titleOf(m.view)+": "+m.err.Error(), errors.Is(m.err, mgmt.ErrSortFailed))
+		a.pollStatus = true
+		return cmd
+	}
 	if m.err != nil {
 		a.header.httpErr, a.header.httpOK = m.err, false
 		what := "management API"

@@ -192,6 +192,7 @@ type fetchedMsg struct {
 	gen  int
 	data any
 	err  error
+	took time.Duration // how long the fetch ran
 }
 
 // pollMsg re-arms a view's poll; it fetches only if its generation is
@@ -207,8 +208,9 @@ func fetchCmd(viewID, gen int, timeout time.Duration, f func(ctx context.Context
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
+		start := time.Now()
 		data, err := f(ctx)
-		return fetchedMsg{view: viewID, gen: gen, data: data, err: err}
+		return fetchedMsg{view: viewID, gen: gen, data: data, err: err, took: time.Since(start)}
 	}
 }
 
@@ -251,6 +253,22 @@ type poller struct {
 	again    bool // a refresh asked for while a fetch ran
 	err      error
 	lastOK   time.Time
+	// slower polls every slower times the refresh (0 or 1: every refresh).
+	slower int
+}
+
+// pollStretch: after a fetch that took d, the next poll waits at least
+// pollStretch*d, so a broker slow to answer is asked less often rather
+// than kept busy answering.
+const pollStretch = 10
+
+// headerSlower: the header's overview is polled every this many refreshes,
+// less often than the visible list.
+const headerSlower = 2
+
+// pollEvery is the wait before the next poll after a fetch that took took.
+func pollEvery(refresh time.Duration, slower int, took time.Duration) time.Duration {
+	return max(refresh*time.Duration(max(slower, 1)), pollStretch*took)
 }
 
 // start begins a new generation and returns its first fetch.
@@ -288,7 +306,7 @@ func (p *poller) done(m fetchedMsg, c *common, f func(ctx context.Context) (any,
 		p.inflight = true
 		return true, fetchCmd(p.viewID, p.gen, c.opts.Timeout, f)
 	}
-	return true, c.pollCmd(p.viewID, p.gen, c.opts.Refresh)
+	return true, c.pollCmd(p.viewID, p.gen, pollEvery(c.opts.Refresh, p.slower, m.took))
 }
 
 // tick handles a poll: fetch if it belongs to the current generation.
