@@ -75,8 +75,14 @@ func (s *Session) moveOnNodes(ctx context.Context, req MoveRequest, progress fun
 // addRound adds a round's counts to those of the rounds before it. What
 // was moved, requeued or may exist twice adds up; what stayed in the
 // source (failures, skipped, not found) is the last round's, since each
-// round met again what the one before it left there.
+// round met again what the one before it left there. A round that never
+// reached the source (its dial failed: every node down; or it found the
+// source empty) met nothing again, so what the rounds before it left
+// there, and the queue type they found, stand.
 func addRound(t, r MoveResult) MoveResult {
+	if r.QueueType == "" && t.QueueType != "" {
+		return t
+	}
 	out := r
 	out.Moved += t.Moved
 	out.DuplicateRisk += t.DuplicateRisk

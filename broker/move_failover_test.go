@@ -21,3 +21,16 @@ func TestMoveRoundsAddUp(t *testing.T) {
 		t.Fatalf("progress %+v", p)
 	}
 }
+
+// A round that never reached the source (every node down, so its dial
+// failed) leaves the summary of the rounds before it as it was: what they
+// left in the source is still there, and must not read as nothing.
+func TestMoveRoundThatNeverStartedKeepsWhatWasLeft(t *testing.T) {
+	first := MoveResult{Moved: 900, DuplicateRisk: 40, InDoubt: 8, ReturnedToSource: 13, Unroutable: 5, Requeued: 300,
+		QueueType: QueueQuorum, DeliveryLimit: 20}
+	got := addRound(addRound(MoveResult{}, first), MoveResult{})
+	if got.Moved != 900 || got.DuplicateRisk != 40 || got.InDoubt != 8 || got.ReturnedToSource != 13 || got.Unroutable != 5 ||
+		got.Requeued != 300 || got.QueueType != QueueQuorum || got.DeliveryLimit != 20 {
+		t.Fatalf("a round that never started left %+v", got)
+	}
+}

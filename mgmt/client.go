@@ -105,6 +105,14 @@ func New(cfg Config) (*Client, error) {
 		tr.TLSClientConfig = cfg.TLS.Clone()
 	}
 	tr.MaxIdleConnsPerHost = 4
+	if n := apis.Len(); n > 1 {
+		// A node whose host died answers nothing, not even a refusal:
+		// each endpoint's connect and TLS handshake get a share of the
+		// request's time, so that the next is still asked within it.
+		share := max(timeout/time.Duration(n+1), time.Second)
+		tr.DialContext = (&net.Dialer{Timeout: share, KeepAlive: 30 * time.Second}).DialContext
+		tr.TLSHandshakeTimeout = share
+	}
 	// Every request, ours or rabbit-hole's, goes through the origin guard:
 	// credentials never follow a redirect to another scheme, host or port.
 	// Below it, each request goes to the endpoint that answered last, and
