@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/warren-tui/warren/internal/endpoint"
@@ -100,13 +101,36 @@ func (n *nodes) dialOne(ctx context.Context, network, addr string, timeout time.
 			c.Close()
 			return nil, err
 		}
-		return &endpointConn{Conn: tc, addr: addr}, nil
+		return &endpointConn{Conn: tc, addr: addr, list: n.list}, nil
 	}
-	return &endpointConn{Conn: c, addr: addr}, nil
+	return &endpointConn{Conn: c, addr: addr, list: n.list}, nil
 }
 
-// endpointConn remembers which endpoint of the list it reached.
+// endpointConn remembers which endpoint of the list it reached. A node
+// that accepts connections but never completes the AMQP handshake (hung,
+// stopped, still booting) is not an answer: a read that fails before
+// amqp091-go opened the connection (it clears the deadline then) moves
+// the list past the node, so the next dial, amqp091-go's recovery
+// included, goes to another.
 type endpointConn struct {
 	net.Conn
-	addr string
+	addr   string
+	list   *endpoint.List
+	opened atomic.Bool
+	failed atomic.Bool
+}
+
+func (c *endpointConn) SetDeadline(t time.Time) error {
+	if t.IsZero() {
+		c.opened.Store(true)
+	}
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *endpointConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil && !c.opened.Load() && c.list != nil && c.failed.CompareAndSwap(false, true) {
+		c.list.Failed(c.addr)
+	}
+	return n, err
 }

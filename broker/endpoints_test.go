@@ -8,10 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/warren-tui/warren/internal/brokertest"
 )
 
 func TestParseEndpoints(t *testing.T) {
@@ -150,5 +155,56 @@ func TestNodesDialChecksEachEndpointsOwnName(t *testing.T) {
 	}
 	if cfg.ServerName != "" {
 		t.Fatal("dial changed the caller's TLS configuration")
+	}
+}
+
+// A node that accepts connections and never speaks AMQP (hung, stopped)
+// is left: the dial that met it fails at its handshake timeout, and the
+// next dial goes to the next node, where the connection opens.
+func TestNodesLeaveANodeThatNeverHandshakes(t *testing.T) {
+	brokertest.Require(t)
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	held := make(chan net.Conn, 16)
+	defer func() {
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			held <- c // accepted, never answered
+		}
+	}()
+	u, err := url.Parse(brokertest.URI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := newNodes(Config{URI: "amqp://" + u.User.String() + "@" + hung.Addr().String() + "/," + u.Host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := amqp.Config{Dial: n.dial(context.Background(), 500*time.Millisecond, nil)}
+	if c, err := amqp.DialConfig(n.uri(""), cfg); err == nil {
+		c.Close()
+		t.Fatal("a connection opened through a node that never speaks AMQP")
+	}
+	if n.list.Current() != u.Host {
+		t.Fatalf("after a handshake timeout the list still starts at %s", n.list.Current())
+	}
+	c, err := amqp.DialConfig(n.uri(""), cfg)
+	if err != nil {
+		t.Fatalf("the next dial: %v", err)
+	}
+	c.Close()
+	if n.list.Current() != u.Host {
+		t.Fatalf("an opened connection moved the list to %s", n.list.Current())
 	}
 }

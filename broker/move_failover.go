@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -61,14 +62,14 @@ func (s *Session) moveOnNodes(ctx context.Context, req MoveRequest, progress fun
 		if left <= 0 {
 			return total, nil
 		}
-		total.FailedOver++
 		base = addProgress(base, final, budget)
 		req.Limit = left
 		select { // a quorum queue whose leader went elects another
 		case <-ctx.Done():
-			return total, err
+			return total, fmt.Errorf("%w before going on from another node: %w", ctx.Err(), err)
 		case <-time.After(time.Second):
 		}
+		total.FailedOver++
 	}
 }
 

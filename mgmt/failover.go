@@ -125,7 +125,15 @@ func (t *failoverTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			return resp, nil
 		}
 		last = err
-		if req.Context().Err() != nil || !unreachable(err, req.Method) {
+		if req.Context().Err() != nil {
+			// The caller's time ran out on this node: a node that hangs
+			// (stopped, overloaded) accepts connections and never answers.
+			// Nothing is sent again now, but the next request starts at
+			// the next node instead of waiting here again.
+			t.list.Failed(addr)
+			return nil, err
+		}
+		if !unreachable(err, req.Method) {
 			return nil, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // countingAPI answers the two requests Overview makes, counting them.
@@ -114,5 +115,42 @@ func TestUnreachable(t *testing.T) {
 		if got := unreachable(tc.err, tc.method); got != tc.want {
 			t.Errorf("unreachable(%v, %s) = %v", tc.err, tc.method, got)
 		}
+	}
+}
+
+// A node that accepts and never answers (stopped, overloaded) costs one
+// request's time, not every request's: the next request starts at the
+// next node. Nothing is sent twice: the hung request is not retried.
+func TestClientLeavesAnAPIThatHangs(t *testing.T) {
+	release := make(chan struct{})
+	var hung atomic.Int32
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung.Add(1)
+		<-release
+	}))
+	t.Cleanup(stuck.Close)
+	t.Cleanup(func() { close(release) })
+	live, hits := countingAPI(t, http.StatusOK)
+	c, err := New(Config{APIURL: stuck.URL + "," + strings.TrimPrefix(live.URL, "http://"), Username: "guest", Password: "guest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.Overview(ctx); err == nil {
+		t.Fatal("a request to a hung node answered")
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("the timed-out request was sent again elsewhere: %d requests", hits.Load())
+	}
+	if addr, moved := c.Endpoint(); addr != strings.TrimPrefix(live.URL, "http://") || !moved {
+		t.Fatalf("after a timeout on the hung node the client still starts at %s", addr)
+	}
+	o, err := c.Overview(context.Background())
+	if err != nil || o.ClusterName != "c" {
+		t.Fatalf("the next request: %v", err)
+	}
+	if hung.Load() != 1 {
+		t.Fatalf("the hung node was asked %d times, want once", hung.Load())
 	}
 }

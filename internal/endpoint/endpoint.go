@@ -91,6 +91,19 @@ func (l *List) Answered(addr string) bool {
 	return true
 }
 
+// Failed records that addr, tried as the current endpoint, did not answer
+// in time (it may hang rather than refuse): the next endpoint is tried
+// first from now on. It returns whether the list moved.
+func (l *List) Failed(addr string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.addrs) < 2 || indexOf(l.addrs, addr) != l.cur {
+		return false
+	}
+	l.cur = (l.cur + 1) % len(l.addrs)
+	return true
+}
+
 // Try calls attempt with each endpoint in Order until one succeeds, and
 // records that one as answering. When every endpoint fails it returns
 // the last error (each attempt's error is its own: attempt words it).
