@@ -142,6 +142,10 @@ func TestRules(t *testing.T) {
 		{"descriptors above 80%", func(s *Snapshot) { s.Nodes[0].FDUsed = 801 }, RuleFileDescriptors, "rabbit@a", Warning, "801 of 1000"},
 		{"sockets above 80%", func(s *Snapshot) { s.Nodes[0].SocketsUsed = 700 }, RuleSockets, "rabbit@a", Warning, "700 of 800"},
 		{"partition", func(s *Snapshot) { s.Nodes[0].Partitions = []string{"rabbit@b"} }, RulePartition, "rabbit@a", Critical, `cannot see "rabbit@b"`},
+		{"partitioned away", func(s *Snapshot) {
+			s.Nodes[0].Partitions = []string{"rabbit@b"}
+			s.Nodes = append(s.Nodes, Node{Name: "rabbit@b", Partitions: []string{"rabbit@a"}})
+		}, RulePartition, "rabbit@b", Critical, `cannot see "rabbit@a"`},
 		{"node down", func(s *Snapshot) {
 			s.Nodes = append(s.Nodes, Node{Name: "rabbit@b"})
 		}, RuleNodeDown, "rabbit@b", Critical, "node is down"},
