@@ -196,7 +196,9 @@ func (e *evaluation) stuckWork() {
 	for _, q := range e.s.Queues {
 		k := qkey{q.Vhost, q.Name}
 		cons := e.consumers[k]
-		if q.Type != "stream" && q.Ready > 0 && q.Consumers == 0 {
+		// Its counts (where read) and whom it has are known.
+		known := !q.NoCounts && (e.s.Have.Consumers || e.s.Have.ConsumerCounts)
+		if known && q.Type != "stream" && q.Ready > 0 && q.Consumers == 0 {
 			if e.dlTargets[k] {
 				e.add(Finding{Severity: Info, Rule: RuleReadyNoConsumers, Object: queueObject(q),
 					What: fmt.Sprintf("%d dead letters wait and nobody consumes them", q.Ready),
@@ -238,7 +240,7 @@ func (e *evaluation) stuckWork() {
 			}
 			sum += c.Prefetch
 		}
-		if limited && q.Ready > 0 && q.Unacked >= int64(sum) {
+		if limited && !q.NoCounts && q.Ready > 0 && q.Unacked >= int64(sum) {
 			e.add(Finding{Severity: Warning, Rule: RuleSaturated, Object: queueObject(q),
 				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait", len(cons), q.Unacked, q.Ready),
 				Why:  "every consumer is busy with as much as it may hold: processing or acks are the bottleneck",

@@ -335,3 +335,29 @@ func TestEveryRuleHasAGroupTitle(t *testing.T) {
 		t.Errorf("%d titles for %d rules", len(titles), len(ruleOrder))
 	}
 }
+
+// Counts not read are not zeros: a queue without them (a sample whose
+// counts failed) or a snapshot without consumer counts finds no work
+// waiting, and adds nothing to the depth history.
+func TestUnknownCountsAreNotZeros(t *testing.T) {
+	s := base()
+	s.Queues[0].Consumers, s.Queues[0].Ready, s.Queues[0].Messages = 0, 5, 5
+	s.Consumers = s.Consumers[1:]
+	s.Have.Consumers = false
+	if f := find(Evaluate(s, nil, DefaultConfig()), RuleReadyNoConsumers, "work"); f != nil {
+		t.Fatalf("consumers not read, yet found none: %+v", f)
+	}
+	s.Have.ConsumerCounts = true // the queues' own stats said 0
+	if f := find(Evaluate(s, nil, DefaultConfig()), RuleReadyNoConsumers, "work"); f == nil {
+		t.Fatal("consumer counts from the queues' stats are not used")
+	}
+	s.Queues[0].NoCounts = true
+	if f := find(Evaluate(s, nil, DefaultConfig()), RuleReadyNoConsumers, "work"); f != nil {
+		t.Fatalf("a queue without counts is found waiting: %+v", f)
+	}
+	h := NewHistory(time.Hour)
+	h.Add(s)
+	if ss := h.series("/", "work", time.Hour); len(ss) != 0 {
+		t.Fatalf("a queue without counts went into the history: %+v", ss)
+	}
+}
