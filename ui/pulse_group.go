@@ -121,7 +121,7 @@ func groupVhosts(g pulse.Group) string {
 
 // groupDetail is what the lines under the table say of a group: what its
 // findings share, the first few objects, why it matters and the fix.
-func groupDetail(g pulse.Group) (head, what string) {
+func groupDetail(g pulse.Group, open bool) (head, what string) {
 	head = g.Severity.String() + " · " + countObjects(g) + ": " + g.Title()
 	const named = 5
 	var names []string
@@ -132,5 +132,9 @@ func groupDetail(g pulse.Group) (head, what string) {
 		}
 		names = append(names, objectName(f.Object))
 	}
-	return head, strings.Join(names, ", ") + " (enter lists them)"
+	hint := " (enter lists them)"
+	if open {
+		hint = " (listed below; enter closes the list)"
+	}
+	return head, strings.Join(names, ", ") + hint
 }

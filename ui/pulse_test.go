@@ -347,6 +347,9 @@ func TestPulseGroupsFindingsOfOneRule(t *testing.T) {
 	if it, _ := pv.selectedItem(); it.group == nil {
 		t.Fatal("opening a group moved the cursor off it")
 	}
+	if s := screen(a); !strings.Contains(s, "(listed below; enter closes") {
+		t.Fatalf("an open group's detail:\n%s", s)
+	}
 	send(t, a, press("j"), press("j"))
 	f, ok := pv.selected()
 	if !ok || f.Object.Name != "demo.bulk.002" {

@@ -268,7 +268,7 @@ func (v *pulseView) detail(it pulseItem, w int) string {
 	what := f.What
 	if it.group != nil {
 		var h string
-		h, what = groupDetail(*it.group)
+		h, what = groupDetail(*it.group, it.open)
 		head = th.Section.Render(safe(h))
 	}
 	lines = append(lines, head)
