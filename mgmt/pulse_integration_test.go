@@ -274,10 +274,11 @@ func TestPulseTrendsOnTheBroker(t *testing.T) {
 }
 
 // Past its limit the pulse reads a bounded sample, one page in name
-// order, the next page each read (wrapping round), and says which queues
-// it read and which rules it could not check; the rules still run on
-// what it read. The limit is lowered to 10 so the test needs 15 queues,
-// not 5,000.
+// order, the next page each read (wrapping round), with the message and
+// consumer counts of exactly those queues, and says which queues it read
+// and which rules it could not check; the rules (those on counts too)
+// run on what it read. The limit is lowered to 10 so the test needs 15
+// queues, not 5,000.
 func TestPulseSamplesPastItsLimit(t *testing.T) {
 	brokertest.Require(t)
 	c := newClient(t)
@@ -292,6 +293,9 @@ func TestPulseSamplesPastItsLimit(t *testing.T) {
 		}
 		names = append(names, p.queue(fmt.Sprintf("%s-%02d", prefix, i), args))
 	}
+	p.publish("", names[2], 3) // work nobody takes
+	p.publish("", names[4], 2)
+	p.consume(names[4], 10, false) // taken, and held unacked
 	read := func() (pulse.Snapshot, map[string]bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -313,12 +317,14 @@ func TestPulseSamplesPastItsLimit(t *testing.T) {
 		return ok
 	}
 	// The pages go 1, 2, 1, ...: wait for the first page (the broker
-	// lists a queue a moment after it is declared).
+	// lists a queue a moment after it is declared, and has its stats a
+	// stats interval later).
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		s, got := read()
 		if holds(got, names[:10]) {
-			if len(s.Sampled) == 0 || !strings.Contains(s.Sampled[0], "queues 1–10 of 15") || !strings.Contains(s.Sampled[0], "dead-letter routing") {
+			if len(s.Sampled) == 0 || !strings.Contains(s.Sampled[0], "queues 1–10 of 15") || !strings.Contains(s.Sampled[0], "dead-letter routing") ||
+				!strings.Contains(s.Sampled[0], "with their message and consumer counts") {
 				t.Fatalf("sampled, but does not say so: %q", s.Sampled)
 			}
 			if s.Have.Bindings {
@@ -328,10 +334,17 @@ func TestPulseSamplesPastItsLimit(t *testing.T) {
 			if findingFor(fs, pulse.RuleTTLNoDLX, pulse.KindQueue, p.vhost, names[9]) == nil {
 				t.Fatalf("the rules did not run on the sample: %s", inVhost(fs, p.vhost))
 			}
-			break
+			f := findingFor(fs, pulse.RuleReadyNoConsumers, pulse.KindQueue, p.vhost, names[2])
+			if f != nil && strings.Contains(f.What, "3 messages ready") {
+				if g := findingFor(fs, pulse.RuleReadyNoConsumers, pulse.KindQueue, p.vhost, names[4]); g != nil {
+					t.Fatalf("a consumed queue is found without consumers: %+v", g)
+				}
+				break
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("never read the first page: %v (sampled %q)", got, s.Sampled)
+			t.Fatalf("never read the first page with its counts: %v (sampled %q): %s", got, s.Sampled,
+				inVhost(pulse.Evaluate(s, nil, pulse.DefaultConfig()), p.vhost))
 		}
 		time.Sleep(time.Second)
 	}

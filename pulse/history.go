@@ -31,6 +31,10 @@ func (h *History) Add(s Snapshot) {
 	seen := make(map[qkey]bool, len(s.Queues))
 	for _, q := range s.Queues {
 		k := qkey{q.Vhost, q.Name}
+		if q.NoCounts { // nothing to add; keep what it had
+			seen[k] = true
+			continue
+		}
 		seen[k] = true
 		ss := append(h.samples[k], sample{at: s.At, messages: q.Messages, unacked: q.Unacked})
 		cut := 0

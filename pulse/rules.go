@@ -196,7 +196,9 @@ func (e *evaluation) stuckWork() {
 	for _, q := range e.s.Queues {
 		k := qkey{q.Vhost, q.Name}
 		cons := e.consumers[k]
-		if q.Type != "stream" && q.Ready > 0 && q.Consumers == 0 {
+		// Its counts (where read) and whom it has are known.
+		known := !q.NoCounts && (e.s.Have.Consumers || e.s.Have.ConsumerCounts)
+		if known && q.Type != "stream" && q.Ready > 0 && q.Consumers == 0 {
 			if e.dlTargets[k] {
 				e.add(Finding{Severity: Info, Rule: RuleReadyNoConsumers, Object: queueObject(q),
 					What: fmt.Sprintf("%d dead letters wait and nobody consumes them", q.Ready),
@@ -238,7 +240,7 @@ func (e *evaluation) stuckWork() {
 			}
 			sum += c.Prefetch
 		}
-		if limited && q.Ready > 0 && q.Unacked >= int64(sum) {
+		if limited && !q.NoCounts && q.Ready > 0 && q.Unacked >= int64(sum) {
 			e.add(Finding{Severity: Warning, Rule: RuleSaturated, Object: queueObject(q),
 				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait", len(cons), q.Unacked, q.Ready),
 				Why:  "every consumer is busy with as much as it may hold: processing or acks are the bottleneck",
@@ -275,10 +277,22 @@ func (e *evaluation) brokerRules() {
 	for _, n := range e.s.Nodes {
 		obj := Object{Kind: KindNode, Name: n.Name}
 		node := shellQuote(n.Name)
-		if !n.Running {
+		// A node cut off by a partition is not running as this side of the
+		// cluster counts, yet it answers with its own partitions: it is up,
+		// on the other side, and its partition is the finding.
+		if !n.Running && len(n.Partitions) == 0 {
 			e.add(Finding{Severity: Critical, Rule: RuleNodeDown, Object: obj,
 				What: "node is down", Why: "its queues without a replica elsewhere are unavailable, and the cluster is short of a member",
 				Fix: "start it again and read its log", Command: "rabbitmq-diagnostics -n " + node + " ping"})
+			continue
+		}
+		if len(n.Partitions) > 0 {
+			e.add(Finding{Severity: Critical, Rule: RulePartition, Object: obj,
+				What: "network partition: cannot see " + strings.Join(quotedAll(n.Partitions), ", "),
+				Why:  "each side goes on alone: queues and messages diverge, and one side's changes are lost when it heals",
+				Fix:  "restart the nodes on the losing side once the network is back", Command: "rabbitmq-diagnostics -n " + node + " cluster_status"})
+		}
+		if !n.Running {
 			continue
 		}
 		if n.MemAlarm {
@@ -302,12 +316,6 @@ func (e *evaluation) brokerRules() {
 				What: fmt.Sprintf("%d of %d sockets in use (%.0f%%)", n.SocketsUsed, n.SocketsTotal, 100*float64(n.SocketsUsed)/float64(n.SocketsTotal)),
 				Why:  "when they run out, new client connections are refused",
 				Fix:  "raise the open-files limit or look for clients leaking connections (:connections)", Command: "rabbitmq-diagnostics -n " + node + " status"})
-		}
-		if len(n.Partitions) > 0 {
-			e.add(Finding{Severity: Critical, Rule: RulePartition, Object: obj,
-				What: "network partition: cannot see " + strings.Join(quotedAll(n.Partitions), ", "),
-				Why:  "each side goes on alone: queues and messages diverge, and one side's changes are lost when it heals",
-				Fix:  "restart the nodes on the losing side once the network is back", Command: "rabbitmq-diagnostics -n " + node + " cluster_status"})
 		}
 	}
 	for _, c := range e.s.Connections {

@@ -1,6 +1,8 @@
 package pulse
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +144,10 @@ func TestRules(t *testing.T) {
 		{"descriptors above 80%", func(s *Snapshot) { s.Nodes[0].FDUsed = 801 }, RuleFileDescriptors, "rabbit@a", Warning, "801 of 1000"},
 		{"sockets above 80%", func(s *Snapshot) { s.Nodes[0].SocketsUsed = 700 }, RuleSockets, "rabbit@a", Warning, "700 of 800"},
 		{"partition", func(s *Snapshot) { s.Nodes[0].Partitions = []string{"rabbit@b"} }, RulePartition, "rabbit@a", Critical, `cannot see "rabbit@b"`},
+		{"partitioned away", func(s *Snapshot) {
+			s.Nodes[0].Partitions = []string{"rabbit@b"}
+			s.Nodes = append(s.Nodes, Node{Name: "rabbit@b", Partitions: []string{"rabbit@a"}})
+		}, RulePartition, "rabbit@b", Critical, `cannot see "rabbit@a"`},
 		{"node down", func(s *Snapshot) {
 			s.Nodes = append(s.Nodes, Node{Name: "rabbit@b"})
 		}, RuleNodeDown, "rabbit@b", Critical, "node is down"},
@@ -285,5 +291,73 @@ func TestFixCommandKeepsTheQueuesPolicy(t *testing.T) {
 	want := `rabbitmqctl set_policy --vhost / --apply-to queues --priority 4 q.dead-letter '^q$' '{"dead-letter-exchange":"q.dlx","message-ttl":1000}'`
 	if f == nil || f.Command != want {
 		t.Fatalf("fix:\n got %+v\nwant %s", f, want)
+	}
+}
+
+func TestGroupsKeepOneRuleAtOneSeverityTogether(t *testing.T) {
+	s := base()
+	for _, n := range []string{"bulk.2", "bulk.0", "bulk.1"} {
+		s.Queues = append(s.Queues, Queue{Vhost: "/", Name: n, Type: "classic", Durable: true, Ready: 4, Messages: 4})
+	}
+	s.Queues[1].Consumers, s.Queues[1].Ready = 0, 3 // dead letters waiting: the same rule, at info
+	s.Consumers = s.Consumers[:1]
+	s.Nodes[0].MemAlarm = true
+	gs := Groups(Evaluate(s, nil, DefaultConfig()))
+	var got []string
+	for _, g := range gs {
+		var names []string
+		for _, f := range g.Findings {
+			if f.Rule != g.Rule || f.Severity != g.Severity {
+				t.Fatalf("group %s/%s holds %s/%s", g.Severity, g.Rule, f.Severity, f.Rule)
+			}
+			names = append(names, f.Object.Name)
+		}
+		got = append(got, fmt.Sprintf("%s %s %v: %s", g.Severity, g.Rule, names, g.Title()))
+	}
+	want := []string{
+		"critical memory-alarm [rabbit@a]: memory alarm: publishing blocked",
+		"warning ready-without-consumers [bulk.0 bulk.1 bulk.2]: ready messages and no consumers",
+		"info ready-without-consumers [work.dlq]: dead letters wait and nobody consumes them",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("groups:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Every rule has a title of its own for a group's row.
+func TestEveryRuleHasAGroupTitle(t *testing.T) {
+	for _, r := range ruleOrder {
+		if _, ok := titles[r]; !ok {
+			t.Errorf("rule %s has no group title", r)
+		}
+	}
+	if len(titles) != len(ruleOrder) {
+		t.Errorf("%d titles for %d rules", len(titles), len(ruleOrder))
+	}
+}
+
+// Counts not read are not zeros: a queue without them (a sample whose
+// counts failed) or a snapshot without consumer counts finds no work
+// waiting, and adds nothing to the depth history.
+func TestUnknownCountsAreNotZeros(t *testing.T) {
+	s := base()
+	s.Queues[0].Consumers, s.Queues[0].Ready, s.Queues[0].Messages = 0, 5, 5
+	s.Consumers = s.Consumers[1:]
+	s.Have.Consumers = false
+	if f := find(Evaluate(s, nil, DefaultConfig()), RuleReadyNoConsumers, "work"); f != nil {
+		t.Fatalf("consumers not read, yet found none: %+v", f)
+	}
+	s.Have.ConsumerCounts = true // the queues' own stats said 0
+	if f := find(Evaluate(s, nil, DefaultConfig()), RuleReadyNoConsumers, "work"); f == nil {
+		t.Fatal("consumer counts from the queues' stats are not used")
+	}
+	s.Queues[0].NoCounts = true
+	if f := find(Evaluate(s, nil, DefaultConfig()), RuleReadyNoConsumers, "work"); f != nil {
+		t.Fatalf("a queue without counts is found waiting: %+v", f)
+	}
+	h := NewHistory(time.Hour)
+	h.Add(s)
+	if ss := h.series("/", "work", time.Hour); len(ss) != 0 {
+		t.Fatalf("a queue without counts went into the history: %+v", ss)
 	}
 }

@@ -39,6 +39,9 @@ type Snapshot struct {
 // Parts names the parts of a snapshot that were read.
 type Parts struct {
 	Queues, Exchanges, Bindings, Policies, Consumers, Connections, Nodes bool
+	// ConsumerCounts: each queue's Consumers is known (from the consumer
+	// listing, or the queues' own stats), even where Consumers is not.
+	ConsumerCounts bool
 }
 
 // Unroutable is the broker-wide rate of unroutable messages.
@@ -57,6 +60,9 @@ type Queue struct {
 	Unacked     int64
 	Messages    int64
 	Consumers   int
+	// NoCounts: its message counts were not read (Ready, Unacked and
+	// Messages are 0 for want of them, not because it is empty).
+	NoCounts bool
 	// PolicyName is the policy that applies to it ("" for none).
 	PolicyName string
 	Arguments  map[string]any

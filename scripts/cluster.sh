@@ -6,6 +6,8 @@
 #   scripts/cluster.sh down          kill every node and remove the directory
 #   scripts/cluster.sh kill N        kill -9 node N (1, 2 or 3): it shows as down
 #   scripts/cluster.sh restart N     stop node N if it runs, start it on its data
+#   scripts/cluster.sh pause N SECS  SIGSTOP node N for SECS, then SIGCONT: past
+#                                    net_ticktime the others cut it off (a partition)
 #   scripts/cluster.sh status        each node: running or down, pid, ports
 #   scripts/cluster.sh uri N | api N the AMQP URI / management URL of node N
 #
@@ -30,7 +32,9 @@
 #      15681-15683, distribution 25681-25683),
 #      WARREN_CLUSTER_OWNER (a pid: when it exits, the cluster goes down;
 #      the tests set their own),
-#      WARREN_CLUSTER_WAIT (seconds to wait for a node, default 180).
+#      WARREN_CLUSTER_WAIT (seconds to wait for a node, default 180),
+#      WARREN_CLUSTER_CONF (lines added to each node's rabbitmq.conf when the
+#      directory is laid out, e.g. 'net_ticktime = 4').
 set -euo pipefail
 
 readonly DIR=${WARREN_CLUSTER_DIR:-/tmp/warren-cluster}
@@ -123,6 +127,7 @@ layout() {
 			vm_memory_high_watermark.relative = 0.4
 			collect_statistics_interval = 1000
 		EOF
+		[[ -n ${WARREN_CLUSTER_CONF:-} ]] && printf '%s\n' "$WARREN_CLUSTER_CONF" >>"$DIR/$n/rabbitmq.conf"
 		echo '[rabbitmq_management].' >"$DIR/$n/enabled_plugins"
 		: >"$DIR/$n/rabbitmq-env.conf"
 	done
@@ -234,6 +239,21 @@ restart() {
 	wait_node "$n"
 }
 
+# pause_node hangs node N's VM (SIGSTOP) for SECS seconds and lets it go
+# on (SIGCONT): a node that stops answering without going down, as under
+# a frozen host. Past net_ticktime the others count it gone; once it is
+# back both sides report a partition.
+pause_node() {
+	local n=$1 secs=$2 p
+	p=$(pid_of "$n")
+	[[ -n $p ]] || die "node $(name "$n") is not running"
+	kill -STOP "$p"
+	trap 'kill -CONT "$p"' EXIT
+	sleep "$secs"
+	kill -CONT "$p"
+	trap - EXIT
+}
+
 status() {
 	local n p
 	for n in "${NODES[@]}"; do
@@ -255,6 +275,11 @@ restart)
 	[[ -f $DIR/home/.erlang.cookie ]] || die "no cluster in $DIR; run up first"
 	restart "$2"
 	;;
+pause)
+	check_node_arg "${2:-}"
+	[[ ${3:-} =~ ^[0-9]+$ ]] || die "say for how many seconds: pause N SECS"
+	pause_node "$2" "$3"
+	;;
 status) status ;;
 uri)
 	check_node_arg "${2:-}"
@@ -265,7 +290,7 @@ api)
 	echo "http://127.0.0.1:$(api_port "$2")"
 	;;
 *)
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,6 +218,20 @@ func TestPulseHostileNames(t *testing.T) {
 	if !strings.Contains(ansi.Strip(frame), `\x1b]8;;http://evil`) {
 		t.Fatal("the hostile name is not shown escaped")
 	}
+	// A group of hostile names in hostile vhosts, closed and open.
+	for i := range 3 {
+		s.Queues = append(s.Queues, pulse.Queue{Vhost: evil + strconv.Itoa(i%2), Name: evil + strconv.Itoa(i), Type: "classic", Durable: true,
+			Consumers: 1, Arguments: map[string]any{"x-message-ttl": 1000.0}})
+	}
+	a, _ = pulseApp(t, s, 120, 40)
+	runCommand(t, a, "pulse")
+	send(t, a, press("j"))
+	checkFrame(t, "pulse view, a group", a.render(), "body")
+	send(t, a, press("enter"), press("j"))
+	checkFrame(t, "pulse view, an open group", a.render(), "body")
+	if it, _ := a.top().(*pulseView).selectedItem(); !it.member {
+		t.Fatalf("no member selected: %+v", it)
+	}
 }
 
 // The findings view's help lists its own keys, read whole at each size.
@@ -252,5 +267,120 @@ func TestPulsePaceFollowsTheCostOfARead(t *testing.T) {
 		if every != c.every || growthWindow(every) != c.window {
 			t.Errorf("a read of %s: every %s, window %s; want %s, %s", c.took, every, growthWindow(every), c.every, c.window)
 		}
+	}
+}
+
+// bulkPulse is demoPulse with eleven more bulk queues under the TTL
+// policy: twelve findings of one rule, shown as one group.
+func bulkPulse() pulse.Snapshot {
+	s := demoPulse()
+	for i := 2; i <= 12; i++ {
+		s.Queues = append(s.Queues, pulse.Queue{Vhost: "/", Name: fmt.Sprintf("demo.bulk.%03d", i), Type: "classic", Durable: true, Consumers: 1,
+			Policy: map[string]any{"message-ttl": 86400000.0}, PolicyName: "demo-ttl"})
+	}
+	return s
+}
+
+// The grouped view at both sizes: the group open, the cursor on a member.
+func TestPulseGroupedViewGolden(t *testing.T) {
+	for _, sz := range screenSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			a, _ := pulseApp(t, bulkPulse(), sz.w, sz.h)
+			runCommand(t, a, "pulse")
+			send(t, a, press("j"), press("j"), press("enter"), press("j"), press("j"))
+			out := a.render()
+			checkFrameSize(t, out, sz.w, sz.h)
+			checkSelectedRows(t, a, out, []string{"demo.bulk.002"})
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+// Twelve findings of one rule are one row that counts them and says what
+// they share; enter lists them under it and closes them again; a member
+// opens its queue and y copies its own command; the badge still counts
+// every finding, and the title bar how many kinds they make.
+func TestPulseGroupsFindingsOfOneRule(t *testing.T) {
+	a, _ := pulseApp(t, bulkPulse(), 120, 40)
+	runCommand(t, a, "pulse")
+	pv := a.top().(*pulseView)
+	rows := func() []string {
+		var out []string
+		for _, it := range pv.items {
+			out = append(out, strings.Join(pulseItemRow(it)[3:], " | "))
+		}
+		return out
+	}
+	want := []string{
+		"rabbit@demo | memory alarm: publishing is blocked on every node",
+		`demo.orders.created | dead-letters to exchange "demo.gone", which does not exist: its dead letters are dropped`,
+		"▸ 12 queues | messages expire and are dropped: no dead-letter exchange",
+		"demo.orders.shipped | 240 messages ready and no consumers",
+		"demo.orders.dlq | 12 dead letters wait and nobody consumes them",
+		"demo.scratch | transient (non-durable) and not exclusive: a deprecated kind of queue",
+	}
+	if got := rows(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s := screen(a)
+	if head := strings.Split(s, "\n")[0]; !strings.Contains(head, "pulse 2 critical 13 warning") {
+		t.Fatalf("the badge counts findings, not rows: %q", head)
+	}
+	if title := strings.Split(s, "\n")[2]; !strings.Contains(title, "2 critical · 13 warning · 2 info (6 kinds)") {
+		t.Fatalf("title bar: %q", title)
+	}
+	send(t, a, press("j"), press("j"))
+	if s := screen(a); !strings.Contains(s, "warning · 12 queues: messages expire") ||
+		!strings.Contains(s, "demo.bulk.001, demo.bulk.002, demo.bulk.003, demo.bulk.004, demo.bulk.005, and 7 more") {
+		t.Fatalf("a group's detail does not say what its findings share:\n%s", s)
+	}
+	if _, cmd := a.Update(press("y")); cmd == nil {
+		t.Fatal("y on a group says nothing")
+	}
+
+	send(t, a, press("enter"))
+	if got := rows(); len(got) != 6+12 || got[2] != "▾ 12 queues | messages expire and are dropped: no dead-letter exchange" ||
+		!strings.HasPrefix(got[3], "  demo.bulk.001 | messages expire after 24h") || !strings.HasPrefix(got[14], "  demo.bulk.012 |") {
+		t.Fatalf("an open group:\n%s", strings.Join(got, "\n"))
+	}
+	if it, _ := pv.selectedItem(); it.group == nil {
+		t.Fatal("opening a group moved the cursor off it")
+	}
+	if s := screen(a); !strings.Contains(s, "(listed below; enter closes") {
+		t.Fatalf("an open group's detail:\n%s", s)
+	}
+	send(t, a, press("j"), press("j"))
+	f, ok := pv.selected()
+	if !ok || f.Object.Name != "demo.bulk.002" {
+		t.Fatalf("selected %+v", f)
+	}
+	var copied []string
+	_, cmd := a.Update(press("y"))
+	for _, m := range runCmd(cmd) {
+		if b, ok := m.(tea.BatchMsg); ok {
+			for _, c := range b {
+				for _, m := range runCmd(c) {
+					if fmt.Sprintf("%T", m) == "tea.setClipboardMsg" {
+						copied = append(copied, fmt.Sprint(m))
+					}
+				}
+			}
+		}
+	}
+	if len(copied) != 1 || copied[0] != f.Command || !strings.Contains(f.Command, `'^demo\.bulk\.002$'`) {
+		t.Fatalf("y on a member copied %q, want its own command %q", copied, f.Command)
+	}
+	// A fresh read keeps the group open and the cursor on the member.
+	settle(t, a, a.refreshPulse())
+	if f, _ := pv.selected(); f.Object.Name != "demo.bulk.002" || len(pv.items) != 18 {
+		t.Fatalf("after a read: selected %q, %d rows", f.Object.Name, len(pv.items))
+	}
+	send(t, a, press("enter"))
+	if got := a.top().title(); got != "queue demo.bulk.002" {
+		t.Fatalf("enter on a member opened %q", got)
+	}
+	send(t, a, press("esc"), press("k"), press("k"), press("enter"))
+	if len(pv.items) != 6 {
+		t.Fatalf("enter on an open group's row did not close it:\n%s", strings.Join(rows(), "\n"))
 	}
 }

@@ -29,20 +29,23 @@ func newPulseKeys() pulseKeys {
 // finding's why and fix.
 const pulseDetailLines = 8
 
-// pulseView lists the pulse's findings, worst first; the selected one's
-// why and fix show below. It reads the App's background pulse and does no
-// I/O of its own: ctrl+r and being shown ask the App for a fresh read.
+// pulseView lists the pulse's findings, worst first, many of one rule as
+// one group row that enter opens; the selected row's why and fix show
+// below. It reads the App's background pulse and does no I/O of its own:
+// ctrl+r and being shown ask the App for a fresh read.
 type pulseView struct {
 	c     *common
 	vid   int
 	pk    pulseKeys
 	tbl   widget.Table
-	items []pulse.Finding
-	seq   int
+	items []pulseItem
+	// open holds the groups whose members are listed, across reads.
+	open map[pulseGroupKey]bool
+	seq  int
 }
 
 func newPulseView(c *common) *pulseView {
-	v := &pulseView{c: c, vid: nextViewID(), pk: newPulseKeys(), seq: -1}
+	v := &pulseView{c: c, vid: nextViewID(), pk: newPulseKeys(), seq: -1, open: map[pulseGroupKey]bool{}}
 	v.tbl.Cols = []widget.Column{
 		{Title: "SEVERITY", Width: 10},
 		{Title: "KIND", Width: 10},
@@ -67,6 +70,9 @@ func (v *pulseView) status() string {
 	}
 	crit, warn, info := pulse.Count(p.findings)
 	s := fmt.Sprintf("%d critical · %d warning · %d info", crit, warn, info)
+	if groups := len(pulse.Groups(p.findings)); groups < len(p.findings) {
+		s += fmt.Sprintf(" (%d kinds)", groups)
+	}
 	if len(p.sampled) > 0 {
 		s += " · sampled"
 	}
@@ -81,19 +87,22 @@ func (v *pulseView) sync() {
 		return
 	}
 	v.seq = p.seq
-	var keep *pulse.Finding
-	if f, ok := v.selected(); ok {
-		keep = &f
-	}
-	v.items = p.findings
+	v.layout()
+}
+
+// layout lays the findings out as rows (groups open or closed), keeping
+// the cursor on the row it was on where that row is still there.
+func (v *pulseView) layout() {
+	keep, had := v.selectedItem()
+	v.items = pulseItems(v.c.pulse.findings, v.open)
 	rows := make([][]string, len(v.items))
-	for i, f := range v.items {
-		rows[i] = pulseRow(f)
+	for i, it := range v.items {
+		rows[i] = pulseItemRow(it)
 	}
 	v.tbl.SetRows(rows)
-	if keep != nil {
-		for i, f := range v.items {
-			if f.Rule == keep.Rule && f.Object == keep.Object {
+	if had {
+		for i, it := range v.items {
+			if it.same(keep) {
 				v.tbl.Cursor = i
 				v.tbl.Clamp()
 				break
@@ -118,11 +127,32 @@ func objectName(o pulse.Object) string {
 	return o.Name
 }
 
-func (v *pulseView) selected() (pulse.Finding, bool) {
+func (v *pulseView) selectedItem() (pulseItem, bool) {
 	if v.tbl.Cursor < 0 || v.tbl.Cursor >= len(v.items) {
-		return pulse.Finding{}, false
+		return pulseItem{}, false
 	}
 	return v.items[v.tbl.Cursor], true
+}
+
+// selected is the finding on the cursor's row; a group's row is none.
+func (v *pulseView) selected() (pulse.Finding, bool) {
+	it, ok := v.selectedItem()
+	if !ok || it.group != nil {
+		return pulse.Finding{}, false
+	}
+	return it.finding, true
+}
+
+// toggle opens a closed group or closes an open one, the cursor staying
+// on the group's row.
+func (v *pulseView) toggle(g pulse.Group) {
+	k := groupKey(g)
+	if v.open[k] {
+		delete(v.open, k)
+	} else {
+		v.open[k] = true
+	}
+	v.layout()
 }
 
 func (v *pulseView) load() tea.Cmd {
@@ -139,12 +169,20 @@ func (v *pulseView) update(msg tea.Msg) tea.Cmd {
 	switch {
 	case v.tbl.Navigate(m, tk.nav()):
 	case key.Matches(m, tk.Open):
-		if f, ok := v.selected(); ok {
-			return openFinding(f)
+		it, ok := v.selectedItem()
+		switch {
+		case ok && it.group != nil:
+			v.toggle(*it.group)
+		case ok:
+			return openFinding(it.finding)
 		}
 	case matches(m, v.pk.Copy):
-		if f, ok := v.selected(); ok {
-			return copyFix(f)
+		it, ok := v.selectedItem()
+		switch {
+		case ok && it.group != nil:
+			return statusCmd("each of these has a command of its own: enter lists them, y on one copies its command", false)
+		case ok:
+			return copyFix(it.finding)
 		}
 	}
 	return nil
@@ -194,19 +232,21 @@ func (v *pulseView) render(w, h int) string {
 	var b strings.Builder
 	b.WriteString(v.tbl.Render(th, "", false))
 	b.WriteString("\n")
-	f, ok := v.selected()
+	it, ok := v.selectedItem()
 	if !ok {
 		b.WriteString(th.OK.Render("Nothing found: no silent loss, no stuck work, no broker trouble in what was read."))
 		b.WriteString("\n" + v.notes(w))
 		return b.String()
 	}
-	b.WriteString(v.detail(f, w))
+	b.WriteString(v.detail(it, w))
 	return b.String()
 }
 
 // detail is the selected finding told in full: why it matters, how to
-// fix it, and the command y copies. Broker text is escaped (safe).
-func (v *pulseView) detail(f pulse.Finding, w int) string {
+// fix it, and the command y copies; for a group, what its findings share
+// and the first of their objects. Broker text is escaped (safe).
+func (v *pulseView) detail(it pulseItem, w int) string {
+	f := it.finding
 	th := v.c.th
 	const label = 6
 	textW := max(w-label, 20)
@@ -224,11 +264,17 @@ func (v *pulseView) detail(f pulse.Finding, w int) string {
 	if f.Object.Vhost == "" {
 		head = th.Section.Render(f.Severity.String() + " · " + string(f.Object.Kind) + " " + safe(objectName(f.Object)))
 	}
+	what := f.What
+	if it.group != nil {
+		var h string
+		h, what = groupDetail(*it.group, it.open)
+		head = th.Section.Render(safe(h))
+	}
 	lines = append(lines, head)
-	field("what", f.What, th.Row.Render)
+	field("what", what, th.Row.Render)
 	field("why", f.Why, th.Row.Render)
 	field("fix", f.Fix, th.Row.Render)
-	if f.Command != "" {
+	if f.Command != "" && it.group == nil {
 		field("run", f.Command+"   (y copies)", th.Accent.Render)
 	}
 	lines = append(lines, v.notes(w))
@@ -257,6 +303,6 @@ func (v *pulseView) notes(w int) string {
 
 func (v *pulseView) keys() keyScope {
 	tk := v.c.keys.Table
-	return scopeOf("Move", append(tk.moves(), tk.open("open the finding's queue, exchange or node"))...).
+	return scopeOf("Move", append(tk.moves(), tk.open("open the finding's queue, exchange or node; on a group, list or hide its members"))...).
 		with("Pulse", v.pk.Copy, v.c.keys.Global.Refresh.about("read the broker again").hint("read again"))
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,7 @@ type Cluster struct {
 	dir    string
 	prefix string // node i is prefix+i@localhost
 	base   int    // AMQP port of node 1; API base+10000, distribution base+20000
+	conf   []string
 }
 
 // clusterTimeout bounds the whole start: three boots and two joins take
@@ -34,7 +36,12 @@ const clusterTimeout = 6 * time.Minute
 // StartCluster starts and joins three nodes. It is for TestMain: the
 // caller stops the cluster with Stop (and the script stops it anyway once
 // this process has gone).
-func StartCluster() (*Cluster, error) {
+func StartCluster() (*Cluster, error) { return StartClusterWith(Options{}) }
+
+// StartClusterWith is StartCluster with lines added to each node's
+// rabbitmq.conf (Options.Config; net_ticktime = 4, say, for a test that
+// partitions the cluster). Options.Prometheus is not offered here.
+func StartClusterWith(o Options) (*Cluster, error) {
 	if _, err := findBin(); err != nil {
 		return nil, err
 	}
@@ -51,7 +58,7 @@ func StartCluster() (*Cluster, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	c := &Cluster{script: script, dir: dir, prefix: "wc" + randomHex(3) + "-", base: base}
+	c := &Cluster{script: script, dir: dir, prefix: "wc" + randomHex(3) + "-", base: base, conf: o.Config}
 	if out, err := c.run(clusterTimeout, "up"); err != nil {
 		_, _ = c.run(time.Minute, "down")
 		_ = os.RemoveAll(dir)
@@ -104,7 +111,8 @@ func (c *Cluster) run(timeout time.Duration, args ...string) (string, error) {
 		"WARREN_CLUSTER_DIR="+c.dir,
 		"WARREN_CLUSTER_PREFIX="+c.prefix,
 		"WARREN_CLUSTER_PORT_BASE="+strconv.Itoa(c.base),
-		"WARREN_CLUSTER_OWNER="+strconv.Itoa(os.Getpid()))
+		"WARREN_CLUSTER_OWNER="+strconv.Itoa(os.Getpid()),
+		"WARREN_CLUSTER_CONF="+strings.Join(c.conf, "\n"))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = 5 * time.Second // the nodes never hold our pipes, but never hang on them
@@ -130,6 +138,17 @@ func (c *Cluster) Kill(i int) error {
 	out, err := c.run(time.Minute, "kill", strconv.Itoa(i))
 	if err != nil {
 		return fmt.Errorf("cluster.sh kill %d: %w: %s", i, err, out)
+	}
+	return nil
+}
+
+// Pause hangs node i (SIGSTOP) for d and lets it go on (SIGCONT). Past
+// the cluster's net_ticktime the others count it gone, and once it is
+// back both sides report a partition.
+func (c *Cluster) Pause(i int, d time.Duration) error {
+	out, err := c.run(d+time.Minute, "pause", strconv.Itoa(i), strconv.Itoa(int(d.Round(time.Second)/time.Second)))
+	if err != nil {
+		return fmt.Errorf("cluster.sh pause %d: %w: %s", i, err, out)
 	}
 	return nil
 }
