@@ -595,3 +595,25 @@ func TestAlarmInHeader(t *testing.T) {
 		t.Fatal("a cleared alarm should go from the header")
 	}
 }
+
+// The header names the AMQP endpoint in use only when warren was given
+// several, and always says when it failed over.
+func TestHeaderNamesTheEndpointOfSeveral(t *testing.T) {
+	firstLine := func(a *App) string { return strings.SplitN(screen(a), "\n", 2)[0] }
+	one := newTestApp(demoFake(), Target{AMQP: "amqp://guest:xxxxx@10.0.0.1:5672/"})
+	settle(t, one, one.Init(), size())
+	settle(t, one, LinkMsg{State: ops.LinkUp, Endpoint: "10.0.0.1:5672"})
+	if got := firstLine(one); !strings.Contains(got, "AMQP ● up") || strings.Contains(got, "10.0.0.1") {
+		t.Fatalf("one endpoint: the header should say up without naming it:\n%s", got)
+	}
+	settle(t, one, LinkMsg{State: ops.LinkUp, Endpoint: "10.0.0.1:5672", FailedOver: true})
+	if got := firstLine(one); !strings.Contains(got, "failed over to 10.0.0.1:5672") {
+		t.Fatalf("a failover should be said:\n%s", got)
+	}
+	several := newTestApp(demoFake(), Target{AMQP: "amqp://guest:xxxxx@10.0.0.1:5672/,10.0.0.2:5672"})
+	settle(t, several, several.Init(), size())
+	settle(t, several, LinkMsg{State: ops.LinkUp, Endpoint: "10.0.0.1:5672"})
+	if got := firstLine(several); !strings.Contains(got, "AMQP ● up 10.0.0.1:5672") {
+		t.Fatalf("several endpoints: the header should name the one in use:\n%s", got)
+	}
+}

@@ -94,7 +94,7 @@ func linkHTTP(c *common, h headerState) string {
 	case h.httpErr != nil:
 		return th.HeaderKey.Render("HTTP ") + th.LinkDown.Render("● down")
 	case h.httpOK:
-		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up") + where(c, h.overview.Endpoint, h.overview.FailedOver)
+		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up") + where(c, h.overview.Endpoint, h.overview.FailedOver, c.target.API)
 	default:
 		return th.HeaderKey.Render("HTTP ") + th.LinkWarn.Render("○ connecting")
 	}
@@ -102,12 +102,17 @@ func linkHTTP(c *common, h headerState) string {
 
 // where names the endpoint a link is on, and says when warren moved there
 // from the first one listed.
-func where(c *common, endpoint string, failedOver bool) string {
+// where names the endpoint in use when warren was given several (the
+// target lists them, comma-separated), and says when it failed over; with
+// one endpoint the header keeps its room for what changes.
+func where(c *common, endpoint string, failedOver bool, listed string) string {
 	switch {
 	case endpoint == "":
 		return ""
 	case failedOver:
 		return c.th.LinkWarn.Render(" failed over to " + safe(endpoint))
+	case !strings.Contains(listed, ","):
+		return ""
 	}
 	return c.th.HeaderKey.Render(" " + safe(endpoint))
 }
@@ -120,7 +125,7 @@ func linkAMQP(c *common, h headerState) string {
 	}
 	switch h.link.State {
 	case ops.LinkUp:
-		return label + th.LinkUp.Render("● up") + where(c, h.link.Endpoint, h.link.FailedOver)
+		return label + th.LinkUp.Render("● up") + where(c, h.link.Endpoint, h.link.FailedOver, c.target.AMQP)
 	case ops.LinkReconnecting:
 		return label + th.LinkWarn.Render("◌ reconnecting")
 	case ops.LinkConnecting:
