@@ -616,4 +616,11 @@ func TestHeaderNamesTheEndpointOfSeveral(t *testing.T) {
 	if got := firstLine(several); !strings.Contains(got, "AMQP ● up 10.0.0.1:5672") {
 		t.Fatalf("several endpoints: the header should name the one in use:\n%s", got)
 	}
+	apis := demoFake()
+	apis.overview.Endpoint = "10.0.0.1:15672"
+	withAPIs := newTestApp(apis, Target{API: "http://10.0.0.1:15672", APIs: "http://10.0.0.1:15672,10.0.0.2:15672"})
+	settle(t, withAPIs, withAPIs.Init(), size())
+	if got := firstLine(withAPIs); !strings.Contains(got, "HTTP ● up 10.0.0.1:15672") {
+		t.Fatalf("several APIs: the header should name the one in use:\n%s", got)
+	}
 }

@@ -94,7 +94,7 @@ func linkHTTP(c *common, h headerState) string {
 	case h.httpErr != nil:
 		return th.HeaderKey.Render("HTTP ") + th.LinkDown.Render("● down")
 	case h.httpOK:
-		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up") + where(c, h.overview.Endpoint, h.overview.FailedOver, c.target.API)
+		return th.HeaderKey.Render("HTTP ") + th.LinkUp.Render("● up") + where(c, h.overview.Endpoint, h.overview.FailedOver, c.target.APIs)
 	default:
 		return th.HeaderKey.Render("HTTP ") + th.LinkWarn.Render("○ connecting")
 	}

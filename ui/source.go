@@ -43,6 +43,9 @@ type Target struct {
 	Shoveler Shoveler
 	AMQP     string // redacted AMQP URI
 	API      string // redacted API URL
+	// APIs lists every management API endpoint given, comma-separated,
+	// without credentials (API alone when there is one).
+	APIs     string
 	Vhost    string // the vhost lists start in; "" means all
 	ReadOnly bool
 	Insecure bool // TLS certificates are not checked: the header says so

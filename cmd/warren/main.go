@@ -248,7 +248,7 @@ func (sw *switcher) open(s settings) (ui.Target, error) {
 	sw.session = session
 	sw.pump.follow(session)
 	t := ui.Target{
-		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, Shoveler: client, AMQP: s.redactedAMQP(), API: s.API,
+		Context: s.Context, Source: client, Peeker: session, Streamer: wiring.Streamer(session), Mover: session, Publisher: session, Admin: client, Tracer: client, Shoveler: client, AMQP: s.redactedAMQP(), API: s.API, APIs: s.apiList(),
 		Vhost: s.Vhost, ReadOnly: s.ReadOnly, Insecure: s.Insecure,
 	}
 	return withoutWrites(t), nil
