@@ -204,7 +204,7 @@ func TestFailoverListsKeepUpdating(t *testing.T) {
 	const refresh = 3 * time.Second
 	var mu sync.Mutex
 	var last string
-	app := ui.New(ui.Target{Source: src, API: c.API(2), AMQP: broker.Redact(amqpList(t, c))}, ui.Options{Refresh: refresh, Timeout: 10 * time.Second}, nil)
+	app := ui.New(ui.Target{Source: src, API: c.API(2), APIs: apiList(t, c), AMQP: broker.Redact(amqpList(t, c))}, ui.Options{Refresh: refresh, Timeout: 10 * time.Second}, nil)
 	tm := teatest.NewTestModel(t, recorder{app: app, mu: &mu, last: &last}, teatest.WithInitialTermSize(240, 50))
 	t.Cleanup(func() { _ = tm.Quit() })
 	go func() { // the link events, as cmd/warren's pump sends them
@@ -212,29 +212,7 @@ func TestFailoverListsKeepUpdating(t *testing.T) {
 			tm.Send(ui.LinkMsg{State: ev.State, Err: ev.Err, At: ev.At, Endpoint: ev.Endpoint, FailedOver: ev.FailedOver})
 		}
 	}()
-	screen := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return last
-	}
-	waitFor := func(what ...string) string {
-		t.Helper()
-		deadline := time.Now().Add(time.Minute)
-		for {
-			sc := screen()
-			ok := true
-			for _, w := range what {
-				ok = ok && strings.Contains(sc, w)
-			}
-			if ok {
-				return sc
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the screen never showed %q:\n%s", what, sc)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	screen, waitFor := screenOf(t, &mu, &last)
 	tm.Type("/" + before)
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	waitFor(before, "AMQP ● up "+hostPort(t, c.URI(2)), "HTTP ● up "+hostPort(t, c.API(2)))

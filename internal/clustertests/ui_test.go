@@ -38,6 +38,35 @@ func (r recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (r recorder) View() tea.View { return r.app.View() }
 
+// screenOf reads what the recorder saw last, and waits (a minute at most)
+// until that holds every one of what.
+func screenOf(t *testing.T, mu *sync.Mutex, last *string) (screen func() string, waitFor func(what ...string) string) {
+	screen = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return *last
+	}
+	waitFor = func(what ...string) string {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			s := screen()
+			ok := true
+			for _, w := range what {
+				ok = ok && strings.Contains(s, w)
+			}
+			if ok {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the screen never showed %q:\n%s", what, s)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return screen, waitFor
+}
+
 // TestClusterViewsInWarren drives warren itself against the cluster: the
 // connection list shows a named connection and its node, enter shows its
 // channels, the nodes list shows three running nodes, a node's detail
@@ -69,29 +98,7 @@ func TestClusterViewsInWarren(t *testing.T) {
 	var last string
 	app := ui.New(ui.Target{Source: cl, API: c.API(1)}, ui.Options{Refresh: time.Second, Timeout: 10 * time.Second}, nil)
 	tm := teatest.NewTestModel(t, recorder{app: app, mu: &mu, last: &last}, teatest.WithInitialTermSize(240, 50))
-	screen := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return last
-	}
-	waitFor := func(what ...string) string {
-		t.Helper()
-		deadline := time.Now().Add(time.Minute)
-		for {
-			s := screen()
-			ok := true
-			for _, w := range what {
-				ok = ok && strings.Contains(s, w)
-			}
-			if ok {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the screen never showed %q:\n%s", what, s)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	_, waitFor := screenOf(t, &mu, &last)
 	enter := func() { tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) }
 	command := func(cmd string) {
 		tm.Type(":" + cmd)
