@@ -213,6 +213,13 @@ func (c *Client) queuesOnNode(ctx context.Context, lq listQuery, path string) (P
 			rows = append(rows, qu)
 		}
 	}
+	if lq.Sort == SortMessages {
+		// A totals listing counts no stream: ask each of the node's
+		// streams, so they sort by their messages, not as empty.
+		if err := c.countUntotalled(ctx, rows, noTotals); err != nil {
+			return Page[Queue]{}, err
+		}
+	}
 	page := pageLocally(rows, lq, func(Queue) bool { return true }, queueOrder(lq.Sort))
 	page.TotalCount = len(all)
 	if !withStats {

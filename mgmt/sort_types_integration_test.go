@@ -78,4 +78,20 @@ func TestSortByMessagesPlacesEveryQueueType(t *testing.T) {
 		}
 		return nil
 	})
+	// With a node filter the list is read without stats and sorted here:
+	// streams still sort by their messages, not among the empty ones.
+	nodes, err := c.Nodes(ctx)
+	if err != nil || len(nodes) == 0 {
+		t.Fatalf("nodes: %v (%d)", err, len(nodes))
+	}
+	eventually(t, 30*time.Second, func() error {
+		p, err := c.Queues(ctx, mgmt.ListOptions{Vhost: vhost, PageSize: 6, Sort: mgmt.SortMessages, Reverse: true, Node: nodes[0].Name})
+		if err != nil {
+			return err
+		}
+		if got := names(p); !slices.Equal(got, want) {
+			return fmt.Errorf("on node %s, fullest first: %v, want %v", nodes[0].Name, got, want)
+		}
+		return nil
+	})
 }
