@@ -232,16 +232,24 @@ func (c *Client) orderRows(ctx context.Context, path string) ([]orderRow, error)
 	}
 	err := forEach(ctx, len(streams), func(ctx context.Context, k int) error {
 		r := &rows[streams[k]]
-		var j queueJSON
-		err := c.get(ctx, call{what: fmt.Sprintf("queue %q in vhost %q", r.name, r.vhost)},
-			"/api/queues/"+esc(r.vhost)+"/"+esc(r.name), url.Values{"columns": {"name,messages"}}, &j)
-		if errors.Is(err, ErrNotFound) {
-			return nil // gone since the listing: it sorts as empty
-		}
-		r.messages = j.messages()
+		n, err := c.queueMessages(ctx, r.vhost, r.name)
+		r.messages = n
 		return err
 	})
 	return rows, err
+}
+
+// queueMessages asks one queue alone for its message count: what a totals
+// listing does not give for a stream. A queue gone since the listing
+// counts as empty.
+func (c *Client) queueMessages(ctx context.Context, vhost, name string) (int64, error) {
+	var j queueJSON
+	err := c.get(ctx, call{what: fmt.Sprintf("queue %q in vhost %q", name, vhost)},
+		"/api/queues/"+esc(vhost)+"/"+esc(name), url.Values{"columns": {"name,messages"}}, &j)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	return j.messages(), err
 }
 
 // countUntotalled sets the message count of each row a totals listing
@@ -256,13 +264,8 @@ func (c *Client) countUntotalled(ctx context.Context, rows []Queue, noTotals map
 	}
 	return forEach(ctx, len(idx), func(ctx context.Context, k int) error {
 		r := &rows[idx[k]]
-		var j queueJSON
-		err := c.get(ctx, call{what: fmt.Sprintf("queue %q in vhost %q", r.Name, r.Vhost)},
-			"/api/queues/"+esc(r.Vhost)+"/"+esc(r.Name), url.Values{"columns": {"name,messages"}}, &j)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		r.Messages = j.messages()
+		n, err := c.queueMessages(ctx, r.Vhost, r.Name)
+		r.Messages = n
 		return err
 	})
 }
