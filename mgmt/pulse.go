@@ -75,6 +75,7 @@ func (c *Client) Pulse(ctx context.Context, vhost string) (pulse.Snapshot, error
 		exchanges = c.pulseCount(ctx, "/api/exchanges/"+esc(vhost), exchanges)
 	}
 	sampled := queues > limit
+	s.QueuesSampled = sampled
 	first, err := c.pulseQueues(ctx, vhost, sampled, sample, &s)
 	if err != nil {
 		return s, err

@@ -13,8 +13,8 @@ type History struct {
 type qkey struct{ vhost, name string }
 
 type sample struct {
-	at                time.Time
-	messages, unacked int64
+	at                       time.Time
+	messages, ready, unacked int64
 }
 
 // NewHistory keeps span of samples (at least a minute).
@@ -36,7 +36,7 @@ func (h *History) Add(s Snapshot) {
 			continue
 		}
 		seen[k] = true
-		ss := append(h.samples[k], sample{at: s.At, messages: q.Messages, unacked: q.Unacked})
+		ss := append(h.samples[k], sample{at: s.At, messages: q.Messages, ready: q.Ready, unacked: q.Unacked})
 		cut := 0
 		for cut < len(ss)-1 && s.At.Sub(ss[cut].at) > h.span {
 			cut++

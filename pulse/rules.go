@@ -17,14 +17,21 @@ type Config struct {
 	// GrowthMinSpan the least history they need before they speak.
 	GrowthWindow  time.Duration
 	GrowthMinSpan time.Duration
+	// SaturatedFor is how long consumers must stay at their full
+	// prefetch, read after read, before the pulse calls them saturated:
+	// a healthy queue catches up on a burst within moments, and one read
+	// of the broker's figures (refreshed every 5 s by default) can land
+	// in the middle of one. It applies where there is a History.
+	SaturatedFor time.Duration
 	// UsageLimit is the share of a node's file descriptors or sockets
 	// past which it warns.
 	UsageLimit float64
 }
 
-// DefaultConfig looks back three minutes and warns past 80%.
+// DefaultConfig looks back three minutes, calls consumers saturated
+// after 15 s and warns past 80%.
 func DefaultConfig() Config {
-	return Config{GrowthWindow: 3 * time.Minute, GrowthMinSpan: time.Minute, UsageLimit: 0.8}
+	return Config{GrowthWindow: 3 * time.Minute, GrowthMinSpan: time.Minute, SaturatedFor: 15 * time.Second, UsageLimit: 0.8}
 }
 
 // Evaluate runs every rule over s, with h (which may be nil) for the
@@ -240,9 +247,9 @@ func (e *evaluation) stuckWork() {
 			}
 			sum += c.Prefetch
 		}
-		if limited && !q.NoCounts && q.Ready > 0 && q.Unacked >= int64(sum) {
+		if limited && !q.NoCounts && e.saturated(q, int64(sum)) {
 			e.add(Finding{Severity: Warning, Rule: RuleSaturated, Object: queueObject(q),
-				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait", len(cons), q.Unacked, q.Ready),
+				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait%s", len(cons), q.Unacked, q.Ready, e.saturatedSince(q, int64(sum))),
 				Why:  "every consumer is busy with as much as it may hold: processing or acks are the bottleneck",
 				Fix:  "add consumers, raise their prefetch, or look for slow processing and late acks"})
 		}
@@ -254,6 +261,41 @@ func (e *evaluation) stuckWork() {
 				Fix:  "set a prefetch (basic.qos) in the consumer"})
 		}
 	}
+}
+
+// saturated says whether q's consumers, whose prefetch adds up to sum,
+// hold all they may while more wait: now, and, where there is a history
+// of whole reads, in every read over the last SaturatedFor too.
+func (e *evaluation) saturated(q Queue, sum int64) bool {
+	if q.Ready <= 0 || q.Unacked < sum {
+		return false
+	}
+	if e.h == nil || e.s.QueuesSampled || e.cfg.SaturatedFor <= 0 {
+		return true
+	}
+	return e.saturatedFor(q, sum) >= e.cfg.SaturatedFor
+}
+
+// saturatedFor is how long q's history has shown it saturated, read
+// after read, up to its newest read.
+func (e *evaluation) saturatedFor(q Queue, sum int64) time.Duration {
+	ss := e.h.series(q.Vhost, q.Name, e.cfg.GrowthWindow)
+	i := len(ss)
+	for i > 0 && ss[i-1].ready > 0 && ss[i-1].unacked >= sum {
+		i--
+	}
+	if i == len(ss) {
+		return 0
+	}
+	return ss[len(ss)-1].at.Sub(ss[i].at)
+}
+
+// saturatedSince says for how long, where the history tells.
+func (e *evaluation) saturatedSince(q Queue, sum int64) string {
+	if e.h == nil || e.s.QueuesSampled {
+		return ""
+	}
+	return " for " + roundSpan(e.saturatedFor(q, sum))
 }
 
 // growth says whether a queue's figure grew steadily over the window:

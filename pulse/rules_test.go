@@ -212,6 +212,41 @@ func TestGrowthNeedsASteadyRiseOverTheWindow(t *testing.T) {
 	}
 }
 
+// A burst can find a healthy queue's consumers at their full prefetch
+// for a read or two; saturated means read after read for SaturatedFor.
+func TestSaturationMustLast(t *testing.T) {
+	cfg := DefaultConfig()
+	// run reads the queue every 5 s with these (ready, unacked) figures.
+	run := func(s Snapshot, reads ...[2]int64) []Finding {
+		h := NewHistory(cfg.GrowthWindow)
+		for i, r := range reads {
+			s.At = t0.Add(time.Duration(i) * 5 * time.Second)
+			s.Queues[0].Ready, s.Queues[0].Unacked = r[0], r[1]
+			h.Add(s)
+		}
+		return Evaluate(s, h, cfg)
+	}
+	full, idle := [2]int64{9, 10}, [2]int64{0, 1}
+	if f := find(run(base(), idle, idle, full), RuleSaturated, "work"); f != nil {
+		t.Fatalf("one read at full prefetch is a burst: %+v", f)
+	}
+	if f := find(run(base(), full, full, idle, full, full), RuleSaturated, "work"); f != nil {
+		t.Fatalf("a streak broken by a read that caught up starts again: %+v", f)
+	}
+	f := find(run(base(), idle, full, full, full, full), RuleSaturated, "work")
+	if f == nil || !strings.Contains(f.What, "while 9 wait for 15s") {
+		t.Fatalf("saturated read after read for 15 s: %+v", f)
+	}
+	sampled := base()
+	sampled.QueuesSampled = true // a queue is read once a pass: that read decides
+	if f := find(run(sampled, full), RuleSaturated, "work"); f == nil || strings.Contains(f.What, " for ") {
+		t.Fatalf("a sampled read at full prefetch: %+v", f)
+	}
+	if f := find(Evaluate(func() Snapshot { s := base(); s.Queues[0].Ready, s.Queues[0].Unacked = 9, 10; return s }(), nil, cfg), RuleSaturated, "work"); f == nil {
+		t.Fatal("without a history, the one snapshot decides")
+	}
+}
+
 func TestUnlimitedPrefetchWithGrowingUnacked(t *testing.T) {
 	cfg := DefaultConfig()
 	h := NewHistory(cfg.GrowthWindow)

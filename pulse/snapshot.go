@@ -32,6 +32,10 @@ type Snapshot struct {
 	// Sampled says, in a sentence each, which parts are a sample of a
 	// broker too large to read whole, and so which rules saw only part.
 	Sampled []string
+	// QueuesSampled: Queues is a page of a broker with too many to read
+	// whole, a different page each read, so one queue is not read on
+	// consecutive snapshots.
+	QueuesSampled bool
 	// Unread names the parts that could not be read, and why.
 	Unread []string
 }
