@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -76,12 +77,14 @@ func discardEditorFile(m execEditorMsg) tea.Cmd {
 	return func() tea.Msg { _ = os.Remove(m.path); return nil }
 }
 
-// runEditor suspends the UI while the editor runs, then reads the file back.
-func runEditor(m execEditorMsg) tea.Cmd {
+// runEditor suspends the UI while the editor runs, then reads the file
+// back. handoff, when set, gives the editor the terminal (see
+// Options.Handoff).
+func runEditor(m execEditorMsg, handoff func(tea.ExecCommand) tea.ExecCommand) tea.Cmd {
 	if m.err != nil {
 		return func() tea.Msg { return editedMsg{view: m.view, field: m.field, err: m.err} }
 	}
-	return tea.ExecProcess(m.cmd, func(err error) tea.Msg {
+	done := func(err error) tea.Msg {
 		defer os.Remove(m.path)
 		if err != nil {
 			return editedMsg{view: m.view, field: m.field, err: errors.New("editor: " + err.Error())}
@@ -91,5 +94,31 @@ func runEditor(m execEditorMsg) tea.Cmd {
 			return editedMsg{view: m.view, field: m.field, err: rerr}
 		}
 		return editedMsg{view: m.view, field: m.field, text: strings.TrimSuffix(string(b), "\n")}
-	})
+	}
+	if handoff == nil {
+		return tea.ExecProcess(m.cmd, done)
+	}
+	return tea.Exec(handoff(editorRun{m.cmd}), done)
+}
+
+// editorRun is the editor's process as a tea.ExecCommand. Streams already
+// set (the terminal itself, by the screen) are kept.
+type editorRun struct{ *exec.Cmd }
+
+func (e editorRun) SetStdin(r io.Reader) {
+	if e.Stdin == nil {
+		e.Stdin = r
+	}
+}
+
+func (e editorRun) SetStdout(w io.Writer) {
+	if e.Stdout == nil {
+		e.Stdout = w
+	}
+}
+
+func (e editorRun) SetStderr(w io.Writer) {
+	if e.Stderr == nil {
+		e.Stderr = w
+	}
 }

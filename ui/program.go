@@ -1,14 +1,7 @@
 package ui
 
-import tea "charm.land/bubbletea/v2"
-
-// FPS is how often the screen may redraw. Bubble Tea's default of 60
-// costs an idle program over 1% of a core; 20 still shows a key press
-// within 50 ms and matches the live panes' frame.
+// FPS is the most frames a second warren's screen draws (see ui/screen):
+// a burst of changes, such as a live pane in a flood, is drawn 20 times a
+// second, and a key press on a quiet screen at once. Bubble Tea's own
+// renderer drew on a ticker at this rate even when nothing changed.
 const FPS = 20
-
-// ProgramOptions are the options every warren program (and benchmark of
-// it) runs with.
-func ProgramOptions() []tea.ProgramOption {
-	return []tea.ProgramOption{tea.WithFPS(FPS)}
-}

@@ -235,7 +235,7 @@ func (v *publishView) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		v.form.Paste(m.Content)
 	case execEditorMsg:
-		return runEditor(m)
+		return runEditor(m, v.c.opts.Handoff)
 	case editedMsg:
 		if m.err != nil {
 			v.outcome, v.bad = m.err.Error(), true

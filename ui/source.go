@@ -3,6 +3,7 @@
 package ui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"context"
 	"log/slog"
 	"time"
@@ -83,4 +84,9 @@ type Options struct {
 	// NoColor: the terminal shows no colour (NO_COLOR), so selections are
 	// drawn reversed.
 	NoColor bool
+	// Handoff, when set, wraps a command that takes the terminal (the
+	// editor a form opens) so that the screen gives the terminal up for
+	// it and takes it back after (see ui/screen). Without it the command
+	// runs as Bubble Tea's own renderer would hand over.
+	Handoff func(tea.ExecCommand) tea.ExecCommand
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/warren-tui/warren/broker"
@@ -35,6 +36,7 @@ import (
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui"
+	uiscreen "github.com/warren-tui/warren/ui/screen"
 )
 
 func main() {
@@ -192,9 +194,10 @@ func (r *rig) startUI() {
 	app := ui.New(ui.Target{Source: client, Peeker: session, Streamer: st, API: brokertest.API(), Vhost: r.vhost},
 		ui.Options{Refresh: 5 * time.Second, Timeout: 10 * time.Second}, nil)
 	r.out = newScreen()
-	opts := append(ui.ProgramOptions(), tea.WithInput(blockForever{}), tea.WithOutput(r.out), tea.WithWindowSize(160, 45), tea.WithoutSignals())
-	r.prog = tea.NewProgram(app, opts...)
-	go func() { _, _ = r.prog.Run() }()
+	sp := uiscreen.New(app, uiscreen.Config{In: blockForever{}, Out: r.out, Width: 160, Height: 45,
+		Profile: colorprofile.ANSI256, MinFrame: time.Second / ui.FPS, Env: []string{"TERM=xterm-256color"}}, tea.WithoutSignals())
+	r.prog = sp.Program
+	go func() { _, _ = sp.Run() }()
 	r.out.waitFor("queues", 10*time.Second)
 }
 

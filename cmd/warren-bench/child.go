@@ -19,6 +19,7 @@ import (
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/pulse"
 	"github.com/warren-tui/warren/ui"
+	uiscreen "github.com/warren-tui/warren/ui/screen"
 )
 
 // The child is warren's UI alone in a process of its own, so its RSS and
@@ -119,13 +120,26 @@ func childRun(a childArgs, out *json.Encoder) error {
 	screen := &screenWatch{want: want, painted: make(chan struct{})}
 	keyboard, keys := io.Pipe() // nothing is ever typed: reads block like an idle keyboard
 	defer keys.Close()
-	opts := append(ui.ProgramOptions(),
-		tea.WithInput(keyboard), tea.WithOutput(screen), tea.WithWindowSize(termWidth, termHeight),
-		tea.WithoutSignalHandler(), // the parent stops us; ctrl+c kills us outright
-		tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithColorProfile(colorprofile.ANSI256))
-	p := tea.NewProgram(model, opts...)
+	env := []string{"TERM=xterm-256color"}
+	var p *tea.Program
+	var run func() (tea.Model, error)
+	if a.Floor {
+		// The floor is a plain Bubble Tea program: its own renderer, on
+		// its ticker, at warren's frame rate.
+		p = tea.NewProgram(model, tea.WithFPS(ui.FPS),
+			tea.WithInput(keyboard), tea.WithOutput(screen), tea.WithWindowSize(termWidth, termHeight),
+			tea.WithoutSignalHandler(), // the parent stops us; ctrl+c kills us outright
+			tea.WithEnvironment(env), tea.WithColorProfile(colorprofile.ANSI256))
+		run = p.Run
+	} else {
+		// warren as it runs: drawn by its screen, only on change.
+		sp := uiscreen.New(model, uiscreen.Config{In: keyboard, Out: screen, Width: termWidth, Height: termHeight,
+			Profile: colorprofile.ANSI256, MinFrame: time.Second / ui.FPS, Env: env},
+			tea.WithoutSignalHandler())
+		p, run = sp.Program, sp.Run
+	}
 	ran := make(chan error, 1)
-	go func() { _, err := p.Run(); ran <- err }()
+	go func() { _, err := run(); ran <- err }()
 	defer p.Kill()
 
 	select {

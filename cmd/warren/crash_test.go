@@ -14,10 +14,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
+
+	"github.com/warren-tui/warren/internal/ptytest"
+	"github.com/warren-tui/warren/ui/screen"
 )
 
 // The test binary plays two more parts: the crash monitor (it re-executes
@@ -63,30 +65,9 @@ func panickyMain() {
 		fmt.Fprintln(os.Stderr, "no monitor:", err)
 		os.Exit(3)
 	}
-	_, _ = tea.NewProgram(panicky{}, tea.WithoutCatchPanics()).Run()
+	// As warren runs: its screen takes the terminal, not Bubble Tea's renderer.
+	_, _ = screen.New(panicky{}, screen.Config{}, tea.WithoutCatchPanics()).Run()
 	stop() // not deferred: a deferred stop would run while the panic unwinds, before the crash is written
-}
-
-// openPTY opens a pseudo-terminal pair.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		t.Fatal(e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		t.Fatal(e)
-	}
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return master, slave
 }
 
 // screenLog collects what the program writes to the terminal.
@@ -131,8 +112,7 @@ func TestCrashRestoresTheTerminalAndSavesAReport(t *testing.T) {
 // startInPTY runs the test binary as the panicky program on a fresh
 // pseudo-terminal and waits until it has taken the screen over.
 func startInPTY(t *testing.T, cache string) (cmd *exec.Cmd, master, slave *os.File, before *term.State, screen *screenLog) {
-	master, slave = openPTY(t)
-	t.Cleanup(func() { master.Close(); slave.Close() })
+	master, slave = ptytest.Open(t)
 	before, err := term.GetState(slave.Fd())
 	if err != nil {
 		t.Fatal(err)
@@ -174,9 +154,7 @@ func TestKilledRestoresTheTerminal(t *testing.T) {
 }
 
 func crashTest(t *testing.T, key, panicText string) {
-	master, slave := openPTY(t)
-	defer master.Close()
-	defer slave.Close()
+	master, slave := ptytest.Open(t)
 	before, err := term.GetState(slave.Fd())
 	if err != nil {
 		t.Fatal(err)

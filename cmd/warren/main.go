@@ -24,6 +24,7 @@ import (
 	"github.com/warren-tui/warren/message"
 	"github.com/warren-tui/warren/mgmt"
 	"github.com/warren-tui/warren/ui"
+	"github.com/warren-tui/warren/ui/screen"
 )
 
 func main() {
@@ -133,7 +134,7 @@ func run(args []string, stderr io.Writer) error {
 	// A hung broker must not hold warren open once its screen is gone.
 	defer sw.closeSessionWithin(time.Second)
 
-	opts := ui.ProgramOptions()
+	var opts []tea.ProgramOption
 	stopMonitor, err := startCrashMonitor()
 	if err == nil {
 		// Panics go to the runtime, so that the crash monitor restores the
@@ -144,18 +145,22 @@ func run(args []string, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "warren: warning: no crash monitor (a crash outside the screen's own code would leave the terminal raw):", err)
 	}
 	uopts := ui.Options{Refresh: s.Refresh, Timeout: 10 * time.Second, Notice: notice, Log: logger}
+	profile := colorprofile.Detect(os.Stdout, os.Environ())
 	if os.Getenv("NO_COLOR") != "" { // any value, as no-color.org says (the profile detection wants a boolean)
 		uopts.NoColor = true
-		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+		profile = colorprofile.Ascii
 	}
+	var prog *screen.Program
+	uopts.Handoff = func(c tea.ExecCommand) tea.ExecCommand { return prog.Hand(c) }
 	if pins, err := watchstate.Default(); err == nil { // no home: pins last the session
 		uopts.Pins = pins
 	}
 	app := ui.New(target, uopts, sw)
-	p := tea.NewProgram(app, opts...)
+	prog = screen.New(app, screen.Config{In: keyboard(), Profile: profile, MinFrame: time.Second / ui.FPS}, opts...)
+	p := prog.Program
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)
-	final, err := p.Run()
+	final, err := prog.Run()
 	// Only now, never deferred: a deferred call would also run while a
 	// panic unwinds, and let the monitor go before the crash is written.
 	stopMonitor()
@@ -166,6 +171,18 @@ func run(args []string, stderr io.Writer) error {
 	}
 	logger.Info("quit", "err", err)
 	return err
+}
+
+// keyboard is the terminal to read keys from: stdin, or the process's
+// terminal when stdin is not one.
+func keyboard() *os.File {
+	if term.IsTerminal(os.Stdin.Fd()) {
+		return os.Stdin
+	}
+	if in, _, err := tea.OpenTTY(); err == nil {
+		return in
+	}
+	return os.Stdin
 }
 
 // quitOnHangup ends the program, closing its live panes, when the terminal
