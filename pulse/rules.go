@@ -247,9 +247,9 @@ func (e *evaluation) stuckWork() {
 			}
 			sum += c.Prefetch
 		}
-		if limited && !q.NoCounts && e.saturated(q, int64(sum)) {
+		if saturated, since := e.saturated(q, int64(sum)); limited && !q.NoCounts && saturated {
 			e.add(Finding{Severity: Warning, Rule: RuleSaturated, Object: queueObject(q),
-				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait%s", len(cons), q.Unacked, q.Ready, e.saturatedSince(q, int64(sum))),
+				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait%s", len(cons), q.Unacked, q.Ready, since),
 				Why:  "every consumer is busy with as much as it may hold: processing or acks are the bottleneck",
 				Fix:  "add consumers, raise their prefetch, or look for slow processing and late acks"})
 		}
@@ -265,37 +265,25 @@ func (e *evaluation) stuckWork() {
 
 // saturated says whether q's consumers, whose prefetch adds up to sum,
 // hold all they may while more wait: now, and, where there is a history
-// of whole reads, in every read over the last SaturatedFor too.
-func (e *evaluation) saturated(q Queue, sum int64) bool {
+// of whole reads, in every read over the last SaturatedFor too. since
+// says for how long, where the history tells.
+func (e *evaluation) saturated(q Queue, sum int64) (ok bool, since string) {
 	if q.Ready <= 0 || q.Unacked < sum {
-		return false
+		return false, ""
 	}
 	if e.h == nil || e.s.QueuesSampled || e.cfg.SaturatedFor <= 0 {
-		return true
+		return true, ""
 	}
-	return e.saturatedFor(q, sum) >= e.cfg.SaturatedFor
-}
-
-// saturatedFor is how long q's history has shown it saturated, read
-// after read, up to its newest read.
-func (e *evaluation) saturatedFor(q Queue, sum int64) time.Duration {
 	ss := e.h.series(q.Vhost, q.Name, e.cfg.GrowthWindow)
 	i := len(ss)
 	for i > 0 && ss[i-1].ready > 0 && ss[i-1].unacked >= sum {
 		i--
 	}
 	if i == len(ss) {
-		return 0
+		return false, ""
 	}
-	return ss[len(ss)-1].at.Sub(ss[i].at)
-}
-
-// saturatedSince says for how long, where the history tells.
-func (e *evaluation) saturatedSince(q Queue, sum int64) string {
-	if e.h == nil || e.s.QueuesSampled {
-		return ""
-	}
-	return " for " + roundSpan(e.saturatedFor(q, sum))
+	lasted := ss[len(ss)-1].at.Sub(ss[i].at)
+	return lasted >= e.cfg.SaturatedFor, " for " + roundSpan(lasted)
 }
 
 // growth says whether a queue's figure grew steadily over the window:

@@ -95,9 +95,11 @@ func New(t Target, opts Options, sw Switcher) *App {
 	return a
 }
 
-// Init starts the header poll; views load once the size is known.
+// Init starts the header poll; views load once the size is known. The
+// terminal's background colour (for the theme) is asked by the screen as
+// it takes the terminal (ui/screen), where the answer cannot outlive warren.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.loadHeader(), a.loadPulse(), a.loadPins(), tea.RequestBackgroundColor)
+	return tea.Batch(a.loadHeader(), a.loadPulse(), a.loadPins())
 }
 
 // headerData is what the header polls: the overview, and the alarms of

@@ -195,7 +195,7 @@ func (r *rig) startUI() {
 		ui.Options{Refresh: 5 * time.Second, Timeout: 10 * time.Second}, nil)
 	r.out = newScreen()
 	sp := uiscreen.New(app, uiscreen.Config{In: blockForever{}, Out: r.out, Width: 160, Height: 45,
-		Profile: colorprofile.ANSI256, MinFrame: time.Second / ui.FPS, Env: []string{"TERM=xterm-256color"}}, tea.WithoutSignals())
+		Profile: colorprofile.ANSI256, MinFrame: ui.MinFrame, Env: []string{"TERM=xterm-256color"}}, tea.WithoutSignals())
 	r.prog = sp.Program
 	go func() { _, _ = sp.Run() }()
 	r.out.waitFor("queues", 10*time.Second)

@@ -31,6 +31,10 @@ const paintTimeout = 2 * time.Minute
 // Terminal size of the run; at 45 lines a page of the list is 40 rows.
 const termWidth, termHeight = 160, 45
 
+// floorFPS is the static program's frame rate: Bubble Tea's own renderer
+// ticking at the rate warren drew at before it drew only on change.
+const floorFPS = 20
+
 type paintReport struct {
 	Event      string  `json:"event"` // "painted"
 	FromExecMS float64 `json:"from_exec_ms"`
@@ -126,7 +130,7 @@ func childRun(a childArgs, out *json.Encoder) error {
 	if a.Floor {
 		// The floor is a plain Bubble Tea program: its own renderer, on
 		// its ticker, at warren's frame rate.
-		p = tea.NewProgram(model, tea.WithFPS(ui.FPS),
+		p = tea.NewProgram(model, tea.WithFPS(floorFPS),
 			tea.WithInput(keyboard), tea.WithOutput(screen), tea.WithWindowSize(termWidth, termHeight),
 			tea.WithoutSignalHandler(), // the parent stops us; ctrl+c kills us outright
 			tea.WithEnvironment(env), tea.WithColorProfile(colorprofile.ANSI256))
@@ -134,7 +138,7 @@ func childRun(a childArgs, out *json.Encoder) error {
 	} else {
 		// warren as it runs: drawn by its screen, only on change.
 		sp := uiscreen.New(model, uiscreen.Config{In: keyboard, Out: screen, Width: termWidth, Height: termHeight,
-			Profile: colorprofile.ANSI256, MinFrame: time.Second / ui.FPS, Env: env},
+			Profile: colorprofile.ANSI256, MinFrame: ui.MinFrame, Env: env},
 			tea.WithoutSignalHandler())
 		p, run = sp.Program, sp.Run
 	}

@@ -126,8 +126,8 @@ func extraRatio(warren, naive float64) string {
 }
 
 func (r *results) print(w io.Writer, cfg config) {
-	fmt.Fprintf(w, "\nwarren-bench: RabbitMQ %s, broker pid(s) %v, %d CPUs, terminal %dx%d at %d fps, refresh 5s, windows of %s\n\n",
-		r.version, r.brokerPIDs, runtime.NumCPU(), termWidth, termHeight, ui.FPS, cfg.idle)
+	fmt.Fprintf(w, "\nwarren-bench: RabbitMQ %s, broker pid(s) %v, %d CPUs, terminal %dx%d, frames drawn on change (at most %d a second), refresh 5s, windows of %s\n\n",
+		r.version, r.brokerPIDs, runtime.NumCPU(), termWidth, termHeight, int(time.Second/ui.MinFrame), cfg.idle)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET (README)\t")
 	for i, s := range r.sizes {
@@ -135,7 +135,7 @@ func (r *results) print(w io.Writer, cfg config) {
 		printPulse(tw, s, i == 0)
 	}
 	if r.idlePair != nil {
-		r.idlePair.print(tw, ui.FPS)
+		r.idlePair.print(tw, floorFPS)
 	}
 	if r.emptyBaseline != nil {
 		fmt.Fprintf(tw, "broker CPU before any bench queue existed\t%.2f %%\t(shared broker)\t\n", r.emptyBaseline.Median)

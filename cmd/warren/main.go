@@ -156,7 +156,7 @@ func run(args []string, stderr io.Writer) error {
 		uopts.Pins = pins
 	}
 	app := ui.New(target, uopts, sw)
-	prog = screen.New(app, screen.Config{In: keyboard(), Profile: profile, MinFrame: time.Second / ui.FPS}, opts...)
+	prog = screen.New(app, screen.Config{In: keyboard(), Profile: profile, MinFrame: ui.MinFrame}, opts...)
 	p := prog.Program
 	go sw.pump.run(p)
 	stop := quitOnHangup(p)

@@ -18,8 +18,9 @@ import (
 )
 
 // On a real terminal: raw mode for the run and cooked again after, the
-// size read from the terminal and followed on SIGWINCH, keys typed on it
-// read, and the alternate screen left at the end.
+// size read from the terminal and followed on SIGWINCH, its background
+// colour asked, keys typed on it read, and the alternate screen left at
+// the end.
 func TestOnARealTerminal(t *testing.T) {
 	master, slave := ptytest.Open(t)
 	ptytest.Resize(t, slave, 50, 6)
@@ -89,6 +90,26 @@ func TestOnARealTerminal(t *testing.T) {
 		}
 	}
 	sizeIs([2]int{50, 6})
+
+	// The screen asks the background colour as it starts; the answer is
+	// read as a message, not as keys.
+	waitShown(ansi.RequestBackgroundColor)
+	if _, err := io.WriteString(master, "\x1b]11;rgb:ffff/ffff/ffff\x07"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m.mu.Lock()
+		light := m.light
+		m.mu.Unlock()
+		if light {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminal's answer about its background never reached the program")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	ptytest.Resize(t, slave, 70, 9)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGWINCH); err != nil {
 		t.Fatal(err)

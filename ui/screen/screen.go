@@ -2,14 +2,13 @@
 // the view changes, and at no other time.
 //
 // Bubble Tea v2's own renderer wakes on a fixed ticker (20 times a second
-// at warren's frame rate) whether or not anything changed, which alone
+// at the rate warren ran it) whether or not anything changed, which alone
 // costs an idle program about half a percent of a core. Here the program
 // runs without that renderer: the model's View is taken after each
 // update, as Bubble Tea asks for it, and a frame is written only when its
-// text differs from the last one, at most once per MinFrame (so a flood
-// of updates costs no more than the old ticker did, and a key press on a
-// quiet screen shows at once). An idle warren then sleeps until the next
-// poll. The terminal work Bubble Tea's renderer did (raw mode, the
+// text differs from the last one, at once, but no sooner than MinFrame
+// after the last frame (a burst of changes is drawn as its last state).
+// An idle program sleeps until something happens. The terminal work Bubble Tea's renderer did (raw mode, the
 // alternate screen, the cursor, the window title, resizes, giving the
 // terminal to an editor and taking it back) is done here; the cell diff
 // is ultraviolet's, the library Bubble Tea's renderer is built on.
@@ -207,8 +206,19 @@ func (s *screen) open() error {
 	s.scr.Resize(s.width, s.height)
 	s.drawnW, s.drawnH = s.width, s.height
 	s.scr.Erase()
-	_, err := io.WriteString(s.cfg.Out, enter)
-	return err
+	seq := enter
+	if s.inTTY != nil && s.outTTY != nil {
+		// The background colour, for a light or dark theme. Bubble Tea
+		// would send its own request only on its next tick, up to a
+		// second on, and a warren quit by then would leave the answer
+		// to the shell.
+		seq += ansi.RequestBackgroundColor
+	}
+	if _, err := io.WriteString(s.cfg.Out, seq); err != nil {
+		_ = s.cooked()
+		return err
+	}
+	return nil
 }
 
 // raw puts the keyboard in raw mode, remembering its mode.

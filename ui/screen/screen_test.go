@@ -65,6 +65,7 @@ type counter struct {
 	mu    *sync.Mutex
 	sized chan struct{} // closed at the first size Bubble Tea sends
 	size  [2]int        // the last size, under mu
+	light bool          // the terminal said its background is light, under mu
 }
 
 type setMsg int
@@ -77,6 +78,10 @@ func (c *counter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		c.n = int(m)
 	case execNow:
 		return c, m.cmd
+	case tea.BackgroundColorMsg:
+		c.mu.Lock()
+		c.light = !m.IsDark()
+		c.mu.Unlock()
 	case tea.WindowSizeMsg:
 		c.mu.Lock()
 		c.size = [2]int{m.Width, m.Height}
