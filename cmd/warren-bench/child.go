@@ -129,7 +129,7 @@ func childRun(a childArgs, out *json.Encoder) error {
 	var run func() (tea.Model, error)
 	if a.Floor {
 		// The floor is a plain Bubble Tea program: its own renderer, on
-		// its ticker, at warren's frame rate.
+		// its ticker, at the 20 fps warren ran it at before its screen.
 		p = tea.NewProgram(model, tea.WithFPS(floorFPS),
 			tea.WithInput(keyboard), tea.WithOutput(screen), tea.WithWindowSize(termWidth, termHeight),
 			tea.WithoutSignalHandler(), // the parent stops us; ctrl+c kills us outright
