@@ -119,15 +119,7 @@ func TestOnARealTerminal(t *testing.T) {
 	if _, err := io.WriteString(master, "q"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-ran:
-		ran <- err
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("q typed on the terminal did not quit")
-	}
+	waitQuit(t, ran, "q typed on the terminal did not quit")
 	waitShown(ansi.ShowCursor + ansi.ResetModeAltScreenSaveCursor)
 	if !ptytest.Canonical(t, slave) {
 		t.Fatal("the terminal was left in raw mode")

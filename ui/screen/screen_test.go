@@ -180,6 +180,21 @@ func TestBurstIsCoalesced(t *testing.T) {
 	}
 }
 
+// waitQuit waits for the program to end without an error; the result
+// stays in ran for the test's clean-up.
+func waitQuit(t *testing.T, ran chan error, why string) {
+	t.Helper()
+	select {
+	case err := <-ran:
+		ran <- err
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal(why)
+	}
+}
+
 // A new size redraws the whole frame; the end gives the terminal back.
 func TestResizeRedrawsAndQuitLeaves(t *testing.T) {
 	p, out, _, ran := start(t, 0)
@@ -188,15 +203,7 @@ func TestResizeRedrawsAndQuitLeaves(t *testing.T) {
 	out.waitFor(t, n, "second line")
 	n = out.count()
 	p.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
-	select {
-	case err := <-ran:
-		ran <- err
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("q did not quit")
-	}
+	waitQuit(t, ran, "q did not quit")
 	if got := out.since(n); !strings.HasSuffix(got, ansi.ResetModeBracketedPaste+ansi.ShowCursor+ansi.ResetModeAltScreenSaveCursor) {
 		t.Fatalf("quitting did not leave the alternate screen and show the cursor: %q", got)
 	}
