@@ -247,11 +247,13 @@ func (e *evaluation) stuckWork() {
 			}
 			sum += c.Prefetch
 		}
-		if saturated, since := e.saturated(q, int64(sum)); limited && !q.NoCounts && saturated {
-			e.add(Finding{Severity: Warning, Rule: RuleSaturated, Object: queueObject(q),
-				What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait%s", len(cons), q.Unacked, q.Ready, since),
-				Why:  "every consumer is busy with as much as it may hold: processing or acks are the bottleneck",
-				Fix:  "add consumers, raise their prefetch, or look for slow processing and late acks"})
+		if limited && !q.NoCounts {
+			if saturated, since := e.saturated(q, int64(sum)); saturated {
+				e.add(Finding{Severity: Warning, Rule: RuleSaturated, Object: queueObject(q),
+					What: fmt.Sprintf("all %d consumers hold their full prefetch (%d unacked) while %d wait%s", len(cons), q.Unacked, q.Ready, since),
+					Why:  "every consumer is busy with as much as it may hold: processing or acks are the bottleneck",
+					Fix:  "add consumers, raise their prefetch, or look for slow processing and late acks"})
+			}
 		}
 		unlimited := slices.ContainsFunc(cons, func(c Consumer) bool { return c.AckRequired && c.Prefetch == 0 })
 		if grew, from, to, span := e.growth(q, func(s sample) int64 { return s.unacked }); unlimited && grew {
